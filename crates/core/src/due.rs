@@ -1,0 +1,180 @@
+//! What is coming up or overdue across the whole list.
+
+use jiff::civil::Date;
+
+use crate::clock::Now;
+use crate::model::{CommitmentKind, Id, PartyRecord, Willingness};
+use crate::money::Money;
+
+/// Days after which a willingness other than "now" is asked about again.
+pub const WILLINGNESS_REVISIT_DAYS: i64 = 30;
+
+/// What kind of thing is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DueKind {
+    Plan,
+    Review,
+    Payment,
+    CheckIn,
+    Promise,
+    Willingness,
+}
+
+impl DueKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DueKind::Plan => "plan",
+            DueKind::Review => "review",
+            DueKind::Payment => "payment",
+            DueKind::CheckIn => "check-in",
+            DueKind::Promise => "promise",
+            DueKind::Willingness => "willingness",
+        }
+    }
+}
+
+/// One thing due on a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueItem {
+    pub party_id: Id,
+    pub party: String,
+    pub kind: DueKind,
+    pub on: Date,
+    pub overdue: bool,
+    pub what: String,
+    pub commitment_id: Option<Id>,
+    pub amount: Option<Money>,
+}
+
+/// The date `n` steps of a cadence after `start`.
+fn advance(start: Date, every: crate::model::Cadence, n: usize) -> Date {
+    let mut d = start;
+    for _ in 0..n {
+        d = every.next_after(d);
+    }
+    d
+}
+
+/// Everything with a date that still needs doing, soonest first.
+pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
+    let mut items = Vec::new();
+    for r in records {
+        if r.current_aside().is_some() {
+            continue;
+        }
+        let mut push = |kind, on: Date, what: String, commitment_id, amount| {
+            items.push(DueItem {
+                party_id: r.party.id,
+                party: r.party.name.clone(),
+                kind,
+                on,
+                overdue: on < now.today,
+                what,
+                commitment_id,
+                amount,
+            })
+        };
+        let made_after_plan = |updated| r.attempts.iter().any(|a| a.recorded >= updated);
+        if let Some(plan) = &r.plan
+            && let Some(on) = plan.on
+            && !made_after_plan(plan.updated)
+        {
+            push(
+                DueKind::Plan,
+                on,
+                format!("planned amends: {}", plan.method.label()),
+                None,
+                None,
+            );
+        }
+        if let Some(d) = r.active_deferral() {
+            push(
+                DueKind::Review,
+                d.review_on,
+                "look again at the deferred amends".into(),
+                None,
+                None,
+            );
+        }
+        if r.last_made().is_none()
+            && let Some(w) = r.willingness_now()
+            && w.level != Willingness::Now
+        {
+            let since = now.date_of(w.at);
+            if let Ok(on) = since.checked_add(jiff::Span::new().days(WILLINGNESS_REVISIT_DAYS)) {
+                push(
+                    DueKind::Willingness,
+                    on,
+                    format!(
+                        "ask yourself again how willing you are (\"{}\" since {since})",
+                        w.level.code()
+                    ),
+                    None,
+                    None,
+                );
+            }
+        }
+        for c in r.commitments.iter().filter(|c| c.is_open()) {
+            match &c.kind {
+                CommitmentKind::Restitution {
+                    instalment,
+                    every,
+                    starting,
+                    payments,
+                    ..
+                } => {
+                    let balance = c.balance();
+                    let next_amount = match (instalment, balance) {
+                        (Some(i), Some(b)) => Some(Money::new(i.minor.min(b.minor), b.currency)),
+                        (_, b) => b,
+                    };
+                    let on = match every {
+                        Some(e) => Some(advance(*starting, *e, payments.len())),
+                        None if payments.is_empty() => Some(*starting),
+                        None => None,
+                    };
+                    if let Some(on) = on {
+                        let what = match next_amount {
+                            Some(a) => format!(
+                                "payment of {a} (balance {})",
+                                balance.map(|b| b.to_string()).unwrap_or_default()
+                            ),
+                            None => "payment".into(),
+                        };
+                        push(DueKind::Payment, on, what, Some(c.id), next_amount);
+                    }
+                }
+                CommitmentKind::Living {
+                    behaviour,
+                    every,
+                    starting,
+                    checkins,
+                } => {
+                    let last = checkins.iter().map(|k| k.on).max();
+                    let on = match last {
+                        Some(d) => every.next_after(d),
+                        None => *starting,
+                    };
+                    push(
+                        DueKind::CheckIn,
+                        on,
+                        format!("check-in on living amends: {behaviour}"),
+                        Some(c.id),
+                        None,
+                    );
+                }
+                CommitmentKind::Promise { text, due } => {
+                    push(
+                        DueKind::Promise,
+                        *due,
+                        format!("promise: {text}"),
+                        Some(c.id),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    items.sort_by(|a, b| (a.on, a.kind, a.party_id).cmp(&(b.on, b.kind, b.party_id)));
+    items
+}

@@ -1,0 +1,533 @@
+//! The facts a person records. Nothing here is a status: stages are derived (see `stage`).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::codes::coded_enum;
+use crate::money::{Currency, Money};
+
+/// Row identifiers, assigned by the vault.
+pub type Id = i64;
+
+coded_enum! {
+    /// The fellowship whose wording of the steps is shown.
+    Fellowship, "fellowship" {
+        Aa = "aa", "Alcoholics Anonymous";
+        Na = "na", "Narcotics Anonymous";
+        AlAnon = "al-anon", "Al-Anon";
+        Oa = "oa", "Overeaters Anonymous";
+        Coda = "coda", "Co-Dependents Anonymous";
+        Slaa = "slaa", "Sex and Love Addicts Anonymous";
+        Saa = "saa", "Sex Addicts Anonymous";
+        Ga = "ga", "Gamblers Anonymous";
+        Secular = "secular", "Secular (repairing harm)";
+    }
+}
+
+coded_enum! {
+    /// Who or what was harmed.
+    PartyKind, "kind" {
+        Person = "person", "a person";
+        Organisation = "organisation", "an organisation (employer, creditor, institution)";
+        Deceased = "deceased", "someone who has died";
+        Unreachable = "unreachable", "someone who cannot be found";
+        Group = "group", "a group without names (\"customers I cheated\")";
+        Myself = "self", "myself";
+    }
+}
+
+coded_enum! {
+    /// The kinds of harm a single entry can name.
+    HarmKind, "harm kind" {
+        Physical = "physical", "physical";
+        Emotional = "emotional", "emotional";
+        Spiritual = "spiritual", "spiritual";
+        Financial = "financial", "financial";
+        Property = "property", "property";
+        Time = "time", "time";
+        Trust = "trust", "trust or dishonesty";
+        Neglect = "neglect", "neglect";
+    }
+}
+
+coded_enum! {
+    /// Where a harm came to light.
+    HarmSource, "source" {
+        Inventory = "inventory", "from my Step 4 inventory";
+        Memory = "memory", "from memory";
+        Told = "told", "someone told me";
+        Step10 = "step10", "captured in Step 10";
+        Revealed = "revealed", "revealed during an amends";
+    }
+}
+
+coded_enum! {
+    /// Why an entry was set aside rather than kept on the list.
+    AsideReason, "reason" {
+        NoRealHarm = "no-real-harm", "no real harm";
+        IWasHarmed = "i-was-harmed", "I was the one harmed";
+        Other = "other", "other";
+    }
+}
+
+coded_enum! {
+    /// How willing the person is, today, to make this amends.
+    Willingness, "willingness" {
+        Now = "now", "now";
+        Later = "later", "later";
+        Maybe = "maybe", "maybe";
+        Never = "never", "never";
+    }
+}
+
+coded_enum! {
+    /// How an amends is made, in the order the literature prefers.
+    Method, "method" {
+        FaceToFace = "face-to-face", "face to face";
+        Phone = "phone", "by phone";
+        Video = "video", "by video call";
+        Letter = "letter", "a letter";
+        Restitution = "restitution", "restitution of money or property";
+        Living = "living", "living amends (a lasting change of behaviour)";
+        Indirect = "indirect", "indirect amends (service, donation, anonymous repayment)";
+        UnsentLetter = "unsent-letter", "an unsent letter (read to a sponsor or at a grave)";
+    }
+}
+
+impl Method {
+    /// Whether the method reaches the person themselves.
+    pub fn is_contact(self) -> bool {
+        matches!(
+            self,
+            Method::FaceToFace
+                | Method::Phone
+                | Method::Video
+                | Method::Letter
+                | Method::Restitution
+        )
+    }
+}
+
+coded_enum! {
+    /// How an attempt went.
+    Outcome, "outcome" {
+        Warm = "warm", "received warmly";
+        WithRequest = "with-request", "received, with a request";
+        Cool = "cool", "cool or sceptical";
+        Refused = "refused", "refused";
+        NoAnswer = "no-answer", "no answer";
+        NoContact = "no-contact", "asked for no further contact";
+        Unreachable = "unreachable", "could not reach them";
+        Done = "done", "done (no reply is expected)";
+    }
+}
+
+impl Outcome {
+    /// Whether the amends was actually made (offered and heard, or carried out).
+    /// "No answer" and "could not reach" are attempts, not amends.
+    pub fn is_made(self) -> bool {
+        !matches!(self, Outcome::NoAnswer | Outcome::Unreachable)
+    }
+}
+
+coded_enum! {
+    /// Whom a person talked the amends over with.
+    Adviser, "with" {
+        Sponsor = "sponsor", "sponsor";
+        SpiritualAdviser = "spiritual-adviser", "spiritual adviser";
+        Therapist = "therapist", "therapist or counsellor";
+        Lawyer = "lawyer", "lawyer";
+    }
+}
+
+impl Adviser {
+    /// Whether this adviser's approval satisfies the review of rule R2.
+    pub fn can_approve(self) -> bool {
+        !matches!(self, Adviser::Lawyer)
+    }
+}
+
+coded_enum! {
+    /// How often a payment or a check-in is due.
+    Cadence, "cadence" {
+        Daily = "daily", "every day";
+        Weekly = "weekly", "every week";
+        Fortnightly = "fortnightly", "every two weeks";
+        Monthly = "monthly", "every month";
+    }
+}
+
+impl Cadence {
+    /// The next date after `from` on this cadence.
+    pub fn next_after(self, from: Date) -> Date {
+        let span = match self {
+            Cadence::Daily => jiff::Span::new().days(1),
+            Cadence::Weekly => jiff::Span::new().weeks(1),
+            Cadence::Fortnightly => jiff::Span::new().weeks(2),
+            Cadence::Monthly => jiff::Span::new().months(1),
+        };
+        from.checked_add(span).unwrap_or(from)
+    }
+}
+
+coded_enum! {
+    /// How a commitment came to an end other than by being paid or kept.
+    Closure, "closure" {
+        Kept = "kept", "kept";
+        Released = "released", "released by them";
+        Ended = "ended", "ended";
+    }
+}
+
+/// Settings of the whole vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub fellowship: Fellowship,
+    pub amends_to_self: bool,
+    pub currency: Currency,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            fellowship: Fellowship::Aa,
+            amends_to_self: false,
+            currency: Currency::parse("USD").expect("USD is an ISO 4217 code"),
+        }
+    }
+}
+
+/// A setting-aside of a party or a harm, kept in history even after it is restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub id: Id,
+    pub reason: AsideReason,
+    pub note: String,
+    pub at: Timestamp,
+    pub restored_at: Option<Timestamp>,
+}
+
+/// Someone or something harmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    pub id: Id,
+    pub name: String,
+    pub kind: PartyKind,
+    pub relationship: String,
+    pub notes: String,
+    pub created: Timestamp,
+}
+
+/// One harm done to a party.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Harm {
+    pub id: Id,
+    pub party_id: Id,
+    /// What I did: the facts only.
+    pub did: String,
+    /// What I should have done instead.
+    pub should: String,
+    /// How it affected them.
+    pub effect: String,
+    pub kinds: Vec<HarmKind>,
+    /// Roughly when, in the person's words ("summer 2019").
+    pub when: String,
+    pub owed: Option<Money>,
+    /// Property owed, in words.
+    pub property: String,
+    /// Other people involved (for rule R1 and for keeping them out of a script).
+    pub third_parties: Vec<String>,
+    pub source: HarmSource,
+    /// Whether the sponsor agrees this is a real harm; `None` until asked.
+    pub sponsor_agrees: Option<bool>,
+    pub recorded: Timestamp,
+    pub asides: Vec<SetAside>,
+}
+
+impl Harm {
+    pub fn is_set_aside(&self) -> bool {
+        self.asides.iter().any(|a| a.restored_at.is_none())
+    }
+}
+
+/// One entry in the history of willingness.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WillingnessEntry {
+    pub id: Id,
+    pub level: Willingness,
+    pub note: String,
+    pub at: Timestamp,
+}
+
+/// The answers to the safety questions of Step 9's exception, for one party.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafetyAnswers {
+    /// A protective, restraining or no-contact order exists between us (R4).
+    pub court_order: bool,
+    /// They asked me not to contact them (R5).
+    pub asked_no_contact: bool,
+    /// I abused them, so contact could re-traumatise them (R5).
+    pub abused_them: bool,
+    /// They harmed or abused me (R6).
+    pub harmed_me: bool,
+    /// A crime, money taken from an employer, or a debt with legal exposure (R3).
+    pub legal_risk: bool,
+    /// The harm involves an affair (R1, R2).
+    pub affair: bool,
+    /// Making the amends would implicate someone else (R1).
+    pub third_parties: bool,
+    /// Contact would put me at physical or relapse risk (R7).
+    pub my_safety: bool,
+    /// They have died (R8).
+    pub deceased: bool,
+    /// They cannot be found (R8).
+    pub unreachable: bool,
+    /// They are a child (guidance: few words, consistent actions).
+    pub child: bool,
+    /// They are close family (guidance: a general admission first).
+    pub family: bool,
+    /// My own decision where there is legal risk (R3), in my words.
+    pub legal_decision: String,
+}
+
+/// The recorded answers with when they were given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SafetyRecord {
+    pub answers: SafetyAnswers,
+    pub answered: Timestamp,
+}
+
+/// A conversation about this amends with a sponsor or adviser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consultation {
+    pub id: Id,
+    pub with: Adviser,
+    /// Their name, if the person wants it recorded.
+    pub name: String,
+    pub on: Date,
+    pub advice: String,
+    /// Whether they approved the plan as it stood; `None` if no view was given.
+    pub approved: Option<bool>,
+    pub recorded: Timestamp,
+}
+
+/// How the person means to make the amends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub method: Method,
+    pub script: String,
+    pub on: Option<Date>,
+    pub place: String,
+    /// When the plan was last changed; an approval must come after it.
+    pub updated: Timestamp,
+}
+
+/// A third party's answer to being implicated in the amends (R1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consent {
+    pub id: Id,
+    pub who: String,
+    pub given: bool,
+    pub on: Date,
+    pub note: String,
+    pub recorded: Timestamp,
+}
+
+/// A postponement with its reason and the date to look at it again (R9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deferral {
+    pub id: Id,
+    pub reason: String,
+    pub review_on: Date,
+    pub recorded: Timestamp,
+    pub ended: Option<Timestamp>,
+}
+
+/// One attempt at making the amends, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: Id,
+    pub on: Date,
+    pub method: Method,
+    pub outcome: Outcome,
+    /// What they asked for.
+    pub requests: String,
+    pub feeling_before: String,
+    pub feeling_after: String,
+    pub notes: String,
+    pub recorded: Timestamp,
+}
+
+/// What was promised, and the record of keeping it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommitmentKind {
+    /// Paying back money.
+    Restitution {
+        amount: Money,
+        instalment: Option<Money>,
+        every: Option<Cadence>,
+        starting: Date,
+        payments: Vec<Payment>,
+    },
+    /// A lasting change of behaviour with regular check-ins.
+    Living {
+        behaviour: String,
+        every: Cadence,
+        starting: Date,
+        checkins: Vec<CheckIn>,
+    },
+    /// A one-off promise with a date.
+    Promise { text: String, due: Date },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    pub id: Id,
+    pub on: Date,
+    pub amount: Money,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckIn {
+    pub id: Id,
+    pub on: Date,
+    pub kept: bool,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commitment {
+    pub id: Id,
+    pub party_id: Id,
+    pub kind: CommitmentKind,
+    pub recorded: Timestamp,
+    /// Closed by hand: a promise kept, a debt released, a living amends ended.
+    pub closed: Option<(Closure, Date)>,
+}
+
+impl Commitment {
+    /// What is left to pay on a restitution (never below zero).
+    pub fn balance(&self) -> Option<Money> {
+        match &self.kind {
+            CommitmentKind::Restitution {
+                amount, payments, ..
+            } => {
+                let paid: i64 = payments.iter().map(|p| p.amount.minor).sum();
+                Some(Money::new((amount.minor - paid).max(0), amount.currency))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether there is still something to do.
+    pub fn is_open(&self) -> bool {
+        if self.closed.is_some() {
+            return false;
+        }
+        match &self.kind {
+            CommitmentKind::Restitution { .. } => self.balance().is_some_and(|b| b.minor > 0),
+            CommitmentKind::Living { .. } | CommitmentKind::Promise { .. } => true,
+        }
+    }
+
+    pub fn kind_code(&self) -> &'static str {
+        match self.kind {
+            CommitmentKind::Restitution { .. } => "restitution",
+            CommitmentKind::Living { .. } => "living",
+            CommitmentKind::Promise { .. } => "promise",
+        }
+    }
+}
+
+/// Everything recorded about one party: the input to the rules and the stage derivation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartyRecord {
+    pub party: Party,
+    pub asides: Vec<SetAside>,
+    pub harms: Vec<Harm>,
+    pub willingness: Vec<WillingnessEntry>,
+    pub safety: Option<SafetyRecord>,
+    pub consultations: Vec<Consultation>,
+    pub plan: Option<Plan>,
+    pub consents: Vec<Consent>,
+    pub deferrals: Vec<Deferral>,
+    pub attempts: Vec<Attempt>,
+    pub commitments: Vec<Commitment>,
+}
+
+impl PartyRecord {
+    pub fn new(party: Party) -> PartyRecord {
+        PartyRecord {
+            party,
+            asides: Vec::new(),
+            harms: Vec::new(),
+            willingness: Vec::new(),
+            safety: None,
+            consultations: Vec::new(),
+            plan: None,
+            consents: Vec::new(),
+            deferrals: Vec::new(),
+            attempts: Vec::new(),
+            commitments: Vec::new(),
+        }
+    }
+
+    /// The set-aside in force, if any.
+    pub fn current_aside(&self) -> Option<&SetAside> {
+        self.asides.iter().rev().find(|a| a.restored_at.is_none())
+    }
+
+    /// The most recent willingness.
+    pub fn willingness_now(&self) -> Option<&WillingnessEntry> {
+        self.willingness.iter().max_by_key(|w| (w.at, w.id))
+    }
+
+    /// Harms still on the list (not set aside).
+    pub fn live_harms(&self) -> impl Iterator<Item = &Harm> {
+        self.harms.iter().filter(|h| !h.is_set_aside())
+    }
+
+    /// The deferral in force: not ended and not followed by an attempt.
+    pub fn active_deferral(&self) -> Option<&Deferral> {
+        let last_attempt = self.attempts.iter().map(|a| a.recorded).max();
+        self.deferrals
+            .iter()
+            .filter(|d| d.ended.is_none())
+            .filter(|d| last_attempt.is_none_or(|t| t <= d.recorded))
+            .max_by_key(|d| (d.recorded, d.id))
+    }
+
+    /// The most recent attempt in which the amends was made.
+    pub fn last_made(&self) -> Option<&Attempt> {
+        self.attempts
+            .iter()
+            .filter(|a| a.outcome.is_made())
+            .max_by_key(|a| (a.recorded, a.id))
+    }
+
+    /// Whether the person ever asked for no further contact, in an attempt or in the answers.
+    pub fn no_contact_asked(&self) -> bool {
+        self.attempts
+            .iter()
+            .any(|a| a.outcome == Outcome::NoContact)
+            || self
+                .safety
+                .as_ref()
+                .is_some_and(|s| s.answers.asked_no_contact)
+    }
+
+    /// Names of third parties recorded on harms still on the list, without duplicates.
+    pub fn third_party_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for h in self.live_harms() {
+            for n in &h.third_parties {
+                let n = n.trim();
+                if !n.is_empty() && !names.iter().any(|m| m.eq_ignore_ascii_case(n)) {
+                    names.push(n.to_string());
+                }
+            }
+        }
+        names
+    }
+}

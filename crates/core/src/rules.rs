@@ -1,0 +1,632 @@
+//! The exception of Step 9 ("except when to do so would injure them or others") as rules R1-R10,
+//! each applied with a reason in plain words. Everything here is a pure function of the record.
+
+use jiff::civil::Date;
+
+use crate::error::{CoreError, Invalid, Refusal};
+use crate::model::{Method, Outcome, PartyKind, PartyRecord, Plan, SafetyAnswers, Settings};
+
+/// The rules of domain.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    R1,
+    R2,
+    R3,
+    R4,
+    R5,
+    R6,
+    R7,
+    R8,
+    R9,
+    R10,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::R1 => "R1",
+            Rule::R2 => "R2",
+            Rule::R3 => "R3",
+            Rule::R4 => "R4",
+            Rule::R5 => "R5",
+            Rule::R6 => "R6",
+            Rule::R7 => "R7",
+            Rule::R8 => "R8",
+            Rule::R9 => "R9",
+            Rule::R10 => "R10",
+        }
+    }
+
+    /// A short name for the rule.
+    pub fn title(self) -> &'static str {
+        match self {
+            Rule::R1 => "third parties",
+            Rule::R2 => "review first",
+            Rule::R3 => "legal risk",
+            Rule::R4 => "court order",
+            Rule::R5 => "no contact",
+            Rule::R6 => "one's own abuser",
+            Rule::R7 => "one's own safety",
+            Rule::R8 => "deceased or unreachable",
+            Rule::R9 => "deferral",
+            Rule::R10 => "Step 10",
+        }
+    }
+}
+
+/// What kind of contact the verdict allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contact {
+    /// Direct amends are possible.
+    Direct,
+    /// Only amends that do not reach them (R5).
+    IndirectOnly,
+    /// No contact of any kind, not through others (R4).
+    NoContact,
+    /// There is no one to reach (R8).
+    NoOneToReach,
+}
+
+impl Contact {
+    pub fn code(self) -> &'static str {
+        match self {
+            Contact::Direct => "direct",
+            Contact::IndirectOnly => "indirect-only",
+            Contact::NoContact => "no-contact",
+            Contact::NoOneToReach => "no-one-to-reach",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Contact::Direct => "direct amends are possible",
+            Contact::IndirectOnly => "indirect amends only",
+            Contact::NoContact => "no contact of any kind",
+            Contact::NoOneToReach => "there is no one to reach directly",
+        }
+    }
+}
+
+/// One reason the verdict gives, tied to its rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    pub rule: Rule,
+    pub text: String,
+}
+
+/// The outcome of the safety questions for one party.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub contact: Contact,
+    /// Methods that may be planned and attempted, in the preferred order.
+    pub allowed: Vec<Method>,
+    /// An approving consultation is needed before the amends is ready (R2).
+    pub review_required: bool,
+    /// A third party's consent must be recorded before an attempt (R1).
+    pub consent_required: bool,
+    /// Talk to a lawyer first (R3).
+    pub lawyer_first: bool,
+    /// Indirect amends are suggested, though not required (R7).
+    pub indirect_suggested: bool,
+    pub reasons: Vec<Reason>,
+    /// Guidance that is not a rule (children, families, groups).
+    pub guidance: Vec<String>,
+    /// Whether the safety questions have been answered at all.
+    pub answered: bool,
+}
+
+impl Verdict {
+    pub fn allows(&self, method: Method) -> bool {
+        self.allowed.contains(&method)
+    }
+
+    /// The reason that forbids a method, for a refusal.
+    fn forbidding_reason(&self) -> Option<&Reason> {
+        let wanted = match self.contact {
+            Contact::NoContact => Rule::R4,
+            Contact::IndirectOnly => Rule::R5,
+            Contact::NoOneToReach => Rule::R8,
+            Contact::Direct => return None,
+        };
+        self.reasons.iter().find(|r| r.rule == wanted)
+    }
+}
+
+const NON_CONTACT: [Method; 3] = [Method::Living, Method::Indirect, Method::UnsentLetter];
+
+/// Applies rules R1-R8 to what is known about a party.
+pub fn verdict(record: &PartyRecord) -> Verdict {
+    let answers = record
+        .safety
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    let answered = record.safety.is_some();
+    let mut reasons = Vec::new();
+    let mut guidance = Vec::new();
+    let mut contact = Contact::Direct;
+    let mut review_required = false;
+    let mut consent_required = false;
+    let mut lawyer_first = false;
+    let mut indirect_suggested = false;
+
+    let no_contact_from_attempt = record
+        .attempts
+        .iter()
+        .find(|a| a.outcome == Outcome::NoContact);
+
+    if answers.court_order {
+        contact = Contact::NoContact;
+        review_required = true;
+        reasons.push(Reason {
+            rule: Rule::R4,
+            text: "A court order is in place between you. Make no contact of any kind: not in person, \
+                   not by letter or message, not through anyone else, and not even a reply if they reach out. \
+                   Living amends, indirect amends or an unsent letter are the ways open to you."
+                .into(),
+        });
+    }
+    if let Some(a) = no_contact_from_attempt {
+        if contact == Contact::Direct {
+            contact = Contact::IndirectOnly;
+        }
+        reasons.push(Reason {
+            rule: Rule::R5,
+            text: format!(
+                "On {} they asked for no further contact. That wish stands for good: \
+                 make amends only in ways that do not reach them.",
+                a.on
+            ),
+        });
+    } else if answers.asked_no_contact {
+        if contact == Contact::Direct {
+            contact = Contact::IndirectOnly;
+        }
+        reasons.push(Reason {
+            rule: Rule::R5,
+            text: "They asked not to be contacted. Respecting that is part of the amends: \
+                   choose a way that does not reach them."
+                .into(),
+        });
+    }
+    if answers.abused_them {
+        if contact == Contact::Direct {
+            contact = Contact::IndirectOnly;
+        }
+        review_required = true;
+        reasons.push(Reason {
+            rule: Rule::R5,
+            text: "Contact from you could re-open the harm of abuse. The amends must not cost them \
+                   their peace: make it indirectly, and go over it with your sponsor or a counsellor."
+                .into(),
+        });
+    }
+    let deceased = answers.deceased || record.party.kind == PartyKind::Deceased;
+    let unreachable = answers.unreachable || record.party.kind == PartyKind::Unreachable;
+    if deceased || unreachable {
+        if contact == Contact::Direct {
+            contact = Contact::NoOneToReach;
+        }
+        reasons.push(Reason {
+            rule: Rule::R8,
+            text: if deceased {
+                "They have died. A letter read at the grave or to your sponsor, living amends, \
+                 service or anonymous repayment remain open to you."
+                    .into()
+            } else {
+                "They cannot be found. An unsent letter read to your sponsor, living amends, \
+                 service or anonymous repayment remain open to you; if they are found later, \
+                 answer the questions again."
+                    .into()
+            },
+        });
+    }
+    if answers.affair || answers.third_parties {
+        consent_required = true;
+        review_required = true;
+        reasons.push(Reason {
+            rule: Rule::R1,
+            text: if answers.affair {
+                "This amends touches an affair. Never name the other person in what you say, \
+                 and record their consent before any attempt that could implicate them."
+                    .into()
+            } else {
+                "This amends would implicate someone else. Their consent must be recorded before \
+                 any attempt: your peace of mind must not be bought at their expense."
+                    .into()
+            },
+        });
+    }
+    if answers.legal_risk {
+        lawyer_first = true;
+        review_required = true;
+        reasons.push(Reason {
+            rule: Rule::R3,
+            text: if answers.legal_decision.trim().is_empty() {
+                "There is legal risk here. Talk to a lawyer first; this workbook will never advise \
+                 you to confess. Record your own decision once you have taken advice."
+                    .into()
+            } else {
+                "There is legal risk here. Talk to a lawyer first; this workbook will never advise \
+                 you to confess. Your decision is recorded."
+                    .into()
+            },
+        });
+    }
+    if answers.harmed_me {
+        review_required = true;
+        reasons.push(Reason {
+            rule: Rule::R6,
+            text:
+                "They harmed you. No amends are owed for what was done to you; only your own part \
+                   belongs on this list, and it is worth going over with your sponsor first."
+                    .into(),
+        });
+    }
+    if answers.my_safety {
+        review_required = true;
+        indirect_suggested = true;
+        reasons.push(Reason {
+            rule: Rule::R7,
+            text: "Contact could put you at risk, of harm or of relapse. \"Others\" in Step 9 includes \
+                   you: talk it over first, and consider an indirect amends."
+                .into(),
+        });
+    }
+    if review_required {
+        reasons.push(Reason {
+            rule: Rule::R2,
+            text:
+                "Because of the points above, talk the plan over with your sponsor or an adviser \
+                   and record their approval before the amends is ready."
+                    .into(),
+        });
+    }
+
+    if answers.child {
+        guidance.push(
+            "With a child: few words suited to their age, then consistent actions. Living amends lead."
+                .to_string(),
+        );
+    }
+    if answers.family {
+        guidance.push(
+            "With family: begin with a general admission; do not rehash harrowing episodes. \
+             Living amends go alongside whatever you say."
+                .to_string(),
+        );
+    }
+    if record.party.kind == PartyKind::Group {
+        guidance.push(
+            "A group without names is usually reached through restitution, service or anonymous \
+             repayment."
+                .to_string(),
+        );
+    }
+    if !answered {
+        guidance.push(
+            "The safety questions have not been answered yet; answer them before planning."
+                .to_string(),
+        );
+    }
+
+    let allowed = match contact {
+        Contact::Direct => Method::ALL.to_vec(),
+        _ => NON_CONTACT.to_vec(),
+    };
+
+    Verdict {
+        contact,
+        allowed,
+        review_required,
+        consent_required,
+        lawyer_first,
+        indirect_suggested,
+        reasons,
+        guidance,
+        answered,
+    }
+}
+
+/// Whether `name` appears in `text` as a whole word or words (case-insensitive).
+pub fn names_in(text: &str, name: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    if name.is_empty() {
+        return false;
+    }
+    let hay = text.to_lowercase();
+    let mut start = 0;
+    while let Some(pos) = hay[start..].find(&name) {
+        let at = start + pos;
+        let end = at + name.len();
+        let before_ok = hay[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = hay[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return true;
+        }
+        start = at + name.chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+/// The approving consultation that satisfies R2 for the current plan, if there is one.
+pub fn approval_for_plan<'a>(record: &'a PartyRecord) -> Option<&'a crate::model::Consultation> {
+    let plan = record.plan.as_ref()?;
+    record
+        .consultations
+        .iter()
+        .filter(|c| c.with.can_approve() && c.approved == Some(true) && c.recorded >= plan.updated)
+        .max_by_key(|c| (c.recorded, c.id))
+}
+
+/// Whether the third parties have given their consent (R1).
+pub fn consent_satisfied(record: &PartyRecord) -> bool {
+    let names = record.third_party_names();
+    let latest_for = |who: &str| {
+        record
+            .consents
+            .iter()
+            .filter(|c| c.who.trim().eq_ignore_ascii_case(who.trim()))
+            .max_by_key(|c| (c.recorded, c.id))
+            .map(|c| c.given)
+    };
+    if names.is_empty() {
+        // No names recorded: every person who answered must have said yes, and someone must have.
+        let mut people: Vec<&str> = record.consents.iter().map(|c| c.who.as_str()).collect();
+        people.sort_unstable_by_key(|w| w.to_lowercase());
+        people.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        !people.is_empty() && people.iter().all(|w| latest_for(w) == Some(true))
+    } else {
+        names.iter().all(|n| latest_for(n) == Some(true))
+    }
+}
+
+/// The third parties whose consent is still missing, for messages.
+pub fn consent_missing(record: &PartyRecord) -> Vec<String> {
+    let names = record.third_party_names();
+    names
+        .into_iter()
+        .filter(|n| {
+            record
+                .consents
+                .iter()
+                .filter(|c| c.who.trim().eq_ignore_ascii_case(n))
+                .max_by_key(|c| (c.recorded, c.id))
+                .map(|c| c.given)
+                != Some(true)
+        })
+        .collect()
+}
+
+fn refuse_if_set_aside(record: &PartyRecord, what: &str) -> Result<(), Refusal> {
+    if let Some(aside) = record.current_aside() {
+        return Err(Refusal::new(
+            None,
+            format!(
+                "This party is set aside ({}), so {what} cannot be recorded",
+                aside.reason.label()
+            ),
+            "Restore the party first if it belongs on the list again.",
+        ));
+    }
+    Ok(())
+}
+
+fn refuse_method(verdict: &Verdict, method: Method, doing: &str) -> Result<(), Refusal> {
+    if verdict.allows(method) {
+        return Ok(());
+    }
+    let reason = verdict.forbidding_reason();
+    let rule = reason.map(|r| r.rule);
+    let why = match verdict.contact {
+        Contact::NoContact => "a court order forbids contact of any kind",
+        Contact::IndirectOnly => "only amends that do not reach them are right here",
+        Contact::NoOneToReach => "there is no one to reach directly",
+        Contact::Direct => "this method is not open here",
+    };
+    Err(Refusal::new(
+        rule,
+        format!("You cannot {doing} {} because {why}", method.label()),
+        format!(
+            "Choose one of: {}.",
+            verdict
+                .allowed
+                .iter()
+                .map(|m| m.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// Checks that a new party may be added.
+pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refusal> {
+    if kind == PartyKind::Myself && !settings.amends_to_self {
+        return Err(Refusal::new(
+            None,
+            "Amends to yourself are turned off in the settings; sponsors differ on whether you belong on your own list",
+            "Talk it over with your sponsor; if you both agree, turn on amends to self in the settings.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a plan against the verdict (R1, R4, R5, R8).
+pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refusal> {
+    refuse_if_set_aside(record, "a plan")?;
+    let v = verdict(record);
+    refuse_method(&v, plan.method, "plan")?;
+    let mut warnings = Vec::new();
+    let answers = record
+        .safety
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    for name in record.third_party_names() {
+        if names_in(&plan.script, &name) {
+            if answers.affair {
+                return Err(Refusal::new(
+                    Some(crate::rules::Rule::R1),
+                    "The script names someone involved in the affair",
+                    "Take their name out of the script: the amends is about your part, never theirs.",
+                ));
+            }
+            warnings.push(format!(
+                "The script names a third party recorded on a harm ({name}); consider leaving them out (R1)."
+            ));
+        }
+    }
+    if !v.answered {
+        warnings.push(
+            "The safety questions have not been answered yet; the plan will not be ready until they are."
+                .into(),
+        );
+    }
+    Ok(warnings)
+}
+
+/// The facts of a new attempt, to check before it is recorded.
+pub struct NewAttempt {
+    pub on: Date,
+    pub method: Method,
+    pub outcome: Outcome,
+}
+
+/// Checks an attempt against the rules (R1, R2, R4, R5, R8) and against common sense.
+pub fn check_attempt(
+    record: &PartyRecord,
+    attempt: &NewAttempt,
+    today: Date,
+) -> Result<(), CoreError> {
+    refuse_if_set_aside(record, "an attempt")?;
+    if attempt.on > today {
+        return Err(Invalid::new(
+            "date",
+            "an attempt records what already happened; for a future date, make a plan instead",
+        )
+        .into());
+    }
+    let v = verdict(record);
+    refuse_method(&v, attempt.method, "make amends by")?;
+    let no_reply = matches!(
+        attempt.method,
+        Method::UnsentLetter | Method::Indirect | Method::Living
+    );
+    if no_reply && attempt.outcome != Outcome::Done {
+        return Err(Invalid::new(
+            "outcome",
+            format!(
+                "{} has no one answering; record it with the outcome \"done\"",
+                attempt.method.label()
+            ),
+        )
+        .into());
+    }
+    if !no_reply && attempt.outcome == Outcome::Done && attempt.method != Method::Restitution {
+        return Err(Invalid::new(
+            "outcome",
+            "\"done\" is for amends with no reply (unsent letter, indirect, living, restitution); \
+             say how they received it: warm, with-request, cool, refused, no-answer, no-contact or unreachable",
+        )
+        .into());
+    }
+    if v.consent_required && attempt.method.is_contact() && !consent_satisfied(record) {
+        let missing = consent_missing(record);
+        let who = if missing.is_empty() {
+            "the people it would implicate".to_string()
+        } else {
+            missing.join(", ")
+        };
+        return Err(Refusal::new(
+            Some(Rule::R1),
+            format!("This amends would implicate someone else and consent from {who} is not recorded"),
+            "Record their consent first (amends consent PARTY --who NAME --given), or choose an amends that does not involve them.",
+        )
+        .into());
+    }
+    if v.review_required && approval_for_plan(record).is_none() && !has_any_approval(record) {
+        return Err(Refusal::new(
+            Some(Rule::R2),
+            "This amends needs to be talked over first and no approving consultation is recorded",
+            "Go over it with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve).",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn has_any_approval(record: &PartyRecord) -> bool {
+    record.plan.is_none()
+        && record
+            .consultations
+            .iter()
+            .any(|c| c.with.can_approve() && c.approved == Some(true))
+}
+
+/// Checks a consent may be recorded (R1 must apply).
+pub fn check_consent(record: &PartyRecord) -> Result<(), Refusal> {
+    refuse_if_set_aside(record, "a consent")?;
+    let v = verdict(record);
+    if !v.consent_required {
+        return Err(Refusal::new(
+            Some(Rule::R1),
+            "Consent is only recorded where the amends would implicate someone else, and that has not been answered for this party",
+            "If someone else is involved, answer the safety questions with --third-parties (or --affair) first.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a deferral: a reason and a review date that is not in the past (R9).
+pub fn check_deferral(
+    record: &PartyRecord,
+    reason: &str,
+    review_on: Date,
+    today: Date,
+) -> Result<(), CoreError> {
+    refuse_if_set_aside(record, "a deferral")?;
+    if reason.trim().is_empty() {
+        return Err(Invalid::new(
+            "reason",
+            "a deferral needs a reason: say why now is not the time (R9)",
+        )
+        .into());
+    }
+    if review_on < today {
+        return Err(Invalid::new(
+            "review date",
+            format!(
+                "the review date {review_on} is in the past; choose today or a later date (R9)"
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks answers before they are stored. An earlier "no further contact" cannot be undone.
+pub fn settle_answers(
+    record: &PartyRecord,
+    mut answers: SafetyAnswers,
+) -> (SafetyAnswers, Vec<String>) {
+    let mut notes = Vec::new();
+    if record
+        .attempts
+        .iter()
+        .any(|a| a.outcome == Outcome::NoContact)
+        && !answers.asked_no_contact
+    {
+        answers.asked_no_contact = true;
+        notes.push(
+            "They asked for no further contact in an earlier attempt; that answer stays (R5)."
+                .into(),
+        );
+    }
+    (answers, notes)
+}

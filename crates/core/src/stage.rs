@@ -1,0 +1,402 @@
+//! A party's stage, derived from the facts with the reason for it. Nothing stores a stage.
+
+use jiff::civil::Date;
+
+use crate::clock::Now;
+
+use crate::model::{CommitmentKind, Method, Outcome, PartyRecord, Willingness};
+use crate::rules::{approval_for_plan, consent_missing, consent_satisfied, verdict};
+
+/// Where a party stands in Steps 8 and 9.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    Listed,
+    Willing,
+    Planned,
+    Deferred,
+    Ready,
+    Attempted,
+    Made,
+    FollowingThrough,
+    LivingAmends,
+    Complete,
+    Reopened,
+    SetAside,
+}
+
+impl Stage {
+    pub const ALL: &'static [Stage] = &[
+        Stage::Listed,
+        Stage::Willing,
+        Stage::Planned,
+        Stage::Deferred,
+        Stage::Ready,
+        Stage::Attempted,
+        Stage::Made,
+        Stage::FollowingThrough,
+        Stage::LivingAmends,
+        Stage::Complete,
+        Stage::Reopened,
+        Stage::SetAside,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Listed => "listed",
+            Stage::Willing => "willing",
+            Stage::Planned => "planned",
+            Stage::Deferred => "deferred",
+            Stage::Ready => "ready",
+            Stage::Attempted => "attempted",
+            Stage::Made => "made",
+            Stage::FollowingThrough => "following-through",
+            Stage::LivingAmends => "living-amends",
+            Stage::Complete => "complete",
+            Stage::Reopened => "reopened",
+            Stage::SetAside => "set-aside",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Listed => "listed",
+            Stage::Willing => "willing",
+            Stage::Planned => "planned",
+            Stage::Deferred => "deferred",
+            Stage::Ready => "ready",
+            Stage::Attempted => "attempted",
+            Stage::Made => "amends made",
+            Stage::FollowingThrough => "following through",
+            Stage::LivingAmends => "living amends",
+            Stage::Complete => "complete",
+            Stage::Reopened => "reopened",
+            Stage::SetAside => "set aside",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A stage and the reason for it, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageInfo {
+    pub stage: Stage,
+    pub reason: String,
+}
+
+fn info(stage: Stage, reason: impl Into<String>) -> StageInfo {
+    StageInfo {
+        stage,
+        reason: reason.into(),
+    }
+}
+
+/// What is still missing before a plan is ready, in plain words. Empty means ready.
+pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
+    let mut gaps = Vec::new();
+    let Some(plan) = &record.plan else {
+        gaps.push("there is no plan yet".into());
+        return gaps;
+    };
+    let v = verdict(record);
+    if !v.answered {
+        gaps.push("answer the safety questions".into());
+    }
+    if !v.allows(plan.method) {
+        gaps.push(format!(
+            "the planned method ({}) is no longer open: choose one of {}",
+            plan.method.code(),
+            v.allowed
+                .iter()
+                .map(|m| m.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    match record.willingness_now().map(|w| w.level) {
+        Some(Willingness::Now) => {}
+        Some(level) => gaps.push(format!(
+            "your willingness is \"{}\"; the plan waits until it is \"now\"",
+            level.code()
+        )),
+        None => gaps.push("say how willing you are".into()),
+    }
+    if v.consent_required && plan.method.is_contact() && !consent_satisfied(record) {
+        let missing = consent_missing(record);
+        if missing.is_empty() {
+            gaps.push("record the consent of the people it would implicate (R1)".into());
+        } else {
+            gaps.push(format!("record the consent of {} (R1)", missing.join(", ")));
+        }
+    }
+    if v.review_required && approval_for_plan(record).is_none() {
+        let earlier = record
+            .consultations
+            .iter()
+            .any(|c| c.with.can_approve() && c.approved == Some(true));
+        if earlier {
+            gaps.push(
+                "the plan changed after it was approved: go over it again with your sponsor or adviser (R2)"
+                    .into(),
+            );
+        } else {
+            gaps.push("have it approved by your sponsor or an adviser (R2)".into());
+        }
+    }
+    if v.lawyer_first
+        && !record
+            .consultations
+            .iter()
+            .any(|c| c.with == crate::model::Adviser::Lawyer)
+    {
+        gaps.push("talk to a lawyer first (R3)".into());
+    }
+    gaps
+}
+
+fn plan_words(record: &PartyRecord) -> String {
+    match &record.plan {
+        Some(p) => match p.on {
+            Some(on) => format!("{} on {on}", p.method.label()),
+            None => p.method.label().to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+/// Derives the stage of one party on `today`.
+pub fn derive(record: &PartyRecord, now: &Now) -> StageInfo {
+    if let Some(aside) = record.current_aside() {
+        let mut reason = format!("set aside: {}", aside.reason.label());
+        if !aside.note.trim().is_empty() && aside.reason == crate::model::AsideReason::Other {
+            reason = format!("set aside: {}", aside.note.trim());
+        }
+        return info(Stage::SetAside, reason);
+    }
+
+    if let Some(made) = record.last_made() {
+        let new_harm = record
+            .live_harms()
+            .filter(|h| h.recorded > made.recorded)
+            .max_by_key(|h| h.recorded);
+        if let Some(h) = new_harm {
+            let next = reopened_next(record, made.recorded, now);
+            return info(
+                Stage::Reopened,
+                format!(
+                    "reopened: a new harm was recorded on {} after amends were made on {}; {next}",
+                    now.date_of(h.recorded),
+                    made.on,
+                ),
+            );
+        }
+        return after_amends(record, made.on, made.outcome);
+    }
+
+    // Living amends can be the amends itself (with one's own children, for instance).
+    if record
+        .plan
+        .as_ref()
+        .is_some_and(|p| p.method == Method::Living)
+        && let Some(living) = active_living(record)
+    {
+        return living;
+    }
+
+    before_amends(record, now)
+}
+
+/// What comes next for a reopened party, looking only at what happened after the amends.
+fn reopened_next(record: &PartyRecord, made: jiff::Timestamp, now: &Now) -> String {
+    if let Some(d) = record.active_deferral().filter(|d| d.recorded > made) {
+        return if d.review_on < now.today {
+            format!("deferred, and its review on {} is overdue", d.review_on)
+        } else {
+            format!("deferred until {}", d.review_on)
+        };
+    }
+    if let Some(a) = record
+        .attempts
+        .iter()
+        .filter(|a| a.recorded > made)
+        .max_by_key(|a| (a.recorded, a.id))
+    {
+        return format!("attempted again on {} ({})", a.on, a.outcome.label());
+    }
+    if record.plan.as_ref().is_some_and(|p| p.updated > made) {
+        let gaps = readiness_gaps(record);
+        if gaps.is_empty() {
+            return format!("ready: {}", plan_words(record));
+        }
+        return format!(
+            "planned: {}; before it is ready: {}",
+            plan_words(record),
+            gaps.join("; ")
+        );
+    }
+    "next, make a plan for the new harm".to_string()
+}
+
+fn active_living(record: &PartyRecord) -> Option<StageInfo> {
+    record
+        .commitments
+        .iter()
+        .filter(|c| c.is_open())
+        .find_map(|c| match &c.kind {
+            CommitmentKind::Living {
+                every,
+                starting,
+                checkins,
+                ..
+            } => {
+                let kept = checkins.iter().filter(|k| k.kept).count();
+                Some(info(
+                    Stage::LivingAmends,
+                    format!(
+                        "living amends: a change kept up {} since {starting}; {kept} of {} check-ins kept",
+                        every.label(),
+                        checkins.len()
+                    ),
+                ))
+            }
+            _ => None,
+        })
+}
+
+fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageInfo {
+    let open: Vec<_> = record.commitments.iter().filter(|c| c.is_open()).collect();
+    let owing: Vec<String> = open
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CommitmentKind::Restitution { .. } => {
+                c.balance().map(|b| format!("{b} still to repay"))
+            }
+            CommitmentKind::Promise { due, .. } => Some(format!("a promise due {due}")),
+            CommitmentKind::Living { .. } => None,
+        })
+        .collect();
+    if !owing.is_empty() {
+        return info(
+            Stage::FollowingThrough,
+            format!(
+                "following through: amends made on {made_on}; {}",
+                owing.join("; ")
+            ),
+        );
+    }
+    if let Some(living) = active_living(record) {
+        return living;
+    }
+    let has_restitution = record
+        .commitments
+        .iter()
+        .any(|c| matches!(c.kind, CommitmentKind::Restitution { .. }));
+    let owed: Vec<String> = record
+        .live_harms()
+        .filter_map(|h| h.owed.map(|m| m.to_string()))
+        .collect();
+    if !owed.is_empty() && !has_restitution {
+        return info(
+            Stage::Made,
+            format!(
+                "amends made on {made_on}; money is owed ({}): record a restitution commitment to follow through",
+                owed.join(", ")
+            ),
+        );
+    }
+    if outcome == Outcome::WithRequest && record.commitments.is_empty() {
+        return info(
+            Stage::Made,
+            format!(
+                "amends made on {made_on}; they asked for something: record what you promised as a commitment"
+            ),
+        );
+    }
+    let how = outcome.label();
+    if record.commitments.is_empty() {
+        info(
+            Stage::Complete,
+            format!("complete: amends made on {made_on} ({how})"),
+        )
+    } else {
+        info(
+            Stage::Complete,
+            format!("complete: amends made on {made_on} ({how}) and every commitment kept"),
+        )
+    }
+}
+
+fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
+    let today = now.today;
+    let last_attempt = record.attempts.iter().max_by_key(|a| (a.recorded, a.id));
+    if let Some(d) = record.active_deferral() {
+        let when = if d.review_on < today {
+            format!("its review on {} is overdue", d.review_on)
+        } else {
+            format!("look at it again on {}", d.review_on)
+        };
+        return info(Stage::Deferred, format!("deferred: {when}"));
+    }
+    if let Some(a) = last_attempt {
+        // Only attempts that did not make the amends reach here.
+        return info(
+            Stage::Attempted,
+            format!(
+                "attempted on {} ({}): {}",
+                a.on,
+                a.outcome.label(),
+                if a.outcome == Outcome::Unreachable {
+                    "try another way, or consider an unsent letter or indirect amends"
+                } else {
+                    "try again when the time is right"
+                }
+            ),
+        );
+    }
+    if record.plan.is_some() {
+        let gaps = readiness_gaps(record);
+        if gaps.is_empty() {
+            let why = match approval_for_plan(record) {
+                Some(c) => format!("plan approved by your {} on {}", c.with.label(), c.on),
+                None => "plan made and the safety questions allow it".to_string(),
+            };
+            return info(
+                Stage::Ready,
+                format!("ready: {}; {why}", plan_words(record)),
+            );
+        }
+        return info(
+            Stage::Planned,
+            format!(
+                "planned: {}; before it is ready: {}",
+                plan_words(record),
+                gaps.join("; ")
+            ),
+        );
+    }
+    match record.willingness_now() {
+        Some(w) if w.level == Willingness::Now => info(
+            Stage::Willing,
+            format!(
+                "willing now since {}; next, answer the safety questions and make a plan",
+                now.date_of(w.at)
+            ),
+        ),
+        Some(w) => info(
+            Stage::Listed,
+            format!(
+                "listed; willingness is \"{}\" since {}: keep asking",
+                w.level.code(),
+                now.date_of(w.at)
+            ),
+        ),
+        None => info(
+            Stage::Listed,
+            "listed; not yet asked how willing you are".to_string(),
+        ),
+    }
+}

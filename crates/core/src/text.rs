@@ -1,0 +1,85 @@
+//! Checks on text a person types: not empty where it matters, not absurdly long, no control bytes.
+
+use crate::error::Invalid;
+
+/// Longest name accepted.
+pub const NAME_MAX: usize = 200;
+/// Longest ordinary text field accepted.
+pub const TEXT_MAX: usize = 20_000;
+/// Longest script or letter accepted.
+pub const SCRIPT_MAX: usize = 200_000;
+
+fn check_chars(field: &'static str, value: &str) -> Result<(), Invalid> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Invalid::new(
+            field,
+            "contains control characters; remove them and try again",
+        ));
+    }
+    Ok(())
+}
+
+/// A field that must have something in it. Returns it trimmed.
+pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, Invalid> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Invalid::new(field, "cannot be empty"));
+    }
+    optional(field, v, max)
+}
+
+/// A field that may be empty. Returns it trimmed.
+pub fn optional(field: &'static str, value: &str, max: usize) -> Result<String, Invalid> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n > max {
+        return Err(Invalid::new(
+            field,
+            format!("is {n} characters long; the most it can hold is {max}"),
+        ));
+    }
+    check_chars(field, v)?;
+    Ok(v.to_string())
+}
+
+/// A name: required, one line, at most `NAME_MAX` characters.
+pub fn name(value: &str) -> Result<String, Invalid> {
+    let v = required("name", value, NAME_MAX)?;
+    if v.contains(['\n', '\r']) {
+        return Err(Invalid::new("name", "must be on one line"));
+    }
+    if v.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Invalid::new(
+            "name",
+            "cannot be only digits, because numbers refer to entries by id; add a word",
+        ));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        assert_eq!(name("  Mum ").unwrap(), "Mum");
+        assert!(name("   ").is_err());
+        assert!(name("a\nb").is_err());
+        assert!(name("42").is_err());
+        assert!(name(&"x".repeat(NAME_MAX + 1)).is_err());
+        assert!(name("Zoë O'Brien").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_newlines_kept() {
+        assert!(optional("did", "a\u{0}b", TEXT_MAX).is_err());
+        assert_eq!(
+            optional("did", "line one\nline two", TEXT_MAX).unwrap(),
+            "line one\nline two"
+        );
+    }
+}
