@@ -1,1 +1,22 @@
-pub fn x() {}
+//! The Amends vault: one SQLCipher 4 file holding everything a person records, a key file
+//! beside it, and the repository API the CLI and the web app share.
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction that loads the party, asks the core's rules,
+//! and writes only if they agree. The vault runs in WAL mode with a busy timeout so two
+//! processes can use it at once.
+
+mod error;
+pub mod export;
+pub mod keys;
+mod load;
+mod open;
+pub mod schema;
+mod write;
+
+pub use error::VaultError;
+pub use keys::{DataKey, KdfParams, keyfile_path};
+pub use open::{Created, Vault};
+pub use write::{
+    AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
+    PlanInput, Recorded,
+};

@@ -1,0 +1,1069 @@
+//! The JSON export: every fact in the vault, in a documented, versioned format
+//! (docs/export-format.md). Import goes into an empty vault, all or nothing.
+
+use std::collections::HashSet;
+
+use amends_core::model::{
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource,
+    Method, Outcome, PartyKind, Willingness,
+};
+use amends_core::text::{self, NAME_MAX, SCRIPT_MAX, TEXT_MAX};
+use amends_core::{Currency, Money};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::load::records;
+use crate::{Vault, VaultError};
+
+/// The value of the `format` field.
+pub const FORMAT: &str = "amends-export";
+/// The version of the export format this build writes and reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportDoc {
+    pub format: String,
+    pub version: u32,
+    pub exported_at: String,
+    pub settings: SettingsOut,
+    pub parties: Vec<PartyOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsOut {
+    pub fellowship: String,
+    pub amends_to_self: bool,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyOut {
+    /// The amount in minor units (cents for USD).
+    pub minor: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsideOut {
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+    pub at: String,
+    #[serde(default)]
+    pub restored_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarmOut {
+    pub id: i64,
+    pub did: String,
+    #[serde(default)]
+    pub should: String,
+    #[serde(default)]
+    pub effect: String,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub when: String,
+    #[serde(default)]
+    pub owed: Option<MoneyOut>,
+    #[serde(default)]
+    pub property: String,
+    #[serde(default)]
+    pub third_parties: Vec<String>,
+    pub source: String,
+    #[serde(default)]
+    pub sponsor_agrees: Option<bool>,
+    pub recorded: String,
+    #[serde(default)]
+    pub set_asides: Vec<AsideOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WillingnessOut {
+    pub level: String,
+    #[serde(default)]
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyOut {
+    pub court_order: bool,
+    pub asked_no_contact: bool,
+    pub abused_them: bool,
+    pub harmed_me: bool,
+    pub legal_risk: bool,
+    pub affair: bool,
+    pub third_parties: bool,
+    pub my_safety: bool,
+    pub deceased: bool,
+    pub unreachable: bool,
+    pub child: bool,
+    pub family: bool,
+    #[serde(default)]
+    pub legal_decision: String,
+    pub answered: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationOut {
+    pub with: String,
+    #[serde(default)]
+    pub name: String,
+    pub on: String,
+    pub advice: String,
+    #[serde(default)]
+    pub approved: Option<bool>,
+    pub recorded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOut {
+    pub method: String,
+    #[serde(default)]
+    pub script: String,
+    #[serde(default)]
+    pub on: Option<String>,
+    #[serde(default)]
+    pub place: String,
+    pub updated: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentOut {
+    pub who: String,
+    pub given: bool,
+    pub on: String,
+    #[serde(default)]
+    pub note: String,
+    pub recorded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeferralOut {
+    pub reason: String,
+    pub review_on: String,
+    pub recorded: String,
+    #[serde(default)]
+    pub ended: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptOut {
+    pub on: String,
+    pub method: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub requests: String,
+    #[serde(default)]
+    pub feeling_before: String,
+    #[serde(default)]
+    pub feeling_after: String,
+    #[serde(default)]
+    pub notes: String,
+    pub recorded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentOut {
+    pub on: String,
+    pub amount: MoneyOut,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInOut {
+    pub on: String,
+    pub kept: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedOut {
+    pub how: String,
+    pub on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentOut {
+    pub id: i64,
+    /// `restitution`, `living` or `promise`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<MoneyOut>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instalment: Option<MoneyOut>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(default)]
+    pub payments: Vec<PaymentOut>,
+    #[serde(default)]
+    pub checkins: Vec<CheckInOut>,
+    pub recorded: String,
+    #[serde(default)]
+    pub closed: Option<ClosedOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyOut {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub relationship: String,
+    #[serde(default)]
+    pub notes: String,
+    pub created: String,
+    #[serde(default)]
+    pub set_asides: Vec<AsideOut>,
+    #[serde(default)]
+    pub harms: Vec<HarmOut>,
+    #[serde(default)]
+    pub willingness: Vec<WillingnessOut>,
+    /// Every set of answers given, oldest first; the last is in force.
+    #[serde(default)]
+    pub safety: Vec<SafetyOut>,
+    #[serde(default)]
+    pub consultations: Vec<ConsultationOut>,
+    /// Every plan made, oldest first; the last is the current plan.
+    #[serde(default)]
+    pub plans: Vec<PlanOut>,
+    #[serde(default)]
+    pub consents: Vec<ConsentOut>,
+    #[serde(default)]
+    pub deferrals: Vec<DeferralOut>,
+    #[serde(default)]
+    pub attempts: Vec<AttemptOut>,
+    #[serde(default)]
+    pub commitments: Vec<CommitmentOut>,
+}
+
+fn money_out(m: Money) -> MoneyOut {
+    MoneyOut {
+        minor: m.minor,
+        currency: m.currency.code().to_string(),
+    }
+}
+
+fn aside_out(a: &amends_core::model::SetAside) -> AsideOut {
+    AsideOut {
+        reason: a.reason.code().into(),
+        note: a.note.clone(),
+        at: a.at.to_string(),
+        restored_at: a.restored_at.map(|t| t.to_string()),
+    }
+}
+
+impl Vault {
+    /// Everything in the vault as an export document, read in one consistent snapshot.
+    pub fn export(&self, exported_at: Timestamp) -> Result<ExportDoc, VaultError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let settings = crate::load::settings(&tx)?;
+        let recs = records(&tx, None)?;
+        let mut parties = Vec::with_capacity(recs.len());
+        for r in &recs {
+            let id = r.party.id;
+            let plans = {
+                let mut st = tx.prepare_cached(
+                    "SELECT method, script, on_date, place, updated FROM plans WHERE party_id = ?1 ORDER BY id",
+                )?;
+                st.query_map([id], |row| {
+                    Ok(PlanOut {
+                        method: row.get(0)?,
+                        script: row.get(1)?,
+                        on: row.get(2)?,
+                        place: row.get(3)?,
+                        updated: row.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            let safety = {
+                let mut st = tx.prepare_cached(
+                    "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk, affair,
+                            third_parties, my_safety, deceased, unreachable, child, family,
+                            legal_decision, answered
+                     FROM safety_answers WHERE party_id = ?1 ORDER BY id",
+                )?;
+                st.query_map([id], |row| {
+                    let b = |i: usize| -> rusqlite::Result<bool> { Ok(row.get::<_, i64>(i)? != 0) };
+                    Ok(SafetyOut {
+                        court_order: b(0)?,
+                        asked_no_contact: b(1)?,
+                        abused_them: b(2)?,
+                        harmed_me: b(3)?,
+                        legal_risk: b(4)?,
+                        affair: b(5)?,
+                        third_parties: b(6)?,
+                        my_safety: b(7)?,
+                        deceased: b(8)?,
+                        unreachable: b(9)?,
+                        child: b(10)?,
+                        family: b(11)?,
+                        legal_decision: row.get(12)?,
+                        answered: row.get(13)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            parties.push(PartyOut {
+                id,
+                name: r.party.name.clone(),
+                kind: r.party.kind.code().into(),
+                relationship: r.party.relationship.clone(),
+                notes: r.party.notes.clone(),
+                created: r.party.created.to_string(),
+                set_asides: r.asides.iter().map(aside_out).collect(),
+                harms: r
+                    .harms
+                    .iter()
+                    .map(|h| HarmOut {
+                        id: h.id,
+                        did: h.did.clone(),
+                        should: h.should.clone(),
+                        effect: h.effect.clone(),
+                        kinds: h.kinds.iter().map(|k| k.code().to_string()).collect(),
+                        when: h.when.clone(),
+                        owed: h.owed.map(money_out),
+                        property: h.property.clone(),
+                        third_parties: h.third_parties.clone(),
+                        source: h.source.code().into(),
+                        sponsor_agrees: h.sponsor_agrees,
+                        recorded: h.recorded.to_string(),
+                        set_asides: h.asides.iter().map(aside_out).collect(),
+                    })
+                    .collect(),
+                willingness: r
+                    .willingness
+                    .iter()
+                    .map(|w| WillingnessOut {
+                        level: w.level.code().into(),
+                        note: w.note.clone(),
+                        at: w.at.to_string(),
+                    })
+                    .collect(),
+                safety,
+                consultations: r
+                    .consultations
+                    .iter()
+                    .map(|c| ConsultationOut {
+                        with: c.with.code().into(),
+                        name: c.name.clone(),
+                        on: c.on.to_string(),
+                        advice: c.advice.clone(),
+                        approved: c.approved,
+                        recorded: c.recorded.to_string(),
+                    })
+                    .collect(),
+                plans,
+                consents: r
+                    .consents
+                    .iter()
+                    .map(|c| ConsentOut {
+                        who: c.who.clone(),
+                        given: c.given,
+                        on: c.on.to_string(),
+                        note: c.note.clone(),
+                        recorded: c.recorded.to_string(),
+                    })
+                    .collect(),
+                deferrals: r
+                    .deferrals
+                    .iter()
+                    .map(|d| DeferralOut {
+                        reason: d.reason.clone(),
+                        review_on: d.review_on.to_string(),
+                        recorded: d.recorded.to_string(),
+                        ended: d.ended.map(|t| t.to_string()),
+                    })
+                    .collect(),
+                attempts: r
+                    .attempts
+                    .iter()
+                    .map(|a| AttemptOut {
+                        on: a.on.to_string(),
+                        method: a.method.code().into(),
+                        outcome: a.outcome.code().into(),
+                        requests: a.requests.clone(),
+                        feeling_before: a.feeling_before.clone(),
+                        feeling_after: a.feeling_after.clone(),
+                        notes: a.notes.clone(),
+                        recorded: a.recorded.to_string(),
+                    })
+                    .collect(),
+                commitments: r.commitments.iter().map(commitment_out).collect(),
+            });
+        }
+        drop(tx);
+        Ok(ExportDoc {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: exported_at.to_string(),
+            settings: SettingsOut {
+                fellowship: settings.fellowship.code().into(),
+                amends_to_self: settings.amends_to_self,
+                currency: settings.currency.code().into(),
+            },
+            parties,
+        })
+    }
+
+    /// Imports an export document into this vault, which must be empty. All or nothing.
+    /// Returns the number of parties imported.
+    pub fn import_json(&mut self, json: &str) -> Result<usize, VaultError> {
+        let doc = parse(json)?;
+        let count = self.party_count()?;
+        if count > 0 {
+            return Err(VaultError::ImportNotEmpty(count));
+        }
+        let checked = validate(&doc)?;
+        self.write(|tx| {
+            insert(tx, &doc, &checked)?;
+            Ok(doc.parties.len())
+        })
+    }
+}
+
+fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
+    let mut out = CommitmentOut {
+        id: c.id,
+        kind: c.kind_code().into(),
+        amount: None,
+        instalment: None,
+        every: None,
+        starting: None,
+        behaviour: None,
+        promise: None,
+        due: None,
+        payments: Vec::new(),
+        checkins: Vec::new(),
+        recorded: c.recorded.to_string(),
+        closed: c.closed.map(|(how, on)| ClosedOut {
+            how: how.code().into(),
+            on: on.to_string(),
+        }),
+    };
+    match &c.kind {
+        CommitmentKind::Restitution {
+            amount,
+            instalment,
+            every,
+            starting,
+            payments,
+        } => {
+            out.amount = Some(money_out(*amount));
+            out.instalment = instalment.map(money_out);
+            out.every = every.map(|e| e.code().into());
+            out.starting = Some(starting.to_string());
+            out.payments = payments
+                .iter()
+                .map(|p| PaymentOut {
+                    on: p.on.to_string(),
+                    amount: money_out(p.amount),
+                    note: p.note.clone(),
+                })
+                .collect();
+        }
+        CommitmentKind::Living {
+            behaviour,
+            every,
+            starting,
+            checkins,
+        } => {
+            out.behaviour = Some(behaviour.clone());
+            out.every = Some(every.code().into());
+            out.starting = Some(starting.to_string());
+            out.checkins = checkins
+                .iter()
+                .map(|k| CheckInOut {
+                    on: k.on.to_string(),
+                    kept: k.kept,
+                    note: k.note.clone(),
+                })
+                .collect();
+        }
+        CommitmentKind::Promise { text, due } => {
+            out.promise = Some(text.clone());
+            out.due = Some(due.to_string());
+        }
+    }
+    out
+}
+
+/// Parses the JSON, naming the line, column and field of the first problem.
+pub fn parse(json: &str) -> Result<ExportDoc, VaultError> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    let doc: ExportDoc = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let what = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                "the file is not valid JSON".to_string()
+            }
+            serde_json::error::Category::Data => describe_data_error(&inner.to_string()),
+            serde_json::error::Category::Io => "the file could not be read".to_string(),
+        };
+        let place = if path.is_empty() || path == "." {
+            String::new()
+        } else {
+            format!(", field `{path}`")
+        };
+        VaultError::Import(format!(
+            "line {}, column {}{place}: {what}",
+            inner.line(),
+            inner.column()
+        ))
+    })?;
+    if doc.format != FORMAT {
+        return Err(VaultError::Import(format!(
+            "field `format`: this is not an Amends export (expected \"{FORMAT}\")"
+        )));
+    }
+    if doc.version > VERSION {
+        return Err(VaultError::Import(format!(
+            "field `version`: the file was written by a newer version of Amends (format {}; this version reads up to {VERSION}); install the newer version",
+            doc.version
+        )));
+    }
+    if doc.version == 0 {
+        return Err(VaultError::Import(
+            "field `version`: must be 1 or more".into(),
+        ));
+    }
+    Ok(doc)
+}
+
+/// serde_json's messages can quote the value they met; keep only the shape of the problem.
+fn describe_data_error(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let field = rest.split(',').next().unwrap_or("").trim_matches('`');
+        return format!("unknown field `{field}`");
+    }
+    if msg.starts_with("missing field ") {
+        return msg.to_string();
+    }
+    if let Some(i) = msg.find(", expected ") {
+        let kind = msg[..i].split(' ').next().unwrap_or("");
+        return format!("wrong type ({kind} value){}", &msg[i..]);
+    }
+    "a value has the wrong type".to_string()
+}
+
+/// Values parsed and checked before anything is written.
+struct Checked {
+    settings: amends_core::model::Settings,
+}
+
+fn problem(path: &str, msg: impl std::fmt::Display) -> VaultError {
+    VaultError::Import(format!("field `{path}`: {msg}"))
+}
+
+fn check_ts(path: &str, v: &str) -> Result<Timestamp, VaultError> {
+    v.parse()
+        .map_err(|_| problem(path, "is not a time such as 2026-05-03T14:00:00Z"))
+}
+
+fn check_date(path: &str, v: &str) -> Result<Date, VaultError> {
+    v.parse()
+        .map_err(|_| problem(path, "is not a date such as 2026-05-03"))
+}
+
+fn check_money(path: &str, m: &MoneyOut) -> Result<Money, VaultError> {
+    let c = Currency::parse(&m.currency)
+        .map_err(|e| problem(&format!("{path}.currency"), e.message))?;
+    if m.minor <= 0 {
+        return Err(problem(&format!("{path}.minor"), "must be more than zero"));
+    }
+    Ok(Money::new(m.minor, c))
+}
+
+fn check_code<T>(path: &str, r: Result<T, amends_core::Invalid>) -> Result<T, VaultError> {
+    r.map_err(|e| problem(path, e.message))
+}
+
+fn check_text(path: &str, v: &str, max: usize, required: bool) -> Result<(), VaultError> {
+    let r = if required {
+        text::required("text", v, max)
+    } else {
+        text::optional("text", v, max)
+    };
+    r.map(|_| ()).map_err(|e| problem(path, e.message))
+}
+
+fn check_asides(path: &str, asides: &[AsideOut]) -> Result<(), VaultError> {
+    let mut open = 0;
+    for (i, a) in asides.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        check_code(&format!("{p}.reason"), AsideReason::parse(&a.reason))?;
+        check_text(&format!("{p}.note"), &a.note, TEXT_MAX, false)?;
+        check_ts(&format!("{p}.at"), &a.at)?;
+        match &a.restored_at {
+            Some(t) => {
+                check_ts(&format!("{p}.restored_at"), t)?;
+            }
+            None => open += 1,
+        }
+    }
+    if open > 1 {
+        return Err(problem(path, "more than one set-aside is in force"));
+    }
+    Ok(())
+}
+
+fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
+    let fellowship = check_code(
+        "settings.fellowship",
+        Fellowship::parse(&doc.settings.fellowship),
+    )?;
+    let currency = Currency::parse(&doc.settings.currency)
+        .map_err(|e| problem("settings.currency", e.message))?;
+    let settings = amends_core::model::Settings {
+        fellowship,
+        amends_to_self: doc.settings.amends_to_self,
+        currency,
+    };
+    let mut party_ids = HashSet::new();
+    let mut harm_ids = HashSet::new();
+    let mut commitment_ids = HashSet::new();
+    for (pi, p) in doc.parties.iter().enumerate() {
+        let pp = format!("parties[{pi}]");
+        if p.id <= 0 || !party_ids.insert(p.id) {
+            return Err(problem(
+                &format!("{pp}.id"),
+                "must be a positive number used by no other party",
+            ));
+        }
+        text::name(&p.name).map_err(|e| problem(&format!("{pp}.name"), e.message))?;
+        let kind = check_code(&format!("{pp}.kind"), PartyKind::parse(&p.kind))?;
+        if kind == PartyKind::Myself && !settings.amends_to_self {
+            return Err(problem(
+                &format!("{pp}.kind"),
+                "is \"self\" but settings.amends_to_self is false",
+            ));
+        }
+        check_text(
+            &format!("{pp}.relationship"),
+            &p.relationship,
+            NAME_MAX,
+            false,
+        )?;
+        check_text(&format!("{pp}.notes"), &p.notes, TEXT_MAX, false)?;
+        check_ts(&format!("{pp}.created"), &p.created)?;
+        check_asides(&format!("{pp}.set_asides"), &p.set_asides)?;
+        for (hi, h) in p.harms.iter().enumerate() {
+            let hp = format!("{pp}.harms[{hi}]");
+            if h.id <= 0 || !harm_ids.insert(h.id) {
+                return Err(problem(
+                    &format!("{hp}.id"),
+                    "must be a positive number used by no other harm",
+                ));
+            }
+            check_text(&format!("{hp}.did"), &h.did, TEXT_MAX, true)?;
+            check_text(&format!("{hp}.should"), &h.should, TEXT_MAX, false)?;
+            check_text(&format!("{hp}.effect"), &h.effect, TEXT_MAX, false)?;
+            check_text(&format!("{hp}.when"), &h.when, NAME_MAX, false)?;
+            check_text(&format!("{hp}.property"), &h.property, TEXT_MAX, false)?;
+            for (ki, k) in h.kinds.iter().enumerate() {
+                check_code(&format!("{hp}.kinds[{ki}]"), HarmKind::parse(k))?;
+            }
+            for (ni, n) in h.third_parties.iter().enumerate() {
+                check_text(&format!("{hp}.third_parties[{ni}]"), n, NAME_MAX, true)?;
+            }
+            if let Some(m) = &h.owed {
+                check_money(&format!("{hp}.owed"), m)?;
+            }
+            check_code(&format!("{hp}.source"), HarmSource::parse(&h.source))?;
+            check_ts(&format!("{hp}.recorded"), &h.recorded)?;
+            check_asides(&format!("{hp}.set_asides"), &h.set_asides)?;
+        }
+        for (i, w) in p.willingness.iter().enumerate() {
+            let wp = format!("{pp}.willingness[{i}]");
+            check_code(&format!("{wp}.level"), Willingness::parse(&w.level))?;
+            check_text(&format!("{wp}.note"), &w.note, TEXT_MAX, false)?;
+            check_ts(&format!("{wp}.at"), &w.at)?;
+        }
+        for (i, s) in p.safety.iter().enumerate() {
+            let sp = format!("{pp}.safety[{i}]");
+            check_text(
+                &format!("{sp}.legal_decision"),
+                &s.legal_decision,
+                TEXT_MAX,
+                false,
+            )?;
+            check_ts(&format!("{sp}.answered"), &s.answered)?;
+        }
+        for (i, c) in p.consultations.iter().enumerate() {
+            let cp = format!("{pp}.consultations[{i}]");
+            let with = check_code(&format!("{cp}.with"), Adviser::parse(&c.with))?;
+            if with == Adviser::Lawyer && c.approved.is_some() {
+                return Err(problem(
+                    &format!("{cp}.approved"),
+                    "a lawyer's consultation carries no approval; use null",
+                ));
+            }
+            check_text(&format!("{cp}.name"), &c.name, NAME_MAX, false)?;
+            check_date(&format!("{cp}.on"), &c.on)?;
+            check_text(&format!("{cp}.advice"), &c.advice, TEXT_MAX, true)?;
+            check_ts(&format!("{cp}.recorded"), &c.recorded)?;
+        }
+        for (i, pl) in p.plans.iter().enumerate() {
+            let lp = format!("{pp}.plans[{i}]");
+            check_code(&format!("{lp}.method"), Method::parse(&pl.method))?;
+            check_text(&format!("{lp}.script"), &pl.script, SCRIPT_MAX, false)?;
+            if let Some(on) = &pl.on {
+                check_date(&format!("{lp}.on"), on)?;
+            }
+            check_text(&format!("{lp}.place"), &pl.place, NAME_MAX, false)?;
+            check_ts(&format!("{lp}.updated"), &pl.updated)?;
+        }
+        for (i, c) in p.consents.iter().enumerate() {
+            let cp = format!("{pp}.consents[{i}]");
+            check_text(&format!("{cp}.who"), &c.who, NAME_MAX, true)?;
+            check_date(&format!("{cp}.on"), &c.on)?;
+            check_text(&format!("{cp}.note"), &c.note, TEXT_MAX, false)?;
+            check_ts(&format!("{cp}.recorded"), &c.recorded)?;
+        }
+        let mut open_deferrals = 0;
+        for (i, d) in p.deferrals.iter().enumerate() {
+            let dp = format!("{pp}.deferrals[{i}]");
+            check_text(&format!("{dp}.reason"), &d.reason, TEXT_MAX, true)?;
+            check_date(&format!("{dp}.review_on"), &d.review_on)?;
+            check_ts(&format!("{dp}.recorded"), &d.recorded)?;
+            match &d.ended {
+                Some(t) => {
+                    check_ts(&format!("{dp}.ended"), t)?;
+                }
+                None => open_deferrals += 1,
+            }
+        }
+        if open_deferrals > 1 {
+            return Err(problem(
+                &format!("{pp}.deferrals"),
+                "more than one deferral is in force",
+            ));
+        }
+        for (i, a) in p.attempts.iter().enumerate() {
+            let ap = format!("{pp}.attempts[{i}]");
+            check_date(&format!("{ap}.on"), &a.on)?;
+            check_code(&format!("{ap}.method"), Method::parse(&a.method))?;
+            check_code(&format!("{ap}.outcome"), Outcome::parse(&a.outcome))?;
+            for (f, v) in [
+                ("requests", &a.requests),
+                ("feeling_before", &a.feeling_before),
+                ("feeling_after", &a.feeling_after),
+                ("notes", &a.notes),
+            ] {
+                check_text(&format!("{ap}.{f}"), v, TEXT_MAX, false)?;
+            }
+            check_ts(&format!("{ap}.recorded"), &a.recorded)?;
+        }
+        for (i, c) in p.commitments.iter().enumerate() {
+            let cp = format!("{pp}.commitments[{i}]");
+            if c.id <= 0 || !commitment_ids.insert(c.id) {
+                return Err(problem(
+                    &format!("{cp}.id"),
+                    "must be a positive number used by no other commitment",
+                ));
+            }
+            check_ts(&format!("{cp}.recorded"), &c.recorded)?;
+            if let Some(cl) = &c.closed {
+                check_code(&format!("{cp}.closed.how"), Closure::parse(&cl.how))?;
+                check_date(&format!("{cp}.closed.on"), &cl.on)?;
+            }
+            let need = |field: &str, v: &Option<String>| -> Result<String, VaultError> {
+                v.clone().ok_or_else(|| {
+                    problem(
+                        &format!("{cp}.{field}"),
+                        format!("is required for a {} commitment", c.kind),
+                    )
+                })
+            };
+            match c.kind.as_str() {
+                "restitution" => {
+                    let amount = c.amount.as_ref().ok_or_else(|| {
+                        problem(
+                            &format!("{cp}.amount"),
+                            "is required for a restitution commitment",
+                        )
+                    })?;
+                    let amount = check_money(&format!("{cp}.amount"), amount)?;
+                    if let Some(i) = &c.instalment {
+                        let inst = check_money(&format!("{cp}.instalment"), i)?;
+                        if inst.currency != amount.currency {
+                            return Err(problem(
+                                &format!("{cp}.instalment.currency"),
+                                "must match the amount's currency",
+                            ));
+                        }
+                    }
+                    if let Some(e) = &c.every {
+                        check_code(&format!("{cp}.every"), Cadence::parse(e))?;
+                    }
+                    check_date(&format!("{cp}.starting"), &need("starting", &c.starting)?)?;
+                    let mut paid = 0i64;
+                    for (j, pay) in c.payments.iter().enumerate() {
+                        let yp = format!("{cp}.payments[{j}]");
+                        check_date(&format!("{yp}.on"), &pay.on)?;
+                        let m = check_money(&format!("{yp}.amount"), &pay.amount)?;
+                        if m.currency != amount.currency {
+                            return Err(problem(
+                                &format!("{yp}.amount.currency"),
+                                "must match the commitment's currency",
+                            ));
+                        }
+                        paid = paid.saturating_add(m.minor);
+                        check_text(&format!("{yp}.note"), &pay.note, TEXT_MAX, false)?;
+                    }
+                    if paid > amount.minor {
+                        return Err(problem(
+                            &format!("{cp}.payments"),
+                            "add up to more than the amount",
+                        ));
+                    }
+                    if !c.checkins.is_empty() {
+                        return Err(problem(
+                            &format!("{cp}.checkins"),
+                            "only a living amends has check-ins",
+                        ));
+                    }
+                }
+                "living" => {
+                    let b = need("behaviour", &c.behaviour)?;
+                    check_text(&format!("{cp}.behaviour"), &b, TEXT_MAX, true)?;
+                    check_code(
+                        &format!("{cp}.every"),
+                        Cadence::parse(&need("every", &c.every)?),
+                    )?;
+                    check_date(&format!("{cp}.starting"), &need("starting", &c.starting)?)?;
+                    for (j, k) in c.checkins.iter().enumerate() {
+                        let kp = format!("{cp}.checkins[{j}]");
+                        check_date(&format!("{kp}.on"), &k.on)?;
+                        check_text(&format!("{kp}.note"), &k.note, TEXT_MAX, false)?;
+                    }
+                    if !c.payments.is_empty() {
+                        return Err(problem(
+                            &format!("{cp}.payments"),
+                            "only a restitution has payments",
+                        ));
+                    }
+                }
+                "promise" => {
+                    let t = need("promise", &c.promise)?;
+                    check_text(&format!("{cp}.promise"), &t, TEXT_MAX, true)?;
+                    check_date(&format!("{cp}.due"), &need("due", &c.due)?)?;
+                    if !c.payments.is_empty() || !c.checkins.is_empty() {
+                        return Err(problem(&cp, "a promise has no payments or check-ins"));
+                    }
+                }
+                _ => {
+                    return Err(problem(
+                        &format!("{cp}.kind"),
+                        "must be one of: restitution, living, promise",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Checked { settings })
+}
+
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    doc: &ExportDoc,
+    checked: &Checked,
+) -> Result<(), VaultError> {
+    let s = &checked.settings;
+    tx.execute(
+        "UPDATE settings SET fellowship = ?1, amends_to_self = ?2, currency = ?3 WHERE id = 1",
+        params![
+            s.fellowship.code(),
+            i64::from(s.amends_to_self),
+            s.currency.code()
+        ],
+    )?;
+    // Codes are stored in their canonical spelling.
+    let canon = |r: Result<&'static str, amends_core::Invalid>| r.map_err(VaultError::from);
+    for p in &doc.parties {
+        tx.execute(
+            "INSERT INTO parties (id, name, kind, relationship, notes, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![p.id, p.name.trim(), canon(PartyKind::parse(&p.kind).map(|k| k.code()))?, p.relationship.trim(), p.notes.trim(), p.created],
+        )?;
+        for a in &p.set_asides {
+            tx.execute(
+                "INSERT INTO party_asides (party_id, reason, note, at, restored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p.id, canon(AsideReason::parse(&a.reason).map(|k| k.code()))?, a.note, a.at, a.restored_at],
+            )?;
+        }
+        for h in &p.harms {
+            let kinds: Vec<&str> = h
+                .kinds
+                .iter()
+                .map(|k| HarmKind::parse(k).map(|k| k.code()))
+                .collect::<Result<_, _>>()?;
+            let mut kinds = kinds;
+            kinds.sort_unstable();
+            kinds.dedup();
+            let owed = h
+                .owed
+                .as_ref()
+                .map(|m| check_money("owed", m))
+                .transpose()?;
+            tx.execute(
+                "INSERT INTO harms (id, party_id, did, should, effect, kinds, happened, owed_minor, owed_currency,
+                                    property, third_parties, source, sponsor_agrees, recorded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    h.id, p.id, h.did, h.should, h.effect, kinds.join(","), h.when,
+                    owed.map(|m| m.minor), owed.map(|m| m.currency.code()), h.property,
+                    serde_json::to_string(&h.third_parties).map_err(|_| VaultError::Storage("names".into()))?,
+                    canon(HarmSource::parse(&h.source).map(|k| k.code()))?,
+                    h.sponsor_agrees.map(i64::from), h.recorded
+                ],
+            )?;
+            for a in &h.set_asides {
+                tx.execute(
+                    "INSERT INTO harm_asides (harm_id, reason, note, at, restored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![h.id, canon(AsideReason::parse(&a.reason).map(|k| k.code()))?, a.note, a.at, a.restored_at],
+                )?;
+            }
+        }
+        for w in &p.willingness {
+            tx.execute(
+                "INSERT INTO willingness (party_id, level, note, at) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    p.id,
+                    canon(Willingness::parse(&w.level).map(|k| k.code()))?,
+                    w.note,
+                    w.at
+                ],
+            )?;
+        }
+        for s in &p.safety {
+            tx.execute(
+                "INSERT INTO safety_answers (party_id, court_order, asked_no_contact, abused_them, harmed_me,
+                    legal_risk, affair, third_parties, my_safety, deceased, unreachable, child, family,
+                    legal_decision, answered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    p.id, s.court_order, s.asked_no_contact, s.abused_them, s.harmed_me, s.legal_risk,
+                    s.affair, s.third_parties, s.my_safety, s.deceased, s.unreachable, s.child, s.family,
+                    s.legal_decision, s.answered
+                ],
+            )?;
+        }
+        for c in &p.consultations {
+            tx.execute(
+                "INSERT INTO consultations (party_id, adviser, name, on_date, advice, approved, recorded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![p.id, canon(Adviser::parse(&c.with).map(|k| k.code()))?, c.name, c.on, c.advice, c.approved.map(i64::from), c.recorded],
+            )?;
+        }
+        for pl in &p.plans {
+            tx.execute(
+                "INSERT INTO plans (party_id, method, script, on_date, place, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.id, canon(Method::parse(&pl.method).map(|k| k.code()))?, pl.script, pl.on, pl.place, pl.updated],
+            )?;
+        }
+        for c in &p.consents {
+            tx.execute(
+                "INSERT INTO consents (party_id, who, given, on_date, note, recorded) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.id, c.who, c.given, c.on, c.note, c.recorded],
+            )?;
+        }
+        for d in &p.deferrals {
+            tx.execute(
+                "INSERT INTO deferrals (party_id, reason, review_on, recorded, ended) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p.id, d.reason, d.review_on, d.recorded, d.ended],
+            )?;
+        }
+        for a in &p.attempts {
+            tx.execute(
+                "INSERT INTO attempts (party_id, on_date, method, outcome, requests, feeling_before,
+                                       feeling_after, notes, recorded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    p.id, a.on, canon(Method::parse(&a.method).map(|k| k.code()))?,
+                    canon(Outcome::parse(&a.outcome).map(|k| k.code()))?, a.requests,
+                    a.feeling_before, a.feeling_after, a.notes, a.recorded
+                ],
+            )?;
+        }
+        for c in &p.commitments {
+            let amount = c
+                .amount
+                .as_ref()
+                .map(|m| check_money("amount", m))
+                .transpose()?;
+            let instalment = c
+                .instalment
+                .as_ref()
+                .map(|m| check_money("instalment", m))
+                .transpose()?;
+            let every = c
+                .every
+                .as_deref()
+                .map(|e| Cadence::parse(e).map(|k| k.code()))
+                .transpose()?;
+            let closed_how = c
+                .closed
+                .as_ref()
+                .map(|cl| Closure::parse(&cl.how).map(|k| k.code()))
+                .transpose()?;
+            tx.execute(
+                "INSERT INTO commitments (id, party_id, kind, amount_minor, currency, instalment_minor, every,
+                    starting, behaviour, promise, due, recorded, closed_how, closed_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    c.id, p.id, c.kind, amount.map(|m| m.minor), amount.map(|m| m.currency.code()),
+                    instalment.map(|m| m.minor), every, c.starting, c.behaviour.clone().unwrap_or_default(),
+                    c.promise.clone().unwrap_or_default(), c.due, c.recorded, closed_how,
+                    c.closed.as_ref().map(|cl| cl.on.clone())
+                ],
+            )?;
+            for pay in &c.payments {
+                tx.execute(
+                    "INSERT INTO payments (commitment_id, on_date, amount_minor, note) VALUES (?1, ?2, ?3, ?4)",
+                    params![c.id, pay.on, pay.amount.minor, pay.note],
+                )?;
+            }
+            for k in &c.checkins {
+                tx.execute(
+                    "INSERT INTO checkins (commitment_id, on_date, kept, note) VALUES (?1, ?2, ?3, ?4)",
+                    params![c.id, k.on, k.kept, k.note],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,567 @@
+//! Reading the facts back into core records: one query per table, grouped in memory.
+
+use std::collections::HashMap;
+
+use amends_core::model::{
+    Adviser, AsideReason, Attempt, Cadence, CheckIn, Closure, Commitment, CommitmentKind, Consent,
+    Consultation, Deferral, Fellowship, Harm, HarmKind, HarmSource, Id, Method, Outcome, Party,
+    PartyKind, PartyRecord, Payment, Plan, SafetyAnswers, SafetyRecord, SetAside, Settings,
+    Willingness, WillingnessEntry,
+};
+use amends_core::{Currency, Money};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, Row, params};
+
+use crate::{Vault, VaultError};
+
+fn bad(what: &str) -> VaultError {
+    VaultError::Storage(format!("a stored {what} could not be read"))
+}
+
+pub(crate) fn ts(s: &str) -> Result<Timestamp, VaultError> {
+    s.parse().map_err(|_| bad("time"))
+}
+
+pub(crate) fn date(s: &str) -> Result<Date, VaultError> {
+    s.parse().map_err(|_| bad("date"))
+}
+
+fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>, VaultError> {
+    s.map(|s| ts(&s)).transpose()
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<Date>, VaultError> {
+    s.map(|s| date(&s)).transpose()
+}
+
+fn cur(s: &str) -> Result<Currency, VaultError> {
+    Currency::parse(s).map_err(|_| bad("currency"))
+}
+
+fn opt_bool(v: Option<i64>) -> Option<bool> {
+    v.map(|v| v != 0)
+}
+
+fn code<T>(parsed: Result<T, amends_core::Invalid>, what: &str) -> Result<T, VaultError> {
+    parsed.map_err(|_| bad(what))
+}
+
+pub(crate) fn settings(conn: &Connection) -> Result<Settings, VaultError> {
+    let (f, s, c): (String, i64, String) = conn.query_row(
+        "SELECT fellowship, amends_to_self, currency FROM settings WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(Settings {
+        fellowship: code(Fellowship::parse(&f), "fellowship")?,
+        amends_to_self: s != 0,
+        currency: cur(&c)?,
+    })
+}
+
+fn aside(r: &Row<'_>) -> rusqlite::Result<(Id, Id, String, String, String, Option<String>)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_aside(
+    (id, _, reason, note, at, restored): (Id, Id, String, String, String, Option<String>),
+) -> Result<SetAside, VaultError> {
+    Ok(SetAside {
+        id,
+        reason: code(AsideReason::parse(&reason), "reason")?,
+        note,
+        at: ts(&at)?,
+        restored_at: opt_ts(restored)?,
+    })
+}
+
+/// Loads the records of the parties matching `filter` (`None` for all), ordered by id.
+pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRecord>, VaultError> {
+    // `?1 IS NULL OR party_id = ?1` lets one statement serve both "all" and "one".
+    let p = params![only];
+    let mut out: Vec<PartyRecord> = Vec::new();
+    let mut index: HashMap<Id, usize> = HashMap::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, name, kind, relationship, notes, created FROM parties
+             WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(2)?;
+            let created: String = r.get(5)?;
+            let party = Party {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                kind: code(PartyKind::parse(&kind), "kind")?,
+                relationship: r.get(3)?,
+                notes: r.get(4)?,
+                created: ts(&created)?,
+            };
+            index.insert(party.id, out.len());
+            out.push(PartyRecord::new(party));
+        }
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let slot = |id: Id| index.get(&id).copied();
+
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, reason, note, at, restored_at FROM party_asides
+             WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map(p, aside)?;
+        for row in rows {
+            let row = row?;
+            if let Some(i) = slot(row.1) {
+                out[i].asides.push(to_aside(row)?);
+            }
+        }
+    }
+
+    let mut harm_asides: HashMap<Id, Vec<SetAside>> = HashMap::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT a.id, a.harm_id, a.reason, a.note, a.at, a.restored_at
+             FROM harm_asides a JOIN harms h ON h.id = a.harm_id
+             WHERE ?1 IS NULL OR h.party_id = ?1 ORDER BY a.id",
+        )?;
+        let rows = st.query_map(p, aside)?;
+        for row in rows {
+            let row = row?;
+            let harm = row.1;
+            harm_asides.entry(harm).or_default().push(to_aside(row)?);
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, did, should, effect, kinds, happened, owed_minor, owed_currency,
+                    property, third_parties, source, sponsor_agrees, recorded
+             FROM harms WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let id: Id = r.get(0)?;
+            let party_id: Id = r.get(1)?;
+            let kinds: String = r.get(5)?;
+            let owed_minor: Option<i64> = r.get(7)?;
+            let owed_currency: Option<String> = r.get(8)?;
+            let third: String = r.get(10)?;
+            let source: String = r.get(11)?;
+            let recorded: String = r.get(13)?;
+            let owed = match (owed_minor, owed_currency) {
+                (Some(m), Some(c)) => Some(Money::new(m, cur(&c)?)),
+                _ => None,
+            };
+            let harm = Harm {
+                id,
+                party_id,
+                did: r.get(2)?,
+                should: r.get(3)?,
+                effect: r.get(4)?,
+                kinds: kinds
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(|k| code(HarmKind::parse(k), "harm kind"))
+                    .collect::<Result<_, _>>()?,
+                when: r.get(6)?,
+                owed,
+                property: r.get(9)?,
+                third_parties: serde_json::from_str(&third).map_err(|_| bad("list of names"))?,
+                source: code(HarmSource::parse(&source), "source")?,
+                sponsor_agrees: opt_bool(r.get(12)?),
+                recorded: ts(&recorded)?,
+                asides: harm_asides.remove(&id).unwrap_or_default(),
+            };
+            if let Some(i) = slot(party_id) {
+                out[i].harms.push(harm);
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, level, note, at FROM willingness
+             WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(1)?;
+            let level: String = r.get(2)?;
+            let at: String = r.get(4)?;
+            if let Some(i) = slot(party_id) {
+                out[i].willingness.push(WillingnessEntry {
+                    id: r.get(0)?,
+                    level: code(Willingness::parse(&level), "willingness")?,
+                    note: r.get(3)?,
+                    at: ts(&at)?,
+                });
+            }
+        }
+    }
+    {
+        // Only the latest answers count; earlier ones stay in the table as history.
+        let mut st = conn.prepare_cached(
+            "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
+                    affair, third_parties, my_safety, deceased, unreachable, child, family,
+                    legal_decision, answered
+             FROM safety_answers s
+             WHERE (?1 IS NULL OR party_id = ?1)
+               AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(0)?;
+            let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
+            let answers = SafetyAnswers {
+                court_order: b(1)?,
+                asked_no_contact: b(2)?,
+                abused_them: b(3)?,
+                harmed_me: b(4)?,
+                legal_risk: b(5)?,
+                affair: b(6)?,
+                third_parties: b(7)?,
+                my_safety: b(8)?,
+                deceased: b(9)?,
+                unreachable: b(10)?,
+                child: b(11)?,
+                family: b(12)?,
+                legal_decision: r.get(13)?,
+            };
+            let answered: String = r.get(14)?;
+            if let Some(i) = slot(party_id) {
+                out[i].safety = Some(SafetyRecord {
+                    answers,
+                    answered: ts(&answered)?,
+                });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, adviser, name, on_date, advice, approved, recorded
+             FROM consultations WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(1)?;
+            let adviser: String = r.get(2)?;
+            let on: String = r.get(4)?;
+            let recorded: String = r.get(7)?;
+            if let Some(i) = slot(party_id) {
+                out[i].consultations.push(Consultation {
+                    id: r.get(0)?,
+                    with: code(Adviser::parse(&adviser), "adviser")?,
+                    name: r.get(3)?,
+                    on: date(&on)?,
+                    advice: r.get(5)?,
+                    approved: opt_bool(r.get(6)?),
+                    recorded: ts(&recorded)?,
+                });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT party_id, method, script, on_date, place, updated FROM plans s
+             WHERE (?1 IS NULL OR party_id = ?1)
+               AND id = (SELECT max(id) FROM plans t WHERE t.party_id = s.party_id)",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(0)?;
+            let method: String = r.get(1)?;
+            let updated: String = r.get(5)?;
+            if let Some(i) = slot(party_id) {
+                out[i].plan = Some(Plan {
+                    method: code(Method::parse(&method), "method")?,
+                    script: r.get(2)?,
+                    on: opt_date(r.get(3)?)?,
+                    place: r.get(4)?,
+                    updated: ts(&updated)?,
+                });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, who, given, on_date, note, recorded FROM consents
+             WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(1)?;
+            let on: String = r.get(4)?;
+            let recorded: String = r.get(6)?;
+            if let Some(i) = slot(party_id) {
+                out[i].consents.push(Consent {
+                    id: r.get(0)?,
+                    who: r.get(2)?,
+                    given: r.get::<_, i64>(3)? != 0,
+                    on: date(&on)?,
+                    note: r.get(5)?,
+                    recorded: ts(&recorded)?,
+                });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, reason, review_on, recorded, ended FROM deferrals
+             WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(1)?;
+            let review: String = r.get(3)?;
+            let recorded: String = r.get(4)?;
+            if let Some(i) = slot(party_id) {
+                out[i].deferrals.push(Deferral {
+                    id: r.get(0)?,
+                    reason: r.get(2)?,
+                    review_on: date(&review)?,
+                    recorded: ts(&recorded)?,
+                    ended: opt_ts(r.get(5)?)?,
+                });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, on_date, method, outcome, requests, feeling_before,
+                    feeling_after, notes, recorded
+             FROM attempts WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let party_id: Id = r.get(1)?;
+            let on: String = r.get(2)?;
+            let method: String = r.get(3)?;
+            let outcome: String = r.get(4)?;
+            let recorded: String = r.get(9)?;
+            if let Some(i) = slot(party_id) {
+                out[i].attempts.push(Attempt {
+                    id: r.get(0)?,
+                    on: date(&on)?,
+                    method: code(Method::parse(&method), "method")?,
+                    outcome: code(Outcome::parse(&outcome), "outcome")?,
+                    requests: r.get(5)?,
+                    feeling_before: r.get(6)?,
+                    feeling_after: r.get(7)?,
+                    notes: r.get(8)?,
+                    recorded: ts(&recorded)?,
+                });
+            }
+        }
+    }
+
+    // Commitments, then their payments and check-ins.
+    let mut payments: HashMap<Id, Vec<Payment>> = HashMap::new();
+    let mut checkins: HashMap<Id, Vec<CheckIn>> = HashMap::new();
+    let mut currencies: HashMap<Id, Currency> = HashMap::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT c.id, c.currency FROM commitments c
+             WHERE (?1 IS NULL OR c.party_id = ?1) AND c.kind = 'restitution'",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let c: Option<String> = r.get(1)?;
+            if let Some(c) = c {
+                currencies.insert(r.get(0)?, cur(&c)?);
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note
+             FROM payments p JOIN commitments c ON c.id = p.commitment_id
+             WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY p.id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let cid: Id = r.get(1)?;
+            let on: String = r.get(2)?;
+            let currency = *currencies.get(&cid).ok_or_else(|| bad("payment"))?;
+            payments.entry(cid).or_default().push(Payment {
+                id: r.get(0)?,
+                on: date(&on)?,
+                amount: Money::new(r.get(3)?, currency),
+                note: r.get(4)?,
+            });
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note
+             FROM checkins k JOIN commitments c ON c.id = k.commitment_id
+             WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY k.id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let cid: Id = r.get(1)?;
+            let on: String = r.get(2)?;
+            checkins.entry(cid).or_default().push(CheckIn {
+                id: r.get(0)?,
+                on: date(&on)?,
+                kept: r.get::<_, i64>(3)? != 0,
+                note: r.get(4)?,
+            });
+        }
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT id, party_id, kind, amount_minor, currency, instalment_minor, every, starting,
+                    behaviour, promise, due, recorded, closed_how, closed_on
+             FROM commitments WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query(p)?;
+        while let Some(r) = rows.next()? {
+            let id: Id = r.get(0)?;
+            let party_id: Id = r.get(1)?;
+            let kind: String = r.get(2)?;
+            let every: Option<String> = r.get(6)?;
+            let every = every
+                .map(|e| code(Cadence::parse(&e), "cadence"))
+                .transpose()?;
+            let starting = opt_date(r.get(7)?)?;
+            let recorded: String = r.get(11)?;
+            let closed_how: Option<String> = r.get(12)?;
+            let closed_on = opt_date(r.get(13)?)?;
+            let closed = match (closed_how, closed_on) {
+                (Some(h), Some(d)) => Some((code(Closure::parse(&h), "closure")?, d)),
+                _ => None,
+            };
+            let kind = match kind.as_str() {
+                "restitution" => {
+                    let currency = *currencies.get(&id).ok_or_else(|| bad("commitment"))?;
+                    let amount: Option<i64> = r.get(3)?;
+                    let instalment: Option<i64> = r.get(5)?;
+                    CommitmentKind::Restitution {
+                        amount: Money::new(amount.ok_or_else(|| bad("commitment"))?, currency),
+                        instalment: instalment.map(|m| Money::new(m, currency)),
+                        every,
+                        starting: starting.ok_or_else(|| bad("commitment"))?,
+                        payments: payments.remove(&id).unwrap_or_default(),
+                    }
+                }
+                "living" => CommitmentKind::Living {
+                    behaviour: r.get(8)?,
+                    every: every.ok_or_else(|| bad("commitment"))?,
+                    starting: starting.ok_or_else(|| bad("commitment"))?,
+                    checkins: checkins.remove(&id).unwrap_or_default(),
+                },
+                _ => {
+                    let due: Option<String> = r.get(10)?;
+                    CommitmentKind::Promise {
+                        text: r.get(9)?,
+                        due: date(&due.ok_or_else(|| bad("commitment"))?)?,
+                    }
+                }
+            };
+            if let Some(i) = slot(party_id) {
+                out[i].commitments.push(Commitment {
+                    id,
+                    party_id,
+                    kind,
+                    recorded: ts(&recorded)?,
+                    closed,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Vault {
+    /// The vault's settings.
+    pub fn settings(&self) -> Result<Settings, VaultError> {
+        settings(&self.conn)
+    }
+
+    /// Every party with everything recorded about it, ordered by id.
+    pub fn records(&self) -> Result<Vec<PartyRecord>, VaultError> {
+        records(&self.conn, None)
+    }
+
+    /// One party with everything recorded about it.
+    pub fn record(&self, id: Id) -> Result<PartyRecord, VaultError> {
+        records(&self.conn, Some(id))?
+            .pop()
+            .ok_or(VaultError::NoSuchParty)
+    }
+
+    /// How many parties the vault holds.
+    pub fn party_count(&self) -> Result<usize, VaultError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM parties", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// The earlier plans of a party, newest first (a changed script is never lost).
+    pub fn plan_history(&self, party: Id) -> Result<Vec<Plan>, VaultError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT method, script, on_date, place, updated FROM plans
+             WHERE party_id = ?1 ORDER BY id DESC",
+        )?;
+        let mut rows = st.query([party])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let method: String = r.get(0)?;
+            let updated: String = r.get(4)?;
+            out.push(Plan {
+                method: code(Method::parse(&method), "method")?,
+                script: r.get(1)?,
+                on: opt_date(r.get(2)?)?,
+                place: r.get(3)?,
+                updated: ts(&updated)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every set of safety answers given for a party, oldest first.
+    pub fn safety_history(&self, party: Id) -> Result<Vec<SafetyRecord>, VaultError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
+                    affair, third_parties, my_safety, deceased, unreachable, child, family,
+                    legal_decision, answered
+             FROM safety_answers WHERE party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query([party])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
+            let answered: String = r.get(13)?;
+            out.push(SafetyRecord {
+                answers: SafetyAnswers {
+                    court_order: b(0)?,
+                    asked_no_contact: b(1)?,
+                    abused_them: b(2)?,
+                    harmed_me: b(3)?,
+                    legal_risk: b(4)?,
+                    affair: b(5)?,
+                    third_parties: b(6)?,
+                    my_safety: b(7)?,
+                    deceased: b(8)?,
+                    unreachable: b(9)?,
+                    child: b(10)?,
+                    family: b(11)?,
+                    legal_decision: r.get(12)?,
+                },
+                answered: ts(&answered)?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,405 @@
+//! Creating, opening and re-keying a vault, and bringing its schema up to date.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use amends_core::model::Settings;
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::VaultError;
+use crate::keys::{self, DataKey, KdfParams, keyfile_path};
+use crate::schema;
+
+/// An open, unlocked vault.
+pub struct Vault {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    /// Where the schema backup went, if opening this vault migrated it.
+    migrated_backup: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("path", &self.path).finish()
+    }
+}
+
+/// A new vault and the recovery key to show once.
+pub struct Created {
+    pub vault: Vault,
+    pub recovery_key: SecretString,
+}
+
+/// How the connection is keyed.
+enum Keying<'a> {
+    Key(&'a DataKey),
+    #[cfg(feature = "plaintext-for-benchmarks")]
+    Plain,
+}
+
+fn busy_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn connect(path: &Path, keying: Keying<'_>, create: bool) -> Result<Connection, VaultError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    match keying {
+        Keying::Key(key) => conn.execute_batch(key.pragma().as_str())?,
+        #[cfg(feature = "plaintext-for-benchmarks")]
+        Keying::Plain => {}
+    }
+    conn.busy_timeout(busy_timeout())?;
+    // A wrong key shows only on the first read: check here, before anything is written.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            return Err(VaultError::NotAVault);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    // Keep the whole working set decrypted in memory once read (64 MiB at most).
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(conn)
+}
+
+fn schema_version(conn: &Connection) -> Result<i64, VaultError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Copies the vault (and its key file) aside before a migration changes it.
+fn backup_before_migration(
+    conn: &Connection,
+    path: &Path,
+    from: i64,
+) -> Result<PathBuf, VaultError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".backup-v{from}-{stamp}"));
+    let backup = PathBuf::from(name);
+    fs::copy(path, &backup)?;
+    let kf = keyfile_path(path);
+    if kf.exists() {
+        fs::copy(&kf, keyfile_path(&backup))?;
+    }
+    fs::File::open(&backup)?.sync_all()?;
+    Ok(backup)
+}
+
+fn bring_up_to_date(
+    mut conn: Connection,
+    path: &Path,
+) -> Result<(Connection, Option<PathBuf>), VaultError> {
+    let found = schema_version(&conn)?;
+    if found > schema::LATEST {
+        return Err(VaultError::TooNew {
+            found,
+            known: schema::LATEST,
+        });
+    }
+    let mut backup = None;
+    if found < schema::LATEST {
+        if found > 0 {
+            backup = Some(backup_before_migration(&conn, path, found)?);
+        }
+        schema::migrations().to_latest(&mut conn)?;
+        tracing::info!(from = found, to = schema::LATEST, "vault schema migrated");
+    }
+    Ok((conn, backup))
+}
+
+impl Vault {
+    /// Creates a new vault with a fresh random key sealed under `passphrase`.
+    pub fn create(
+        path: &Path,
+        passphrase: &SecretString,
+        settings: &Settings,
+    ) -> Result<Created, VaultError> {
+        Vault::create_with(path, passphrase, settings, KdfParams::DEFAULT)
+    }
+
+    /// Creates a new vault with chosen key-derivation costs.
+    pub fn create_with(
+        path: &Path,
+        passphrase: &SecretString,
+        settings: &Settings,
+        params: KdfParams,
+    ) -> Result<Created, VaultError> {
+        if passphrase.expose_secret().trim().is_empty() {
+            return Err(VaultError::EmptyPassphrase);
+        }
+        if path.exists() || keyfile_path(path).exists() {
+            return Err(VaultError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            fs::create_dir_all(dir)?;
+        }
+        let key = DataKey::generate()?;
+        let result = (|| {
+            let vault = Vault::create_keyed(path, Keying::Key(&key), settings)?;
+            keys::write_keyfile(path, &key, passphrase, params)?;
+            Ok(vault)
+        })();
+        match result {
+            Ok(vault) => Ok(Created {
+                vault,
+                recovery_key: key.recovery_text(),
+            }),
+            Err(e) => {
+                // Leave nothing half-made behind.
+                for p in [
+                    path.to_path_buf(),
+                    keyfile_path(path),
+                    with_suffix(path, "-wal"),
+                    with_suffix(path, "-shm"),
+                ] {
+                    let _ = fs::remove_file(p);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn create_keyed(
+        path: &Path,
+        keying: Keying<'_>,
+        settings: &Settings,
+    ) -> Result<Vault, VaultError> {
+        {
+            // Create the file with owner-only permissions before SQLite writes to it.
+            let f = keys::open_private(path)?;
+            drop(f);
+        }
+        let conn = connect(path, keying, true)?;
+        let (conn, _) = bring_up_to_date(conn, path)?;
+        let vault = Vault {
+            conn,
+            path: path.to_path_buf(),
+            migrated_backup: None,
+        };
+        vault.init_settings(settings)?;
+        Ok(vault)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn create_at_version(
+        path: &Path,
+        passphrase: &SecretString,
+        version: usize,
+    ) -> Result<(), VaultError> {
+        let key = DataKey::generate()?;
+        keys::open_private(path)?;
+        let mut conn = connect(path, Keying::Key(&key), true)?;
+        schema::migrations().to_version(&mut conn, version)?;
+        conn.execute(
+            "INSERT INTO settings (id, fellowship, amends_to_self, currency) VALUES (1, 'na', 0, 'EUR')",
+            [],
+        )?;
+        conn.execute(
+            "INSERT INTO parties (name, kind, created) VALUES ('Old friend', 'person', '2024-01-01T00:00:00Z')",
+            [],
+        )?;
+        keys::write_keyfile(path, &key, passphrase, KdfParams::DEFAULT)?;
+        Ok(())
+    }
+
+    /// Opens a vault with its passphrase.
+    pub fn open(path: &Path, passphrase: &SecretString) -> Result<Vault, VaultError> {
+        Vault::must_exist(path)?;
+        let key = keys::read_keyfile(path, passphrase)?;
+        Vault::open_with_key(path, &key).map_err(|e| match e {
+            VaultError::NotAVault => VaultError::KeyMismatch,
+            other => other,
+        })
+    }
+
+    /// Opens a vault with the recovery key written down at creation.
+    pub fn open_with_recovery_key(path: &Path, recovery: &str) -> Result<Vault, VaultError> {
+        Vault::must_exist(path)?;
+        let key = DataKey::from_recovery_text(recovery)?;
+        Vault::open_with_key(path, &key).map_err(|e| match e {
+            VaultError::NotAVault => VaultError::WrongRecoveryKey,
+            other => other,
+        })
+    }
+
+    fn must_exist(path: &Path) -> Result<(), VaultError> {
+        if !path.is_file() {
+            return Err(VaultError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+
+    fn open_with_key(path: &Path, key: &DataKey) -> Result<Vault, VaultError> {
+        let conn = connect(path, Keying::Key(key), false)?;
+        let (conn, migrated_backup) = bring_up_to_date(conn, path)?;
+        Ok(Vault {
+            conn,
+            path: path.to_path_buf(),
+            migrated_backup,
+        })
+    }
+
+    /// Changes the passphrase: the old one must open the key file. Only the key file changes.
+    pub fn change_passphrase(
+        path: &Path,
+        old: &SecretString,
+        new: &SecretString,
+    ) -> Result<(), VaultError> {
+        if new.expose_secret().trim().is_empty() {
+            return Err(VaultError::EmptyPassphrase);
+        }
+        Vault::must_exist(path)?;
+        let key = keys::read_keyfile(path, old)?;
+        // Prove the key still opens the vault before replacing anything.
+        drop(Vault::open_with_key(path, &key).map_err(|e| match e {
+            VaultError::NotAVault => VaultError::KeyMismatch,
+            other => other,
+        })?);
+        keys::write_keyfile(path, &key, new, KdfParams::DEFAULT)
+    }
+
+    /// Sets a new passphrase using the recovery key (when the passphrase is lost).
+    pub fn reset_passphrase(
+        path: &Path,
+        recovery: &str,
+        new: &SecretString,
+    ) -> Result<(), VaultError> {
+        if new.expose_secret().trim().is_empty() {
+            return Err(VaultError::EmptyPassphrase);
+        }
+        let key = DataKey::from_recovery_text(recovery)?;
+        drop(Vault::open_with_recovery_key(path, recovery)?);
+        keys::write_keyfile(path, &key, new, KdfParams::DEFAULT)
+    }
+
+    /// The vault file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// If opening this vault migrated its schema, where the backup taken first is.
+    pub fn migration_backup(&self) -> Option<&Path> {
+        self.migrated_backup.as_deref()
+    }
+
+    /// The schema version of the open vault.
+    pub fn schema_version(&self) -> Result<i64, VaultError> {
+        schema_version(&self.conn)
+    }
+}
+
+#[cfg(feature = "plaintext-for-benchmarks")]
+impl Vault {
+    /// Creates an unencrypted vault, only so benchmarks can compare SQLCipher with plain SQLite.
+    pub fn create_plaintext_for_benchmarks(
+        path: &Path,
+        settings: &Settings,
+    ) -> Result<Vault, VaultError> {
+        Vault::create_keyed(path, Keying::Plain, settings)
+    }
+
+    /// Opens a vault made by `create_plaintext_for_benchmarks`.
+    pub fn open_plaintext_for_benchmarks(path: &Path) -> Result<Vault, VaultError> {
+        let conn = connect(path, Keying::Plain, false)?;
+        let (conn, _) = bring_up_to_date(conn, path)?;
+        Ok(Vault {
+            conn,
+            path: path.to_path_buf(),
+            migrated_backup: None,
+        })
+    }
+
+    /// Opens a vault directly with its data key, skipping the passphrase derivation.
+    pub fn open_with_data_key_for_benchmarks(
+        path: &Path,
+        recovery: &str,
+    ) -> Result<Vault, VaultError> {
+        Vault::open_with_recovery_key(path, recovery)
+    }
+}
+
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempfile::TempDir;
+
+    fn pass(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn an_old_vault_is_backed_up_then_migrated() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("old.amends");
+        Vault::create_at_version(&path, &pass("old pass"), 1).unwrap();
+        let vault = Vault::open(&path, &pass("old pass")).unwrap();
+        assert_eq!(vault.schema_version().unwrap(), schema::LATEST);
+        let backup = vault
+            .migration_backup()
+            .expect("a backup was taken")
+            .to_path_buf();
+        assert!(backup.to_string_lossy().contains(".backup-v1-"));
+        // The backup is the old vault, still encrypted, still openable with the same passphrase.
+        drop(vault);
+        let key = keys::read_keyfile(&backup, &pass("old pass")).unwrap();
+        let conn = connect(&backup, Keying::Key(&key), false).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), 1);
+        let name: String = conn
+            .query_row("SELECT name FROM parties", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(name, "Old friend");
+        // The migrated vault kept the data.
+        let vault = Vault::open(&path, &pass("old pass")).unwrap();
+        assert!(vault.migration_backup().is_none());
+        let n: i64 = vault
+            .conn
+            .query_row("SELECT count(*) FROM parties", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_vault_from_a_newer_version_is_refused_and_left_alone() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("new.amends");
+        let created = Vault::create(&path, &pass("pw"), &Settings::default()).unwrap();
+        created
+            .vault
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(created);
+        let before = fs::read(&path).unwrap();
+        let err = Vault::open(&path, &pass("pw")).unwrap_err();
+        assert!(matches!(err, VaultError::TooNew { found: 99, .. }));
+        assert!(err.to_string().contains("newer version"));
+        assert_eq!(fs::read(&path).unwrap(), before);
+    }
+}

@@ -1,0 +1,194 @@
+//! The vault schema and its migrations. `PRAGMA user_version` holds the schema version.
+//! Migrations only ever add; a vault from a newer version is refused rather than touched.
+
+use rusqlite_migration::{M, Migrations};
+
+/// The first schema: every fact of the workbook, nothing derived.
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE settings (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    fellowship     TEXT NOT NULL,
+    amends_to_self INTEGER NOT NULL CHECK (amends_to_self IN (0, 1)),
+    currency       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE parties (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    relationship TEXT NOT NULL DEFAULT '',
+    notes        TEXT NOT NULL DEFAULT '',
+    created      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE party_asides (
+    id          INTEGER PRIMARY KEY,
+    party_id    INTEGER NOT NULL REFERENCES parties(id),
+    reason      TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    at          TEXT NOT NULL,
+    restored_at TEXT
+) STRICT;
+
+CREATE TABLE harms (
+    id             INTEGER PRIMARY KEY,
+    party_id       INTEGER NOT NULL REFERENCES parties(id),
+    did            TEXT NOT NULL,
+    should         TEXT NOT NULL DEFAULT '',
+    effect         TEXT NOT NULL DEFAULT '',
+    kinds          TEXT NOT NULL DEFAULT '',
+    happened       TEXT NOT NULL DEFAULT '',
+    owed_minor     INTEGER,
+    owed_currency  TEXT,
+    property       TEXT NOT NULL DEFAULT '',
+    third_parties  TEXT NOT NULL DEFAULT '[]',
+    source         TEXT NOT NULL,
+    sponsor_agrees INTEGER,
+    recorded       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE harm_asides (
+    id          INTEGER PRIMARY KEY,
+    harm_id     INTEGER NOT NULL REFERENCES harms(id),
+    reason      TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    at          TEXT NOT NULL,
+    restored_at TEXT
+) STRICT;
+
+CREATE TABLE willingness (
+    id       INTEGER PRIMARY KEY,
+    party_id INTEGER NOT NULL REFERENCES parties(id),
+    level    TEXT NOT NULL,
+    note     TEXT NOT NULL DEFAULT '',
+    at       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE safety_answers (
+    id               INTEGER PRIMARY KEY,
+    party_id         INTEGER NOT NULL REFERENCES parties(id),
+    court_order      INTEGER NOT NULL,
+    asked_no_contact INTEGER NOT NULL,
+    abused_them      INTEGER NOT NULL,
+    harmed_me        INTEGER NOT NULL,
+    legal_risk       INTEGER NOT NULL,
+    affair           INTEGER NOT NULL,
+    third_parties    INTEGER NOT NULL,
+    my_safety        INTEGER NOT NULL,
+    deceased         INTEGER NOT NULL,
+    unreachable      INTEGER NOT NULL,
+    child            INTEGER NOT NULL,
+    family           INTEGER NOT NULL,
+    legal_decision   TEXT NOT NULL DEFAULT '',
+    answered         TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE consultations (
+    id       INTEGER PRIMARY KEY,
+    party_id INTEGER NOT NULL REFERENCES parties(id),
+    adviser  TEXT NOT NULL,
+    name     TEXT NOT NULL DEFAULT '',
+    on_date  TEXT NOT NULL,
+    advice   TEXT NOT NULL,
+    approved INTEGER,
+    recorded TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE plans (
+    id       INTEGER PRIMARY KEY,
+    party_id INTEGER NOT NULL REFERENCES parties(id),
+    method   TEXT NOT NULL,
+    script   TEXT NOT NULL DEFAULT '',
+    on_date  TEXT,
+    place    TEXT NOT NULL DEFAULT '',
+    updated  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE consents (
+    id       INTEGER PRIMARY KEY,
+    party_id INTEGER NOT NULL REFERENCES parties(id),
+    who      TEXT NOT NULL,
+    given    INTEGER NOT NULL,
+    on_date  TEXT NOT NULL,
+    note     TEXT NOT NULL DEFAULT '',
+    recorded TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE deferrals (
+    id        INTEGER PRIMARY KEY,
+    party_id  INTEGER NOT NULL REFERENCES parties(id),
+    reason    TEXT NOT NULL,
+    review_on TEXT NOT NULL,
+    recorded  TEXT NOT NULL,
+    ended     TEXT
+) STRICT;
+
+CREATE TABLE attempts (
+    id             INTEGER PRIMARY KEY,
+    party_id       INTEGER NOT NULL REFERENCES parties(id),
+    on_date        TEXT NOT NULL,
+    method         TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    requests       TEXT NOT NULL DEFAULT '',
+    feeling_before TEXT NOT NULL DEFAULT '',
+    feeling_after  TEXT NOT NULL DEFAULT '',
+    notes          TEXT NOT NULL DEFAULT '',
+    recorded       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE commitments (
+    id               INTEGER PRIMARY KEY,
+    party_id         INTEGER NOT NULL REFERENCES parties(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('restitution', 'living', 'promise')),
+    amount_minor     INTEGER,
+    currency         TEXT,
+    instalment_minor INTEGER,
+    every            TEXT,
+    starting         TEXT,
+    behaviour        TEXT NOT NULL DEFAULT '',
+    promise          TEXT NOT NULL DEFAULT '',
+    due              TEXT,
+    recorded         TEXT NOT NULL,
+    closed_how       TEXT,
+    closed_on        TEXT
+) STRICT;
+
+CREATE TABLE payments (
+    id            INTEGER PRIMARY KEY,
+    commitment_id INTEGER NOT NULL REFERENCES commitments(id),
+    on_date       TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    note          TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE TABLE checkins (
+    id            INTEGER PRIMARY KEY,
+    commitment_id INTEGER NOT NULL REFERENCES commitments(id),
+    on_date       TEXT NOT NULL,
+    kept          INTEGER NOT NULL,
+    note          TEXT NOT NULL DEFAULT ''
+) STRICT;
+"#;
+
+/// Indexes for the per-party and per-commitment lookups.
+const V2: &str = r#"
+CREATE INDEX harms_party ON harms(party_id);
+CREATE INDEX willingness_party ON willingness(party_id);
+CREATE INDEX attempts_party ON attempts(party_id);
+CREATE INDEX commitments_party ON commitments(party_id);
+CREATE INDEX payments_commitment ON payments(commitment_id);
+CREATE INDEX checkins_commitment ON checkins(commitment_id);
+"#;
+
+/// All migrations, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1), M::up(V2)])
+}
+
+/// The schema version this build writes.
+pub const LATEST: i64 = 2;
