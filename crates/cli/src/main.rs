@@ -1,1 +1,78 @@
-fn main() {}
+//! `amends`: the command line over the core and the vault.
+
+mod args;
+mod run;
+mod secrets;
+mod views;
+
+use std::process::ExitCode;
+
+use amends_vault::VaultError;
+use clap::Parser;
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<VaultError>() {
+        Some(
+            VaultError::WrongPassphrase
+            | VaultError::WrongRecoveryKey
+            | VaultError::RecoveryKeyMalformed
+            | VaultError::KeyMismatch
+            | VaultError::KeyFileMissing { .. }
+            | VaultError::KeyFileDamaged,
+        ) => 4,
+        Some(VaultError::Refused(_)) => 3,
+        Some(
+            VaultError::Invalid { .. }
+            | VaultError::Import(_)
+            | VaultError::ImportNotEmpty(_)
+            | VaultError::NoSuchParty
+            | VaultError::AmbiguousParty(_)
+            | VaultError::NoSuch { .. },
+        ) => 2,
+        _ => 1,
+    }
+}
+
+fn report(err: &anyhow::Error) {
+    match err.downcast_ref::<VaultError>() {
+        Some(VaultError::Refused(r)) => {
+            let rule = r
+                .rule
+                .map(|x| format!(" ({}, {})", x.code(), x.title()))
+                .unwrap_or_default();
+            eprintln!("amends: refused{rule}: {}.", r.reason);
+            eprintln!("What you can do: {}", r.next);
+            eprintln!("Nothing was changed.");
+        }
+        Some(VaultError::Invalid { field, message }) => {
+            eprintln!("amends: {field}: {message}. Nothing was changed.");
+        }
+        _ => {
+            // Context chains carry no personal content: only what failed and why.
+            let mut msg = err.to_string();
+            for cause in err.chain().skip(1) {
+                msg.push_str(": ");
+                msg.push_str(&cause.to_string());
+            }
+            eprintln!("amends: {msg}");
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Logs go to standard error, only when asked for (AMENDS_LOG=info), and never carry content.
+    if let Ok(filter) = std::env::var("AMENDS_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .try_init();
+    }
+    let cli = args::Cli::parse();
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}

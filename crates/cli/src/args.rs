@@ -1,0 +1,631 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Amends: a private workbook for Steps 8 and 9.
+///
+/// Everything you write stays in one encrypted file on this computer. Nothing is sent anywhere.
+#[derive(Debug, Parser)]
+#[command(name = "amends", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock."
+)]
+pub struct Cli {
+    /// The vault file [default: vault.amends in your data directory]
+    #[arg(long, global = true, env = "AMENDS_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Read the passphrase from this file (otherwise AMENDS_PASSPHRASE, otherwise a prompt)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault and show its recovery key once
+    Init(InitArgs),
+    /// Change the passphrase (the vault and its recovery key stay the same)
+    Passphrase(NewPassArgs),
+    /// Lost the passphrase? Open the vault with the recovery key and set a new passphrase
+    Recover(RecoverArgs),
+    /// Show or change the settings
+    Settings(SettingsArgs),
+    /// Show Steps 8 and 9 in the words of your fellowship
+    Steps(JsonFlag),
+    /// Add, list, edit, set aside or restore the parties on your list (Step 8)
+    #[command(subcommand)]
+    Party(PartyCmd),
+    /// Record, edit, set aside or restore the harms done to a party
+    #[command(subcommand)]
+    Harm(HarmCmd),
+    /// Say how willing you are to make this amends: now, later, maybe or never
+    Willing(WillingArgs),
+    /// Answer the safety questions for a party and see the verdict (with no flags: show it)
+    Safety(SafetyArgs),
+    /// Record a talk with your sponsor, spiritual adviser, therapist or lawyer
+    Consult(ConsultArgs),
+    /// Make or change the plan: method, script, date and place
+    Plan(PlanArgs),
+    /// Record a third party's consent, or refusal (rule R1)
+    Consent(ConsentArgs),
+    /// Put an amends off, with a reason and a date to look at it again
+    Defer(DeferArgs),
+    /// End a deferral
+    Resume(PartyArg),
+    /// Record an attempt at making amends and how it went
+    Attempt(AttemptArgs),
+    /// Record a commitment: restitution, living amends or a promise
+    #[command(subcommand)]
+    Commit(CommitCmd),
+    /// List commitments with their balance and check-ins
+    Commitments(CommitmentsArgs),
+    /// Record a payment on a restitution commitment
+    Pay(PayArgs),
+    /// Record a check-in on a living amends, kept or missed
+    Checkin(CheckinArgs),
+    /// Close a commitment: a promise kept, a debt released, a living amends ended
+    Close(CloseArgs),
+    /// Step 10: put a new wrong on the list at once (reopens a completed party)
+    Capture(CaptureArgs),
+    /// Everything about one party, with its stage and verdict
+    Show(ShowArgs),
+    /// The whole list at a glance: by stage and by willingness
+    Status(JsonFlag),
+    /// What is due: planned amends, deferral reviews, payments, check-ins, promises
+    Due(DueArgs),
+    /// Write the whole vault as JSON to standard output (or a file)
+    Export(ExportArgs),
+    /// Import a JSON export into an empty vault (all or nothing)
+    Import(ImportArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Whose wording of the steps to show
+    #[arg(long, default_value = "aa", value_name = "FELLOWSHIP")]
+    pub fellowship: String,
+    /// Allow putting yourself on the list (sponsors differ; off unless given)
+    #[arg(long)]
+    pub amends_to_self: bool,
+    /// The currency amounts are in unless you say otherwise (ISO 4217)
+    #[arg(long, default_value = "USD", value_name = "CODE")]
+    pub currency: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewPassArgs {
+    /// Read the new passphrase from this file (otherwise AMENDS_NEW_PASSPHRASE, otherwise a prompt)
+    #[arg(long, value_name = "PATH")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// Read the recovery key from this file (otherwise AMENDS_RECOVERY_KEY, otherwise a prompt)
+    #[arg(long, value_name = "PATH")]
+    pub recovery_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub new: NewPassArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Whose wording of the steps to show: aa, na, al-anon, oa, coda, slaa, saa, ga, secular
+    #[arg(long, value_name = "FELLOWSHIP")]
+    pub fellowship: Option<String>,
+    /// Allow amends to yourself: on or off
+    #[arg(long, value_name = "on|off")]
+    pub amends_to_self: Option<OnOff>,
+    /// Default currency (ISO 4217)
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum YesNo {
+    Yes,
+    No,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartyCmd {
+    /// Add someone (or something) you harmed
+    Add(PartyAddArgs),
+    /// List the parties with their stage and willingness
+    List(PartyListArgs),
+    /// Change a party's name, kind, relationship or notes
+    Edit(PartyEditArgs),
+    /// Set a party aside with a reason (never deleted; can be restored)
+    Aside(AsideArgs),
+    /// Put a set-aside party back on the list
+    Restore(PartyArg),
+}
+
+#[derive(Debug, Args)]
+pub struct PartyAddArgs {
+    pub name: String,
+    /// Who they are to you ("my sister", "former employer")
+    #[arg(long, default_value = "")]
+    pub relationship: String,
+    /// person, organisation, deceased, unreachable, group or self
+    #[arg(long, default_value = "person")]
+    pub kind: String,
+    /// Anything else worth keeping
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PartyListArgs {
+    /// Only parties at this stage
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only parties with this willingness (now, later, maybe, never, unasked)
+    #[arg(long)]
+    pub willingness: Option<String>,
+    /// Only parties of this kind
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PartyEditArgs {
+    pub party: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub relationship: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AsideArgs {
+    /// The party (id or name), or for `harm aside` the harm id
+    pub target: String,
+    /// no-real-harm, i-was-harmed or other
+    #[arg(long)]
+    pub reason: String,
+    /// Say more (required when the reason is "other")
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PartyArg {
+    /// The party, by id or name
+    pub party: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HarmCmd {
+    /// Record a harm: what I did, how it affected them, what I should have done
+    Add(HarmAddArgs),
+    /// Change a harm (by its id)
+    Edit(HarmEditArgs),
+    /// Set a harm aside with a reason
+    Aside(AsideArgs),
+    /// Put a set-aside harm back on the list
+    Restore(IdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct HarmFields {
+    /// How it affected them
+    #[arg(long)]
+    pub effect: Option<String>,
+    /// What I should have done instead
+    #[arg(long)]
+    pub should: Option<String>,
+    /// Kinds of harm, comma-separated: physical, emotional, spiritual, financial, property, time, trust, neglect
+    #[arg(long = "kind", value_delimiter = ',')]
+    pub kinds: Vec<String>,
+    /// Roughly when ("summer 2019")
+    #[arg(long)]
+    pub when: Option<String>,
+    /// Money owed, e.g. 120 or 120.50
+    #[arg(long, value_name = "AMOUNT")]
+    pub owed: Option<String>,
+    /// Currency of the amount owed [default: the vault's currency]
+    #[arg(long, value_name = "CODE", requires = "owed")]
+    pub currency: Option<String>,
+    /// Property owed, in words
+    #[arg(long)]
+    pub property: Option<String>,
+    /// Someone else involved (repeat for each)
+    #[arg(long = "third-party", value_name = "NAME")]
+    pub third_parties: Vec<String>,
+    /// Where it came from: inventory, memory, told, step10, revealed
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Whether your sponsor agrees it is a real harm
+    #[arg(long, value_name = "yes|no")]
+    pub sponsor_agrees: Option<YesNo>,
+}
+
+#[derive(Debug, Args)]
+pub struct HarmAddArgs {
+    /// The party, by id or name
+    pub party: String,
+    /// What I did: the facts, as a camera would have recorded them
+    #[arg(long)]
+    pub did: String,
+    #[command(flatten)]
+    pub fields: HarmFields,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HarmEditArgs {
+    /// The harm id (see `amends show PARTY`)
+    pub id: i64,
+    #[arg(long)]
+    pub did: Option<String>,
+    #[command(flatten)]
+    pub fields: HarmFields,
+    /// Remove the amount owed
+    #[arg(long, conflicts_with = "owed")]
+    pub clear_owed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct WillingArgs {
+    pub party: String,
+    /// now, later, maybe or never
+    pub level: String,
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SafetyArgs {
+    pub party: String,
+    /// A protective, restraining or no-contact order exists between you (R4)
+    #[arg(long)]
+    pub court_order: bool,
+    /// They asked you not to contact them (R5)
+    #[arg(long)]
+    pub asked_no_contact: bool,
+    /// You abused them, so contact could re-traumatise them (R5)
+    #[arg(long)]
+    pub abused_them: bool,
+    /// They harmed or abused you (R6)
+    #[arg(long)]
+    pub harmed_me: bool,
+    /// A crime, money taken from an employer, or a debt with legal exposure (R3)
+    #[arg(long)]
+    pub legal_risk: bool,
+    /// It involves an affair (R1)
+    #[arg(long)]
+    pub affair: bool,
+    /// The amends would implicate someone else (R1)
+    #[arg(long)]
+    pub third_parties: bool,
+    /// Contact puts you at physical or relapse risk (R7)
+    #[arg(long)]
+    pub my_safety: bool,
+    /// They have died (R8)
+    #[arg(long)]
+    pub deceased: bool,
+    /// They cannot be found (R8)
+    #[arg(long)]
+    pub unreachable: bool,
+    /// They are a child
+    #[arg(long)]
+    pub child: bool,
+    /// They are close family
+    #[arg(long)]
+    pub family: bool,
+    /// Your own decision where there is legal risk, after taking advice
+    #[arg(long, value_name = "TEXT")]
+    pub legal_decision: Option<String>,
+    /// None of the above apply (records the answers as all "no")
+    #[arg(long)]
+    pub none: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsultArgs {
+    pub party: String,
+    /// sponsor, spiritual-adviser, therapist or lawyer
+    #[arg(long)]
+    pub with: String,
+    /// Their name (optional)
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// When you talked [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// What they advised
+    #[arg(long)]
+    pub advice: String,
+    /// They approved the plan as it stands
+    #[arg(long, conflicts_with = "not_approved")]
+    pub approve: bool,
+    /// They did not approve the plan
+    #[arg(long)]
+    pub not_approved: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    pub party: String,
+    /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
+    #[arg(long)]
+    pub method: String,
+    /// What you mean to say or write
+    #[arg(long, conflicts_with = "script_file")]
+    pub script: Option<String>,
+    /// Read the script from a file
+    #[arg(long, value_name = "PATH")]
+    pub script_file: Option<PathBuf>,
+    /// When (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// Where
+    #[arg(long, default_value = "")]
+    pub place: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    pub party: String,
+    /// Whose consent
+    #[arg(long)]
+    pub who: String,
+    /// They consented
+    #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
+    pub given: bool,
+    /// They did not consent
+    #[arg(long)]
+    pub refused: bool,
+    /// When [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DeferArgs {
+    pub party: String,
+    /// Why now is not the time
+    #[arg(long)]
+    pub reason: String,
+    /// When to look at it again (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub review: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AttemptArgs {
+    pub party: String,
+    /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
+    #[arg(long)]
+    pub method: String,
+    /// warm, with-request, cool, refused, no-answer, no-contact, unreachable or done
+    #[arg(long)]
+    pub outcome: String,
+    /// When [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// What they asked for
+    #[arg(long, default_value = "")]
+    pub requests: String,
+    /// How you felt before
+    #[arg(long, default_value = "")]
+    pub before: String,
+    /// How you felt after
+    #[arg(long, default_value = "")]
+    pub after: String,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// A harm they told you of that was not on the list (repeat for each)
+    #[arg(long, value_name = "TEXT")]
+    pub revealed: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommitCmd {
+    /// Paying back money: the amount, and optionally instalments on a schedule
+    Restitution(RestitutionArgs),
+    /// A lasting change of behaviour with regular check-ins
+    Living(LivingArgs),
+    /// A one-off promise with a due date
+    Promise(PromiseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RestitutionArgs {
+    pub party: String,
+    /// The whole amount
+    #[arg(long)]
+    pub amount: String,
+    /// Currency [default: the vault's currency]
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Each payment
+    #[arg(long, value_name = "AMOUNT")]
+    pub instalment: Option<String>,
+    /// daily, weekly, fortnightly or monthly
+    #[arg(long)]
+    pub every: Option<String>,
+    /// First payment date [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub starting: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LivingArgs {
+    pub party: String,
+    /// The change you are keeping up
+    #[arg(long)]
+    pub behaviour: String,
+    /// daily, weekly, fortnightly or monthly check-ins
+    #[arg(long)]
+    pub every: String,
+    /// First check-in date [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub starting: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PromiseArgs {
+    pub party: String,
+    /// What you promised
+    #[arg(long)]
+    pub text: String,
+    /// By when (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub due: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitmentsArgs {
+    /// Only this party's commitments
+    pub party: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PayArgs {
+    /// The commitment id (see `amends commitments`)
+    pub commitment: i64,
+    /// How much was paid, in the commitment's currency
+    pub amount: String,
+    /// When [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckinArgs {
+    /// The commitment id (see `amends commitments`)
+    pub commitment: i64,
+    /// You kept it
+    #[arg(long, conflicts_with = "missed", required_unless_present = "missed")]
+    pub kept: bool,
+    /// You missed it
+    #[arg(long)]
+    pub missed: bool,
+    /// When [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The commitment id
+    pub commitment: i64,
+    /// kept, released or ended
+    #[arg(long = "as", value_name = "HOW")]
+    pub how: String,
+    /// When [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Who was harmed (an existing party's name, or a new one)
+    pub name: String,
+    /// What I did
+    #[arg(long)]
+    pub did: String,
+    /// If the party is new: person, organisation, deceased, unreachable, group or self
+    #[arg(long = "party-kind", default_value = "person")]
+    pub party_kind: String,
+    #[command(flatten)]
+    pub fields: HarmFields,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub party: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Look this many days ahead (overdue items are always shown)
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub within: i64,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// json (the only format so far)
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Write to this file instead of standard output
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A file written by `amends export --format json`
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

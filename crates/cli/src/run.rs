@@ -1,0 +1,907 @@
+//! Carrying out each command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use amends_core::due::due;
+use amends_core::model::{
+    Adviser, AsideReason, Cadence, Closure, Fellowship, HarmKind, HarmSource, Method, Outcome,
+    PartyKind, SafetyAnswers, Settings, Willingness,
+};
+use amends_core::rules::verdict;
+use amends_core::stage::{Stage, derive};
+use amends_core::summary::summarise;
+use amends_core::{Currency, Invalid, Money, Now, steps};
+use amends_vault::{
+    AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
+    PlanInput, Vault, VaultError,
+};
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+
+use crate::args::*;
+use crate::secrets;
+use crate::views;
+
+fn now() -> Now {
+    Now::new(Timestamp::now(), TimeZone::system())
+}
+
+fn default_vault() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "amends").context(
+        "no home directory was found to keep the vault in; pass --vault PATH or set AMENDS_VAULT",
+    )?;
+    Ok(dirs.data_dir().join("vault.amends"))
+}
+
+fn vault_path(cli: &Cli) -> Result<PathBuf> {
+    match &cli.vault {
+        Some(p) => Ok(p.clone()),
+        None => default_vault(),
+    }
+}
+
+fn open(cli: &Cli) -> Result<Vault> {
+    let path = vault_path(cli)?;
+    if !path.is_file() {
+        return Err(VaultError::NotFound { path }.into());
+    }
+    let pass = secrets::passphrase(cli.passphrase_file.as_deref())?;
+    let vault = Vault::open(&path, &pass)?;
+    if let Some(b) = vault.migration_backup() {
+        eprintln!(
+            "The vault was updated to a newer format; a copy of it as it was is at {}.",
+            b.display()
+        );
+    }
+    Ok(vault)
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> anyhow::Error {
+    VaultError::Invalid {
+        field: field.to_string(),
+        message: message.into(),
+    }
+    .into()
+}
+
+fn core<T>(r: std::result::Result<T, Invalid>) -> Result<T> {
+    r.map_err(|e| VaultError::from(e).into())
+}
+
+/// Reads a date: YYYY-MM-DD, or today / yesterday / tomorrow.
+fn date(field: &str, text: &str, now: &Now) -> Result<Date> {
+    let t = text.trim().to_ascii_lowercase();
+    let d = match t.as_str() {
+        "today" => Some(now.today),
+        "yesterday" => now.today.yesterday().ok(),
+        "tomorrow" => now.today.tomorrow().ok(),
+        _ => t.parse::<Date>().ok(),
+    };
+    d.ok_or_else(|| {
+        invalid(
+            field,
+            format!(
+                "\"{}\" is not a date; write it as YYYY-MM-DD (for example {}), or today",
+                text.trim(),
+                now.today
+            ),
+        )
+    })
+}
+
+fn date_or_today(field: &str, text: Option<&str>, now: &Now) -> Result<Date> {
+    match text {
+        Some(t) => date(field, t, now),
+        None => Ok(now.today),
+    }
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("Note: {w}");
+    }
+}
+
+fn party_ref(text: &str) -> PartyRef {
+    PartyRef::parse(text)
+}
+
+fn money_in(amount: &str, currency: Option<&str>, settings: &Settings) -> Result<Money> {
+    let c = match currency {
+        Some(c) => core(Currency::parse(c))?,
+        None => settings.currency,
+    };
+    core(Money::parse(amount, c))
+}
+
+fn harm_input(
+    did: &str,
+    f: &HarmFields,
+    settings: &Settings,
+    source_default: Option<HarmSource>,
+) -> Result<HarmInput> {
+    let kinds = f
+        .kinds
+        .iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| core(HarmKind::parse(k)))
+        .collect::<Result<Vec<_>>>()?;
+    let owed = f
+        .owed
+        .as_deref()
+        .map(|a| money_in(a, f.currency.as_deref(), settings))
+        .transpose()?;
+    let source = match &f.source {
+        Some(s) => Some(core(HarmSource::parse(s))?),
+        None => source_default,
+    };
+    Ok(HarmInput {
+        did: did.to_string(),
+        should: f.should.clone().unwrap_or_default(),
+        effect: f.effect.clone().unwrap_or_default(),
+        kinds,
+        when: f.when.clone().unwrap_or_default(),
+        owed,
+        property: f.property.clone().unwrap_or_default(),
+        third_parties: f.third_parties.clone(),
+        source,
+        sponsor_agrees: f.sponsor_agrees.map(|y| matches!(y, YesNo::Yes)),
+    })
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let now = now();
+    match &cli.command {
+        Command::Init(a) => init(&cli, a),
+        Command::Passphrase(a) => {
+            let path = vault_path(&cli)?;
+            let old = secrets::passphrase(cli.passphrase_file.as_deref())?;
+            let new = secrets::new_passphrase(
+                a.new_passphrase_file.as_deref(),
+                "AMENDS_NEW_PASSPHRASE",
+                "New passphrase",
+            )?;
+            Vault::change_passphrase(&path, &old, &new)?;
+            if let Some(n) = secrets::strength_note(&new) {
+                eprintln!("Note: {n}");
+            }
+            println!("Passphrase changed. Your recovery key is the same as before.");
+            Ok(())
+        }
+        Command::Recover(a) => {
+            let path = vault_path(&cli)?;
+            let key = secrets::recovery_key(a.recovery_key_file.as_deref())?;
+            // Check the key before asking for a new passphrase.
+            drop(Vault::open_with_recovery_key(&path, key.expose_secret())?);
+            let new = secrets::new_passphrase(
+                a.new.new_passphrase_file.as_deref(),
+                "AMENDS_NEW_PASSPHRASE",
+                "New passphrase",
+            )?;
+            Vault::reset_passphrase(&path, key.expose_secret(), &new)?;
+            println!(
+                "The recovery key opened the vault and the new passphrase is set. Keep the recovery key where it was: it still works."
+            );
+            Ok(())
+        }
+        Command::Settings(a) => settings_cmd(&cli, a),
+        Command::Steps(a) => {
+            let vault = open(&cli)?;
+            let s = vault.settings()?;
+            let w = steps::wording(s.fellowship);
+            if a.json {
+                print_json(&serde_json::json!({
+                    "fellowship": s.fellowship.code(),
+                    "step8": w.step8,
+                    "step9": w.step9,
+                }))
+            } else {
+                println!("{}", s.fellowship.label());
+                println!("Step 8: {}", w.step8);
+                println!("Step 9: {}", w.step9);
+                Ok(())
+            }
+        }
+        Command::Party(p) => party_cmd(&cli, p, &now),
+        Command::Harm(h) => harm_cmd(&cli, h, &now),
+        Command::Willing(a) => {
+            let level = core(Willingness::parse(&a.level))?;
+            let mut vault = open(&cli)?;
+            let rec = vault.set_willingness(&party_ref(&a.party), level, &a.note, &now)?;
+            warn_all(&rec.warnings);
+            println!("Willingness recorded: {}.", level.code());
+            Ok(())
+        }
+        Command::Safety(a) => safety_cmd(&cli, a, &now),
+        Command::Consult(a) => {
+            let with = core(Adviser::parse(&a.with))?;
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let approved = if a.approve {
+                Some(true)
+            } else if a.not_approved {
+                Some(false)
+            } else {
+                None
+            };
+            let mut vault = open(&cli)?;
+            let rec = vault.consult(
+                &party_ref(&a.party),
+                &ConsultInput {
+                    with,
+                    name: a.name.clone(),
+                    on,
+                    advice: a.advice.clone(),
+                    approved,
+                },
+                &now,
+            )?;
+            warn_all(&rec.warnings);
+            println!("Consultation with your {} recorded.", with.label());
+            Ok(())
+        }
+        Command::Plan(a) => {
+            let method = core(Method::parse(&a.method))?;
+            let script = match (&a.script, &a.script_file) {
+                (Some(s), _) => s.clone(),
+                (None, Some(f)) => std::fs::read_to_string(f).with_context(|| {
+                    format!("the script file {} could not be read", f.display())
+                })?,
+                (None, None) => String::new(),
+            };
+            let on = a.on.as_deref().map(|d| date("date", d, &now)).transpose()?;
+            let mut vault = open(&cli)?;
+            let r = party_ref(&a.party);
+            let rec = vault.plan(
+                &r,
+                &PlanInput {
+                    method,
+                    script,
+                    on,
+                    place: a.place.clone(),
+                },
+                &now,
+            )?;
+            warn_all(&rec.warnings);
+            let record = vault.record(rec.id)?;
+            println!("Plan saved: {}.", method.label());
+            println!("Stage: {}", derive(&record, &now).reason);
+            Ok(())
+        }
+        Command::Consent(a) => {
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let mut vault = open(&cli)?;
+            vault.consent(&party_ref(&a.party), &a.who, a.given, on, &a.note, &now)?;
+            println!(
+                "{} recorded.",
+                if a.given {
+                    "Consent"
+                } else {
+                    "Refusal of consent"
+                }
+            );
+            Ok(())
+        }
+        Command::Defer(a) => {
+            let review = date("review date", &a.review, &now)?;
+            let mut vault = open(&cli)?;
+            vault.defer(&party_ref(&a.party), &a.reason, review, &now)?;
+            println!("Deferred. It will come up again on {review} (see `amends due`).");
+            Ok(())
+        }
+        Command::Resume(a) => {
+            let mut vault = open(&cli)?;
+            vault.end_deferral(&party_ref(&a.party), &now)?;
+            println!("The deferral is ended.");
+            Ok(())
+        }
+        Command::Attempt(a) => {
+            let method = core(Method::parse(&a.method))?;
+            let outcome = core(Outcome::parse(&a.outcome))?;
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let mut vault = open(&cli)?;
+            let r = party_ref(&a.party);
+            let id = vault.resolve(&r)?;
+            let rec = vault.attempt(
+                &PartyRef::Id(id),
+                &AttemptInput {
+                    on,
+                    method,
+                    outcome,
+                    requests: a.requests.clone(),
+                    feeling_before: a.before.clone(),
+                    feeling_after: a.after.clone(),
+                    notes: a.notes.clone(),
+                    revealed: a.revealed.clone(),
+                },
+                &now,
+            )?;
+            warn_all(&rec.warnings);
+            let record = vault.record(id)?;
+            println!("Attempt recorded: {}.", outcome.label());
+            println!("Stage: {}", derive(&record, &now).reason);
+            Ok(())
+        }
+        Command::Commit(c) => commit_cmd(&cli, c, &now),
+        Command::Commitments(a) => {
+            let vault = open(&cli)?;
+            let records = match &a.party {
+                Some(p) => vec![vault.record(vault.resolve(&party_ref(p))?)?],
+                None => vault.records()?,
+            };
+            let views: Vec<_> = records.iter().flat_map(views::commitment_views).collect();
+            if a.json {
+                return print_json(&views);
+            }
+            if views.is_empty() {
+                println!(
+                    "No commitments yet. Record one with `amends commit restitution|living|promise PARTY ...`."
+                );
+            }
+            for v in &views {
+                println!("{}", views::commitment_line(v));
+            }
+            Ok(())
+        }
+        Command::Pay(a) => {
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let mut vault = open(&cli)?;
+            let balance = vault.pay(a.commitment, &a.amount, on, &a.note, &now)?;
+            if balance.minor == 0 {
+                println!("Payment recorded. The restitution is paid in full.");
+            } else {
+                println!("Payment recorded. Balance: {balance}.");
+            }
+            Ok(())
+        }
+        Command::Checkin(a) => {
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let mut vault = open(&cli)?;
+            vault.check_in(a.commitment, a.kept, on, &a.note, &now)?;
+            println!(
+                "Check-in recorded: {}.",
+                if a.kept { "kept" } else { "missed" }
+            );
+            Ok(())
+        }
+        Command::Close(a) => {
+            let how = core(Closure::parse(&a.how))?;
+            let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let mut vault = open(&cli)?;
+            vault.close_commitment(a.commitment, how, on, &now)?;
+            println!("Commitment closed: {}.", how.label());
+            Ok(())
+        }
+        Command::Capture(a) => {
+            let kind = core(PartyKind::parse(&a.party_kind))?;
+            let mut vault = open(&cli)?;
+            let settings = vault.settings()?;
+            let harm = harm_input(&a.did, &a.fields, &settings, Some(HarmSource::Step10))?;
+            let c = vault.capture(&a.name, kind, &harm, &now)?;
+            if c.new_party {
+                println!(
+                    "New party added (#{}) with the harm (#{}).",
+                    c.party_id, c.harm_id
+                );
+            } else {
+                println!("Harm #{} added to party #{}.", c.harm_id, c.party_id);
+            }
+            if c.restored {
+                println!("The party was set aside; it is back on the list.");
+            }
+            if c.reopened {
+                println!("Amends had been made to this party; it is reopened (R10).");
+            }
+            Ok(())
+        }
+        Command::Show(a) => {
+            let vault = open(&cli)?;
+            let id = vault.resolve(&party_ref(&a.party))?;
+            let record = vault.record(id)?;
+            let stage = derive(&record, &now);
+            let detail = views::party_detail(&record, &stage);
+            if a.json {
+                print_json(&detail)
+            } else {
+                print!("{}", views::party_detail_text(&detail, &record, &now));
+                Ok(())
+            }
+        }
+        Command::Status(a) => {
+            let vault = open(&cli)?;
+            let settings = vault.settings()?;
+            let records = vault.records()?;
+            let (_, summary) = summarise(&records, &now);
+            let due_now = due(&records, &now)
+                .iter()
+                .filter(|d| d.on <= now.today)
+                .count();
+            let view = views::status_view(&summary, &steps::wording(settings.fellowship), due_now);
+            if a.json {
+                print_json(&view)
+            } else {
+                print!("{}", views::status_text(&summary, &view));
+                Ok(())
+            }
+        }
+        Command::Due(a) => {
+            if a.within < 0 {
+                return Err(invalid("within", "must be zero or more days"));
+            }
+            let vault = open(&cli)?;
+            let records = vault.records()?;
+            let horizon = now
+                .today
+                .checked_add(Span::new().days(a.within.min(36_500)))
+                .unwrap_or(now.today);
+            let items: Vec<_> = due(&records, &now)
+                .iter()
+                .filter(|d| d.on <= horizon)
+                .map(views::due_view)
+                .collect();
+            if a.json {
+                print_json(&items)
+            } else {
+                print!("{}", views::due_text(&items));
+                Ok(())
+            }
+        }
+        Command::Export(a) => {
+            if !a.format.eq_ignore_ascii_case("json") {
+                return Err(invalid(
+                    "format",
+                    format!("\"{}\" is not a format Amends writes; use json", a.format),
+                ));
+            }
+            let vault = open(&cli)?;
+            let doc = vault.export(now.at)?;
+            match &a.output {
+                Some(path) => write_export(path, &doc),
+                None => print_json(&doc),
+            }
+        }
+        Command::Import(a) => {
+            let json = std::fs::read_to_string(&a.file)
+                .with_context(|| format!("the file {} could not be read", a.file.display()))?;
+            let mut vault = open(&cli)?;
+            let n = vault.import_json(&json)?;
+            println!("Imported {n} {}.", if n == 1 { "party" } else { "parties" });
+            Ok(())
+        }
+        Command::Completions(a) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "amends", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())?;
+            Ok(())
+        }
+    }
+}
+
+fn write_export(path: &Path, doc: &amends_vault::export::ExportDoc) -> Result<()> {
+    let json = serde_json::to_vec_pretty(doc)?;
+    let tmp = path.with_extension("partial");
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("{} could not be written", tmp.display()))?;
+        f.write_all(&json)?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    eprintln!(
+        "Exported to {}. It is not encrypted: keep it somewhere private.",
+        path.display()
+    );
+    Ok(())
+}
+
+fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
+    let settings = Settings {
+        fellowship: core(Fellowship::parse(&a.fellowship))?,
+        amends_to_self: a.amends_to_self,
+        currency: core(Currency::parse(&a.currency))?,
+    };
+    let path = vault_path(cli)?;
+    if path.exists() {
+        return Err(VaultError::AlreadyExists { path }.into());
+    }
+    let pass = match (&cli.passphrase_file, std::env::var("AMENDS_PASSPHRASE")) {
+        (Some(f), _) => secrets::new_passphrase(Some(f), "AMENDS_PASSPHRASE", "Passphrase")?,
+        (None, Ok(_)) => secrets::passphrase(None)?,
+        (None, Err(_)) => {
+            secrets::new_passphrase(None, "AMENDS_PASSPHRASE", "Choose a passphrase")?
+        }
+    };
+    let created = Vault::create(&path, &pass, &settings)?;
+    let key = created.recovery_key.expose_secret();
+    if a.json {
+        return print_json(&serde_json::json!({
+            "vault": path.display().to_string(),
+            "recovery_key": key,
+        }));
+    }
+    if let Some(n) = secrets::strength_note(&pass) {
+        eprintln!("Note: {n}");
+    }
+    println!("Your vault is ready at {}.", path.display());
+    println!();
+    println!("Recovery key (shown this once):");
+    println!();
+    println!("    {key}");
+    println!();
+    println!("Write it on paper and keep it somewhere safe, away from this computer.");
+    println!("If you forget your passphrase, it is the only way back in: `amends recover`.");
+    println!(
+        "With it, any SQLCipher 4 tool can also open the vault, so your words are never locked away:"
+    );
+    println!("    PRAGMA key = \"x'<the 64 characters without dashes>'\";");
+    Ok(())
+}
+
+fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
+    let changing = a.fellowship.is_some() || a.amends_to_self.is_some() || a.currency.is_some();
+    let fellowship = a
+        .fellowship
+        .as_deref()
+        .map(|f| core(Fellowship::parse(f)))
+        .transpose()?;
+    let currency = a
+        .currency
+        .as_deref()
+        .map(|c| core(Currency::parse(c)))
+        .transpose()?;
+    let mut vault = open(cli)?;
+    let mut s = vault.settings()?;
+    if changing {
+        if let Some(f) = fellowship {
+            s.fellowship = f;
+        }
+        if let Some(c) = currency {
+            s.currency = c;
+        }
+        if let Some(v) = a.amends_to_self {
+            s.amends_to_self = matches!(v, OnOff::On);
+        }
+        vault.set_settings(&s)?;
+    }
+    if a.json {
+        return print_json(&serde_json::json!({
+            "fellowship": s.fellowship.code(),
+            "amends_to_self": s.amends_to_self,
+            "currency": s.currency.code(),
+        }));
+    }
+    if changing {
+        println!("Settings saved.");
+    }
+    println!(
+        "Fellowship:     {} ({})",
+        s.fellowship.label(),
+        s.fellowship.code()
+    );
+    println!(
+        "Amends to self: {}",
+        if s.amends_to_self { "on" } else { "off" }
+    );
+    println!("Currency:       {}", s.currency);
+    Ok(())
+}
+
+fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
+    match p {
+        PartyCmd::Add(a) => {
+            let kind = core(PartyKind::parse(&a.kind))?;
+            let mut vault = open(cli)?;
+            let rec = vault.add_party(&a.name, kind, &a.relationship, &a.notes, now)?;
+            warn_all(&rec.warnings);
+            if a.json {
+                return print_json(&serde_json::json!({ "id": rec.id }));
+            }
+            println!("Added to your list as #{}.", rec.id);
+            Ok(())
+        }
+        PartyCmd::List(a) => {
+            let stage = a
+                .stage
+                .as_deref()
+                .map(|s| {
+                    let wanted = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+                    Stage::ALL
+                        .iter()
+                        .copied()
+                        .find(|st| st.code() == wanted)
+                        .ok_or_else(|| {
+                            invalid(
+                                "stage",
+                                format!(
+                                    "\"{s}\" is not one of: {}",
+                                    Stage::ALL
+                                        .iter()
+                                        .map(|s| s.code())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                        })
+                })
+                .transpose()?;
+            let willingness = match a.willingness.as_deref() {
+                None => None,
+                Some(w) if w.eq_ignore_ascii_case("unasked") => Some(None),
+                Some(w) => Some(Some(core(Willingness::parse(w))?)),
+            };
+            let kind = a
+                .kind
+                .as_deref()
+                .map(|k| core(PartyKind::parse(k)))
+                .transpose()?;
+            let vault = open(cli)?;
+            let records = vault.records()?;
+            let rows: Vec<_> = records
+                .iter()
+                .map(|r| (r, derive(r, now)))
+                .filter(|(r, s)| {
+                    stage.is_none_or(|st| s.stage == st)
+                        && willingness.is_none_or(|w| r.willingness_now().map(|x| x.level) == w)
+                        && kind.is_none_or(|k| r.party.kind == k)
+                })
+                .map(|(r, s)| views::party_row(r, &s))
+                .collect();
+            if a.json {
+                print_json(&rows)
+            } else {
+                print!("{}", views::party_table(&rows));
+                Ok(())
+            }
+        }
+        PartyCmd::Edit(a) => {
+            let kind = a
+                .kind
+                .as_deref()
+                .map(|k| core(PartyKind::parse(k)))
+                .transpose()?;
+            if a.name.is_none() && kind.is_none() && a.relationship.is_none() && a.notes.is_none() {
+                return Err(invalid(
+                    "edit",
+                    "nothing to change; give --name, --kind, --relationship or --notes",
+                ));
+            }
+            let mut vault = open(cli)?;
+            let id = vault.edit_party(
+                &party_ref(&a.party),
+                &PartyEdit {
+                    name: a.name.clone(),
+                    kind,
+                    relationship: a.relationship.clone(),
+                    notes: a.notes.clone(),
+                },
+            )?;
+            println!("Party #{id} updated.");
+            Ok(())
+        }
+        PartyCmd::Aside(a) => {
+            let reason = core(AsideReason::parse(&a.reason))?;
+            let mut vault = open(cli)?;
+            let id = vault.set_aside_party(&party_ref(&a.target), reason, &a.note, now)?;
+            println!(
+                "Party #{id} set aside ({}). It stays in your vault; `amends party restore {id}` brings it back.",
+                reason.label()
+            );
+            Ok(())
+        }
+        PartyCmd::Restore(a) => {
+            let mut vault = open(cli)?;
+            let id = vault.restore_party(&party_ref(&a.party), now)?;
+            println!("Party #{id} is back on the list.");
+            Ok(())
+        }
+    }
+}
+
+fn harm_cmd(cli: &Cli, h: &HarmCmd, now: &Now) -> Result<()> {
+    match h {
+        HarmCmd::Add(a) => {
+            let mut vault = open(cli)?;
+            let settings = vault.settings()?;
+            let input = harm_input(&a.did, &a.fields, &settings, None)?;
+            let rec = vault.add_harm(&party_ref(&a.party), &input, now)?;
+            warn_all(&rec.warnings);
+            if a.json {
+                return print_json(&serde_json::json!({ "id": rec.id }));
+            }
+            println!("Harm recorded as #{}.", rec.id);
+            Ok(())
+        }
+        HarmCmd::Edit(a) => {
+            let mut vault = open(cli)?;
+            let settings = vault.settings()?;
+            let f = &a.fields;
+            let kinds = if f.kinds.is_empty() {
+                None
+            } else {
+                Some(
+                    f.kinds
+                        .iter()
+                        .filter(|k| !k.trim().is_empty())
+                        .map(|k| core(HarmKind::parse(k)))
+                        .collect::<Result<Vec<_>>>()?,
+                )
+            };
+            let owed = if a.clear_owed {
+                Some(None)
+            } else {
+                f.owed
+                    .as_deref()
+                    .map(|o| money_in(o, f.currency.as_deref(), &settings).map(Some))
+                    .transpose()?
+            };
+            let edit = HarmEdit {
+                did: a.did.clone(),
+                should: f.should.clone(),
+                effect: f.effect.clone(),
+                kinds,
+                when: f.when.clone(),
+                owed,
+                property: f.property.clone(),
+                third_parties: if f.third_parties.is_empty() {
+                    None
+                } else {
+                    Some(f.third_parties.clone())
+                },
+                source: f
+                    .source
+                    .as_deref()
+                    .map(|s| core(HarmSource::parse(s)))
+                    .transpose()?,
+                sponsor_agrees: f.sponsor_agrees.map(|y| Some(matches!(y, YesNo::Yes))),
+            };
+            vault.edit_harm(a.id, &edit)?;
+            println!("Harm #{} updated.", a.id);
+            Ok(())
+        }
+        HarmCmd::Aside(a) => {
+            let reason = core(AsideReason::parse(&a.reason))?;
+            let id: i64 = a.target.trim().parse().map_err(|_| {
+                invalid(
+                    "harm",
+                    "give the harm's id (a number; see `amends show PARTY`)",
+                )
+            })?;
+            let mut vault = open(cli)?;
+            vault.set_aside_harm(id, reason, &a.note, now)?;
+            println!("Harm #{id} set aside ({}).", reason.label());
+            Ok(())
+        }
+        HarmCmd::Restore(a) => {
+            let mut vault = open(cli)?;
+            vault.restore_harm(a.id, now)?;
+            println!("Harm #{} is back on the list.", a.id);
+            Ok(())
+        }
+    }
+}
+
+fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
+    let answers = SafetyAnswers {
+        court_order: a.court_order,
+        asked_no_contact: a.asked_no_contact,
+        abused_them: a.abused_them,
+        harmed_me: a.harmed_me,
+        legal_risk: a.legal_risk,
+        affair: a.affair,
+        third_parties: a.third_parties,
+        my_safety: a.my_safety,
+        deceased: a.deceased,
+        unreachable: a.unreachable,
+        child: a.child,
+        family: a.family,
+        legal_decision: a.legal_decision.clone().unwrap_or_default(),
+    };
+    let answering = a.none || answers != SafetyAnswers::default();
+    if a.none && answers != SafetyAnswers::default() {
+        return Err(invalid(
+            "none",
+            "--none means no question applies, so it cannot go with other answers",
+        ));
+    }
+    let mut vault = open(cli)?;
+    let id = vault.resolve(&party_ref(&a.party))?;
+    if answering {
+        let (_, notes) = vault.answer_safety(&PartyRef::Id(id), answers, now)?;
+        warn_all(&notes);
+    }
+    let record = vault.record(id)?;
+    let v = verdict(&record);
+    if a.json {
+        return print_json(&views::verdict_view(&v));
+    }
+    if answering {
+        println!("Answers recorded.");
+    } else if record.safety.is_none() {
+        println!(
+            "The safety questions have not been answered yet. Answer with the flags that apply (see `amends safety --help`), or --none."
+        );
+    }
+    print!("{}", views::verdict_text(&v));
+    Ok(())
+}
+
+fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
+    let mut vault = open(cli)?;
+    let settings = vault.settings()?;
+    let (party, input) = match c {
+        CommitCmd::Restitution(a) => {
+            let amount = money_in(&a.amount, a.currency.as_deref(), &settings)?;
+            let instalment = a
+                .instalment
+                .as_deref()
+                .map(|i| core(Money::parse(i, amount.currency)))
+                .transpose()?;
+            let every = a
+                .every
+                .as_deref()
+                .map(|e| core(Cadence::parse(e)))
+                .transpose()?;
+            let starting = date_or_today("starting", a.starting.as_deref(), now)?;
+            (
+                &a.party,
+                CommitmentInput::Restitution {
+                    amount,
+                    instalment,
+                    every,
+                    starting,
+                },
+            )
+        }
+        CommitCmd::Living(a) => (
+            &a.party,
+            CommitmentInput::Living {
+                behaviour: a.behaviour.clone(),
+                every: core(Cadence::parse(&a.every))?,
+                starting: date_or_today("starting", a.starting.as_deref(), now)?,
+            },
+        ),
+        CommitCmd::Promise(a) => (
+            &a.party,
+            CommitmentInput::Promise {
+                text: a.text.clone(),
+                due: date("due", &a.due, now)?,
+            },
+        ),
+    };
+    let rec = vault.add_commitment(&party_ref(party), &input, now)?;
+    println!(
+        "Commitment #{} recorded. Record progress with `amends {}`.",
+        rec.id,
+        match input {
+            CommitmentInput::Restitution { .. } => format!("pay {} AMOUNT", rec.id),
+            CommitmentInput::Living { .. } => format!("checkin {} --kept", rec.id),
+            CommitmentInput::Promise { .. } => format!("close {} --as kept", rec.id),
+        }
+    );
+    Ok(())
+}

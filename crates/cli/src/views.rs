@@ -1,0 +1,863 @@
+//! What the CLI prints: JSON records (its own, not the core types) and plain text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use amends_core::due::DueItem;
+use amends_core::model::{CommitmentKind, PartyRecord, Plan};
+use amends_core::rules::{Verdict, verdict};
+use amends_core::stage::{StageInfo, readiness_gaps};
+use amends_core::summary::Summary;
+use amends_core::{Money, Now};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct MoneyView {
+    pub minor: i64,
+    pub currency: &'static str,
+    pub display: String,
+}
+
+pub fn money(m: Money) -> MoneyView {
+    MoneyView {
+        minor: m.minor,
+        currency: m.currency.code(),
+        display: m.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct PartyRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: &'static str,
+    pub relationship: String,
+    pub stage: &'static str,
+    pub stage_reason: String,
+    pub willingness: Option<&'static str>,
+    pub harms: usize,
+}
+
+pub fn party_row(r: &PartyRecord, s: &StageInfo) -> PartyRow {
+    PartyRow {
+        id: r.party.id,
+        name: r.party.name.clone(),
+        kind: r.party.kind.code(),
+        relationship: r.party.relationship.clone(),
+        stage: s.stage.code(),
+        stage_reason: s.reason.clone(),
+        willingness: r.willingness_now().map(|w| w.level.code()),
+        harms: r.live_harms().count(),
+    }
+}
+
+pub fn party_table(rows: &[PartyRow]) -> String {
+    if rows.is_empty() {
+        return "No parties match. Add one with `amends party add NAME`.\n".into();
+    }
+    let name_w = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 32);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>4}  {:<name_w$}  {:<17}  {:<11}  {}",
+        "id", "name", "stage", "willingness", "harms"
+    );
+    for r in rows {
+        let name: String = r.name.chars().take(32).collect();
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<name_w$}  {:<17}  {:<11}  {}",
+            r.id,
+            name,
+            r.stage,
+            r.willingness.unwrap_or("-"),
+            r.harms
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub rule: &'static str,
+    pub title: &'static str,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct VerdictView {
+    pub answered: bool,
+    pub contact: &'static str,
+    pub allowed_methods: Vec<&'static str>,
+    pub review_required: bool,
+    pub consent_required: bool,
+    pub lawyer_first: bool,
+    pub indirect_suggested: bool,
+    pub reasons: Vec<ReasonView>,
+    pub guidance: Vec<String>,
+}
+
+pub fn verdict_view(v: &Verdict) -> VerdictView {
+    VerdictView {
+        answered: v.answered,
+        contact: v.contact.code(),
+        allowed_methods: v.allowed.iter().map(|m| m.code()).collect(),
+        review_required: v.review_required,
+        consent_required: v.consent_required,
+        lawyer_first: v.lawyer_first,
+        indirect_suggested: v.indirect_suggested,
+        reasons: v
+            .reasons
+            .iter()
+            .map(|r| ReasonView {
+                rule: r.rule.code(),
+                title: r.rule.title(),
+                text: r.text.clone(),
+            })
+            .collect(),
+        guidance: v.guidance.clone(),
+    }
+}
+
+pub fn verdict_text(v: &Verdict) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Verdict: {}.", v.contact.label());
+    let _ = writeln!(
+        out,
+        "Ways open: {}.",
+        v.allowed
+            .iter()
+            .map(|m| m.label())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if v.reasons.is_empty() && v.answered {
+        let _ = writeln!(out, "None of the exceptions apply.");
+    }
+    for r in &v.reasons {
+        let _ = writeln!(out, "  {} ({}): {}", r.rule.code(), r.rule.title(), r.text);
+    }
+    for g in &v.guidance {
+        let _ = writeln!(out, "  Note: {g}");
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct CommitmentView {
+    pub id: i64,
+    pub party_id: i64,
+    pub party: String,
+    pub kind: &'static str,
+    pub open: bool,
+    pub recorded: String,
+    pub closed: Option<ClosedView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<MoneyView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid: Option<MoneyView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<MoneyView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instalment: Option<MoneyView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<PaymentView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkins_kept: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkins_missed: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checkins: Vec<CheckInView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ClosedView {
+    pub how: &'static str,
+    pub on: String,
+}
+
+#[derive(Serialize)]
+pub struct PaymentView {
+    pub on: String,
+    pub amount: MoneyView,
+    pub note: String,
+}
+
+#[derive(Serialize)]
+pub struct CheckInView {
+    pub on: String,
+    pub kept: bool,
+    pub note: String,
+}
+
+pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
+    r.commitments
+        .iter()
+        .map(|c| {
+            let mut v = CommitmentView {
+                id: c.id,
+                party_id: r.party.id,
+                party: r.party.name.clone(),
+                kind: c.kind_code(),
+                open: c.is_open(),
+                recorded: c.recorded.to_string(),
+                closed: c.closed.map(|(how, on)| ClosedView {
+                    how: how.code(),
+                    on: on.to_string(),
+                }),
+                amount: None,
+                paid: None,
+                balance: None,
+                instalment: None,
+                every: None,
+                starting: None,
+                payments: Vec::new(),
+                behaviour: None,
+                checkins_kept: None,
+                checkins_missed: None,
+                checkins: Vec::new(),
+                promise: None,
+                due: None,
+            };
+            match &c.kind {
+                CommitmentKind::Restitution {
+                    amount,
+                    instalment,
+                    every,
+                    starting,
+                    payments,
+                } => {
+                    let paid: i64 = payments.iter().map(|p| p.amount.minor).sum();
+                    v.amount = Some(money(*amount));
+                    v.paid = Some(money(Money::new(paid, amount.currency)));
+                    v.balance = c.balance().map(money);
+                    v.instalment = instalment.map(money);
+                    v.every = every.map(|e| e.code());
+                    v.starting = Some(starting.to_string());
+                    v.payments = payments
+                        .iter()
+                        .map(|p| PaymentView {
+                            on: p.on.to_string(),
+                            amount: money(p.amount),
+                            note: p.note.clone(),
+                        })
+                        .collect();
+                }
+                CommitmentKind::Living {
+                    behaviour,
+                    every,
+                    starting,
+                    checkins,
+                } => {
+                    v.behaviour = Some(behaviour.clone());
+                    v.every = Some(every.code());
+                    v.starting = Some(starting.to_string());
+                    v.checkins_kept = Some(checkins.iter().filter(|k| k.kept).count());
+                    v.checkins_missed = Some(checkins.iter().filter(|k| !k.kept).count());
+                    v.checkins = checkins
+                        .iter()
+                        .map(|k| CheckInView {
+                            on: k.on.to_string(),
+                            kept: k.kept,
+                            note: k.note.clone(),
+                        })
+                        .collect();
+                }
+                CommitmentKind::Promise { text, due } => {
+                    v.promise = Some(text.clone());
+                    v.due = Some(due.to_string());
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+pub fn commitment_line(c: &CommitmentView) -> String {
+    let state = match (&c.closed, c.open) {
+        (Some(cl), _) => format!("closed ({}) on {}", cl.how, cl.on),
+        (None, true) => "open".to_string(),
+        (None, false) => "settled".to_string(),
+    };
+    let what = match c.kind {
+        "restitution" => format!(
+            "restitution of {}: paid {}, balance {}{}",
+            c.amount.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
+            c.paid.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
+            c.balance.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
+            match (&c.instalment, c.every) {
+                (Some(i), Some(e)) => format!(" ({} {e})", i.display),
+                (None, Some(e)) => format!(" ({e})"),
+                _ => String::new(),
+            }
+        ),
+        "living" => format!(
+            "living amends, {}: {} ({} kept, {} missed)",
+            c.every.unwrap_or(""),
+            c.behaviour.as_deref().unwrap_or(""),
+            c.checkins_kept.unwrap_or(0),
+            c.checkins_missed.unwrap_or(0)
+        ),
+        _ => format!(
+            "promise due {}: {}",
+            c.due.as_deref().unwrap_or(""),
+            c.promise.as_deref().unwrap_or("")
+        ),
+    };
+    format!("#{} [{}] {} — {state}", c.id, c.party, what)
+}
+
+#[derive(Serialize)]
+pub struct PlanView {
+    pub method: &'static str,
+    pub script: String,
+    pub on: Option<String>,
+    pub place: String,
+    pub updated: String,
+}
+
+fn plan_view(p: &Plan) -> PlanView {
+    PlanView {
+        method: p.method.code(),
+        script: p.script.clone(),
+        on: p.on.map(|d| d.to_string()),
+        place: p.place.clone(),
+        updated: p.updated.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct PartyDetail {
+    pub id: i64,
+    pub name: String,
+    pub kind: &'static str,
+    pub relationship: String,
+    pub notes: String,
+    pub created: String,
+    pub stage: &'static str,
+    pub stage_reason: String,
+    pub set_aside: Option<AsideView>,
+    pub willingness: Option<&'static str>,
+    pub willingness_history: Vec<WillingnessView>,
+    pub harms: Vec<HarmView>,
+    pub safety: Option<serde_json::Value>,
+    pub verdict: VerdictView,
+    pub readiness_gaps: Vec<String>,
+    pub consultations: Vec<ConsultationView>,
+    pub plan: Option<PlanView>,
+    pub consents: Vec<ConsentView>,
+    pub deferrals: Vec<DeferralView>,
+    pub attempts: Vec<AttemptView>,
+    pub commitments: Vec<CommitmentView>,
+}
+
+#[derive(Serialize)]
+pub struct AsideView {
+    pub reason: &'static str,
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Serialize)]
+pub struct WillingnessView {
+    pub level: &'static str,
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Serialize)]
+pub struct HarmView {
+    pub id: i64,
+    pub did: String,
+    pub should: String,
+    pub effect: String,
+    pub kinds: Vec<&'static str>,
+    pub when: String,
+    pub owed: Option<MoneyView>,
+    pub property: String,
+    pub third_parties: Vec<String>,
+    pub source: &'static str,
+    pub sponsor_agrees: Option<bool>,
+    pub recorded: String,
+    pub set_aside: Option<AsideView>,
+}
+
+#[derive(Serialize)]
+pub struct ConsultationView {
+    pub id: i64,
+    pub with: &'static str,
+    pub name: String,
+    pub on: String,
+    pub advice: String,
+    pub approved: Option<bool>,
+}
+
+#[derive(Serialize)]
+pub struct ConsentView {
+    pub who: String,
+    pub given: bool,
+    pub on: String,
+    pub note: String,
+}
+
+#[derive(Serialize)]
+pub struct DeferralView {
+    pub reason: String,
+    pub review_on: String,
+    pub active: bool,
+    pub ended: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct AttemptView {
+    pub id: i64,
+    pub on: String,
+    pub method: &'static str,
+    pub outcome: &'static str,
+    pub requests: String,
+    pub feeling_before: String,
+    pub feeling_after: String,
+    pub notes: String,
+}
+
+pub fn party_detail(r: &PartyRecord, s: &StageInfo) -> PartyDetail {
+    let v = verdict(r);
+    let active_deferral = r.active_deferral().map(|d| d.id);
+    PartyDetail {
+        id: r.party.id,
+        name: r.party.name.clone(),
+        kind: r.party.kind.code(),
+        relationship: r.party.relationship.clone(),
+        notes: r.party.notes.clone(),
+        created: r.party.created.to_string(),
+        stage: s.stage.code(),
+        stage_reason: s.reason.clone(),
+        set_aside: r.current_aside().map(|a| AsideView {
+            reason: a.reason.code(),
+            note: a.note.clone(),
+            at: a.at.to_string(),
+        }),
+        willingness: r.willingness_now().map(|w| w.level.code()),
+        willingness_history: r
+            .willingness
+            .iter()
+            .map(|w| WillingnessView {
+                level: w.level.code(),
+                note: w.note.clone(),
+                at: w.at.to_string(),
+            })
+            .collect(),
+        harms: r
+            .harms
+            .iter()
+            .map(|h| HarmView {
+                id: h.id,
+                did: h.did.clone(),
+                should: h.should.clone(),
+                effect: h.effect.clone(),
+                kinds: h.kinds.iter().map(|k| k.code()).collect(),
+                when: h.when.clone(),
+                owed: h.owed.map(money),
+                property: h.property.clone(),
+                third_parties: h.third_parties.clone(),
+                source: h.source.code(),
+                sponsor_agrees: h.sponsor_agrees,
+                recorded: h.recorded.to_string(),
+                set_aside: h
+                    .asides
+                    .iter()
+                    .rev()
+                    .find(|a| a.restored_at.is_none())
+                    .map(|a| AsideView {
+                        reason: a.reason.code(),
+                        note: a.note.clone(),
+                        at: a.at.to_string(),
+                    }),
+            })
+            .collect(),
+        safety: r.safety.as_ref().map(|s| {
+            let a = &s.answers;
+            serde_json::json!({
+                "court_order": a.court_order,
+                "asked_no_contact": a.asked_no_contact,
+                "abused_them": a.abused_them,
+                "harmed_me": a.harmed_me,
+                "legal_risk": a.legal_risk,
+                "affair": a.affair,
+                "third_parties": a.third_parties,
+                "my_safety": a.my_safety,
+                "deceased": a.deceased,
+                "unreachable": a.unreachable,
+                "child": a.child,
+                "family": a.family,
+                "legal_decision": a.legal_decision,
+                "answered": s.answered.to_string(),
+            })
+        }),
+        verdict: verdict_view(&v),
+        readiness_gaps: if r.plan.is_some() {
+            readiness_gaps(r)
+        } else {
+            Vec::new()
+        },
+        consultations: r
+            .consultations
+            .iter()
+            .map(|c| ConsultationView {
+                id: c.id,
+                with: c.with.code(),
+                name: c.name.clone(),
+                on: c.on.to_string(),
+                advice: c.advice.clone(),
+                approved: c.approved,
+            })
+            .collect(),
+        plan: r.plan.as_ref().map(plan_view),
+        consents: r
+            .consents
+            .iter()
+            .map(|c| ConsentView {
+                who: c.who.clone(),
+                given: c.given,
+                on: c.on.to_string(),
+                note: c.note.clone(),
+            })
+            .collect(),
+        deferrals: r
+            .deferrals
+            .iter()
+            .map(|d| DeferralView {
+                reason: d.reason.clone(),
+                review_on: d.review_on.to_string(),
+                active: Some(d.id) == active_deferral,
+                ended: d.ended.map(|t| t.to_string()),
+            })
+            .collect(),
+        attempts: r
+            .attempts
+            .iter()
+            .map(|a| AttemptView {
+                id: a.id,
+                on: a.on.to_string(),
+                method: a.method.code(),
+                outcome: a.outcome.code(),
+                requests: a.requests.clone(),
+                feeling_before: a.feeling_before.clone(),
+                feeling_after: a.feeling_after.clone(),
+                notes: a.notes.clone(),
+            })
+            .collect(),
+        commitments: commitment_views(r),
+    }
+}
+
+fn section(out: &mut String, title: &str) {
+    let _ = writeln!(out, "\n{title}");
+}
+
+pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String {
+    let mut out = String::new();
+    let rel = if d.relationship.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", d.relationship)
+    };
+    let _ = writeln!(out, "{} (#{}, {}{rel})", d.name, d.id, d.kind);
+    let _ = writeln!(out, "Stage: {}", d.stage_reason);
+    if !d.notes.is_empty() {
+        let _ = writeln!(out, "Notes: {}", d.notes);
+    }
+    section(&mut out, "Harms");
+    if d.harms.is_empty() {
+        let _ = writeln!(
+            out,
+            "  none recorded yet: amends harm add {} --did \"...\"",
+            d.id
+        );
+    }
+    for h in &d.harms {
+        let aside = h
+            .set_aside
+            .as_ref()
+            .map(|a| format!(" [set aside: {}]", a.reason))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  #{} {}{aside}", h.id, h.did);
+        if !h.effect.is_empty() {
+            let _ = writeln!(out, "      effect: {}", h.effect);
+        }
+        if !h.should.is_empty() {
+            let _ = writeln!(out, "      should have: {}", h.should);
+        }
+        if !h.kinds.is_empty() {
+            let _ = writeln!(out, "      kinds: {}", h.kinds.join(", "));
+        }
+        if !h.when.is_empty() {
+            let _ = writeln!(out, "      when: {}", h.when);
+        }
+        if let Some(m) = &h.owed {
+            let _ = writeln!(out, "      owed: {}", m.display);
+        }
+        if !h.property.is_empty() {
+            let _ = writeln!(out, "      property: {}", h.property);
+        }
+        if !h.third_parties.is_empty() {
+            let _ = writeln!(out, "      others involved: {}", h.third_parties.join(", "));
+        }
+    }
+    section(&mut out, "Willingness");
+    if r.willingness.is_empty() {
+        let _ = writeln!(out, "  not yet asked");
+    }
+    for w in &r.willingness {
+        let note = if w.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", w.note)
+        };
+        let _ = writeln!(out, "  {} {}{note}", now.date_of(w.at), w.level.code());
+    }
+    section(&mut out, "Safety");
+    if r.safety.is_none() {
+        let _ = writeln!(
+            out,
+            "  not answered yet: amends safety {} --none (or the flags that apply)",
+            d.id
+        );
+    }
+    for line in verdict_text(&verdict(r)).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if !r.consultations.is_empty() {
+        section(&mut out, "Consultations");
+        for c in &r.consultations {
+            let approval = match c.approved {
+                Some(true) => " (approved)",
+                Some(false) => " (not approved)",
+                None => "",
+            };
+            let _ = writeln!(out, "  {} {}{approval}: {}", c.on, c.with.label(), c.advice);
+        }
+    }
+    if let Some(p) = &r.plan {
+        section(&mut out, "Plan");
+        let _ = writeln!(
+            out,
+            "  {}{}{}",
+            p.method.label(),
+            p.on.map(|d| format!(" on {d}")).unwrap_or_default(),
+            if p.place.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", p.place)
+            }
+        );
+        for line in p.script.lines() {
+            let _ = writeln!(out, "  | {line}");
+        }
+        for g in &d.readiness_gaps {
+            let _ = writeln!(out, "  still to do: {g}");
+        }
+    }
+    if !r.consents.is_empty() {
+        section(&mut out, "Consents");
+        for c in &r.consents {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                c.on,
+                c.who,
+                if c.given {
+                    "consented"
+                } else {
+                    "did not consent"
+                }
+            );
+        }
+    }
+    if !r.deferrals.is_empty() {
+        section(&mut out, "Deferrals");
+        for dv in &d.deferrals {
+            let _ = writeln!(
+                out,
+                "  review {}{}: {}",
+                dv.review_on,
+                if dv.active { " (in force)" } else { "" },
+                dv.reason
+            );
+        }
+    }
+    if !r.attempts.is_empty() {
+        section(&mut out, "Attempts");
+        for a in &r.attempts {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                a.on,
+                a.method.label(),
+                a.outcome.label()
+            );
+            if !a.requests.is_empty() {
+                let _ = writeln!(out, "      they asked: {}", a.requests);
+            }
+            if !a.feeling_before.is_empty() || !a.feeling_after.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      before: {} / after: {}",
+                    a.feeling_before, a.feeling_after
+                );
+            }
+        }
+    }
+    if !d.commitments.is_empty() {
+        section(&mut out, "Commitments");
+        for c in &d.commitments {
+            let _ = writeln!(out, "  {}", commitment_line(c));
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct StatusView {
+    pub fellowship: &'static str,
+    pub step8: &'static str,
+    pub step9: &'static str,
+    pub parties: usize,
+    pub harms: usize,
+    pub by_stage: BTreeMap<&'static str, usize>,
+    pub by_willingness: BTreeMap<&'static str, usize>,
+    pub outstanding: Vec<MoneyView>,
+    pub checkins_kept: usize,
+    pub checkins_missed: usize,
+    pub due_now: usize,
+}
+
+pub fn status_view(
+    s: &Summary,
+    wording: &amends_core::steps::StepWording,
+    due_now: usize,
+) -> StatusView {
+    StatusView {
+        fellowship: wording.fellowship.code(),
+        step8: wording.step8,
+        step9: wording.step9,
+        parties: s.parties,
+        harms: s.harms,
+        by_stage: s.by_stage.iter().map(|(k, v)| (k.code(), *v)).collect(),
+        by_willingness: s
+            .by_willingness
+            .iter()
+            .map(|(k, v)| (k.map_or("unasked", |w| w.code()), *v))
+            .collect(),
+        outstanding: s.outstanding.iter().map(|m| money(*m)).collect(),
+        checkins_kept: s.checkins_kept,
+        checkins_missed: s.checkins_missed,
+        due_now,
+    }
+}
+
+pub fn status_text(s: &Summary, v: &StatusView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Step 8: {}", v.step8);
+    let _ = writeln!(out, "Step 9: {}", v.step9);
+    let _ = writeln!(
+        out,
+        "\n{} {} on your list, {} {} recorded.",
+        v.parties,
+        if v.parties == 1 { "party" } else { "parties" },
+        v.harms,
+        if v.harms == 1 { "harm" } else { "harms" }
+    );
+    section(&mut out, "By stage");
+    for (stage, n) in &s.by_stage {
+        if *n > 0 {
+            let _ = writeln!(out, "  {:<18} {n}", stage.label());
+        }
+    }
+    section(&mut out, "By willingness");
+    for (w, n) in &s.by_willingness {
+        let _ = writeln!(
+            out,
+            "  {:<18} {n}",
+            w.map_or("not yet asked", |w| w.label())
+        );
+    }
+    if !v.outstanding.is_empty() {
+        section(&mut out, "Still to repay");
+        for m in &v.outstanding {
+            let _ = writeln!(out, "  {}", m.display);
+        }
+    }
+    if v.checkins_kept + v.checkins_missed > 0 {
+        let _ = writeln!(
+            out,
+            "\nLiving amends check-ins: {} kept, {} missed.",
+            v.checkins_kept, v.checkins_missed
+        );
+    }
+    if v.due_now > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} thing{} due or overdue: see `amends due`.",
+            v.due_now,
+            if v.due_now == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct DueView {
+    pub party_id: i64,
+    pub party: String,
+    pub kind: &'static str,
+    pub on: String,
+    pub overdue: bool,
+    pub what: String,
+    pub commitment_id: Option<i64>,
+    pub amount: Option<MoneyView>,
+}
+
+pub fn due_view(d: &DueItem) -> DueView {
+    DueView {
+        party_id: d.party_id,
+        party: d.party.clone(),
+        kind: d.kind.code(),
+        on: d.on.to_string(),
+        overdue: d.overdue,
+        what: d.what.clone(),
+        commitment_id: d.commitment_id,
+        amount: d.amount.map(money),
+    }
+}
+
+pub fn due_text(items: &[DueView]) -> String {
+    if items.is_empty() {
+        return "Nothing is due. Take it one day at a time.\n".into();
+    }
+    let mut out = String::new();
+    for d in items {
+        let flag = if d.overdue { " (overdue)" } else { "" };
+        let id = d
+            .commitment_id
+            .map(|c| format!(" [commitment #{c}]"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{}{flag}  {}: {}{id}", d.on, d.party, d.what);
+    }
+    out
+}
