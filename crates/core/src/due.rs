@@ -46,13 +46,18 @@ pub struct DueItem {
     pub amount: Option<Money>,
 }
 
-/// The date `n` steps of a cadence after `start`.
+/// The date `n` steps of a cadence after `start`, counted from `start` so that monthly
+/// dates do not drift (31 Jan, 31 Mar, not 31 Jan, 28 Feb, 28 Mar).
 fn advance(start: Date, every: crate::model::Cadence, n: usize) -> Date {
-    let mut d = start;
-    for _ in 0..n {
-        d = every.next_after(d);
-    }
-    d
+    use crate::model::Cadence;
+    let n = i64::try_from(n).unwrap_or(i64::MAX).min(10_000);
+    let span = match every {
+        Cadence::Daily => jiff::Span::new().days(n),
+        Cadence::Weekly => jiff::Span::new().weeks(n),
+        Cadence::Fortnightly => jiff::Span::new().weeks(2 * n),
+        Cadence::Monthly => jiff::Span::new().months(n),
+    };
+    start.checked_add(span).unwrap_or(start)
 }
 
 /// Everything with a date that still needs doing, soonest first.
@@ -130,8 +135,11 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
                     };
                     let on = match every {
                         Some(e) => Some(advance(*starting, *e, payments.len())),
-                        None if payments.is_empty() => Some(*starting),
-                        None => None,
+                        None => match payments.iter().map(|p| p.on).max() {
+                            None => Some(*starting),
+                            // No schedule: ask again a month after the last payment.
+                            Some(last) => Some(crate::model::Cadence::Monthly.next_after(last)),
+                        },
                     };
                     if let Some(on) = on {
                         let what = match next_amount {
@@ -175,6 +183,6 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
             }
         }
     }
-    items.sort_by(|a, b| (a.on, a.kind, a.party_id).cmp(&(b.on, b.kind, b.party_id)));
+    items.sort_by_key(|a| (a.on, a.kind, a.party_id));
     items
 }

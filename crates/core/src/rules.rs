@@ -356,13 +356,41 @@ pub fn names_in(text: &str, name: &str) -> bool {
 }
 
 /// The approving consultation that satisfies R2 for the current plan, if there is one.
-pub fn approval_for_plan<'a>(record: &'a PartyRecord) -> Option<&'a crate::model::Consultation> {
+///
+/// Only the latest view given after the plan was last changed (and after the safety answers)
+/// counts: a later "not approved" withdraws an earlier approval.
+pub fn approval_for_plan(record: &PartyRecord) -> Option<&crate::model::Consultation> {
     let plan = record.plan.as_ref()?;
+    latest_view_since(record, Some(plan.updated)).filter(|c| c.approved == Some(true))
+}
+
+/// The latest approve-or-not view from a sponsor or adviser, after `since` and after the
+/// safety answers were last given.
+fn latest_view_since(
+    record: &PartyRecord,
+    since: Option<jiff::Timestamp>,
+) -> Option<&crate::model::Consultation> {
+    let answered = record.safety.as_ref().map(|s| s.answered);
     record
         .consultations
         .iter()
-        .filter(|c| c.with.can_approve() && c.approved == Some(true) && c.recorded >= plan.updated)
+        .filter(|c| c.with.can_approve() && c.approved.is_some())
+        .filter(|c| since.is_none_or(|t| c.recorded >= t))
+        .filter(|c| answered.is_none_or(|t| c.recorded >= t))
         .max_by_key(|c| (c.recorded, c.id))
+}
+
+/// Whether a plan's script names someone involved in an affair (R1).
+pub fn script_names_affair_partner(record: &PartyRecord) -> Option<String> {
+    let plan = record.plan.as_ref()?;
+    let affair = record.safety.as_ref().is_some_and(|s| s.answers.affair);
+    if !affair {
+        return None;
+    }
+    record
+        .third_party_names()
+        .into_iter()
+        .find(|n| names_in(&plan.script, n))
 }
 
 /// Whether the third parties have given their consent (R1).
@@ -550,11 +578,28 @@ pub fn check_attempt(
         )
         .into());
     }
+    if script_names_affair_partner(record).is_some() {
+        return Err(Refusal::new(
+            Some(Rule::R1),
+            "The planned script names someone involved in the affair",
+            "Take their name out of the script (amends plan PARTY ... --script ...) before making the amends.",
+        )
+        .into());
+    }
     if v.review_required && approval_for_plan(record).is_none() && !has_any_approval(record) {
+        let earlier = record
+            .consultations
+            .iter()
+            .any(|c| c.with.can_approve() && c.approved == Some(true));
+        let reason = if earlier {
+            "This amends needs an approval of the plan as it stands now, and the plan or the safety answers changed after the last approval (or it was withdrawn)"
+        } else {
+            "This amends needs to be talked over first and no approving consultation is recorded"
+        };
         return Err(Refusal::new(
             Some(Rule::R2),
-            "This amends needs to be talked over first and no approving consultation is recorded",
-            "Go over it with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve).",
+            reason,
+            "Go over it with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve --advice \"...\").",
         )
         .into());
     }
@@ -563,10 +608,7 @@ pub fn check_attempt(
 
 fn has_any_approval(record: &PartyRecord) -> bool {
     record.plan.is_none()
-        && record
-            .consultations
-            .iter()
-            .any(|c| c.with.can_approve() && c.approved == Some(true))
+        && latest_view_since(record, None).is_some_and(|c| c.approved == Some(true))
 }
 
 /// Checks a consent may be recorded (R1 must apply).

@@ -133,6 +133,11 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
             gaps.push(format!("record the consent of {} (R1)", missing.join(", ")));
         }
     }
+    if let Some(name) = crate::rules::script_names_affair_partner(record) {
+        gaps.push(format!(
+            "take {name}'s name out of the script: never name someone involved in an affair (R1)"
+        ));
+    }
     if v.review_required && approval_for_plan(record).is_none() {
         let earlier = record
             .consultations
@@ -140,7 +145,7 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
             .any(|c| c.with.can_approve() && c.approved == Some(true));
         if earlier {
             gaps.push(
-                "the plan changed after it was approved: go over it again with your sponsor or adviser (R2)"
+                "the plan or the answers changed after the last approval, or it was withdrawn: go over it again with your sponsor or adviser (R2)"
                     .into(),
             );
         } else {
@@ -288,9 +293,6 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
             ),
         );
     }
-    if let Some(living) = active_living(record) {
-        return living;
-    }
     let has_restitution = record
         .commitments
         .iter()
@@ -308,6 +310,9 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
             ),
         );
     }
+    if let Some(living) = active_living(record) {
+        return living;
+    }
     if outcome == Outcome::WithRequest && record.commitments.is_empty() {
         return info(
             Stage::Made,
@@ -317,7 +322,22 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
         );
     }
     let how = outcome.label();
-    if record.commitments.is_empty() {
+    let mut done: Vec<String> = Vec::new();
+    for c in &record.commitments {
+        let what = match (&c.kind, c.closed) {
+            (CommitmentKind::Restitution { .. }, None) => "restitution paid in full",
+            (CommitmentKind::Restitution { .. }, Some(_)) => "a debt released by them",
+            (CommitmentKind::Promise { .. }, Some((crate::model::Closure::Released, _))) => {
+                "a promise released by them"
+            }
+            (CommitmentKind::Promise { .. }, _) => "a promise kept",
+            (CommitmentKind::Living { .. }, _) => "a living amends ended",
+        };
+        if !done.iter().any(|d| d == what) {
+            done.push(what.to_string());
+        }
+    }
+    if done.is_empty() {
         info(
             Stage::Complete,
             format!("complete: amends made on {made_on} ({how})"),
@@ -325,7 +345,10 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
     } else {
         info(
             Stage::Complete,
-            format!("complete: amends made on {made_on} ({how}) and every commitment kept"),
+            format!(
+                "complete: amends made on {made_on} ({how}); {}",
+                done.join(", ")
+            ),
         )
     }
 }
