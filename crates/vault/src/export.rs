@@ -573,9 +573,14 @@ fn describe_data_error(msg: &str) -> String {
     if msg.starts_with("missing field ") {
         return msg.to_string();
     }
-    if let Some(i) = msg.find(", expected ") {
-        let kind = msg[..i].split(' ').next().unwrap_or("");
-        return format!("wrong type ({kind} value){}", &msg[i..]);
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some(i) = rest.find(", expected ")
+        {
+            // "string \"secret\"" -> "string": the kind of value, never the value.
+            let found = rest[..i].split([' ', '"']).next().unwrap_or("value");
+            return format!("found a {found} where {} was expected", &rest[i + 11..]);
+        }
     }
     "a value has the wrong type".to_string()
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test of Amends. Installs what the build needs when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# SQLCipher and its OpenSSL are built from source: they need a C compiler, make and perl.
+need=()
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v perl >/dev/null 2>&1 || need+=(perl)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing build tools: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
+
+echo "== format"
+cargo fmt --all -- --check
+echo "== lints"
+cargo clippy --all-targets -- -D warnings
+# The benchmarks need a feature the application never enables; lint them too.
+cargo clippy --all-targets --all-features -- -D warnings
+echo "== tests"
+cargo test --workspace
+echo "All checks passed."
