@@ -411,7 +411,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = vault.resolve(&party_ref(&a.party))?;
             let record = vault.record(id)?;
             let stage = derive(&record, &now);
-            let detail = views::party_detail(&record, &stage);
+            let edits = vault
+                .edits(id)?
+                .into_iter()
+                .map(|(harm_id, previous, at)| views::EditView {
+                    harm_id,
+                    previous,
+                    replaced_at: at.to_string(),
+                })
+                .collect();
+            let detail = views::party_detail(&record, &stage, edits);
             if a.json {
                 print_json(&detail)
             } else {
@@ -699,8 +708,9 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
                     relationship: a.relationship.clone(),
                     notes: a.notes.clone(),
                 },
+                now,
             )?;
-            println!("Party #{id} updated.");
+            println!("Party #{id} updated; the earlier wording is kept in its history.");
             Ok(())
         }
         PartyCmd::Aside(a) => {
@@ -779,8 +789,11 @@ fn harm_cmd(cli: &Cli, h: &HarmCmd, now: &Now) -> Result<()> {
                     .transpose()?,
                 sponsor_agrees: f.sponsor_agrees.map(|y| Some(matches!(y, YesNo::Yes))),
             };
-            vault.edit_harm(a.id, &edit)?;
-            println!("Harm #{} updated.", a.id);
+            vault.edit_harm(a.id, &edit, now)?;
+            println!(
+                "Harm #{} updated; the earlier wording is kept in its history.",
+                a.id
+            );
             Ok(())
         }
         HarmCmd::Aside(a) => {

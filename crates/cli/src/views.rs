@@ -364,6 +364,15 @@ pub struct PartyDetail {
     pub deferrals: Vec<DeferralView>,
     pub attempts: Vec<AttemptView>,
     pub commitments: Vec<CommitmentView>,
+    /// Earlier wordings kept when the party or a harm was edited.
+    pub edits: Vec<EditView>,
+}
+
+#[derive(Serialize)]
+pub struct EditView {
+    pub harm_id: Option<i64>,
+    pub previous: serde_json::Value,
+    pub replaced_at: String,
 }
 
 #[derive(Serialize)]
@@ -435,7 +444,7 @@ pub struct AttemptView {
     pub notes: String,
 }
 
-pub fn party_detail(r: &PartyRecord, s: &StageInfo) -> PartyDetail {
+pub fn party_detail(r: &PartyRecord, s: &StageInfo, edits: Vec<EditView>) -> PartyDetail {
     let v = verdict(r);
     let active_deferral = r.active_deferral().map(|d| d.id);
     PartyDetail {
@@ -563,6 +572,7 @@ pub fn party_detail(r: &PartyRecord, s: &StageInfo) -> PartyDetail {
             })
             .collect(),
         commitments: commitment_views(r),
+        edits,
     }
 }
 

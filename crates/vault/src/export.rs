@@ -266,6 +266,19 @@ pub struct PartyOut {
     pub attempts: Vec<AttemptOut>,
     #[serde(default)]
     pub commitments: Vec<CommitmentOut>,
+    /// Earlier wordings of the party (`harm_id` null) or of one of its harms, replaced by edits.
+    #[serde(default)]
+    pub edits: Vec<EditOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditOut {
+    #[serde(default)]
+    pub harm_id: Option<i64>,
+    /// The fields as they were before the edit.
+    pub previous: serde_json::Value,
+    pub replaced_at: String,
 }
 
 fn money_out(m: Money) -> MoneyOut {
@@ -335,6 +348,30 @@ impl Vault {
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?
+            };
+            let edits = {
+                let mut st = tx.prepare_cached(
+                    "SELECT harm_id, previous, replaced_at FROM edits WHERE party_id = ?1 ORDER BY id",
+                )?;
+                st.query_map([id], |row| {
+                    let previous: String = row.get(1)?;
+                    Ok((
+                        row.get::<_, Option<i64>>(0)?,
+                        previous,
+                        row.get::<_, String>(2)?,
+                    ))
+                })?
+                .map(|row| {
+                    let (harm_id, previous, replaced_at) = row?;
+                    Ok(EditOut {
+                        harm_id,
+                        previous: serde_json::from_str(&previous).map_err(|_| {
+                            VaultError::Storage("a stored edit could not be read".into())
+                        })?,
+                        replaced_at,
+                    })
+                })
+                .collect::<Result<Vec<_>, VaultError>>()?
             };
             parties.push(PartyOut {
                 id,
@@ -422,6 +459,7 @@ impl Vault {
                     })
                     .collect(),
                 commitments: r.commitments.iter().map(commitment_out).collect(),
+                edits,
             });
         }
         drop(tx);
@@ -793,6 +831,21 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
             }
             check_ts(&format!("{ap}.recorded"), &a.recorded)?;
         }
+        for (i, e) in p.edits.iter().enumerate() {
+            let ep = format!("{pp}.edits[{i}]");
+            if let Some(h) = e.harm_id
+                && !p.harms.iter().any(|x| x.id == h)
+            {
+                return Err(problem(
+                    &format!("{ep}.harm_id"),
+                    "names no harm of this party",
+                ));
+            }
+            if !e.previous.is_object() {
+                return Err(problem(&format!("{ep}.previous"), "must be an object"));
+            }
+            check_ts(&format!("{ep}.replaced_at"), &e.replaced_at)?;
+        }
         for (i, c) in p.commitments.iter().enumerate() {
             let cp = format!("{pp}.commitments[{i}]");
             if c.id <= 0 || !commitment_ids.insert(c.id) {
@@ -962,6 +1015,12 @@ fn insert(
                     params![h.id, canon(AsideReason::parse(&a.reason).map(|k| k.code()))?, a.note, a.at, a.restored_at],
                 )?;
             }
+        }
+        for e in &p.edits {
+            tx.execute(
+                "INSERT INTO edits (party_id, harm_id, previous, replaced_at) VALUES (?1, ?2, ?3, ?4)",
+                params![p.id, e.harm_id, e.previous.to_string(), e.replaced_at],
+            )?;
         }
         for w in &p.willingness {
             tx.execute(

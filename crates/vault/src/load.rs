@@ -530,6 +530,28 @@ impl Vault {
         Ok(out)
     }
 
+    /// Earlier wordings of a party and its harms, oldest first: `(harm id, fields before, when replaced)`.
+    pub fn edits(
+        &self,
+        party: Id,
+    ) -> Result<Vec<(Option<Id>, serde_json::Value, Timestamp)>, VaultError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT harm_id, previous, replaced_at FROM edits WHERE party_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query([party])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let previous: String = r.get(1)?;
+            let at: String = r.get(2)?;
+            out.push((
+                r.get(0)?,
+                serde_json::from_str(&previous).map_err(|_| bad("edit"))?,
+                ts(&at)?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// Every set of safety answers given for a party, oldest first.
     pub fn safety_history(&self, party: Id) -> Result<Vec<SafetyRecord>, VaultError> {
         let mut st = self.conn.prepare_cached(

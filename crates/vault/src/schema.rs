@@ -175,8 +175,17 @@ CREATE TABLE checkins (
 ) STRICT;
 "#;
 
-/// Indexes for the per-party and per-commitment lookups.
+/// Indexes for the per-party and per-commitment lookups, and the history of edits: the words
+/// a party or harm had before it was changed are kept, never overwritten.
 const V2: &str = r#"
+CREATE TABLE edits (
+    id          INTEGER PRIMARY KEY,
+    party_id    INTEGER NOT NULL REFERENCES parties(id),
+    harm_id     INTEGER REFERENCES harms(id),
+    previous    TEXT NOT NULL,
+    replaced_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX edits_party ON edits(party_id);
 CREATE INDEX harms_party ON harms(party_id);
 CREATE INDEX willingness_party ON willingness(party_id);
 CREATE INDEX attempts_party ON attempts(party_id);

@@ -412,7 +412,12 @@ impl Vault {
     }
 
     /// Changes a party's name, kind, relationship or notes.
-    pub fn edit_party(&mut self, r: &PartyRef, edit: &PartyEdit) -> Result<Id, VaultError> {
+    pub fn edit_party(
+        &mut self,
+        r: &PartyRef,
+        edit: &PartyEdit,
+        now: &Now,
+    ) -> Result<Id, VaultError> {
         let name = edit.name.as_deref().map(text::name).transpose()?;
         let relationship = edit
             .relationship
@@ -430,6 +435,14 @@ impl Vault {
                 let settings = crate::load::settings(tx)?;
                 rules::check_new_party(&settings, kind)?;
             }
+            let rec = record_in(tx, id)?;
+            let previous = serde_json::json!({
+                "name": rec.party.name,
+                "kind": rec.party.kind.code(),
+                "relationship": rec.party.relationship,
+                "notes": rec.party.notes,
+            });
+            insert_edit(tx, id, None, &previous, now)?;
             tx.execute(
                 "UPDATE parties SET name = coalesce(?2, name), kind = coalesce(?3, kind),
                     relationship = coalesce(?4, relationship), notes = coalesce(?5, notes)
@@ -513,7 +526,7 @@ impl Vault {
     }
 
     /// Changes a harm.
-    pub fn edit_harm(&mut self, harm_id: Id, edit: &HarmEdit) -> Result<Id, VaultError> {
+    pub fn edit_harm(&mut self, harm_id: Id, edit: &HarmEdit, now: &Now) -> Result<Id, VaultError> {
         self.write(|tx| {
             let party: Id = tx
                 .query_row("SELECT party_id FROM harms WHERE id = ?1", [harm_id], |r| {
@@ -557,6 +570,19 @@ impl Vault {
             {
                 return Err(Invalid::new("owed", "an amount owed must be more than zero").into());
             }
+            let previous = serde_json::json!({
+                "did": h.did,
+                "should": h.should,
+                "effect": h.effect,
+                "kinds": h.kinds.iter().map(|k| k.code()).collect::<Vec<_>>(),
+                "when": h.when,
+                "owed": h.owed.map(|m| serde_json::json!({"minor": m.minor, "currency": m.currency.code()})),
+                "property": h.property,
+                "third_parties": h.third_parties,
+                "source": h.source.code(),
+                "sponsor_agrees": h.sponsor_agrees,
+            });
+            insert_edit(tx, party, Some(harm_id), &previous, now)?;
             tx.execute(
                 "UPDATE harms SET did = ?2, should = ?3, effect = ?4, kinds = ?5, happened = ?6,
                     owed_minor = ?7, owed_currency = ?8, property = ?9, third_parties = ?10,
@@ -1201,6 +1227,21 @@ impl Vault {
             })
         })
     }
+}
+
+/// Keeps the words an entry had before an edit.
+fn insert_edit(
+    tx: &Transaction<'_>,
+    party: Id,
+    harm: Option<Id>,
+    previous: &serde_json::Value,
+    now: &Now,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO edits (party_id, harm_id, previous, replaced_at) VALUES (?1, ?2, ?3, ?4)",
+        params![party, harm, previous.to_string(), ts(now)],
+    )?;
+    Ok(())
 }
 
 fn harm_exists(tx: &Transaction<'_>, harm_id: Id) -> Result<(), VaultError> {
