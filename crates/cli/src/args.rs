@@ -383,7 +383,7 @@ pub struct ConsultArgs {
     #[arg(long, value_name = "DATE")]
     pub on: Option<String>,
     /// What they advised
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     pub advice: String,
     /// They approved the plan as it stands
     #[arg(long, conflicts_with = "not_approved")]

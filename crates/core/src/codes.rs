@@ -6,7 +6,7 @@ macro_rules! coded_enum {
     (
         $(#[$meta:meta])*
         $name:ident, $field:literal {
-            $( $(#[$vmeta:meta])* $variant:ident = $code:literal, $label:literal; )+
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal $(| $alias:literal)*, $label:literal; )+
         }
     ) => {
         $(#[$meta])*
@@ -29,10 +29,11 @@ macro_rules! coded_enum {
                 match self { $( $name::$variant => $label, )+ }
             }
 
-            /// Parses a code (case-insensitive; `_` and spaces are read as `-`).
+            /// Parses a code or one of its accepted spellings (case-insensitive; `_` and
+            /// spaces are read as `-`).
             pub fn parse(text: &str) -> Result<$name, $crate::error::Invalid> {
                 let wanted = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-                $( if wanted == $code { return Ok($name::$variant); } )+
+                $( if wanted == $code $(|| wanted == $alias)* { return Ok($name::$variant); } )+
                 Err($crate::error::Invalid::new(
                     $field,
                     format!(
@@ -81,6 +82,27 @@ mod tests {
         }
         assert_eq!(Willingness::parse(" NOW ").unwrap(), Willingness::Now);
         assert_eq!(Method::parse("face_to_face").unwrap(), Method::FaceToFace);
+    }
+
+    #[test]
+    fn common_spellings_are_accepted() {
+        use crate::model::Adviser;
+        assert_eq!(
+            PartyKind::parse("Organization").unwrap(),
+            PartyKind::Organisation
+        );
+        assert_eq!(PartyKind::parse("myself").unwrap(), PartyKind::Myself);
+        assert_eq!(Method::parse("in person").unwrap(), Method::FaceToFace);
+        assert_eq!(
+            Outcome::parse("could_not_reach").unwrap(),
+            Outcome::Unreachable
+        );
+        assert_eq!(
+            Adviser::parse("spiritual advisor").unwrap(),
+            Adviser::SpiritualAdviser
+        );
+        // The stored code is always the canonical one.
+        assert_eq!(PartyKind::parse("org").unwrap().code(), "organisation");
     }
 
     #[test]

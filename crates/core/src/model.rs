@@ -28,11 +28,11 @@ coded_enum! {
     /// Who or what was harmed.
     PartyKind, "kind" {
         Person = "person", "a person";
-        Organisation = "organisation", "an organisation (employer, creditor, institution)";
-        Deceased = "deceased", "someone who has died";
+        Organisation = "organisation" | "organization" | "org", "an organisation (employer, creditor, institution)";
+        Deceased = "deceased" | "dead", "someone who has died";
         Unreachable = "unreachable", "someone who cannot be found";
         Group = "group", "a group without names (\"customers I cheated\")";
-        Myself = "self", "myself";
+        Myself = "self" | "myself", "myself";
     }
 }
 
@@ -45,7 +45,7 @@ coded_enum! {
         Financial = "financial", "financial";
         Property = "property", "property";
         Time = "time", "time";
-        Trust = "trust", "trust or dishonesty";
+        Trust = "trust" | "dishonesty", "trust or dishonesty";
         Neglect = "neglect", "neglect";
     }
 }
@@ -83,14 +83,14 @@ coded_enum! {
 coded_enum! {
     /// How an amends is made, in the order the literature prefers.
     Method, "method" {
-        FaceToFace = "face-to-face", "face to face";
+        FaceToFace = "face-to-face" | "in-person", "face to face";
         Phone = "phone", "by phone";
         Video = "video", "by video call";
         Letter = "letter", "a letter";
         Restitution = "restitution", "restitution of money or property";
         Living = "living", "living amends (a lasting change of behaviour)";
         Indirect = "indirect", "indirect amends (service, donation, anonymous repayment)";
-        UnsentLetter = "unsent-letter", "an unsent letter (read to a sponsor or at a grave)";
+        UnsentLetter = "unsent-letter" | "unsent", "an unsent letter (read to a sponsor or at a grave)";
     }
 }
 
@@ -116,8 +116,8 @@ coded_enum! {
         Cool = "cool", "cool or sceptical";
         Refused = "refused", "refused";
         NoAnswer = "no-answer", "no answer";
-        NoContact = "no-contact", "asked for no further contact";
-        Unreachable = "unreachable", "could not reach them";
+        NoContact = "no-contact" | "asked-no-contact" | "no-further-contact", "asked for no further contact";
+        Unreachable = "unreachable" | "could-not-reach", "could not reach them";
         Done = "done", "done (no reply is expected)";
     }
 }
@@ -134,8 +134,8 @@ coded_enum! {
     /// Whom a person talked the amends over with.
     Adviser, "with" {
         Sponsor = "sponsor", "sponsor";
-        SpiritualAdviser = "spiritual-adviser", "spiritual adviser";
-        Therapist = "therapist", "therapist or counsellor";
+        SpiritualAdviser = "spiritual-adviser" | "spiritual-advisor" | "adviser" | "advisor", "spiritual adviser";
+        Therapist = "therapist" | "counsellor" | "counselor", "therapist or counsellor";
         Lawyer = "lawyer", "lawyer";
     }
 }

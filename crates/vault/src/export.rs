@@ -122,6 +122,7 @@ pub struct ConsultationOut {
     #[serde(default)]
     pub name: String,
     pub on: String,
+    #[serde(default)]
     pub advice: String,
     #[serde(default)]
     pub approved: Option<bool>,
@@ -777,7 +778,7 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
             }
             check_text(&format!("{cp}.name"), &c.name, NAME_MAX, false)?;
             check_date(&format!("{cp}.on"), &c.on)?;
-            check_text(&format!("{cp}.advice"), &c.advice, TEXT_MAX, true)?;
+            check_text(&format!("{cp}.advice"), &c.advice, TEXT_MAX, false)?;
             check_ts(&format!("{cp}.recorded"), &c.recorded)?;
         }
         for (i, pl) in p.plans.iter().enumerate() {

@@ -715,7 +715,7 @@ impl Vault {
         now: &Now,
     ) -> Result<Recorded, VaultError> {
         let name = text::optional("name", &c.name, NAME_MAX)?;
-        let advice = text::required("advice", &c.advice, TEXT_MAX)?;
+        let advice = text::optional("advice", &c.advice, TEXT_MAX)?;
         not_future("date", c.on, now)?;
         if c.with == Adviser::Lawyer && c.approved.is_some() {
             return Err(Invalid::new(
