@@ -307,49 +307,38 @@ impl Vault {
         let mut parties = Vec::with_capacity(recs.len());
         for r in &recs {
             let id = r.party.id;
-            let plans = {
-                let mut st = tx.prepare_cached(
-                    "SELECT method, script, on_date, place, updated FROM plans WHERE party_id = ?1 ORDER BY id",
-                )?;
-                st.query_map([id], |row| {
-                    Ok(PlanOut {
-                        method: row.get(0)?,
-                        script: row.get(1)?,
-                        on: row.get(2)?,
-                        place: row.get(3)?,
-                        updated: row.get(4)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?
-            };
-            let safety = {
-                let mut st = tx.prepare_cached(
-                    "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk, affair,
-                            third_parties, my_safety, deceased, unreachable, child, family,
-                            legal_decision, answered
-                     FROM safety_answers WHERE party_id = ?1 ORDER BY id",
-                )?;
-                st.query_map([id], |row| {
-                    let b = |i: usize| -> rusqlite::Result<bool> { Ok(row.get::<_, i64>(i)? != 0) };
-                    Ok(SafetyOut {
-                        court_order: b(0)?,
-                        asked_no_contact: b(1)?,
-                        abused_them: b(2)?,
-                        harmed_me: b(3)?,
-                        legal_risk: b(4)?,
-                        affair: b(5)?,
-                        third_parties: b(6)?,
-                        my_safety: b(7)?,
-                        deceased: b(8)?,
-                        unreachable: b(9)?,
-                        child: b(10)?,
-                        family: b(11)?,
-                        legal_decision: row.get(12)?,
-                        answered: row.get(13)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?
-            };
+            let plans = crate::load::plan_history(&tx, id)?
+                .into_iter()
+                .map(|p| PlanOut {
+                    method: p.method.code().into(),
+                    script: p.script,
+                    on: p.on.map(|d| d.to_string()),
+                    place: p.place,
+                    updated: p.updated.to_string(),
+                })
+                .collect();
+            let safety = crate::load::safety_history(&tx, id)?
+                .into_iter()
+                .map(|s| {
+                    let a = s.answers;
+                    SafetyOut {
+                        court_order: a.court_order,
+                        asked_no_contact: a.asked_no_contact,
+                        abused_them: a.abused_them,
+                        harmed_me: a.harmed_me,
+                        legal_risk: a.legal_risk,
+                        affair: a.affair,
+                        third_parties: a.third_parties,
+                        my_safety: a.my_safety,
+                        deceased: a.deceased,
+                        unreachable: a.unreachable,
+                        child: a.child,
+                        family: a.family,
+                        legal_decision: a.legal_decision,
+                        answered: s.answered.to_string(),
+                    }
+                })
+                .collect();
             let edits = {
                 let mut st = tx.prepare_cached(
                     "SELECT harm_id, previous, replaced_at FROM edits WHERE party_id = ?1 ORDER BY id",

@@ -510,24 +510,9 @@ impl Vault {
 
     /// The earlier plans of a party, newest first (a changed script is never lost).
     pub fn plan_history(&self, party: Id) -> Result<Vec<Plan>, VaultError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT method, script, on_date, place, updated FROM plans
-             WHERE party_id = ?1 ORDER BY id DESC",
-        )?;
-        let mut rows = st.query([party])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let method: String = r.get(0)?;
-            let updated: String = r.get(4)?;
-            out.push(Plan {
-                method: code(Method::parse(&method), "method")?,
-                script: r.get(1)?,
-                on: opt_date(r.get(2)?)?,
-                place: r.get(3)?,
-                updated: ts(&updated)?,
-            });
-        }
-        Ok(out)
+        let mut plans = plan_history(&self.conn, party)?;
+        plans.reverse();
+        Ok(plans)
     }
 
     /// Earlier wordings of a party and its harms, oldest first: `(harm id, fields before, when replaced)`.
@@ -554,36 +539,66 @@ impl Vault {
 
     /// Every set of safety answers given for a party, oldest first.
     pub fn safety_history(&self, party: Id) -> Result<Vec<SafetyRecord>, VaultError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
-                    affair, third_parties, my_safety, deceased, unreachable, child, family,
-                    legal_decision, answered
-             FROM safety_answers WHERE party_id = ?1 ORDER BY id",
-        )?;
-        let mut rows = st.query([party])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
-            let answered: String = r.get(13)?;
-            out.push(SafetyRecord {
-                answers: SafetyAnswers {
-                    court_order: b(0)?,
-                    asked_no_contact: b(1)?,
-                    abused_them: b(2)?,
-                    harmed_me: b(3)?,
-                    legal_risk: b(4)?,
-                    affair: b(5)?,
-                    third_parties: b(6)?,
-                    my_safety: b(7)?,
-                    deceased: b(8)?,
-                    unreachable: b(9)?,
-                    child: b(10)?,
-                    family: b(11)?,
-                    legal_decision: r.get(12)?,
-                },
-                answered: ts(&answered)?,
-            });
-        }
-        Ok(out)
+        safety_history(&self.conn, party)
     }
+}
+
+/// Every plan a party has had, oldest first.
+pub(crate) fn plan_history(conn: &Connection, party: Id) -> Result<Vec<Plan>, VaultError> {
+    let mut st = conn.prepare_cached(
+        "SELECT method, script, on_date, place, updated FROM plans
+         WHERE party_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = st.query([party])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let method: String = r.get(0)?;
+        let updated: String = r.get(4)?;
+        out.push(Plan {
+            method: code(Method::parse(&method), "method")?,
+            script: r.get(1)?,
+            on: opt_date(r.get(2)?)?,
+            place: r.get(3)?,
+            updated: ts(&updated)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Every set of safety answers a party has had, oldest first.
+pub(crate) fn safety_history(
+    conn: &Connection,
+    party: Id,
+) -> Result<Vec<SafetyRecord>, VaultError> {
+    let mut st = conn.prepare_cached(
+        "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
+                affair, third_parties, my_safety, deceased, unreachable, child, family,
+                legal_decision, answered
+         FROM safety_answers WHERE party_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = st.query([party])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
+        let answered: String = r.get(13)?;
+        out.push(SafetyRecord {
+            answers: SafetyAnswers {
+                court_order: b(0)?,
+                asked_no_contact: b(1)?,
+                abused_them: b(2)?,
+                harmed_me: b(3)?,
+                legal_risk: b(4)?,
+                affair: b(5)?,
+                third_parties: b(6)?,
+                my_safety: b(7)?,
+                deceased: b(8)?,
+                unreachable: b(9)?,
+                child: b(10)?,
+                family: b(11)?,
+                legal_decision: r.get(12)?,
+            },
+            answered: ts(&answered)?,
+        });
+    }
+    Ok(out)
 }

@@ -237,19 +237,20 @@ fn refuse_set_aside(record: &PartyRecord, what: &str) -> Result<(), VaultError> 
     Ok(())
 }
 
-fn insert_harm(
-    tx: &Transaction<'_>,
-    party: Id,
-    h: &HarmInput,
-    source: HarmSource,
-    at: &str,
-) -> Result<Id, VaultError> {
-    let did = text::required("did", &h.did, TEXT_MAX)?;
-    let should = text::optional("should", &h.should, TEXT_MAX)?;
-    let effect = text::optional("effect", &h.effect, TEXT_MAX)?;
-    let when = text::optional("when", &h.when, NAME_MAX)?;
-    let property = text::optional("property", &h.property, TEXT_MAX)?;
-    let third = clean_names(&h.third_parties)?;
+/// A harm's fields, checked and trimmed, ready to store.
+struct CheckedHarm {
+    did: String,
+    should: String,
+    effect: String,
+    kinds: String,
+    when: String,
+    owed: Option<Money>,
+    property: String,
+    third_parties: String,
+    sponsor_agrees: Option<i64>,
+}
+
+fn check_harm(h: &HarmInput) -> Result<CheckedHarm, VaultError> {
     if let Some(m) = h.owed
         && m.minor <= 0
     {
@@ -259,23 +260,44 @@ fn insert_harm(
         )
         .into());
     }
+    Ok(CheckedHarm {
+        did: text::required("did", &h.did, TEXT_MAX)?,
+        should: text::optional("should", &h.should, TEXT_MAX)?,
+        effect: text::optional("effect", &h.effect, TEXT_MAX)?,
+        kinds: kinds_text(&h.kinds),
+        when: text::optional("when", &h.when, NAME_MAX)?,
+        owed: h.owed,
+        property: text::optional("property", &h.property, TEXT_MAX)?,
+        third_parties: names_json(&clean_names(&h.third_parties)?)?,
+        sponsor_agrees: h.sponsor_agrees.map(b),
+    })
+}
+
+fn insert_harm(
+    tx: &Transaction<'_>,
+    party: Id,
+    h: &HarmInput,
+    source: HarmSource,
+    at: &str,
+) -> Result<Id, VaultError> {
+    let c = check_harm(h)?;
     tx.execute(
         "INSERT INTO harms (party_id, did, should, effect, kinds, happened, owed_minor,
                             owed_currency, property, third_parties, source, sponsor_agrees, recorded)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             party,
-            did,
-            should,
-            effect,
-            kinds_text(&h.kinds),
-            when,
-            h.owed.map(|m| m.minor),
-            h.owed.map(|m| m.currency.code()),
-            property,
-            names_json(&third)?,
+            c.did,
+            c.should,
+            c.effect,
+            c.kinds,
+            c.when,
+            c.owed.map(|m| m.minor),
+            c.owed.map(|m| m.currency.code()),
+            c.property,
+            c.third_parties,
             source.code(),
-            h.sponsor_agrees.map(b),
+            c.sponsor_agrees,
             at
         ],
     )?;
@@ -559,17 +581,7 @@ impl Vault {
                 source: Some(edit.source.unwrap_or(h.source)),
                 sponsor_agrees: edit.sponsor_agrees.unwrap_or(h.sponsor_agrees),
             };
-            let did = text::required("did", &merged.did, TEXT_MAX)?;
-            let should = text::optional("should", &merged.should, TEXT_MAX)?;
-            let effect = text::optional("effect", &merged.effect, TEXT_MAX)?;
-            let when = text::optional("when", &merged.when, NAME_MAX)?;
-            let property = text::optional("property", &merged.property, TEXT_MAX)?;
-            let third = clean_names(&merged.third_parties)?;
-            if let Some(m) = merged.owed
-                && m.minor <= 0
-            {
-                return Err(Invalid::new("owed", "an amount owed must be more than zero").into());
-            }
+            let c = check_harm(&merged)?;
             let previous = serde_json::json!({
                 "did": h.did,
                 "should": h.should,
@@ -590,17 +602,17 @@ impl Vault {
                  WHERE id = ?1",
                 params![
                     harm_id,
-                    did,
-                    should,
-                    effect,
-                    kinds_text(&merged.kinds),
-                    when,
-                    merged.owed.map(|m| m.minor),
-                    merged.owed.map(|m| m.currency.code()),
-                    property,
-                    names_json(&third)?,
+                    c.did,
+                    c.should,
+                    c.effect,
+                    c.kinds,
+                    c.when,
+                    c.owed.map(|m| m.minor),
+                    c.owed.map(|m| m.currency.code()),
+                    c.property,
+                    c.third_parties,
                     merged.source.unwrap_or(HarmSource::Memory).code(),
-                    merged.sponsor_agrees.map(b)
+                    c.sponsor_agrees
                 ],
             )?;
             Ok(harm_id)
