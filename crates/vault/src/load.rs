@@ -11,7 +11,7 @@ use amends_core::model::{
 use amends_core::{Currency, Money};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, Row};
 
 use crate::{Vault, VaultError};
 
@@ -60,6 +60,30 @@ pub(crate) fn settings(conn: &Connection) -> Result<Settings, VaultError> {
     })
 }
 
+/// Scopes a statement written with `?1 IS NULL OR col = ?1` to one party (`col = ?1`, which
+/// can use the index) or to all parties (no filter and no parameter), so that neither case
+/// pays for the other.
+fn scoped(sql: &str, only: Option<Id>) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(i) = rest.find("?1 IS NULL OR ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "?1 IS NULL OR ".len()..];
+        let end = after
+            .find("= ?1")
+            .map(|j| j + "= ?1".len())
+            .unwrap_or(after.len());
+        if only.is_some() {
+            out.push_str(&after[..end]);
+        } else {
+            out.push('1');
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn aside(r: &Row<'_>) -> rusqlite::Result<(Id, Id, String, String, String, Option<String>)> {
     Ok((
         r.get(0)?,
@@ -85,15 +109,22 @@ fn to_aside(
 
 /// Loads the records of the parties matching `filter` (`None` for all), ordered by id.
 pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRecord>, VaultError> {
-    // `?1 IS NULL OR party_id = ?1` lets one statement serve both "all" and "one".
-    let p = params![only];
+    let id_param;
+    let p: &[&dyn rusqlite::ToSql] = match only {
+        Some(id) => {
+            id_param = id;
+            &[&id_param]
+        }
+        None => &[],
+    };
     let mut out: Vec<PartyRecord> = Vec::new();
     let mut index: HashMap<Id, usize> = HashMap::new();
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, name, kind, relationship, notes, created FROM parties
              WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let kind: String = r.get(2)?;
@@ -116,10 +147,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     let slot = |id: Id| index.get(&id).copied();
 
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, reason, note, at, restored_at FROM party_asides
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let rows = st.query_map(p, aside)?;
         for row in rows {
             let row = row?;
@@ -131,11 +163,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
 
     let mut harm_asides: HashMap<Id, Vec<SetAside>> = HashMap::new();
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT a.id, a.harm_id, a.reason, a.note, a.at, a.restored_at
              FROM harm_asides a JOIN harms h ON h.id = a.harm_id
              WHERE ?1 IS NULL OR h.party_id = ?1 ORDER BY a.id",
-        )?;
+            only,
+        ))?;
         let rows = st.query_map(p, aside)?;
         for row in rows {
             let row = row?;
@@ -144,11 +177,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, did, should, effect, kinds, happened, owed_minor, owed_currency,
                     property, third_parties, source, sponsor_agrees, recorded
              FROM harms WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let id: Id = r.get(0)?;
@@ -189,10 +223,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, level, note, at FROM willingness
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(1)?;
@@ -210,14 +245,15 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     }
     {
         // Only the latest answers count; earlier ones stay in the table as history.
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
                     affair, third_parties, my_safety, deceased, unreachable, child, family,
                     legal_decision, answered
              FROM safety_answers s
              WHERE (?1 IS NULL OR party_id = ?1)
                AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(0)?;
@@ -247,10 +283,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, adviser, name, on_date, advice, approved, recorded
              FROM consultations WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(1)?;
@@ -271,11 +308,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT party_id, method, script, on_date, place, updated FROM plans s
              WHERE (?1 IS NULL OR party_id = ?1)
                AND id = (SELECT max(id) FROM plans t WHERE t.party_id = s.party_id)",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(0)?;
@@ -293,10 +331,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, who, given, on_date, note, recorded FROM consents
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(1)?;
@@ -315,10 +354,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, reason, review_on, recorded, ended FROM deferrals
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(1)?;
@@ -336,11 +376,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, on_date, method, outcome, requests, feeling_before,
                     feeling_after, notes, recorded
              FROM attempts WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let party_id: Id = r.get(1)?;
@@ -369,10 +410,11 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     let mut checkins: HashMap<Id, Vec<CheckIn>> = HashMap::new();
     let mut currencies: HashMap<Id, Currency> = HashMap::new();
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT c.id, c.currency FROM commitments c
              WHERE (?1 IS NULL OR c.party_id = ?1) AND c.kind = 'restitution'",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let c: Option<String> = r.get(1)?;
@@ -382,11 +424,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note
              FROM payments p JOIN commitments c ON c.id = p.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY p.id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let cid: Id = r.get(1)?;
@@ -401,11 +444,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note
              FROM checkins k JOIN commitments c ON c.id = k.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY k.id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let cid: Id = r.get(1)?;
@@ -419,11 +463,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         }
     }
     {
-        let mut st = conn.prepare_cached(
+        let mut st = conn.prepare_cached(&scoped(
             "SELECT id, party_id, kind, amount_minor, currency, instalment_minor, every, starting,
                     behaviour, promise, due, recorded, closed_how, closed_on
              FROM commitments WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-        )?;
+            only,
+        ))?;
         let mut rows = st.query(p)?;
         while let Some(r) = rows.next()? {
             let id: Id = r.get(0)?;
@@ -601,4 +646,22 @@ pub(crate) fn safety_history(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scoped;
+
+    #[test]
+    fn scoping_drops_the_filter_for_all_and_keeps_an_indexable_one_for_one() {
+        let sql = "SELECT id FROM harms h WHERE (?1 IS NULL OR h.party_id = ?1) AND x = 2";
+        assert_eq!(
+            scoped(sql, None),
+            "SELECT id FROM harms h WHERE (1) AND x = 2"
+        );
+        assert_eq!(
+            scoped(sql, Some(3)),
+            "SELECT id FROM harms h WHERE (h.party_id = ?1) AND x = 2"
+        );
+    }
 }

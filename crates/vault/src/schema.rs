@@ -187,6 +187,9 @@ CREATE TABLE edits (
 ) STRICT;
 CREATE INDEX edits_party ON edits(party_id);
 CREATE INDEX harms_party ON harms(party_id);
+CREATE INDEX plans_party ON plans(party_id);
+CREATE INDEX safety_party ON safety_answers(party_id);
+CREATE INDEX consultations_party ON consultations(party_id);
 CREATE INDEX willingness_party ON willingness(party_id);
 CREATE INDEX attempts_party ON attempts(party_id);
 CREATE INDEX commitments_party ON commitments(party_id);
