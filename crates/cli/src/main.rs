@@ -23,6 +23,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         Some(VaultError::Refused(_)) => 3,
         Some(
             VaultError::Invalid { .. }
+            | VaultError::AlreadyExists { .. }
             | VaultError::Import(_)
             | VaultError::ImportNotEmpty(_)
             | VaultError::NoSuchParty
@@ -70,6 +71,13 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match run::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`amends show X | head`): nothing more to say to anyone.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             report(&e);
             ExitCode::from(exit_code(&e))

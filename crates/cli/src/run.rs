@@ -109,6 +109,14 @@ fn print_json<T: Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
+/// Writes text to standard output, reporting a closed pipe as an error the caller can ignore.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 fn warn_all(warnings: &[String]) {
     for w in warnings {
         eprintln!("Note: {w}");
@@ -350,10 +358,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     "No commitments yet. Record one with `amends commit restitution|living|promise PARTY ...`."
                 );
             }
-            for v in &views {
-                println!("{}", views::commitment_line(v));
-            }
-            Ok(())
+            let text: String = views
+                .iter()
+                .map(|v| views::commitment_line(v) + "\n")
+                .collect();
+            emit(&text)
         }
         Command::Pay(a) => {
             let on = date_or_today("date", a.on.as_deref(), &now)?;
@@ -424,8 +433,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if a.json {
                 print_json(&detail)
             } else {
-                print!("{}", views::party_detail_text(&detail, &record, &now));
-                Ok(())
+                emit(&views::party_detail_text(&detail, &record, &now))
             }
         }
         Command::Status(a) => {
@@ -441,8 +449,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if a.json {
                 print_json(&view)
             } else {
-                print!("{}", views::status_text(&summary, &view));
-                Ok(())
+                emit(&views::status_text(&summary, &view))
             }
         }
         Command::Due(a) => {
@@ -463,8 +470,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if a.json {
                 print_json(&items)
             } else {
-                print!("{}", views::due_text(&items));
-                Ok(())
+                emit(&views::due_text(&items))
             }
         }
         Command::Export(a) => {
@@ -504,23 +510,20 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn write_export(path: &Path, doc: &amends_vault::export::ExportDoc) -> Result<()> {
     let json = serde_json::to_vec_pretty(doc)?;
-    let tmp = path.with_extension("partial");
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("{} could not be written", tmp.display()))?;
-        f.write_all(&json)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // A fresh temporary file beside the target (owner-only), renamed over it once complete.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".amends-export-")
+        .tempfile_in(dir)
+        .with_context(|| format!("a file could not be created in {}", dir.display()))?;
+    tmp.write_all(&json)?;
+    tmp.write_all(b"\n")?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("{} could not be written", path.display()))?;
     eprintln!(
         "Exported to {}. It is not encrypted: keep it somewhere private.",
         path.display()
@@ -683,8 +686,7 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
             if a.json {
                 print_json(&rows)
             } else {
-                print!("{}", views::party_table(&rows));
-                Ok(())
+                emit(&views::party_table(&rows))
             }
         }
         PartyCmd::Edit(a) => {

@@ -64,8 +64,8 @@ pub fn party_table(rows: &[PartyRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>4}  {:<name_w$}  {:<17}  {:<11}  {}",
-        "id", "name", "stage", "willingness", "harms"
+        "{:>4}  {:<name_w$}  {:<17}  {:<11}  harms",
+        "id", "name", "stage", "willingness"
     );
     for r in rows {
         let name: String = r.name.chars().take(32).collect();

@@ -328,31 +328,31 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
     }
 }
 
-/// Whether `name` appears in `text` as a whole word or words (case-insensitive).
+/// Whether `text` names `name`: the whole name as consecutive words (any case), or any part of
+/// it of three letters or more written as a capitalised word ("Dave" for "Dave Smith", but not
+/// "will" for "Will Jones").
 pub fn names_in(text: &str, name: &str) -> bool {
-    let name = name.trim().to_lowercase();
-    if name.is_empty() {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let name_words = words(name);
+    if name_words.is_empty() {
         return false;
     }
-    let hay = text.to_lowercase();
-    let mut start = 0;
-    while let Some(pos) = hay[start..].find(&name) {
-        let at = start + pos;
-        let end = at + name.len();
-        let before_ok = hay[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = hay[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric());
-        if before_ok && after_ok {
-            return true;
-        }
-        start = at + name.chars().next().map_or(1, char::len_utf8);
+    let text_words = words(text);
+    let lower = |v: &[String]| v.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
+    let (tl, nl) = (lower(&text_words), lower(&name_words));
+    if tl.windows(nl.len()).any(|w| w == nl.as_slice()) {
+        return true;
     }
-    false
+    name_words.iter().any(|part| {
+        part.chars().count() >= 3
+            && part.chars().next().is_some_and(char::is_uppercase)
+            && text_words.iter().any(|w| w == part)
+    })
 }
 
 /// The approving consultation that satisfies R2 for the current plan, if there is one.
@@ -447,6 +447,16 @@ fn refuse_if_set_aside(record: &PartyRecord, what: &str) -> Result<(), Refusal> 
 }
 
 fn refuse_method(verdict: &Verdict, method: Method, doing: &str) -> Result<(), Refusal> {
+    let how = match method {
+        Method::FaceToFace => "face to face",
+        Method::Phone => "by phone",
+        Method::Video => "by video call",
+        Method::Letter => "by letter",
+        Method::Restitution => "through restitution paid to them",
+        Method::Living => "through living amends",
+        Method::Indirect => "indirectly",
+        Method::UnsentLetter => "with an unsent letter",
+    };
     if verdict.allows(method) {
         return Ok(());
     }
@@ -460,7 +470,7 @@ fn refuse_method(verdict: &Verdict, method: Method, doing: &str) -> Result<(), R
     };
     Err(Refusal::new(
         rule,
-        format!("You cannot {doing} {} because {why}", method.label()),
+        format!("You cannot {doing} {how} because {why}"),
         format!(
             "Choose one of: {}.",
             verdict
@@ -489,7 +499,7 @@ pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refus
 pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refusal> {
     refuse_if_set_aside(record, "a plan")?;
     let v = verdict(record);
-    refuse_method(&v, plan.method, "plan")?;
+    refuse_method(&v, plan.method, "plan amends")?;
     let mut warnings = Vec::new();
     let answers = record
         .safety
@@ -541,7 +551,7 @@ pub fn check_attempt(
         .into());
     }
     let v = verdict(record);
-    refuse_method(&v, attempt.method, "make amends by")?;
+    refuse_method(&v, attempt.method, "make amends")?;
     let no_reply = matches!(
         attempt.method,
         Method::UnsentLetter | Method::Indirect | Method::Living
@@ -671,4 +681,21 @@ pub fn settle_answers(
         );
     }
     (answers, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_in;
+
+    #[test]
+    fn a_name_is_found_whole_or_by_a_capitalised_part() {
+        assert!(names_in("I am sorry about Dave Smith.", "Dave Smith"));
+        assert!(names_in("i am sorry about dave smith", "Dave Smith"));
+        assert!(names_in("I am sorry about Dave.", "Dave Smith"));
+        assert!(!names_in("I will do better.", "Will Jones"));
+        assert!(!names_in("Davenport is far", "Dave"));
+        assert!(!names_in("I am sorry about Al.", "Al Green"));
+        assert!(names_in("Zoë knew", "zoë"));
+        assert!(!names_in("anything", "  "));
+    }
 }

@@ -561,7 +561,8 @@ pub fn parse(json: &str) -> Result<ExportDoc, VaultError> {
             serde_json::error::Category::Data => describe_data_error(&inner.to_string()),
             serde_json::error::Category::Io => "the file could not be read".to_string(),
         };
-        let place = if path.is_empty() || path == "." {
+        // serde_path_to_error writes `?` where it could not tell the field.
+        let place = if path.is_empty() || path == "." || path.contains('?') {
             String::new()
         } else {
             format!(", field `{path}`")
@@ -607,7 +608,15 @@ fn describe_data_error(msg: &str) -> String {
         {
             // "string \"secret\"" -> "string": the kind of value, never the value.
             let found = rest[..i].split([' ', '"']).next().unwrap_or("value");
-            return format!("found a {found} where {} was expected", &rest[i + 11..]);
+            let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            return format!(
+                "found {article} {found} where {} was expected",
+                &rest[i + 11..]
+            );
         }
     }
     "a value has the wrong type".to_string()

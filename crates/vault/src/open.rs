@@ -50,6 +50,9 @@ fn connect(path: &Path, keying: Keying<'_>, create: bool) -> Result<Connection, 
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher otherwise writes its own diagnostics (a wrong key's "hmac check failed") to
+    // standard error; the errors returned to us say all that is needed.
+    conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))?;
     match keying {
         Keying::Key(key) => conn.execute_batch(key.pragma().as_str())?,
         #[cfg(feature = "plaintext-for-benchmarks")]
