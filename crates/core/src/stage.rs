@@ -337,20 +337,20 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
             done.push(what.to_string());
         }
     }
-    if done.is_empty() {
-        info(
-            Stage::Complete,
-            format!("complete: amends made on {made_on} ({how})"),
-        )
-    } else {
-        info(
-            Stage::Complete,
-            format!(
-                "complete: amends made on {made_on} ({how}); {}",
-                done.join(", ")
-            ),
-        )
+    let mut reason = match outcome {
+        Outcome::Refused => format!(
+            "complete: you offered amends on {made_on} and they declined; respect that, and let the way you live speak"
+        ),
+        Outcome::NoContact => format!(
+            "complete: amends offered on {made_on}; they asked for no further contact, so anything more is indirect"
+        ),
+        _ => format!("complete: amends made on {made_on} ({how})"),
+    };
+    if !done.is_empty() {
+        reason.push_str("; ");
+        reason.push_str(&done.join(", "));
     }
+    info(Stage::Complete, reason)
 }
 
 fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {

@@ -515,18 +515,25 @@ fn living_amends_can_be_the_amends_itself_before_any_attempt() {
 #[test]
 fn complete_with_no_commitments_names_how_it_went() {
     for (outcome, words) in [
-        (Outcome::Warm, "received warmly"),
-        (Outcome::Cool, "cool or sceptical"),
-        (Outcome::Refused, "refused"),
-        (Outcome::NoContact, "asked for no further contact"),
+        (
+            Outcome::Warm,
+            ["complete: amends made on 2024-05-06", "received warmly"],
+        ),
+        (
+            Outcome::Cool,
+            ["complete: amends made on 2024-05-06", "cool or sceptical"],
+        ),
+        (
+            Outcome::Refused,
+            ["offered amends on 2024-05-06", "they declined"],
+        ),
+        (
+            Outcome::NoContact,
+            ["offered on 2024-05-06", "asked for no further contact"],
+        ),
     ] {
         let r = made(outcome);
-        assert_stage(
-            &r,
-            6,
-            Stage::Complete,
-            &["complete: amends made on 2024-05-06", words],
-        );
+        assert_stage(&r, 6, Stage::Complete, &words);
     }
 }
 
