@@ -34,11 +34,11 @@ macro_rules! coded_enum {
             pub fn parse(text: &str) -> Result<$name, $crate::error::Invalid> {
                 let wanted = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
                 $( if wanted == $code $(|| wanted == $alias)* { return Ok($name::$variant); } )+
+                // What was typed is not repeated: it could be anything.
                 Err($crate::error::Invalid::new(
                     $field,
                     format!(
-                        "\"{}\" is not one of: {}",
-                        text.trim(),
+                        "must be one of: {}",
                         $name::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", ")
                     ),
                 ))
@@ -110,5 +110,6 @@ mod tests {
         let err = Willingness::parse("soon").unwrap_err();
         assert_eq!(err.field, "willingness");
         assert!(err.message.contains("now, later, maybe, never"));
+        assert!(!err.message.contains("soon"));
     }
 }

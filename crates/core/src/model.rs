@@ -118,7 +118,7 @@ coded_enum! {
         NoAnswer = "no-answer", "no answer";
         NoContact = "no-contact" | "asked-no-contact" | "no-further-contact", "asked for no further contact";
         Unreachable = "unreachable" | "could-not-reach", "could not reach them";
-        Done = "done", "done (no reply is expected)";
+        Done = "done", "done, with no reply expected";
     }
 }
 
@@ -428,6 +428,15 @@ impl Commitment {
         match &self.kind {
             CommitmentKind::Restitution { .. } => self.balance().is_some_and(|b| b.minor > 0),
             CommitmentKind::Living { .. } | CommitmentKind::Promise { .. } => true,
+        }
+    }
+
+    /// What kind of commitment, in words.
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            CommitmentKind::Restitution { .. } => "restitution",
+            CommitmentKind::Living { .. } => "living amends",
+            CommitmentKind::Promise { .. } => "promise",
         }
     }
 

@@ -18,10 +18,7 @@ impl Currency {
             .ok_or_else(|| {
                 Invalid::new(
                     "currency",
-                    format!(
-                        "\"{}\" is not an ISO 4217 currency code; use three letters such as USD, EUR or GBP",
-                        code.trim()
-                    ),
+                    "is not an ISO 4217 currency code; use three letters such as USD, EUR or GBP",
                 )
             })
     }
@@ -77,15 +74,7 @@ impl Money {
             .chars()
             .filter(|c| *c != ',' && *c != '_')
             .collect();
-        let bad = || {
-            Invalid::new(
-                field,
-                format!(
-                    "\"{}\" is not an amount; write it like 120 or 120.50",
-                    amount.trim()
-                ),
-            )
-        };
+        let bad = || Invalid::new(field, "is not an amount; write it like 120 or 120.50");
         if cleaned.is_empty() {
             return Err(bad());
         }
@@ -110,11 +99,10 @@ impl Money {
             return Err(Invalid::new(
                 field,
                 format!(
-                    "{} has {} decimal place{}; \"{}\" has too many",
+                    "{} has {} decimal place{}; the amount has more",
                     currency,
                     exp,
                     if exp == 1 { "" } else { "s" },
-                    amount.trim()
                 ),
             ));
         }

@@ -303,6 +303,13 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
                 .to_string(),
         );
     }
+    if !answers.third_parties && !answers.affair && !record.third_party_names().is_empty() {
+        guidance.push(
+            "A harm on this list names someone else involved. If the amends could implicate them, \
+             answer --third-parties (R1)."
+                .to_string(),
+        );
+    }
     if !answered {
         guidance.push(
             "The safety questions have not been answered yet; answer them before planning."
@@ -432,6 +439,72 @@ pub fn consent_missing(record: &PartyRecord) -> Vec<String> {
         .collect()
 }
 
+/// The third parties whose latest answer was a refusal of consent.
+pub fn consent_refused(record: &PartyRecord) -> Vec<String> {
+    let mut people: Vec<&str> = record.consents.iter().map(|c| c.who.trim()).collect();
+    people.sort_unstable_by_key(|w| w.to_lowercase());
+    people.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    people
+        .into_iter()
+        .filter(|who| {
+            record
+                .consents
+                .iter()
+                .filter(|c| c.who.trim().eq_ignore_ascii_case(who))
+                .max_by_key(|c| (c.recorded, c.id))
+                .is_some_and(|c| !c.given)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// What stands between this party and the review R2 asks for, in plain words; `None` when the
+/// review is satisfied (or not required).
+pub fn review_gap(record: &PartyRecord) -> Option<String> {
+    if !verdict(record).review_required {
+        return None;
+    }
+    let Some(plan) = &record.plan else {
+        return if has_any_approval(record) {
+            None
+        } else {
+            Some("no approving consultation with your sponsor or an adviser is recorded".into())
+        };
+    };
+    match latest_view_since(record, Some(plan.updated)) {
+        Some(c) if c.approved == Some(true) => return None,
+        Some(c) => {
+            return Some(format!(
+                "your {} did not approve the plan on {}",
+                c.with.label(),
+                c.on
+            ));
+        }
+        None => {}
+    }
+    let approvals: Vec<&crate::model::Consultation> = record
+        .consultations
+        .iter()
+        .filter(|c| c.with.can_approve() && c.approved == Some(true))
+        .collect();
+    let Some(last) = approvals.iter().max_by_key(|c| (c.recorded, c.id)) else {
+        return Some("no approval of this plan by your sponsor or an adviser is recorded".into());
+    };
+    if last.recorded < plan.updated {
+        Some(format!(
+            "the plan changed after your {} approved it on {}",
+            last.with.label(),
+            last.on
+        ))
+    } else {
+        Some(format!(
+            "the safety answers changed after your {} approved the plan on {}",
+            last.with.label(),
+            last.on
+        ))
+    }
+}
+
 fn refuse_if_set_aside(record: &PartyRecord, what: &str) -> Result<(), Refusal> {
     if let Some(aside) = record.current_aside() {
         return Err(Refusal::new(
@@ -489,7 +562,7 @@ pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refus
         return Err(Refusal::new(
             None,
             "Amends to yourself are turned off in the settings; sponsors differ on whether you belong on your own list",
-            "Talk it over with your sponsor; if you both agree, turn on amends to self in the settings.",
+            "Talk it over with your sponsor; if you both agree, turn it on with `amends settings --amends-to-self on`.",
         ));
     }
     Ok(())
@@ -575,6 +648,18 @@ pub fn check_attempt(
         .into());
     }
     if v.consent_required && attempt.method.is_contact() && !consent_satisfied(record) {
+        let refused = consent_refused(record);
+        if !refused.is_empty() {
+            return Err(Refusal::new(
+                Some(Rule::R1),
+                format!(
+                    "{} did not consent, and an amends that implicates them must not go ahead",
+                    refused.join(", ")
+                ),
+                "Choose an amends that leaves them out (living or indirect amends, or an unsent letter), or record their consent if they change their mind.",
+            )
+            .into());
+        }
         let missing = consent_missing(record);
         let who = if missing.is_empty() {
             "the people it would implicate".to_string()
@@ -592,24 +677,30 @@ pub fn check_attempt(
         return Err(Refusal::new(
             Some(Rule::R1),
             "The planned script names someone involved in the affair",
-            "Take their name out of the script (amends plan PARTY ... --script ...) before making the amends.",
+            "Take their name out of the script (amends plan PARTY --script ...) before making the amends.",
         )
         .into());
     }
-    if v.review_required && approval_for_plan(record).is_none() && !has_any_approval(record) {
-        let earlier = record
-            .consultations
-            .iter()
-            .any(|c| c.with.can_approve() && c.approved == Some(true));
-        let reason = if earlier {
-            "This amends needs an approval of the plan as it stands now, and the plan or the safety answers changed after the last approval (or it was withdrawn)"
-        } else {
-            "This amends needs to be talked over first and no approving consultation is recorded"
-        };
+    if let Some(gap) = review_gap(record) {
         return Err(Refusal::new(
             Some(Rule::R2),
-            reason,
-            "Go over it with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve --advice \"...\").",
+            format!("This amends needs to be talked over and approved first: {gap}"),
+            "Go over the plan with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve --advice \"...\").",
+        )
+        .into());
+    }
+    if v.review_required
+        && let Some(plan) = &record.plan
+        && plan.method != attempt.method
+    {
+        return Err(Refusal::new(
+            Some(Rule::R2),
+            format!(
+                "The plan that was approved is {}, not {}",
+                plan.method.label(),
+                attempt.method.label()
+            ),
+            "Change the plan to the way you mean to make the amends and go over it again with your sponsor or adviser.",
         )
         .into());
     }
@@ -643,6 +734,14 @@ pub fn check_deferral(
     today: Date,
 ) -> Result<(), CoreError> {
     refuse_if_set_aside(record, "a deferral")?;
+    if record.last_made().is_some() && crate::stage::harms_after_amends(record).is_empty() {
+        return Err(Refusal::new(
+            Some(Rule::R9),
+            "Amends were already made to this party, so there is nothing to put off",
+            "If something new has come up, capture it (amends capture NAME --did ...): that reopens the party, and then it can be deferred.",
+        )
+        .into());
+    }
     if reason.trim().is_empty() {
         return Err(Invalid::new(
             "reason",

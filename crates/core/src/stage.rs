@@ -95,6 +95,21 @@ fn info(stage: Stage, reason: impl Into<String>) -> StageInfo {
     }
 }
 
+/// Harms still on the list that the last amends did not cover: recorded after it (Step 10, R10),
+/// or told of during it.
+pub fn harms_after_amends(record: &PartyRecord) -> Vec<&crate::model::Harm> {
+    let Some(made) = record.last_made() else {
+        return Vec::new();
+    };
+    record
+        .live_harms()
+        .filter(|h| {
+            h.recorded > made.recorded
+                || (h.source == crate::model::HarmSource::Revealed && h.recorded == made.recorded)
+        })
+        .collect()
+}
+
 /// What is still missing before a plan is ready, in plain words. Empty means ready.
 pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
     let mut gaps = Vec::new();
@@ -125,7 +140,13 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
         )),
         None => gaps.push("say how willing you are".into()),
     }
-    if v.consent_required && plan.method.is_contact() && !consent_satisfied(record) {
+    let refused = crate::rules::consent_refused(record);
+    if v.consent_required && plan.method.is_contact() && !refused.is_empty() {
+        gaps.push(format!(
+            "{} did not consent: choose an amends that leaves them out (R1)",
+            refused.join(", ")
+        ));
+    } else if v.consent_required && plan.method.is_contact() && !consent_satisfied(record) {
         let missing = consent_missing(record);
         if missing.is_empty() {
             gaps.push("record the consent of the people it would implicate (R1)".into());
@@ -138,19 +159,10 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
             "take {name}'s name out of the script: never name someone involved in an affair (R1)"
         ));
     }
-    if v.review_required && approval_for_plan(record).is_none() {
-        let earlier = record
-            .consultations
-            .iter()
-            .any(|c| c.with.can_approve() && c.approved == Some(true));
-        if earlier {
-            gaps.push(
-                "the plan or the answers changed after the last approval, or it was withdrawn: go over it again with your sponsor or adviser (R2)"
-                    .into(),
-            );
-        } else {
-            gaps.push("have it approved by your sponsor or an adviser (R2)".into());
-        }
+    if let Some(gap) = crate::rules::review_gap(record) {
+        gaps.push(format!(
+            "have it approved by your sponsor or an adviser (R2): {gap}"
+        ));
     }
     if v.lawyer_first
         && !record
@@ -184,20 +196,25 @@ pub fn derive(record: &PartyRecord, now: &Now) -> StageInfo {
     }
 
     if let Some(made) = record.last_made() {
-        let new_harm = record
-            .live_harms()
-            .filter(|h| h.recorded > made.recorded)
+        let new_harm = harms_after_amends(record)
+            .into_iter()
             .max_by_key(|h| h.recorded);
         if let Some(h) = new_harm {
             let next = reopened_next(record, made.recorded, now);
-            return info(
-                Stage::Reopened,
-                format!(
-                    "reopened: a new harm was recorded on {} after amends were made on {}; {next}",
-                    now.date_of(h.recorded),
-                    made.on,
-                ),
-            );
+            let what =
+                if h.source == crate::model::HarmSource::Revealed && h.recorded == made.recorded {
+                    format!(
+                        "during the amends on {} they told you of a harm that was not on the list",
+                        made.on
+                    )
+                } else {
+                    format!(
+                        "a new harm was recorded on {} after amends were made on {}",
+                        now.date_of(h.recorded),
+                        made.on
+                    )
+                };
+            return info(Stage::Reopened, format!("reopened: {what}; {next}"));
         }
         return after_amends(record, made.on, made.outcome);
     }

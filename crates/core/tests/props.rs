@@ -286,6 +286,10 @@ fn expected_attempt(r: &PartyRecord, a: &NewAttempt, today: Date) -> Result<(), 
     if v.review_required && !reviewed(r) {
         return Err("R2");
     }
+    // Under review, the attempt must be the plan that was approved.
+    if v.review_required && r.plan.as_ref().is_some_and(|p| p.method != a.method) {
+        return Err("R2");
+    }
     Ok(())
 }
 
@@ -497,7 +501,11 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                 "Waiting until I have more time sober"
             };
             let review_on = add_days(today, *review_in);
-            let expected_ok = sim.r.current_aside().is_none() && !*no_reason && review_on >= today;
+            // Nothing to put off once amends are made, unless a new harm reopened the party.
+            let settled = sim.r.last_made().is_some()
+                && amends_core::stage::harms_after_amends(&sim.r).is_empty();
+            let expected_ok =
+                sim.r.current_aside().is_none() && !settled && !*no_reason && review_on >= today;
             match check_deferral(&sim.r, reason, review_on, today) {
                 Ok(()) => {
                     prop_assert!(expected_ok);

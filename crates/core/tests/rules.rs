@@ -1424,3 +1424,48 @@ fn names_are_found_as_whole_words_only() {
         assert_eq!(names_in(text, name), found, "{name:?} in {text:?}");
     }
 }
+
+#[test]
+fn under_review_the_attempt_must_be_the_approved_plan() {
+    let mut r = person();
+    r.harms.push(harm(1, at(1, 0)));
+    r.safety = answered(
+        SafetyAnswers {
+            legal_risk: true,
+            ..clear()
+        },
+        at(1, 1),
+    );
+    r.plan = Some(plan(Method::Restitution, "", at(2, 0)));
+    r.consultations
+        .push(consult(1, Adviser::Sponsor, Some(true), at(3, 0), 3));
+    let a = |method| NewAttempt {
+        on: on(4),
+        method,
+        outcome: Outcome::Warm,
+    };
+    assert!(check_attempt(&r, &a(Method::Restitution), on(4)).is_ok());
+    match check_attempt(&r, &a(Method::FaceToFace), on(4)) {
+        Err(CoreError::Refused(refusal)) => {
+            assert_eq!(refusal.rule, Some(Rule::R2));
+            assert!(refusal.reason.contains("restitution"), "{}", refusal.reason);
+        }
+        other => panic!("expected an R2 refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_to_defer_once_amends_are_made() {
+    let mut r = person();
+    r.harms.push(harm(1, at(1, 0)));
+    r.attempts
+        .push(attempt(1, Method::Phone, Outcome::Warm, 2, at(2, 0)));
+    let err = check_deferral(&r, "not now", on(30), on(3)).unwrap_err();
+    assert!(
+        matches!(err, CoreError::Refused(ref x) if x.rule == Some(Rule::R9)),
+        "{err:?}"
+    );
+    // A new harm reopens the party, and then it can be put off.
+    r.harms.push(harm(2, at(3, 0)));
+    assert!(check_deferral(&r, "not now", on(30), on(3)).is_ok());
+}

@@ -147,7 +147,12 @@ fn approval_before_the_plan_was_last_updated_does_not_make_it_ready() {
     r.consultations
         .push(consult(1, Adviser::Sponsor, Some(true), at(2, 0), 2));
     r.plan = Some(plan(Method::Letter, "Dear Pat, version two", at(2, 1)));
-    assert_stage(&r, 3, Stage::Planned, &["changed after the last approval"]);
+    assert_stage(
+        &r,
+        3,
+        Stage::Planned,
+        &["the plan changed after your sponsor approved it"],
+    );
     // Approved again after the change: ready.
     r.consultations
         .push(consult(2, Adviser::Therapist, Some(true), at(2, 2), 2));
@@ -551,7 +556,7 @@ fn restitution_done_is_made() {
     r.plan = Some(plan(Method::Restitution, "Repay the 50", at(2, 0)));
     r.attempts
         .push(attempt(1, Method::Restitution, Outcome::Done, 3, at(3, 0)));
-    assert_stage(&r, 4, Stage::Complete, &["done (no reply is expected)"]);
+    assert_stage(&r, 4, Stage::Complete, &["done, with no reply expected"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -852,4 +857,62 @@ fn a_script_naming_the_affair_partner_is_never_ready() {
     // ...so the stage must not call it ready.
     let s = stage_on(&r, 4);
     assert_ne!(s.stage, Stage::Ready, "{}", s.reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a person is told when something stands in the way
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_harm_told_of_during_the_amends_reopens_the_party() {
+    let mut r = made(Outcome::Warm);
+    assert_stage(&r, 6, Stage::Complete, &[]);
+    let mut told = harm(7, at(5, 18));
+    told.source = amends_core::model::HarmSource::Revealed;
+    r.harms.push(told);
+    assert_stage(
+        &r,
+        6,
+        Stage::Reopened,
+        &["they told you of a harm that was not on the list"],
+    );
+}
+
+#[test]
+fn a_sponsor_saying_no_is_named_as_such() {
+    let mut r = willing_person();
+    r.safety = answered(
+        SafetyAnswers {
+            legal_risk: true,
+            ..clear()
+        },
+        at(1, 2),
+    );
+    r.plan = Some(plan(Method::Letter, "Dear Pat", at(2, 0)));
+    r.consultations
+        .push(consult(1, Adviser::Sponsor, Some(false), at(3, 0), 3));
+    assert_stage(
+        &r,
+        4,
+        Stage::Planned,
+        &["your sponsor did not approve the plan on"],
+    );
+}
+
+#[test]
+fn a_refused_consent_is_not_called_missing() {
+    let mut r = willing_person();
+    r.harms.push(harm_with_third_party(2, at(1, 0), "Sarah"));
+    r.safety = answered(
+        SafetyAnswers {
+            third_parties: true,
+            ..clear()
+        },
+        at(1, 2),
+    );
+    r.plan = Some(plan(Method::FaceToFace, "I lied.", at(2, 0)));
+    r.consents.push(consent(1, "Sarah", false, at(2, 1), 2));
+    let gaps = readiness_gaps(&r).join("; ");
+    assert!(gaps.contains("Sarah did not consent"), "{gaps}");
+    assert!(!gaps.contains("record the consent of Sarah"), "{gaps}");
 }
