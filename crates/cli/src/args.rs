@@ -171,6 +171,7 @@ pub enum PartyCmd {
 
 #[derive(Debug, Args)]
 pub struct PartyAddArgs {
+    /// Their name, or a description ("customers at the shop")
     pub name: String,
     /// Who they are to you ("my sister", "former employer")
     #[arg(long, default_value = "")]
@@ -204,20 +205,25 @@ pub struct PartyListArgs {
 
 #[derive(Debug, Args)]
 pub struct PartyEditArgs {
+    /// The party, by id or name
     pub party: String,
+    /// A new name
     #[arg(long)]
     pub name: Option<String>,
+    /// person, organisation, deceased, unreachable, group or self
     #[arg(long)]
     pub kind: Option<String>,
+    /// Who they are to you
     #[arg(long)]
     pub relationship: Option<String>,
+    /// Notes (replaces the notes; the earlier ones are kept in the history)
     #[arg(long)]
     pub notes: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct AsideArgs {
-    /// The party (id or name), or for `harm aside` the harm id
+    /// Which one: a party by id or name (party aside), a harm by number (harm aside)
     pub target: String,
     /// no-real-harm, i-was-harmed or other
     #[arg(long)]
@@ -260,7 +266,7 @@ pub struct HarmFields {
     #[arg(long)]
     pub when: Option<String>,
     /// Money owed, e.g. 120 or 120.50
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     pub owed: Option<String>,
     /// Currency of the amount owed [default: the vault's currency]
     #[arg(long, value_name = "CODE", requires = "owed")]
@@ -295,8 +301,10 @@ pub struct HarmAddArgs {
 
 #[derive(Debug, Args)]
 pub struct HarmEditArgs {
-    /// The harm id (see `amends show PARTY`)
+    /// The harm's number (see `amends show PARTY`)
+    #[arg(value_parser = harm_id)]
     pub id: i64,
+    /// What I did (replaces the wording; the earlier one is kept in the history)
     #[arg(long)]
     pub did: Option<String>,
     #[command(flatten)]
@@ -308,20 +316,41 @@ pub struct HarmEditArgs {
 
 #[derive(Debug, Args)]
 pub struct IdArg {
+    /// The harm's number (see `amends show PARTY`)
+    #[arg(value_parser = harm_id)]
     pub id: i64,
+}
+
+fn number(text: &str, what: &str, hint: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("give the {what}'s number, as shown by `{hint}`"))
+}
+
+fn commitment_id(text: &str) -> Result<i64, String> {
+    number(text, "commitment", "amends commitments")
+}
+
+fn harm_id(text: &str) -> Result<i64, String> {
+    number(text, "harm", "amends show PARTY")
 }
 
 #[derive(Debug, Args)]
 pub struct WillingArgs {
+    /// The party, by id or name
     pub party: String,
     /// now, later, maybe or never
     pub level: String,
+    /// What moved you, or what holds you back
     #[arg(long, default_value = "")]
     pub note: String,
 }
 
 #[derive(Debug, Args)]
 pub struct SafetyArgs {
+    /// The party, by id or name
     pub party: String,
     /// A protective, restraining or no-contact order exists between you (R4)
     #[arg(long)]
@@ -362,9 +391,13 @@ pub struct SafetyArgs {
     /// Your own decision where there is legal risk, after taking advice
     #[arg(long, value_name = "TEXT")]
     pub legal_decision: Option<String>,
-    /// None of the above apply (records the answers as all "no")
+    /// None of the questions apply (records the answers as all "no")
     #[arg(long)]
     pub none: bool,
+    /// Lift earlier answers that no longer hold, by flag name (e.g. --clear my-safety).
+    /// Answers otherwise add to those given before.
+    #[arg(long, value_delimiter = ',', value_name = "FLAG")]
+    pub clear: Vec<String>,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -372,6 +405,7 @@ pub struct SafetyArgs {
 
 #[derive(Debug, Args)]
 pub struct ConsultArgs {
+    /// The party, by id or name
     pub party: String,
     /// sponsor, spiritual-adviser, therapist or lawyer
     #[arg(long)]
@@ -395,10 +429,12 @@ pub struct ConsultArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
+    /// The party, by id or name
     pub party: String,
     /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
+    /// (needed for a first plan; afterwards, what you leave out is kept)
     #[arg(long)]
-    pub method: String,
+    pub method: Option<String>,
     /// What you mean to say or write
     #[arg(long, conflicts_with = "script_file")]
     pub script: Option<String>,
@@ -406,34 +442,41 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH")]
     pub script_file: Option<PathBuf>,
     /// When (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", conflicts_with = "clear_date")]
     pub on: Option<String>,
+    /// Remove the planned date
+    #[arg(long)]
+    pub clear_date: bool,
     /// Where
-    #[arg(long, default_value = "")]
-    pub place: String,
+    #[arg(long)]
+    pub place: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("answer").required(true).multiple(false))]
 pub struct ConsentArgs {
+    /// The party, by id or name
     pub party: String,
     /// Whose consent
     #[arg(long)]
     pub who: String,
-    /// They consented
-    #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
+    /// They consented (or give --refused)
+    #[arg(long, group = "answer")]
     pub given: bool,
-    /// They did not consent
-    #[arg(long)]
+    /// They did not consent (or give --given)
+    #[arg(long, group = "answer")]
     pub refused: bool,
     /// When [default: today]
     #[arg(long, value_name = "DATE")]
     pub on: Option<String>,
+    /// Anything worth keeping about it
     #[arg(long, default_value = "")]
     pub note: String,
 }
 
 #[derive(Debug, Args)]
 pub struct DeferArgs {
+    /// The party, by id or name
     pub party: String,
     /// Why now is not the time
     #[arg(long)]
@@ -445,6 +488,7 @@ pub struct DeferArgs {
 
 #[derive(Debug, Args)]
 pub struct AttemptArgs {
+    /// The party, by id or name
     pub party: String,
     /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
     #[arg(long)]
@@ -464,6 +508,7 @@ pub struct AttemptArgs {
     /// How you felt after
     #[arg(long, default_value = "")]
     pub after: String,
+    /// Anything else about how it went
     #[arg(long, default_value = "")]
     pub notes: String,
     /// A harm they told you of that was not on the list (repeat for each)
@@ -483,15 +528,16 @@ pub enum CommitCmd {
 
 #[derive(Debug, Args)]
 pub struct RestitutionArgs {
+    /// The party, by id or name
     pub party: String,
     /// The whole amount
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
     /// Currency [default: the vault's currency]
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
     /// Each payment
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     pub instalment: Option<String>,
     /// daily, weekly, fortnightly or monthly
     #[arg(long)]
@@ -503,6 +549,7 @@ pub struct RestitutionArgs {
 
 #[derive(Debug, Args)]
 pub struct LivingArgs {
+    /// The party, by id or name
     pub party: String,
     /// The change you are keeping up
     #[arg(long)]
@@ -517,6 +564,7 @@ pub struct LivingArgs {
 
 #[derive(Debug, Args)]
 pub struct PromiseArgs {
+    /// The party, by id or name
     pub party: String,
     /// What you promised
     #[arg(long)]
@@ -537,37 +585,44 @@ pub struct CommitmentsArgs {
 
 #[derive(Debug, Args)]
 pub struct PayArgs {
-    /// The commitment id (see `amends commitments`)
+    /// The commitment's number (see `amends commitments`)
+    #[arg(value_parser = commitment_id)]
     pub commitment: i64,
     /// How much was paid, in the commitment's currency
+    #[arg(allow_hyphen_values = true)]
     pub amount: String,
     /// When [default: today]
     #[arg(long, value_name = "DATE")]
     pub on: Option<String>,
+    /// Anything worth keeping about it
     #[arg(long, default_value = "")]
     pub note: String,
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("how").required(true).multiple(false))]
 pub struct CheckinArgs {
-    /// The commitment id (see `amends commitments`)
+    /// The commitment's number (see `amends commitments`)
+    #[arg(value_parser = commitment_id)]
     pub commitment: i64,
-    /// You kept it
-    #[arg(long, conflicts_with = "missed", required_unless_present = "missed")]
+    /// You kept it (or give --missed)
+    #[arg(long, group = "how")]
     pub kept: bool,
-    /// You missed it
-    #[arg(long)]
+    /// You missed it (or give --kept)
+    #[arg(long, group = "how")]
     pub missed: bool,
     /// When [default: today]
     #[arg(long, value_name = "DATE")]
     pub on: Option<String>,
+    /// Anything worth keeping about it
     #[arg(long, default_value = "")]
     pub note: String,
 }
 
 #[derive(Debug, Args)]
 pub struct CloseArgs {
-    /// The commitment id
+    /// The commitment's number (see `amends commitments`)
+    #[arg(value_parser = commitment_id)]
     pub commitment: i64,
     /// kept, released or ended
     #[arg(long = "as", value_name = "HOW")]
@@ -593,6 +648,7 @@ pub struct CaptureArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The party, by id or name
     pub party: String,
     /// Print JSON instead of text
     #[arg(long)]
@@ -627,5 +683,6 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell
     pub shell: clap_complete::Shell,
 }

@@ -1,6 +1,6 @@
 //! Carrying out each command.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use amends_core::due::due;
@@ -261,24 +261,46 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plan(a) => {
-            let method = core(Method::parse(&a.method))?;
+            let method = a
+                .method
+                .as_deref()
+                .map(|m| core(Method::parse(m)))
+                .transpose()?;
             let script = match (&a.script, &a.script_file) {
-                (Some(s), _) => s.clone(),
-                (None, Some(f)) => std::fs::read_to_string(f).with_context(|| {
+                (Some(s), _) => Some(s.clone()),
+                (None, Some(f)) => Some(std::fs::read_to_string(f).with_context(|| {
                     format!("the script file {} could not be read", f.display())
-                })?,
-                (None, None) => String::new(),
+                })?),
+                (None, None) => None,
             };
             let on = a.on.as_deref().map(|d| date("date", d, &now)).transpose()?;
             let mut vault = open(&cli)?;
-            let r = party_ref(&a.party);
+            let id = vault.resolve(&party_ref(&a.party))?;
+            // What is not given is kept from the current plan: a script is never dropped by accident.
+            let current = vault.record(id)?.plan;
+            let Some(method) = method.or(current.as_ref().map(|p| p.method)) else {
+                return Err(invalid(
+                    "method",
+                    "a first plan needs a method: face-to-face, phone, video, letter, restitution, living, indirect or unsent-letter",
+                ));
+            };
             let rec = vault.plan(
-                &r,
+                &PartyRef::Id(id),
                 &PlanInput {
                     method,
-                    script,
-                    on,
-                    place: a.place.clone(),
+                    script: script
+                        .or(current.as_ref().map(|p| p.script.clone()))
+                        .unwrap_or_default(),
+                    on: if a.clear_date {
+                        None
+                    } else {
+                        on.or(current.as_ref().and_then(|p| p.on))
+                    },
+                    place: a
+                        .place
+                        .clone()
+                        .or(current.as_ref().map(|p| p.place.clone()))
+                        .unwrap_or_default(),
                 },
                 &now,
             )?;
@@ -305,7 +327,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Defer(a) => {
             let review = date("review date", &a.review, &now)?;
             let mut vault = open(&cli)?;
-            vault.defer(&party_ref(&a.party), &a.reason, review, &now)?;
+            let rec = vault.defer(&party_ref(&a.party), &a.reason, review, &now)?;
+            warn_all(&rec.warnings);
             println!("Deferred. It will come up again on {review} (see `amends due`).");
             Ok(())
         }
@@ -395,6 +418,15 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Capture(a) => {
             let kind = core(PartyKind::parse(&a.party_kind))?;
+            if !a.name.trim().is_empty() && a.name.trim().chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid(
+                    "name",
+                    format!(
+                        "capture takes a name; to add a harm to party #{0}, use `amends harm add {0} --did ...`",
+                        a.name.trim()
+                    ),
+                ));
+            }
             let mut vault = open(&cli)?;
             let settings = vault.settings()?;
             let harm = harm_input(&a.did, &a.fields, &settings, Some(HarmSource::Step10))?;
@@ -484,15 +516,32 @@ pub fn run(cli: Cli) -> Result<()> {
             let doc = vault.export(now.at)?;
             match &a.output {
                 Some(path) => write_export(path, &doc),
-                None => print_json(&doc),
+                None => {
+                    if !std::io::stdout().is_terminal() {
+                        eprintln!(
+                            "Note: the export is not encrypted; keep the file somewhere private."
+                        );
+                    }
+                    print_json(&doc)
+                }
             }
         }
         Command::Import(a) => {
             let json = std::fs::read_to_string(&a.file)
                 .with_context(|| format!("the file {} could not be read", a.file.display()))?;
             let mut vault = open(&cli)?;
+            let before = vault.settings()?;
             let n = vault.import_json(&json)?;
+            let after = vault.settings()?;
             println!("Imported {n} {}.", if n == 1 { "party" } else { "parties" });
+            if after != before {
+                println!(
+                    "The settings came from the file too: fellowship {}, amends to self {}, currency {}.",
+                    after.fellowship.code(),
+                    if after.amends_to_self { "on" } else { "off" },
+                    after.currency
+                );
+            }
             Ok(())
         }
         Command::Completions(a) => {
@@ -518,12 +567,23 @@ fn write_export(path: &Path, doc: &amends_vault::export::ExportDoc) -> Result<()
     let mut tmp = tempfile::Builder::new()
         .prefix(".amends-export-")
         .tempfile_in(dir)
-        .with_context(|| format!("a file could not be created in {}", dir.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "a file could not be created in {}: {}",
+                dir.display(),
+                e.kind()
+            )
+        })?;
     tmp.write_all(&json)?;
     tmp.write_all(b"\n")?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("{} could not be written", path.display()))?;
+    tmp.persist(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{} could not be written: {}",
+            path.display(),
+            e.error.kind()
+        )
+    })?;
     eprintln!(
         "Exported to {}. It is not encrypted: keep it somewhere private.",
         path.display()
@@ -702,7 +762,7 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
                 ));
             }
             let mut vault = open(cli)?;
-            let id = vault.edit_party(
+            let rec = vault.edit_party(
                 &party_ref(&a.party),
                 &PartyEdit {
                     name: a.name.clone(),
@@ -712,7 +772,11 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
                 },
                 now,
             )?;
-            println!("Party #{id} updated; the earlier wording is kept in its history.");
+            warn_all(&rec.warnings);
+            println!(
+                "Party #{} updated; the earlier wording is kept in its history.",
+                rec.id
+            );
             Ok(())
         }
         PartyCmd::Aside(a) => {
@@ -820,35 +884,148 @@ fn harm_cmd(cli: &Cli, h: &HarmCmd, now: &Now) -> Result<()> {
     }
 }
 
+/// The safety questions by their flag names, for `--clear` and for messages.
+const SAFETY_FLAGS: [&str; 12] = [
+    "court-order",
+    "asked-no-contact",
+    "abused-them",
+    "harmed-me",
+    "legal-risk",
+    "affair",
+    "third-parties",
+    "my-safety",
+    "deceased",
+    "unreachable",
+    "child",
+    "family",
+];
+
+fn safety_flag<'a>(a: &'a mut SafetyAnswers, name: &str) -> Option<&'a mut bool> {
+    Some(match name {
+        "court-order" => &mut a.court_order,
+        "asked-no-contact" => &mut a.asked_no_contact,
+        "abused-them" => &mut a.abused_them,
+        "harmed-me" => &mut a.harmed_me,
+        "legal-risk" => &mut a.legal_risk,
+        "affair" => &mut a.affair,
+        "third-parties" => &mut a.third_parties,
+        "my-safety" => &mut a.my_safety,
+        "deceased" => &mut a.deceased,
+        "unreachable" => &mut a.unreachable,
+        "child" => &mut a.child,
+        "family" => &mut a.family,
+        _ => return None,
+    })
+}
+
 fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
-    let answers = SafetyAnswers {
-        court_order: a.court_order,
-        asked_no_contact: a.asked_no_contact,
-        abused_them: a.abused_them,
-        harmed_me: a.harmed_me,
-        legal_risk: a.legal_risk,
-        affair: a.affair,
-        third_parties: a.third_parties,
-        my_safety: a.my_safety,
-        deceased: a.deceased,
-        unreachable: a.unreachable,
-        child: a.child,
-        family: a.family,
-        legal_decision: a.legal_decision.clone().unwrap_or_default(),
-    };
-    let answering = a.none || answers != SafetyAnswers::default();
-    if a.none && answers != SafetyAnswers::default() {
+    let given = [
+        ("court-order", a.court_order),
+        ("asked-no-contact", a.asked_no_contact),
+        ("abused-them", a.abused_them),
+        ("harmed-me", a.harmed_me),
+        ("legal-risk", a.legal_risk),
+        ("affair", a.affair),
+        ("third-parties", a.third_parties),
+        ("my-safety", a.my_safety),
+        ("deceased", a.deceased),
+        ("unreachable", a.unreachable),
+        ("child", a.child),
+        ("family", a.family),
+    ];
+    let any_flag = given.iter().any(|(_, on)| *on);
+    let clears: Vec<String> = a
+        .clear
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase().replace('_', "-"))
+        .filter(|c| !c.is_empty())
+        .collect();
+    for c in &clears {
+        if !SAFETY_FLAGS.contains(&c.as_str()) {
+            return Err(invalid(
+                "clear",
+                format!("must name answers to lift: {}", SAFETY_FLAGS.join(", ")),
+            ));
+        }
+    }
+    if a.none && (any_flag || !clears.is_empty()) {
         return Err(invalid(
             "none",
-            "--none means no question applies, so it cannot go with other answers",
+            "--none means no question applies, so it cannot go with other answers or --clear",
         ));
     }
+    let answering = a.none || any_flag || !clears.is_empty() || a.legal_decision.is_some();
     let mut vault = open(cli)?;
     let id = vault.resolve(&party_ref(&a.party))?;
+    let record = vault.record(id)?;
+    let before = record
+        .safety
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    let mut notes = Vec::new();
     if answering {
-        let (_, notes) = vault.answer_safety(&PartyRef::Id(id), answers, now)?;
-        warn_all(&notes);
+        // Answers add to what was answered before; lifting one takes --clear.
+        let mut next = before.clone();
+        if a.none {
+            // "Asked for no further contact" in an attempt stands for good (R5): it is not
+            // an answer that --none could lift, so it does not stand in the way here.
+            let permanent = record
+                .attempts
+                .iter()
+                .any(|x| x.outcome == Outcome::NoContact);
+            let standing: Vec<&str> = SAFETY_FLAGS
+                .iter()
+                .copied()
+                .filter(|f| !(permanent && *f == "asked-no-contact"))
+                .filter(|f| *safety_flag(&mut before.clone(), f).expect("known flag"))
+                .collect();
+            if permanent {
+                notes.push(
+                    "They asked for no further contact in an earlier attempt; that answer stays (R5)."
+                        .into(),
+                );
+            }
+            if !standing.is_empty() {
+                return Err(invalid(
+                    "none",
+                    format!(
+                        "earlier answers still stand ({}); to lift one, use --clear {}",
+                        standing.join(", "),
+                        standing[0]
+                    ),
+                ));
+            }
+        }
+        for (name, on) in given {
+            if on {
+                *safety_flag(&mut next, name).expect("known flag") = true;
+            }
+        }
+        for c in &clears {
+            let flag = safety_flag(&mut next, c).expect("checked above");
+            if *flag {
+                *flag = false;
+                notes.push(format!("Lifted: {c}."));
+            }
+        }
+        if clears.iter().any(|c| c == "court-order") && before.court_order {
+            notes.push(
+                "Only lift a court order once it has truly ended; if in doubt, ask a lawyer before any contact."
+                    .into(),
+            );
+        }
+        if let Some(d) = &a.legal_decision {
+            next.legal_decision = d.clone();
+        }
+        if record.safety.is_some() && next == before {
+            notes.push("These answers were already recorded; nothing changed.".into());
+        } else {
+            let (_, kept) = vault.answer_safety(&PartyRef::Id(id), next, now)?;
+            notes.extend(kept);
+        }
     }
+    warn_all(&notes);
     let record = vault.record(id)?;
     let v = verdict(&record);
     if a.json {
@@ -861,8 +1038,7 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
             "The safety questions have not been answered yet. Answer with the flags that apply (see `amends safety --help`), or --none."
         );
     }
-    print!("{}", views::verdict_text(&v));
-    Ok(())
+    emit(&views::verdict_text(&v))
 }
 
 fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
@@ -909,6 +1085,7 @@ fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
         ),
     };
     let rec = vault.add_commitment(&party_ref(party), &input, now)?;
+    warn_all(&rec.warnings);
     println!(
         "Commitment #{} recorded. Record progress with `amends {}`.",
         rec.id,

@@ -21,11 +21,16 @@ fn from_file(path: &Path, what: &str) -> Result<SecretString> {
 fn prompt(label: &str) -> Result<SecretString> {
     if !std::io::stdin().is_terminal() {
         bail!(
-            "no {label} was given and there is no terminal to ask in; set it in the environment or pass a file (see `amends --help`)"
+            "no {} was given and there is no terminal to ask in; set it in the environment or pass a file (see `amends --help`)",
+            label.to_lowercase()
         );
     }
-    let s = rpassword::prompt_password(format!("{label}: "))
-        .with_context(|| format!("the {label} could not be read from the terminal"))?;
+    let s = rpassword::prompt_password(format!("{label}: ")).with_context(|| {
+        format!(
+            "the {} could not be read from the terminal",
+            label.to_lowercase()
+        )
+    })?;
     Ok(SecretString::from(s))
 }
 

@@ -654,13 +654,20 @@ pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String 
     }
     if !r.consultations.is_empty() {
         section(&mut out, "Consultations");
-        for c in &r.consultations {
+        let mut consultations: Vec<_> = r.consultations.iter().collect();
+        consultations.sort_by_key(|c| (c.on, c.id));
+        for c in consultations {
             let approval = match c.approved {
                 Some(true) => " (approved)",
                 Some(false) => " (not approved)",
                 None => "",
             };
-            let _ = writeln!(out, "  {} {}{approval}: {}", c.on, c.with.label(), c.advice);
+            let advice = if c.advice.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", c.advice)
+            };
+            let _ = writeln!(out, "  {} {}{approval}{advice}", c.on, c.with.label());
         }
     }
     if let Some(p) = &r.plan {
@@ -713,7 +720,9 @@ pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String 
     }
     if !r.attempts.is_empty() {
         section(&mut out, "Attempts");
-        for a in &r.attempts {
+        let mut attempts: Vec<_> = r.attempts.iter().collect();
+        attempts.sort_by_key(|a| (a.on, a.id));
+        for a in attempts {
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
@@ -721,6 +730,9 @@ pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String 
                 a.method.label(),
                 a.outcome.label()
             );
+            if !a.notes.is_empty() {
+                let _ = writeln!(out, "      notes: {}", a.notes);
+            }
             if !a.requests.is_empty() {
                 let _ = writeln!(out, "      they asked: {}", a.requests);
             }

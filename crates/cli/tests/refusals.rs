@@ -403,10 +403,7 @@ fn r2_legal_risk_needs_an_approving_consultation_before_an_attempt() {
         "warm",
     ];
     let err = v.rule_refused(&attempt, "R2");
-    assert!(
-        err.contains("no approving consultation is recorded"),
-        "{err}"
-    );
+    assert!(err.contains("no approval of this plan"), "{err}");
     assert!(err.contains("--with sponsor --approve"), "{err}");
 
     // Advice without approval, or a lawyer's, is not the review R2 asks for.
@@ -715,10 +712,7 @@ fn a_bad_currency_or_amount_is_refused() {
         ],
         2,
     );
-    assert!(
-        err.contains("\"XYZ\" is not an ISO 4217 currency code"),
-        "{err}"
-    );
+    assert!(err.contains("is not an ISO 4217 currency code"), "{err}");
     let err = v.refused(
         &[
             "harm",
@@ -733,7 +727,7 @@ fn a_bad_currency_or_amount_is_refused() {
         ],
         2,
     );
-    assert!(err.contains("too many"), "{err}");
+    assert!(err.contains("2 decimal places"), "{err}");
     v.refused(
         &[
             "harm",
@@ -929,7 +923,7 @@ fn an_import_with_a_wrong_value_names_the_field_and_leaves_the_vault_empty() {
     doc["parties"][0]["harms"][0]["kinds"] = json!(["nonsense"]);
     let (_, err) = import_into_empty(&serde_json::to_string_pretty(&doc).unwrap());
     assert!(err.contains("parties[0].harms[0].kinds[0]"), "{err}");
-    assert!(err.contains("is not one of"), "{err}");
+    assert!(err.contains("must be one of"), "{err}");
 
     let mut doc = good.clone();
     doc["parties"][0]["willingness"][0]["level"] = json!("eventually");

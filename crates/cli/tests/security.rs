@@ -675,10 +675,8 @@ fn export_import_export_gives_the_same_document() {
     let w = Vault::init();
     let f = w.file("all.json");
     std::fs::write(&f, &first_text).unwrap();
-    assert_eq!(
-        w.ok(&["import", f.to_str().unwrap()]).trim(),
-        "Imported 5 parties."
-    );
+    let out = w.ok(&["import", f.to_str().unwrap()]);
+    assert!(out.starts_with("Imported 5 parties."), "{out}");
 
     let mut first = first;
     first.as_object_mut().unwrap().remove("exported_at");

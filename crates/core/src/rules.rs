@@ -689,7 +689,9 @@ pub fn check_attempt(
         )
         .into());
     }
+    // Trying to reach them (no answer, could not reach) is not the amends itself.
     if v.review_required
+        && attempt.outcome.is_made()
         && let Some(plan) = &record.plan
         && plan.method != attempt.method
     {

@@ -314,10 +314,15 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
         .commitments
         .iter()
         .any(|c| matches!(c.kind, CommitmentKind::Restitution { .. }));
-    let owed: Vec<String> = record
-        .live_harms()
-        .filter_map(|h| h.owed.map(|m| m.to_string()))
-        .collect();
+    // Money owed, added up per currency.
+    let mut totals: Vec<crate::money::Money> = Vec::new();
+    for m in record.live_harms().filter_map(|h| h.owed) {
+        match totals.iter_mut().find(|t| t.currency == m.currency) {
+            Some(t) => t.minor = t.minor.saturating_add(m.minor),
+            None => totals.push(m),
+        }
+    }
+    let owed: Vec<String> = totals.iter().map(|m| m.to_string()).collect();
     if !owed.is_empty() && !has_restitution {
         return info(
             Stage::Made,

@@ -287,7 +287,10 @@ fn expected_attempt(r: &PartyRecord, a: &NewAttempt, today: Date) -> Result<(), 
         return Err("R2");
     }
     // Under review, the attempt must be the plan that was approved.
-    if v.review_required && r.plan.as_ref().is_some_and(|p| p.method != a.method) {
+    if v.review_required
+        && a.outcome.is_made()
+        && r.plan.as_ref().is_some_and(|p| p.method != a.method)
+    {
         return Err("R2");
     }
     Ok(())

@@ -204,6 +204,22 @@ fn resolve_in(tx: &rusqlite::Connection, r: &PartyRef) -> Result<Id, VaultError>
             let ids: Vec<Id> = st
                 .query_map([name.trim()], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
+            // With several of the same name, the one still on the list is meant.
+            let ids = if ids.len() > 1 {
+                let mut st = tx.prepare_cached(
+                    "SELECT count(*) FROM party_asides WHERE party_id = ?1 AND restored_at IS NULL",
+                )?;
+                let mut on_list = Vec::new();
+                for id in &ids {
+                    let aside: i64 = st.query_row([id], |r| r.get(0))?;
+                    if aside == 0 {
+                        on_list.push(*id);
+                    }
+                }
+                if on_list.len() == 1 { on_list } else { ids }
+            } else {
+                ids
+            };
             match ids.len() {
                 0 => Err(VaultError::NoSuchParty),
                 1 => Ok(ids[0]),
@@ -376,7 +392,7 @@ impl Vault {
                     return Err(Refusal::new(
                         None,
                         "You are on your own list, so amends to self cannot be turned off",
-                        "Set that entry aside or change its kind first; nothing was changed.",
+                        "Set that entry aside or change its kind first.",
                     )
                     .into());
                 }
@@ -439,7 +455,7 @@ impl Vault {
         r: &PartyRef,
         edit: &PartyEdit,
         now: &Now,
-    ) -> Result<Id, VaultError> {
+    ) -> Result<Recorded, VaultError> {
         let name = edit.name.as_deref().map(text::name).transpose()?;
         let relationship = edit
             .relationship
@@ -471,7 +487,21 @@ impl Vault {
                  WHERE id = ?1",
                 params![id, name, edit.kind.map(|k| k.code()), relationship, notes],
             )?;
-            Ok(id)
+            let mut out = Recorded::new(id);
+            if let Some(n) = &name {
+                let same: i64 = tx.query_row(
+                    "SELECT count(*) FROM parties WHERE name = ?1 COLLATE NOCASE AND id <> ?2",
+                    params![n, id],
+                    |r| r.get(0),
+                )?;
+                if same > 0 {
+                    out.warnings.push(
+                        "Another party already has this name; refer to each by its id from now on."
+                            .into(),
+                    );
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -839,7 +869,8 @@ impl Vault {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
             rules::check_deferral(&rec, &reason, review_on, now.today)?;
-            // A new deferral replaces the one in force.
+            let replaced = rec.active_deferral().map(|d| d.review_on);
+            // A new deferral replaces the one in force (which stays in the history).
             tx.execute(
                 "UPDATE deferrals SET ended = ?2 WHERE party_id = ?1 AND ended IS NULL",
                 params![id, ts(now)],
@@ -848,7 +879,13 @@ impl Vault {
                 "INSERT INTO deferrals (party_id, reason, review_on, recorded) VALUES (?1, ?2, ?3, ?4)",
                 params![id, reason, review_on.to_string(), ts(now)],
             )?;
-            Ok(Recorded::new(tx.last_insert_rowid()))
+            let mut out = Recorded::new(tx.last_insert_rowid());
+            if let Some(old) = replaced {
+                out.warnings.push(format!(
+                    "This replaces the deferral that was to be reviewed on {old}; its reason stays in the history."
+                ));
+            }
+            Ok(out)
         })
     }
 
@@ -898,6 +935,19 @@ impl Vault {
                 },
                 now.today,
             )?;
+            let mut notes_out = Vec::new();
+            if rec.safety.is_none() {
+                notes_out.push(
+                    "The safety questions were never answered for this party. Answer them now (amends safety PARTY ...), so that any exception that applies is known."
+                        .to_string(),
+                );
+            }
+            if let Some(d) = rec.active_deferral() {
+                notes_out.push(format!(
+                    "This attempt ends the deferral that was to be reviewed on {}.",
+                    d.review_on
+                ));
+            }
             let at = ts(now);
             tx.execute(
                 "INSERT INTO attempts (party_id, on_date, method, outcome, requests, feeling_before,
@@ -917,6 +967,7 @@ impl Vault {
             )?;
             let attempt_id = tx.last_insert_rowid();
             let mut out = Recorded::new(attempt_id);
+            out.warnings.extend(notes_out);
             for text in &revealed {
                 insert_harm(
                     tx,
@@ -970,6 +1021,21 @@ impl Vault {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
             refuse_set_aside(&rec, "a commitment")?;
+            let verdict = rules::verdict(&rec);
+            let mut notes = Vec::new();
+            if !matches!(c, CommitmentInput::Living { .. }) {
+                match verdict.contact {
+                    rules::Contact::NoContact => notes.push(
+                        "A court order forbids contact (R4): keep this without reaching them, for example paying only through the court or anonymously."
+                            .to_string(),
+                    ),
+                    rules::Contact::IndirectOnly => notes.push(
+                        "Only amends that do not reach them are right here (R5): keep this without contacting them, for example by anonymous repayment."
+                            .to_string(),
+                    ),
+                    _ => {}
+                }
+            }
             match c {
                 CommitmentInput::Restitution {
                     amount,
@@ -1032,7 +1098,10 @@ impl Vault {
                     )?;
                 }
             }
-            Ok(Recorded::new(tx.last_insert_rowid()))
+            Ok(Recorded {
+                id: tx.last_insert_rowid(),
+                warnings: notes,
+            })
         })
     }
 
@@ -1075,7 +1144,7 @@ impl Vault {
             let CommitmentKind::Restitution { amount: total, .. } = &c.kind else {
                 return Err(Refusal::new(
                     None,
-                    format!("Commitment {cid} is a {}, not a restitution", c.kind_code()),
+                    format!("Commitment {cid} is a {}, not a restitution", c.kind_label()),
                     "Payments go on restitution commitments; see them with `amends commitments`.",
                 )
                 .into());
@@ -1178,7 +1247,7 @@ impl Vault {
                 };
                 return Err(Refusal::new(
                     None,
-                    format!("A {} cannot be closed as {}", c.kind_code(), how.code()),
+                    format!("A {} cannot be closed as {}", c.kind_label(), how.code()),
                     hint,
                 )
                 .into());
