@@ -952,7 +952,7 @@ fn an_import_with_a_wrong_value_names_the_field_and_leaves_the_vault_empty() {
     assert!(err.contains("newer version"), "{err}");
 }
 
-/// Bug: the R5 and R8 refusals of an attempt by phone, video or a letter read
+/// Once a bug: the R5 and R8 refusals of an attempt by phone, video or a letter read
 /// "You cannot make amends by by phone" — the verb ends in "by" and the method's label starts with it.
 #[test]
 fn an_attempt_refusal_reads_as_plain_english() {

@@ -368,7 +368,7 @@ fn a_wrong_or_malformed_recovery_key_is_refused_and_changes_nothing() {
     v.ok(&["status"]);
 }
 
-/// Bug: when the key is wrong for the vault (a recovery key of another vault, or a key file that
+/// Once a bug: when the key is wrong for the vault (a recovery key of another vault, or a key file that
 /// belongs to another vault), SQLCipher's own log lines are printed on stderr before the message:
 /// "ERROR CORE sqlcipher_page_cipher: hmac check failed for pgno=1" and two more.
 #[test]
