@@ -14,7 +14,7 @@ use amends_core::summary::summarise;
 use amends_core::{Currency, Invalid, Money, Now, steps};
 use amends_vault::{
     AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
-    PlanInput, Vault, VaultError,
+    PlanChange, Vault, VaultError,
 };
 use anyhow::{Context, Result};
 use clap::CommandFactory;
@@ -87,8 +87,7 @@ fn date(field: &str, text: &str, now: &Now) -> Result<Date> {
         invalid(
             field,
             format!(
-                "\"{}\" is not a date; write it as YYYY-MM-DD (for example {}), or today",
-                text.trim(),
+                "is not a date; write it as YYYY-MM-DD (for example {}), or today",
                 now.today
             ),
         )
@@ -275,38 +274,25 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let on = a.on.as_deref().map(|d| date("date", d, &now)).transpose()?;
             let mut vault = open(&cli)?;
-            let id = vault.resolve(&party_ref(&a.party))?;
             // What is not given is kept from the current plan: a script is never dropped by accident.
-            let current = vault.record(id)?.plan;
-            let Some(method) = method.or(current.as_ref().map(|p| p.method)) else {
-                return Err(invalid(
-                    "method",
-                    "a first plan needs a method: face-to-face, phone, video, letter, restitution, living, indirect or unsent-letter",
-                ));
-            };
-            let rec = vault.plan(
-                &PartyRef::Id(id),
-                &PlanInput {
+            let rec = vault.change_plan(
+                &party_ref(&a.party),
+                &PlanChange {
                     method,
-                    script: script
-                        .or(current.as_ref().map(|p| p.script.clone()))
-                        .unwrap_or_default(),
+                    script,
                     on: if a.clear_date {
-                        None
+                        Some(None)
                     } else {
-                        on.or(current.as_ref().and_then(|p| p.on))
+                        on.map(Some)
                     },
-                    place: a
-                        .place
-                        .clone()
-                        .or(current.as_ref().map(|p| p.place.clone()))
-                        .unwrap_or_default(),
+                    place: a.place.clone(),
                 },
                 &now,
             )?;
             warn_all(&rec.warnings);
             let record = vault.record(rec.id)?;
-            println!("Plan saved: {}.", method.label());
+            let method = record.plan.as_ref().map(|p| p.method.label()).unwrap_or("");
+            println!("Plan saved: {method}.");
             println!("Stage: {}", derive(&record, &now).reason);
             Ok(())
         }
@@ -884,148 +870,52 @@ fn harm_cmd(cli: &Cli, h: &HarmCmd, now: &Now) -> Result<()> {
     }
 }
 
-/// The safety questions by their flag names, for `--clear` and for messages.
-const SAFETY_FLAGS: [&str; 12] = [
-    "court-order",
-    "asked-no-contact",
-    "abused-them",
-    "harmed-me",
-    "legal-risk",
-    "affair",
-    "third-parties",
-    "my-safety",
-    "deceased",
-    "unreachable",
-    "child",
-    "family",
-];
-
-fn safety_flag<'a>(a: &'a mut SafetyAnswers, name: &str) -> Option<&'a mut bool> {
-    Some(match name {
-        "court-order" => &mut a.court_order,
-        "asked-no-contact" => &mut a.asked_no_contact,
-        "abused-them" => &mut a.abused_them,
-        "harmed-me" => &mut a.harmed_me,
-        "legal-risk" => &mut a.legal_risk,
-        "affair" => &mut a.affair,
-        "third-parties" => &mut a.third_parties,
-        "my-safety" => &mut a.my_safety,
-        "deceased" => &mut a.deceased,
-        "unreachable" => &mut a.unreachable,
-        "child" => &mut a.child,
-        "family" => &mut a.family,
-        _ => return None,
-    })
-}
-
 fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
-    let given = [
-        ("court-order", a.court_order),
-        ("asked-no-contact", a.asked_no_contact),
-        ("abused-them", a.abused_them),
-        ("harmed-me", a.harmed_me),
-        ("legal-risk", a.legal_risk),
-        ("affair", a.affair),
-        ("third-parties", a.third_parties),
-        ("my-safety", a.my_safety),
-        ("deceased", a.deceased),
-        ("unreachable", a.unreachable),
-        ("child", a.child),
-        ("family", a.family),
-    ];
-    let any_flag = given.iter().any(|(_, on)| *on);
-    let clears: Vec<String> = a
-        .clear
-        .iter()
-        .map(|c| c.trim().to_ascii_lowercase().replace('_', "-"))
-        .filter(|c| !c.is_empty())
-        .collect();
-    for c in &clears {
-        if !SAFETY_FLAGS.contains(&c.as_str()) {
+    let set = SafetyAnswers {
+        court_order: a.court_order,
+        asked_no_contact: a.asked_no_contact,
+        abused_them: a.abused_them,
+        harmed_me: a.harmed_me,
+        legal_risk: a.legal_risk,
+        affair: a.affair,
+        third_parties: a.third_parties,
+        my_safety: a.my_safety,
+        deceased: a.deceased,
+        unreachable: a.unreachable,
+        child: a.child,
+        family: a.family,
+        legal_decision: String::new(),
+    };
+    let mut clear = SafetyAnswers::default();
+    for name in &a.clear {
+        let name = name.trim().to_ascii_lowercase().replace('_', "-");
+        if name.is_empty() {
+            continue;
+        }
+        let Some(flag) = amends_core::rules::answer_mut(&mut clear, &name) else {
             return Err(invalid(
                 "clear",
-                format!("must name answers to lift: {}", SAFETY_FLAGS.join(", ")),
+                format!(
+                    "must name answers to lift: {}",
+                    amends_core::rules::SAFETY_QUESTIONS.join(", ")
+                ),
             ));
-        }
+        };
+        *flag = true;
     }
-    if a.none && (any_flag || !clears.is_empty()) {
-        return Err(invalid(
-            "none",
-            "--none means no question applies, so it cannot go with other answers or --clear",
-        ));
-    }
-    let answering = a.none || any_flag || !clears.is_empty() || a.legal_decision.is_some();
+    let change = amends_vault::SafetyChange {
+        set,
+        clear,
+        none: a.none,
+        legal_decision: a.legal_decision.clone(),
+    };
+    let answering = change != amends_vault::SafetyChange::default();
     let mut vault = open(cli)?;
     let id = vault.resolve(&party_ref(&a.party))?;
-    let record = vault.record(id)?;
-    let before = record
-        .safety
-        .as_ref()
-        .map(|s| s.answers.clone())
-        .unwrap_or_default();
-    let mut notes = Vec::new();
     if answering {
-        // Answers add to what was answered before; lifting one takes --clear.
-        let mut next = before.clone();
-        if a.none {
-            // "Asked for no further contact" in an attempt stands for good (R5): it is not
-            // an answer that --none could lift, so it does not stand in the way here.
-            let permanent = record
-                .attempts
-                .iter()
-                .any(|x| x.outcome == Outcome::NoContact);
-            let standing: Vec<&str> = SAFETY_FLAGS
-                .iter()
-                .copied()
-                .filter(|f| !(permanent && *f == "asked-no-contact"))
-                .filter(|f| *safety_flag(&mut before.clone(), f).expect("known flag"))
-                .collect();
-            if permanent {
-                notes.push(
-                    "They asked for no further contact in an earlier attempt; that answer stays (R5)."
-                        .into(),
-                );
-            }
-            if !standing.is_empty() {
-                return Err(invalid(
-                    "none",
-                    format!(
-                        "earlier answers still stand ({}); to lift one, use --clear {}",
-                        standing.join(", "),
-                        standing[0]
-                    ),
-                ));
-            }
-        }
-        for (name, on) in given {
-            if on {
-                *safety_flag(&mut next, name).expect("known flag") = true;
-            }
-        }
-        for c in &clears {
-            let flag = safety_flag(&mut next, c).expect("checked above");
-            if *flag {
-                *flag = false;
-                notes.push(format!("Lifted: {c}."));
-            }
-        }
-        if clears.iter().any(|c| c == "court-order") && before.court_order {
-            notes.push(
-                "Only lift a court order once it has truly ended; if in doubt, ask a lawyer before any contact."
-                    .into(),
-            );
-        }
-        if let Some(d) = &a.legal_decision {
-            next.legal_decision = d.clone();
-        }
-        if record.safety.is_some() && next == before {
-            notes.push("These answers were already recorded; nothing changed.".into());
-        } else {
-            let (_, kept) = vault.answer_safety(&PartyRef::Id(id), next, now)?;
-            notes.extend(kept);
-        }
+        let (_, notes, _) = vault.change_safety(&PartyRef::Id(id), &change, now)?;
+        warn_all(&notes);
     }
-    warn_all(&notes);
     let record = vault.record(id)?;
     let v = verdict(&record);
     if a.json {

@@ -186,3 +186,40 @@ fn awkward_input_gets_plain_answers() {
     );
     assert!(!err.contains("purse"), "{err}");
 }
+
+#[test]
+fn living_amends_are_done_only_when_the_change_is_kept_up() {
+    let v = Vault::init();
+    v.open_party("Lily");
+    v.ok(&["attempt", "Lily", "--method", "living", "--outcome", "done"]);
+    assert_eq!(v.stage("Lily"), "made");
+    assert!(v.stage_reason("Lily").contains("amends commit living"));
+    v.ok(&[
+        "commit",
+        "living",
+        "Lily",
+        "--behaviour",
+        "Bedtime story, sober, every night",
+        "--every",
+        "daily",
+    ]);
+    assert_eq!(v.stage("Lily"), "living-amends");
+}
+
+#[test]
+fn absurd_amounts_are_refused_before_they_can_overflow() {
+    let v = Vault::init();
+    v.add_party("Bank", &["--kind", "organisation"]);
+    let err = v.refused(
+        &[
+            "commit",
+            "restitution",
+            "Bank",
+            "--amount",
+            "92233720368547758.07",
+        ],
+        2,
+    );
+    assert!(err.contains("too large"), "{err}");
+    v.ok(&["status"]);
+}

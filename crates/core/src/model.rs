@@ -413,8 +413,13 @@ impl Commitment {
             CommitmentKind::Restitution {
                 amount, payments, ..
             } => {
-                let paid: i64 = payments.iter().map(|p| p.amount.minor).sum();
-                Some(Money::new((amount.minor - paid).max(0), amount.currency))
+                let paid = payments
+                    .iter()
+                    .fold(0i64, |sum, p| sum.saturating_add(p.amount.minor));
+                Some(Money::new(
+                    amount.minor.saturating_sub(paid).max(0),
+                    amount.currency,
+                ))
             }
             _ => None,
         }

@@ -61,6 +61,10 @@ pub struct Money {
 }
 
 impl Money {
+    /// The largest amount accepted, in minor units (ten trillion of a two-decimal currency):
+    /// far above any debt, and low enough that adding thousands of them cannot overflow.
+    pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
     pub fn new(minor: i64, currency: Currency) -> Money {
         Money { minor, currency }
     }
@@ -124,6 +128,7 @@ impl Money {
         let minor = whole_v
             .checked_mul(scale)
             .and_then(|v| v.checked_add(frac_v))
+            .filter(|v| *v <= Money::MAX_MINOR)
             .ok_or_else(too_big)?;
         Ok(Money { minor, currency })
     }

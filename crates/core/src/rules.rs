@@ -588,9 +588,11 @@ pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refu
                     "Take their name out of the script: the amends is about your part, never theirs.",
                 ));
             }
-            warnings.push(format!(
-                "The script names a third party recorded on a harm ({name}); consider leaving them out (R1)."
-            ));
+            warnings.push(
+                "The script names someone recorded as involved in a harm; consider leaving them out (R1)."
+                    .to_string(),
+            );
+            break;
         }
     }
     if !v.answered {
@@ -648,28 +650,20 @@ pub fn check_attempt(
         .into());
     }
     if v.consent_required && attempt.method.is_contact() && !consent_satisfied(record) {
+        // Names stay out of refusals: they go to standard error, which is not the person's page.
         let refused = consent_refused(record);
         if !refused.is_empty() {
             return Err(Refusal::new(
                 Some(Rule::R1),
-                format!(
-                    "{} did not consent, and an amends that implicates them must not go ahead",
-                    refused.join(", ")
-                ),
-                "Choose an amends that leaves them out (living or indirect amends, or an unsent letter), or record their consent if they change their mind.",
+                "Someone this amends would implicate did not consent, and it must not go ahead without them",
+                "See who with `amends show PARTY`; choose an amends that leaves them out (living or indirect amends, or an unsent letter), or record their consent if they change their mind.",
             )
             .into());
         }
-        let missing = consent_missing(record);
-        let who = if missing.is_empty() {
-            "the people it would implicate".to_string()
-        } else {
-            missing.join(", ")
-        };
         return Err(Refusal::new(
             Some(Rule::R1),
-            format!("This amends would implicate someone else and consent from {who} is not recorded"),
-            "Record their consent first (amends consent PARTY --who NAME --given), or choose an amends that does not involve them.",
+            "This amends would implicate someone else and their consent is not recorded",
+            "See who is still to be asked with `amends show PARTY`, record their consent (amends consent PARTY --who NAME --given), or choose an amends that does not involve them.",
         )
         .into());
     }
@@ -763,6 +757,138 @@ pub fn check_deferral(
     Ok(())
 }
 
+/// A change to the safety answers: flags to set, flags to lift, or "none apply".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafetyChange {
+    /// Questions answered "yes" now (added to those already in force).
+    pub set: SafetyAnswers,
+    /// Questions whose earlier "yes" no longer holds.
+    pub clear: SafetyAnswers,
+    /// The person says none of the questions apply.
+    pub none: bool,
+    /// The person's own decision where there is legal risk (R3), if given now.
+    pub legal_decision: Option<String>,
+}
+
+/// The questions by the names people use for them (`--court-order`), with their place in the answers.
+pub const SAFETY_QUESTIONS: [&str; 12] = [
+    "court-order",
+    "asked-no-contact",
+    "abused-them",
+    "harmed-me",
+    "legal-risk",
+    "affair",
+    "third-parties",
+    "my-safety",
+    "deceased",
+    "unreachable",
+    "child",
+    "family",
+];
+
+/// The answer to one question, by its name in `SAFETY_QUESTIONS`.
+pub fn answer_mut<'a>(a: &'a mut SafetyAnswers, name: &str) -> Option<&'a mut bool> {
+    Some(match name {
+        "court-order" => &mut a.court_order,
+        "asked-no-contact" => &mut a.asked_no_contact,
+        "abused-them" => &mut a.abused_them,
+        "harmed-me" => &mut a.harmed_me,
+        "legal-risk" => &mut a.legal_risk,
+        "affair" => &mut a.affair,
+        "third-parties" => &mut a.third_parties,
+        "my-safety" => &mut a.my_safety,
+        "deceased" => &mut a.deceased,
+        "unreachable" => &mut a.unreachable,
+        "child" => &mut a.child,
+        "family" => &mut a.family,
+        _ => return None,
+    })
+}
+
+fn flags_of(a: &SafetyAnswers) -> Vec<&'static str> {
+    SAFETY_QUESTIONS
+        .iter()
+        .copied()
+        .filter(|q| *answer_mut(&mut a.clone(), q).expect("a known question"))
+        .collect()
+}
+
+/// Applies a change to the answers in force. Answers add up: a flag stays until it is lifted.
+/// Returns the new answers (or `None` when nothing changes) and notes for the person.
+pub fn merge_answers(
+    record: &PartyRecord,
+    change: &SafetyChange,
+) -> Result<(Option<SafetyAnswers>, Vec<String>), Invalid> {
+    let before = record
+        .safety
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    let setting = flags_of(&change.set);
+    let lifting = flags_of(&change.clear);
+    if change.none && (!setting.is_empty() || !lifting.is_empty()) {
+        return Err(Invalid::new(
+            "none",
+            "--none means no question applies, so it cannot go with other answers or --clear",
+        ));
+    }
+    let permanent = record
+        .attempts
+        .iter()
+        .any(|a| a.outcome == Outcome::NoContact);
+    let mut notes = Vec::new();
+    if change.none {
+        // "Asked for no further contact" in an attempt stands for good (R5): --none cannot
+        // lift it, so it does not stand in the way.
+        let standing: Vec<&str> = flags_of(&before)
+            .into_iter()
+            .filter(|f| !(permanent && *f == "asked-no-contact"))
+            .collect();
+        if permanent {
+            notes.push(
+                "They asked for no further contact in an earlier attempt; that answer stays (R5)."
+                    .into(),
+            );
+        }
+        if let Some(first) = standing.first() {
+            return Err(Invalid::new(
+                "none",
+                format!(
+                    "earlier answers still stand ({}); to lift one, use --clear {first}",
+                    standing.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut next = before.clone();
+    for q in &setting {
+        *answer_mut(&mut next, q).expect("a known question") = true;
+    }
+    for q in &lifting {
+        let flag = answer_mut(&mut next, q).expect("a known question");
+        if *flag {
+            *flag = false;
+            notes.push(format!("Lifted: {q}."));
+        }
+    }
+    if before.court_order && !next.court_order {
+        notes.push(
+            "Only lift a court order once it has truly ended; if in doubt, ask a lawyer before any contact."
+                .into(),
+        );
+    }
+    if let Some(d) = &change.legal_decision {
+        next.legal_decision = d.clone();
+    }
+    let (next, kept) = settle_answers(record, next);
+    notes.extend(kept);
+    if record.safety.is_some() && next == before {
+        notes.push("These answers were already recorded; nothing changed.".into());
+        return Ok((None, notes));
+    }
+    Ok((Some(next), notes))
+}
+
 /// Checks answers before they are stored. An earlier "no further contact" cannot be undone.
 pub fn settle_answers(
     record: &PartyRecord,
@@ -798,5 +924,69 @@ mod tests {
         assert!(!names_in("I am sorry about Al.", "Al Green"));
         assert!(names_in("Zoë knew", "zoë"));
         assert!(!names_in("anything", "  "));
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::model::{Party, PartyKind, PartyRecord, SafetyRecord};
+
+    fn record(answers: Option<SafetyAnswers>) -> PartyRecord {
+        let mut r = PartyRecord::new(Party {
+            id: 1,
+            name: "Jess".into(),
+            kind: PartyKind::Person,
+            relationship: String::new(),
+            notes: String::new(),
+            created: jiff::Timestamp::UNIX_EPOCH,
+        });
+        r.safety = answers.map(|answers| SafetyRecord {
+            answers,
+            answered: jiff::Timestamp::UNIX_EPOCH,
+        });
+        r
+    }
+
+    #[test]
+    fn answers_add_up_and_lifting_one_is_explicit() {
+        let r = record(Some(SafetyAnswers {
+            court_order: true,
+            ..SafetyAnswers::default()
+        }));
+        let mut change = SafetyChange::default();
+        change.set.my_safety = true;
+        let (next, _) = merge_answers(&r, &change).unwrap();
+        let next = next.unwrap();
+        assert!(next.court_order && next.my_safety);
+
+        let mut lift = SafetyChange::default();
+        lift.clear.court_order = true;
+        let (next, notes) = merge_answers(&r, &lift).unwrap();
+        assert!(!next.unwrap().court_order);
+        assert!(notes.iter().any(|n| n.contains("lawyer")));
+
+        let none = SafetyChange {
+            none: true,
+            ..SafetyChange::default()
+        };
+        let err = merge_answers(&r, &none).unwrap_err();
+        assert!(
+            err.message.contains("--clear court-order"),
+            "{}",
+            err.message
+        );
+        // On a party with no answers yet, --none records all "no".
+        let (next, _) = merge_answers(&record(None), &none).unwrap();
+        assert_eq!(next, Some(SafetyAnswers::default()));
+        // Giving the same answers again changes nothing.
+        let same = SafetyChange {
+            set: SafetyAnswers {
+                court_order: true,
+                ..SafetyAnswers::default()
+            },
+            ..SafetyChange::default()
+        };
+        assert_eq!(merge_answers(&r, &same).unwrap().0, None);
     }
 }

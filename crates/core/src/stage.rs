@@ -335,6 +335,22 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
     if let Some(living) = active_living(record) {
         return living;
     }
+    // A living amends is a change kept up; "done" alone is not yet that.
+    let made_living = record
+        .last_made()
+        .is_some_and(|a| a.method == Method::Living);
+    let has_living = record
+        .commitments
+        .iter()
+        .any(|c| matches!(c.kind, CommitmentKind::Living { .. }));
+    if made_living && !has_living {
+        return info(
+            Stage::Made,
+            format!(
+                "amends made on {made_on} as living amends; record the change you are keeping up (amends commit living) so that keeping it is seen"
+            ),
+        );
+    }
     if outcome == Outcome::WithRequest && record.commitments.is_empty() {
         return info(
             Stage::Made,

@@ -47,7 +47,8 @@ pub fn summarise(records: &[PartyRecord], now: &Now) -> (Vec<StageInfo>, Summary
             match &c.kind {
                 CommitmentKind::Restitution { .. } if c.is_open() => {
                     if let Some(b) = c.balance() {
-                        *outstanding.entry(b.currency).or_default() += b.minor;
+                        let total = outstanding.entry(b.currency).or_default();
+                        *total = total.saturating_add(b.minor);
                     }
                 }
                 CommitmentKind::Living { checkins, .. } => {

@@ -804,8 +804,10 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
             let has_restitution = r.commitments.iter().any(|c| c.kind_code() == "restitution");
             // Money still owed with no restitution outranks an open living amends.
             prop_assert!(!open_living || (owed && !has_restitution));
+            let has_living = r.commitments.iter().any(|c| c.kind_code() == "living");
             prop_assert!(
                 (owed && !has_restitution)
+                    || (m.method == Method::Living && !has_living)
                     || (m.outcome == Outcome::WithRequest && r.commitments.is_empty())
             );
         }

@@ -470,12 +470,13 @@ impl Vault {
     /// Returns the number of parties imported.
     pub fn import_json(&mut self, json: &str) -> Result<usize, VaultError> {
         let doc = parse(json)?;
-        let count = self.party_count()?;
-        if count > 0 {
-            return Err(VaultError::ImportNotEmpty(count));
-        }
         let checked = validate(&doc)?;
         self.write(|tx| {
+            // Counted inside the transaction: no party can slip in between the check and the import.
+            let count: i64 = tx.query_row("SELECT count(*) FROM parties", [], |r| r.get(0))?;
+            if count > 0 {
+                return Err(VaultError::ImportNotEmpty(count as usize));
+            }
             insert(tx, &doc, &checked)?;
             Ok(doc.parties.len())
         })
@@ -644,8 +645,11 @@ fn check_date(path: &str, v: &str) -> Result<Date, VaultError> {
 fn check_money(path: &str, m: &MoneyOut) -> Result<Money, VaultError> {
     let c = Currency::parse(&m.currency)
         .map_err(|e| problem(&format!("{path}.currency"), e.message))?;
-    if m.minor <= 0 {
-        return Err(problem(&format!("{path}.minor"), "must be more than zero"));
+    if m.minor <= 0 || m.minor > Money::MAX_MINOR {
+        return Err(problem(
+            &format!("{path}.minor"),
+            format!("must be more than zero and at most {}", Money::MAX_MINOR),
+        ));
     }
     Ok(Money::new(m.minor, c))
 }

@@ -187,6 +187,8 @@ pub(crate) fn write_keyfile(
         name.push(".tmp");
         PathBuf::from(name)
     };
+    // A temporary file left by an interrupted write holds only sealed key material.
+    let _ = fs::remove_file(&tmp);
     {
         let mut f = open_private(&tmp)?;
         f.write_all(&json)?;
@@ -205,10 +207,11 @@ pub(crate) fn write_keyfile(
     Ok(())
 }
 
-/// Opens a new file readable only by its owner.
+/// Creates a new file readable only by its owner; refuses if the file already exists, so two
+/// processes can never truncate each other's file.
 pub(crate) fn open_private(path: &Path) -> Result<fs::File, VaultError> {
     let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -237,6 +240,15 @@ pub(crate) fn read_keyfile(vault: &Path, passphrase: &SecretString) -> Result<Da
             found: file.version as i64,
             known: KEYFILE_VERSION as i64,
         });
+    }
+    // Costs beyond these are not ours: a damaged file must not make us allocate gigabytes.
+    let p = file.params;
+    if p.memory_kib > 4 * 1024 * 1024
+        || p.iterations > 64
+        || p.parallelism == 0
+        || p.parallelism > 16
+    {
+        return Err(VaultError::KeyFileDamaged);
     }
     let salt = hex::decode(&file.salt).map_err(|_| VaultError::KeyFileDamaged)?;
     let nonce = hex::decode(&file.nonce).map_err(|_| VaultError::KeyFileDamaged)?;

@@ -13,10 +13,11 @@ mod open;
 pub mod schema;
 mod write;
 
+pub use amends_core::rules::SafetyChange;
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
 pub use write::{
     AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
-    PlanInput, Recorded,
+    PlanChange, PlanInput, Recorded,
 };

@@ -535,14 +535,16 @@ impl Vault {
 
     /// Every party with everything recorded about it, ordered by id.
     pub fn records(&self) -> Result<Vec<PartyRecord>, VaultError> {
-        records(&self.conn, None)
+        // One read transaction: every table is read from the same moment, whatever another
+        // window writes meanwhile.
+        let tx = self.conn.unchecked_transaction()?;
+        records(&tx, None)
     }
 
     /// One party with everything recorded about it.
     pub fn record(&self, id: Id) -> Result<PartyRecord, VaultError> {
-        records(&self.conn, Some(id))?
-            .pop()
-            .ok_or(VaultError::NoSuchParty)
+        let tx = self.conn.unchecked_transaction()?;
+        records(&tx, Some(id))?.pop().ok_or(VaultError::NoSuchParty)
     }
 
     /// How many parties the vault holds.

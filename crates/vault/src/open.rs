@@ -34,6 +34,7 @@ pub struct Created {
 }
 
 /// How the connection is keyed.
+#[derive(Clone, Copy)]
 enum Keying<'a> {
     Key(&'a DataKey),
     #[cfg(feature = "plaintext-for-benchmarks")]
@@ -83,28 +84,54 @@ fn schema_version(conn: &Connection) -> Result<i64, VaultError> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
-/// Copies the vault (and its key file) aside before a migration changes it.
+/// Copies the vault (and its key file) aside before a migration changes it. The copy is taken
+/// with SQLite's online backup into a file keyed like the vault: a consistent snapshot that
+/// includes whatever is still in the write-ahead log, and never a plaintext copy.
 fn backup_before_migration(
     conn: &Connection,
+    keying: Keying<'_>,
     path: &Path,
     from: i64,
 ) -> Result<PathBuf, VaultError> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%S%.fZ").to_string();
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".backup-v{from}-{stamp}"));
     let backup = PathBuf::from(name);
-    fs::copy(path, &backup)?;
-    let kf = keyfile_path(path);
-    if kf.exists() {
-        fs::copy(&kf, keyfile_path(&backup))?;
+    drop(keys::open_private(&backup)?);
+    let result = (|| {
+        let mut dst = Connection::open_with_flags(
+            &backup,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        dst.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))?;
+        match keying {
+            Keying::Key(key) => dst.execute_batch(key.pragma().as_str())?,
+            #[cfg(feature = "plaintext-for-benchmarks")]
+            Keying::Plain => {}
+        }
+        {
+            let copy = rusqlite::backup::Backup::new(conn, &mut dst)?;
+            copy.run_to_completion(256, Duration::from_millis(0), None)?;
+        }
+        dst.close().map_err(|(_, e)| e)?;
+        let kf = keyfile_path(path);
+        if kf.exists() {
+            fs::copy(&kf, keyfile_path(&backup))?;
+        }
+        fs::File::open(&backup)?.sync_all()?;
+        Ok::<(), VaultError>(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&backup);
+        let _ = fs::remove_file(keyfile_path(&backup));
+        return Err(e);
     }
-    fs::File::open(&backup)?.sync_all()?;
     Ok(backup)
 }
 
 fn bring_up_to_date(
     mut conn: Connection,
+    keying: Keying<'_>,
     path: &Path,
 ) -> Result<(Connection, Option<PathBuf>), VaultError> {
     let found = schema_version(&conn)?;
@@ -117,7 +144,7 @@ fn bring_up_to_date(
     let mut backup = None;
     if found < schema::LATEST {
         if found > 0 {
-            backup = Some(backup_before_migration(&conn, path, found)?);
+            backup = Some(backup_before_migration(&conn, keying, path, found)?);
         }
         schema::migrations().to_latest(&mut conn)?;
         tracing::info!(from = found, to = schema::LATEST, "vault schema migrated");
@@ -156,6 +183,16 @@ impl Vault {
             fs::create_dir_all(dir)?;
         }
         let key = DataKey::generate()?;
+        // Claim the path first: if another process got there, leave its files alone.
+        match keys::open_private(path) {
+            Ok(f) => drop(f),
+            Err(VaultError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(VaultError::AlreadyExists {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(e),
+        }
         let result = (|| {
             let vault = Vault::create_keyed(path, Keying::Key(&key), settings)?;
             keys::write_keyfile(path, &key, passphrase, params)?;
@@ -186,13 +223,9 @@ impl Vault {
         keying: Keying<'_>,
         settings: &Settings,
     ) -> Result<Vault, VaultError> {
-        {
-            // Create the file with owner-only permissions before SQLite writes to it.
-            let f = keys::open_private(path)?;
-            drop(f);
-        }
+        // The file was created empty, owner-only, by the caller.
         let conn = connect(path, keying, true)?;
-        let (conn, _) = bring_up_to_date(conn, path)?;
+        let (conn, _) = bring_up_to_date(conn, keying, path)?;
         let vault = Vault {
             conn,
             path: path.to_path_buf(),
@@ -255,7 +288,7 @@ impl Vault {
 
     fn open_with_key(path: &Path, key: &DataKey) -> Result<Vault, VaultError> {
         let conn = connect(path, Keying::Key(key), false)?;
-        let (conn, migrated_backup) = bring_up_to_date(conn, path)?;
+        let (conn, migrated_backup) = bring_up_to_date(conn, Keying::Key(key), path)?;
         Ok(Vault {
             conn,
             path: path.to_path_buf(),
@@ -319,13 +352,14 @@ impl Vault {
         path: &Path,
         settings: &Settings,
     ) -> Result<Vault, VaultError> {
+        drop(keys::open_private(path)?);
         Vault::create_keyed(path, Keying::Plain, settings)
     }
 
     /// Opens a vault made by `create_plaintext_for_benchmarks`.
     pub fn open_plaintext_for_benchmarks(path: &Path) -> Result<Vault, VaultError> {
         let conn = connect(path, Keying::Plain, false)?;
-        let (conn, _) = bring_up_to_date(conn, path)?;
+        let (conn, _) = bring_up_to_date(conn, Keying::Plain, path)?;
         Ok(Vault {
             conn,
             path: path.to_path_buf(),

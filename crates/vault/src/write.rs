@@ -91,6 +91,15 @@ pub struct PlanInput {
     pub place: String,
 }
 
+/// A change to the plan; `None` keeps what the current plan has (`on: Some(None)` removes the date).
+#[derive(Clone, Debug, Default)]
+pub struct PlanChange {
+    pub method: Option<Method>,
+    pub script: Option<String>,
+    pub on: Option<Option<Date>>,
+    pub place: Option<String>,
+}
+
 /// An attempt and what came of it.
 #[derive(Clone, Debug)]
 pub struct AttemptInput {
@@ -392,7 +401,7 @@ impl Vault {
                     return Err(Refusal::new(
                         None,
                         "You are on your own list, so amends to self cannot be turned off",
-                        "Set that entry aside or change its kind first.",
+                        "Change the kind of that entry first (amends party edit ID --kind person); an entry set aside still counts, so that it can be restored.",
                     )
                     .into());
                 }
@@ -749,6 +758,32 @@ impl Vault {
         })
     }
 
+    /// Applies a change to the safety answers in force, inside one transaction, so that an
+    /// answer given meanwhile by another window is never lost. Returns the notes, and whether
+    /// anything changed.
+    pub fn change_safety(
+        &mut self,
+        r: &PartyRef,
+        change: &rules::SafetyChange,
+        now: &Now,
+    ) -> Result<(Id, Vec<String>, bool), VaultError> {
+        let mut change = change.clone();
+        if let Some(d) = &change.legal_decision {
+            change.legal_decision = Some(text::optional("legal decision", d, TEXT_MAX)?);
+        }
+        self.write(|tx| {
+            let id = resolve_in(tx, r)?;
+            let rec = record_in(tx, id)?;
+            refuse_set_aside(&rec, "safety answers")?;
+            let (next, notes) = rules::merge_answers(&rec, &change)?;
+            let changed = next.is_some();
+            if let Some(next) = next {
+                insert_answers(tx, id, &next, &ts(now))?;
+            }
+            Ok((id, notes, changed))
+        })
+    }
+
     /// Records a consultation with a sponsor or adviser.
     pub fn consult(
         &mut self,
@@ -796,20 +831,62 @@ impl Vault {
 
     /// Makes or replaces the plan, checked against the verdict.
     pub fn plan(&mut self, r: &PartyRef, p: &PlanInput, now: &Now) -> Result<Recorded, VaultError> {
-        let script = text::optional("script", &p.script, SCRIPT_MAX)?;
-        let place = text::optional("place", &p.place, NAME_MAX)?;
+        self.change_plan(
+            r,
+            &PlanChange {
+                method: Some(p.method),
+                script: Some(p.script.clone()),
+                on: Some(p.on),
+                place: Some(p.place.clone()),
+            },
+            now,
+        )
+    }
+
+    /// Changes the plan: what is not given is kept from the current plan (inside the same
+    /// transaction, so nothing saved meanwhile by another window is dropped).
+    pub fn change_plan(
+        &mut self,
+        r: &PartyRef,
+        p: &PlanChange,
+        now: &Now,
+    ) -> Result<Recorded, VaultError> {
+        let script = p
+            .script
+            .as_deref()
+            .map(|v| text::optional("script", v, SCRIPT_MAX))
+            .transpose()?;
+        let place = p
+            .place
+            .as_deref()
+            .map(|v| text::optional("place", v, NAME_MAX))
+            .transpose()?;
         self.write(|tx| {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
+            let current = rec.plan.as_ref();
+            let Some(method) = p.method.or(current.map(|c| c.method)) else {
+                return Err(Invalid::new(
+                    "method",
+                    "a first plan needs a method: face-to-face, phone, video, letter, restitution, living, indirect or unsent-letter",
+                )
+                .into());
+            };
             let plan = Plan {
-                method: p.method,
-                script: script.clone(),
-                on: p.on,
-                place: place.clone(),
+                method,
+                script: script
+                    .clone()
+                    .or(current.map(|c| c.script.clone()))
+                    .unwrap_or_default(),
+                on: p.on.unwrap_or(current.and_then(|c| c.on)),
+                place: place
+                    .clone()
+                    .or(current.map(|c| c.place.clone()))
+                    .unwrap_or_default(),
                 updated: now.at,
             };
             let mut warnings = rules::check_plan(&rec, &plan)?;
-            if let Some(on) = p.on
+            if let Some(on) = plan.on
                 && on < now.today
             {
                 warnings.push(format!("The planned date {on} is already past."));
@@ -819,10 +896,10 @@ impl Vault {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     id,
-                    p.method.code(),
-                    script,
-                    p.on.map(|d| d.to_string()),
-                    place,
+                    plan.method.code(),
+                    plan.script,
+                    plan.on.map(|d| d.to_string()),
+                    plan.place,
                     ts(now)
                 ],
             )?;
@@ -1165,7 +1242,7 @@ impl Vault {
             if money.minor > balance.minor {
                 return Err(Invalid::new(
                     "amount",
-                    format!("{money} is more than the balance of {balance}; record at most the balance"),
+                    "is more than the balance still owed; record at most the balance (see `amends commitments`)",
                 )
                 .into());
             }
