@@ -84,6 +84,45 @@ fn scoped(sql: &str, only: Option<Id>) -> String {
     out
 }
 
+/// Runs a statement written with `?1 IS NULL OR col = ?1`, scoped to one party or to all of
+/// them (see `scoped`), and hands each row to `f`.
+fn each_row(
+    conn: &Connection,
+    sql: &str,
+    only: Option<Id>,
+    mut f: impl FnMut(&Row<'_>) -> Result<(), VaultError>,
+) -> Result<(), VaultError> {
+    let mut st = conn.prepare_cached(&scoped(sql, only))?;
+    let mut rows = match only {
+        Some(id) => st.query([id])?,
+        None => st.query([])?,
+    };
+    while let Some(r) = rows.next()? {
+        f(r)?;
+    }
+    Ok(())
+}
+
+/// The twelve answers and the legal decision, in schema order, starting at column `first`.
+fn safety_answers(r: &Row<'_>, first: usize) -> rusqlite::Result<SafetyAnswers> {
+    let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(first + i)? != 0) };
+    Ok(SafetyAnswers {
+        court_order: b(0)?,
+        asked_no_contact: b(1)?,
+        abused_them: b(2)?,
+        harmed_me: b(3)?,
+        legal_risk: b(4)?,
+        affair: b(5)?,
+        third_parties: b(6)?,
+        my_safety: b(7)?,
+        deceased: b(8)?,
+        unreachable: b(9)?,
+        child: b(10)?,
+        family: b(11)?,
+        legal_decision: r.get(first + 12)?,
+    })
+}
+
 fn aside(r: &Row<'_>) -> rusqlite::Result<(Id, Id, String, String, String, Option<String>)> {
     Ok((
         r.get(0)?,
@@ -109,24 +148,14 @@ fn to_aside(
 
 /// Loads the records of the parties matching `filter` (`None` for all), ordered by id.
 pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRecord>, VaultError> {
-    let id_param;
-    let p: &[&dyn rusqlite::ToSql] = match only {
-        Some(id) => {
-            id_param = id;
-            &[&id_param]
-        }
-        None => &[],
-    };
     let mut out: Vec<PartyRecord> = Vec::new();
     let mut index: HashMap<Id, usize> = HashMap::new();
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, name, kind, relationship, notes, created FROM parties
+    each_row(
+        conn,
+        "SELECT id, name, kind, relationship, notes, created FROM parties
              WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let kind: String = r.get(2)?;
             let created: String = r.get(5)?;
             let party = Party {
@@ -139,52 +168,48 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
             };
             index.insert(party.id, out.len());
             out.push(PartyRecord::new(party));
-        }
-    }
+            Ok(())
+        },
+    )?;
     if out.is_empty() {
         return Ok(out);
     }
     let slot = |id: Id| index.get(&id).copied();
 
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, reason, note, at, restored_at FROM party_asides
-             WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let rows = st.query_map(p, aside)?;
-        for row in rows {
-            let row = row?;
+    each_row(
+        conn,
+        "SELECT id, party_id, reason, note, at, restored_at FROM party_asides
+         WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
+        only,
+        |r| {
+            let row = aside(r)?;
             if let Some(i) = slot(row.1) {
                 out[i].asides.push(to_aside(row)?);
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
 
     let mut harm_asides: HashMap<Id, Vec<SetAside>> = HashMap::new();
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT a.id, a.harm_id, a.reason, a.note, a.at, a.restored_at
-             FROM harm_asides a JOIN harms h ON h.id = a.harm_id
-             WHERE ?1 IS NULL OR h.party_id = ?1 ORDER BY a.id",
-            only,
-        ))?;
-        let rows = st.query_map(p, aside)?;
-        for row in rows {
-            let row = row?;
-            let harm = row.1;
-            harm_asides.entry(harm).or_default().push(to_aside(row)?);
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, did, should, effect, kinds, happened, owed_minor, owed_currency,
+    each_row(
+        conn,
+        "SELECT a.id, a.harm_id, a.reason, a.note, a.at, a.restored_at
+         FROM harm_asides a JOIN harms h ON h.id = a.harm_id
+         WHERE ?1 IS NULL OR h.party_id = ?1 ORDER BY a.id",
+        only,
+        |r| {
+            let row = aside(r)?;
+            harm_asides.entry(row.1).or_default().push(to_aside(row)?);
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, did, should, effect, kinds, happened, owed_minor, owed_currency,
                     property, third_parties, source, sponsor_agrees, recorded
              FROM harms WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let id: Id = r.get(0)?;
             let party_id: Id = r.get(1)?;
             let kinds: String = r.get(5)?;
@@ -220,16 +245,15 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
             if let Some(i) = slot(party_id) {
                 out[i].harms.push(harm);
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, level, note, at FROM willingness
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, level, note, at FROM willingness
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(1)?;
             let level: String = r.get(2)?;
             let at: String = r.get(4)?;
@@ -241,38 +265,22 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     at: ts(&at)?,
                 });
             }
-        }
-    }
-    {
-        // Only the latest answers count; earlier ones stay in the table as history.
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
-                    affair, third_parties, my_safety, deceased, unreachable, child, family,
-                    legal_decision, answered
-             FROM safety_answers s
-             WHERE (?1 IS NULL OR party_id = ?1)
-               AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+            Ok(())
+        },
+    )?;
+    // Only the latest answers count; earlier ones stay in the table as history.
+    each_row(
+        conn,
+        "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
+                affair, third_parties, my_safety, deceased, unreachable, child, family,
+                legal_decision, answered
+         FROM safety_answers s
+         WHERE (?1 IS NULL OR party_id = ?1)
+           AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
+        only,
+        |r| {
             let party_id: Id = r.get(0)?;
-            let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
-            let answers = SafetyAnswers {
-                court_order: b(1)?,
-                asked_no_contact: b(2)?,
-                abused_them: b(3)?,
-                harmed_me: b(4)?,
-                legal_risk: b(5)?,
-                affair: b(6)?,
-                third_parties: b(7)?,
-                my_safety: b(8)?,
-                deceased: b(9)?,
-                unreachable: b(10)?,
-                child: b(11)?,
-                family: b(12)?,
-                legal_decision: r.get(13)?,
-            };
+            let answers = safety_answers(r, 1)?;
             let answered: String = r.get(14)?;
             if let Some(i) = slot(party_id) {
                 out[i].safety = Some(SafetyRecord {
@@ -280,16 +288,15 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     answered: ts(&answered)?,
                 });
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, adviser, name, on_date, advice, approved, recorded
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, adviser, name, on_date, advice, approved, recorded
              FROM consultations WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(1)?;
             let adviser: String = r.get(2)?;
             let on: String = r.get(4)?;
@@ -305,17 +312,16 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     recorded: ts(&recorded)?,
                 });
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT party_id, method, script, on_date, place, updated FROM plans s
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT party_id, method, script, on_date, place, updated FROM plans s
              WHERE (?1 IS NULL OR party_id = ?1)
                AND id = (SELECT max(id) FROM plans t WHERE t.party_id = s.party_id)",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(0)?;
             let method: String = r.get(1)?;
             let updated: String = r.get(5)?;
@@ -328,16 +334,15 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     updated: ts(&updated)?,
                 });
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, who, given, on_date, note, recorded FROM consents
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, who, given, on_date, note, recorded FROM consents
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(1)?;
             let on: String = r.get(4)?;
             let recorded: String = r.get(6)?;
@@ -351,16 +356,15 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     recorded: ts(&recorded)?,
                 });
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, reason, review_on, recorded, ended FROM deferrals
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, reason, review_on, recorded, ended FROM deferrals
              WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(1)?;
             let review: String = r.get(3)?;
             let recorded: String = r.get(4)?;
@@ -373,17 +377,16 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     ended: opt_ts(r.get(5)?)?,
                 });
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, on_date, method, outcome, requests, feeling_before,
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, on_date, method, outcome, requests, feeling_before,
                     feeling_after, notes, recorded
              FROM attempts WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let party_id: Id = r.get(1)?;
             let on: String = r.get(2)?;
             let method: String = r.get(3)?;
@@ -402,36 +405,34 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     recorded: ts(&recorded)?,
                 });
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
 
     // Commitments, then their payments and check-ins.
     let mut payments: HashMap<Id, Vec<Payment>> = HashMap::new();
     let mut checkins: HashMap<Id, Vec<CheckIn>> = HashMap::new();
     let mut currencies: HashMap<Id, Currency> = HashMap::new();
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT c.id, c.currency FROM commitments c
+    each_row(
+        conn,
+        "SELECT c.id, c.currency FROM commitments c
              WHERE (?1 IS NULL OR c.party_id = ?1) AND c.kind = 'restitution'",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let c: Option<String> = r.get(1)?;
             if let Some(c) = c {
                 currencies.insert(r.get(0)?, cur(&c)?);
             }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note
              FROM payments p JOIN commitments c ON c.id = p.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY p.id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let cid: Id = r.get(1)?;
             let on: String = r.get(2)?;
             let currency = *currencies.get(&cid).ok_or_else(|| bad("payment"))?;
@@ -441,17 +442,16 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 amount: Money::new(r.get(3)?, currency),
                 note: r.get(4)?,
             });
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note
              FROM checkins k JOIN commitments c ON c.id = k.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY k.id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let cid: Id = r.get(1)?;
             let on: String = r.get(2)?;
             checkins.entry(cid).or_default().push(CheckIn {
@@ -460,17 +460,16 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 kept: r.get::<_, i64>(3)? != 0,
                 note: r.get(4)?,
             });
-        }
-    }
-    {
-        let mut st = conn.prepare_cached(&scoped(
-            "SELECT id, party_id, kind, amount_minor, currency, instalment_minor, every, starting,
+            Ok(())
+        },
+    )?;
+    each_row(
+        conn,
+        "SELECT id, party_id, kind, amount_minor, currency, instalment_minor, every, starting,
                     behaviour, promise, due, recorded, closed_how, closed_on
              FROM commitments WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
-            only,
-        ))?;
-        let mut rows = st.query(p)?;
-        while let Some(r) = rows.next()? {
+        only,
+        |r| {
             let id: Id = r.get(0)?;
             let party_id: Id = r.get(1)?;
             let kind: String = r.get(2)?;
@@ -522,8 +521,9 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     closed,
                 });
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -626,24 +626,9 @@ pub(crate) fn safety_history(
     let mut rows = st.query([party])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(i)? != 0) };
         let answered: String = r.get(13)?;
         out.push(SafetyRecord {
-            answers: SafetyAnswers {
-                court_order: b(0)?,
-                asked_no_contact: b(1)?,
-                abused_them: b(2)?,
-                harmed_me: b(3)?,
-                legal_risk: b(4)?,
-                affair: b(5)?,
-                third_parties: b(6)?,
-                my_safety: b(7)?,
-                deceased: b(8)?,
-                unreachable: b(9)?,
-                child: b(10)?,
-                family: b(11)?,
-                legal_decision: r.get(12)?,
-            },
+            answers: safety_answers(r, 0)?,
             answered: ts(&answered)?,
         });
     }

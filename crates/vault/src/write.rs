@@ -190,6 +190,15 @@ fn clean_names(names: &[String]) -> Result<Vec<String>, VaultError> {
     Ok(out)
 }
 
+/// A field given in an edit (`None`: keep what is there), checked as `text::optional`.
+fn optional_text(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, Invalid> {
+    value.map(|v| text::optional(field, v, max)).transpose()
+}
+
 fn not_future(field: &'static str, on: Date, now: &Now) -> Result<(), Invalid> {
     if on > now.today {
         return Err(Invalid::new(
@@ -466,16 +475,8 @@ impl Vault {
         now: &Now,
     ) -> Result<Recorded, VaultError> {
         let name = edit.name.as_deref().map(text::name).transpose()?;
-        let relationship = edit
-            .relationship
-            .as_deref()
-            .map(|v| text::optional("relationship", v, NAME_MAX))
-            .transpose()?;
-        let notes = edit
-            .notes
-            .as_deref()
-            .map(|v| text::optional("notes", v, TEXT_MAX))
-            .transpose()?;
+        let relationship = optional_text("relationship", edit.relationship.as_deref(), NAME_MAX)?;
+        let notes = optional_text("notes", edit.notes.as_deref(), TEXT_MAX)?;
         self.write(|tx| {
             let id = resolve_in(tx, r)?;
             if let Some(kind) = edit.kind {
@@ -851,16 +852,8 @@ impl Vault {
         p: &PlanChange,
         now: &Now,
     ) -> Result<Recorded, VaultError> {
-        let script = p
-            .script
-            .as_deref()
-            .map(|v| text::optional("script", v, SCRIPT_MAX))
-            .transpose()?;
-        let place = p
-            .place
-            .as_deref()
-            .map(|v| text::optional("place", v, NAME_MAX))
-            .transpose()?;
+        let script = optional_text("script", p.script.as_deref(), SCRIPT_MAX)?;
+        let place = optional_text("place", p.place.as_deref(), NAME_MAX)?;
         self.write(|tx| {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
