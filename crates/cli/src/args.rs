@@ -21,12 +21,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
 
+    /// With no command, the web app starts (as `amends serve`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start the web app on this computer (127.0.0.1) and open it in the browser
+    Serve(ServeArgs),
     /// Create a new vault and show its recovery key once
     Init(InitArgs),
     /// Change the passphrase (the vault and its recovery key stay the same)
@@ -138,9 +141,31 @@ pub struct SettingsArgs {
     /// Default currency (ISO 4217)
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
+    /// Language of the steps' wording: en or es
+    #[arg(long, value_name = "LANGUAGE")]
+    pub language: Option<String>,
+    /// Minutes without use after which the web app locks (1-240)
+    #[arg(long, value_name = "MINUTES")]
+    pub auto_lock: Option<u32>,
+    /// Where to get help now, shown on the help page (empty for the default lines)
+    #[arg(long, value_name = "TEXT")]
+    pub crisis_line: Option<String>,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Port to listen on (127.0.0.1 only) [default: a free one]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Do not open a browser; only print the address
+    #[arg(long)]
+    pub no_open: bool,
+    /// Explore a throwaway vault filled with a made-up person's list; it is deleted when the app stops
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -3,6 +3,7 @@
 mod args;
 mod run;
 mod secrets;
+mod serve;
 mod views;
 
 use std::process::ExitCode;

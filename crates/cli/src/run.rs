@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use amends_core::due::due;
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, Fellowship, HarmKind, HarmSource, Method, Outcome,
-    PartyKind, SafetyAnswers, Settings, Willingness,
+    Adviser, AsideReason, Cadence, Closure, Fellowship, HarmKind, HarmSource, Language, Method,
+    Outcome, PartyKind, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::verdict;
 use amends_core::stage::{Stage, derive};
@@ -171,7 +171,11 @@ fn harm_input(
 
 pub fn run(cli: Cli) -> Result<()> {
     let now = now();
-    match &cli.command {
+    let Some(command) = &cli.command else {
+        return crate::serve::serve(vault_path(&cli)?, &ServeArgs::default());
+    };
+    match command {
+        Command::Serve(a) => crate::serve::serve(vault_path(&cli)?, a),
         Command::Init(a) => init(&cli, a),
         Command::Passphrase(a) => {
             let path = vault_path(&cli)?;
@@ -208,7 +212,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Steps(a) => {
             let vault = open(&cli)?;
             let s = vault.settings()?;
-            let w = steps::wording(s.fellowship);
+            let w = steps::wording_in(s.fellowship, s.language);
             if a.json {
                 print_json(&serde_json::json!({
                     "fellowship": s.fellowship.code(),
@@ -463,7 +467,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .filter(|d| d.on <= now.today)
                 .count();
-            let view = views::status_view(&summary, &steps::wording(settings.fellowship), due_now);
+            let view = views::status_view(
+                &summary,
+                &steps::wording_in(settings.fellowship, settings.language),
+                due_now,
+            );
             if a.json {
                 print_json(&view)
             } else {
@@ -582,6 +590,7 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
         fellowship: core(Fellowship::parse(&a.fellowship))?,
         amends_to_self: a.amends_to_self,
         currency: core(Currency::parse(&a.currency))?,
+        ..Settings::default()
     };
     let path = vault_path(cli)?;
     if path.exists() {
@@ -621,11 +630,21 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
 }
 
 fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
-    let changing = a.fellowship.is_some() || a.amends_to_self.is_some() || a.currency.is_some();
+    let changing = a.fellowship.is_some()
+        || a.amends_to_self.is_some()
+        || a.currency.is_some()
+        || a.language.is_some()
+        || a.auto_lock.is_some()
+        || a.crisis_line.is_some();
     let fellowship = a
         .fellowship
         .as_deref()
         .map(|f| core(Fellowship::parse(f)))
+        .transpose()?;
+    let language = a
+        .language
+        .as_deref()
+        .map(|l| core(Language::parse(l)))
         .transpose()?;
     let currency = a
         .currency
@@ -644,6 +663,15 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
         if let Some(v) = a.amends_to_self {
             s.amends_to_self = matches!(v, OnOff::On);
         }
+        if let Some(l) = language {
+            s.language = l;
+        }
+        if let Some(m) = a.auto_lock {
+            s.auto_lock_minutes = m;
+        }
+        if let Some(line) = &a.crisis_line {
+            s.crisis_line = line.trim().to_string();
+        }
         vault.set_settings(&s)?;
     }
     if a.json {
@@ -651,6 +679,9 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
             "fellowship": s.fellowship.code(),
             "amends_to_self": s.amends_to_self,
             "currency": s.currency.code(),
+            "language": s.language.code(),
+            "auto_lock_minutes": s.auto_lock_minutes,
+            "crisis_line": s.crisis_line,
         }));
     }
     if changing {
@@ -666,6 +697,17 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
         if s.amends_to_self { "on" } else { "off" }
     );
     println!("Currency:       {}", s.currency);
+    println!(
+        "Language:       {} ({})",
+        s.language.label(),
+        s.language.code()
+    );
+    println!("Auto-lock:      after {} idle minutes", s.auto_lock_minutes);
+    if s.crisis_line.is_empty() {
+        println!("Crisis line:    the default lines (988; SAMHSA 1-800-662-4357)");
+    } else {
+        println!("Crisis line:    {}", s.crisis_line);
+    }
     Ok(())
 }
 

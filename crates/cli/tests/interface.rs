@@ -36,7 +36,30 @@ fn init_creates_the_vault_and_shows_the_recovery_key_once() {
     assert!(find_recovery_key(k).is_some(), "{k}");
     assert_eq!(
         w.json(&["settings", "--json"]),
-        json!({"fellowship": "na", "amends_to_self": false, "currency": "EUR"})
+        json!({"fellowship": "na", "amends_to_self": false, "currency": "EUR",
+               "language": "en", "auto_lock_minutes": 15, "crisis_line": ""})
+    );
+
+    // The settings the web app uses can be set here too, and bad values change nothing.
+    w.ok(&[
+        "settings",
+        "--language",
+        "es",
+        "--auto-lock",
+        "5",
+        "--crisis-line",
+        "Samaritans 116 123",
+    ]);
+    let s = w.json(&["settings", "--json"]);
+    assert_eq!(s["language"], json!("es"));
+    assert_eq!(s["auto_lock_minutes"], json!(5));
+    assert_eq!(s["crisis_line"], json!("Samaritans 116 123"));
+    assert!(w.ok(&["steps"]).contains("Hicimos una lista"));
+    let err = w.fails(&["settings", "--auto-lock", "0"], 2);
+    assert!(err.contains("between 1 and 240"), "{err}");
+    assert_eq!(
+        w.json(&["settings", "--json"])["auto_lock_minutes"],
+        json!(5)
     );
 }
 

@@ -179,12 +179,55 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// The language the steps are shown in.
+    Language, "language" {
+        En = "en" | "english", "English";
+        Es = "es" | "spanish" | "espanol", "Español";
+    }
+}
+
 /// Settings of the whole vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub fellowship: Fellowship,
     pub amends_to_self: bool,
     pub currency: Currency,
+    /// The language of the steps' wording.
+    pub language: Language,
+    /// Minutes without use after which the web app locks the vault.
+    pub auto_lock_minutes: u32,
+    /// Where to get help now, as the person wrote it; empty means the default lines.
+    pub crisis_line: String,
+}
+
+impl Settings {
+    /// Shortest and longest idle time before the web app locks, in minutes.
+    pub const AUTO_LOCK_RANGE: std::ops::RangeInclusive<u32> = 1..=240;
+    /// Longest crisis-line text accepted.
+    pub const CRISIS_LINE_MAX: usize = 300;
+
+    /// Checks the values a person can set.
+    pub fn check(&self) -> Result<(), crate::Invalid> {
+        if !Self::AUTO_LOCK_RANGE.contains(&self.auto_lock_minutes) {
+            return Err(crate::Invalid::new(
+                "auto-lock",
+                format!(
+                    "must be between {} and {} minutes",
+                    Self::AUTO_LOCK_RANGE.start(),
+                    Self::AUTO_LOCK_RANGE.end()
+                ),
+            ));
+        }
+        let line = crate::text::optional("crisis line", &self.crisis_line, Self::CRISIS_LINE_MAX)?;
+        if line != self.crisis_line {
+            return Err(crate::Invalid::new(
+                "crisis line",
+                "has spaces at the start or end; remove them",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Settings {
@@ -193,6 +236,9 @@ impl Default for Settings {
             fellowship: Fellowship::Aa,
             amends_to_self: false,
             currency: Currency::parse("USD").expect("USD is an ISO 4217 code"),
+            language: Language::En,
+            auto_lock_minutes: 15,
+            crisis_line: String::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use amends_core::model::{
     Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource,
-    Method, Outcome, PartyKind, Willingness,
+    Language, Method, Outcome, PartyKind, Settings, Willingness,
 };
 use amends_core::text::{self, NAME_MAX, SCRIPT_MAX, TEXT_MAX};
 use amends_core::{Currency, Money};
@@ -38,6 +38,23 @@ pub struct SettingsOut {
     pub fellowship: String,
     pub amends_to_self: bool,
     pub currency: String,
+    /// Added after the first release of version 1; absent means English.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Absent means 15 minutes.
+    #[serde(default = "default_auto_lock")]
+    pub auto_lock_minutes: u32,
+    /// Absent or empty means the default crisis lines.
+    #[serde(default)]
+    pub crisis_line: String,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+fn default_auto_lock() -> u32 {
+    Settings::default().auto_lock_minutes
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -461,6 +478,9 @@ impl Vault {
                 fellowship: settings.fellowship.code().into(),
                 amends_to_self: settings.amends_to_self,
                 currency: settings.currency.code().into(),
+                language: settings.language.code().into(),
+                auto_lock_minutes: settings.auto_lock_minutes,
+                crisis_line: settings.crisis_line.clone(),
             },
             parties,
         })
@@ -694,11 +714,23 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
     )?;
     let currency = Currency::parse(&doc.settings.currency)
         .map_err(|e| problem("settings.currency", e.message))?;
+    let language = check_code("settings.language", Language::parse(&doc.settings.language))?;
     let settings = amends_core::model::Settings {
         fellowship,
         amends_to_self: doc.settings.amends_to_self,
         currency,
+        language,
+        auto_lock_minutes: doc.settings.auto_lock_minutes,
+        crisis_line: doc.settings.crisis_line.clone(),
     };
+    settings.check().map_err(|e| {
+        let field = if e.field == "auto-lock" {
+            "settings.auto_lock_minutes"
+        } else {
+            "settings.crisis_line"
+        };
+        problem(field, e.message)
+    })?;
     let mut party_ids = HashSet::new();
     let mut harm_ids = HashSet::new();
     let mut commitment_ids = HashSet::new();
@@ -964,15 +996,7 @@ fn insert(
     doc: &ExportDoc,
     checked: &Checked,
 ) -> Result<(), VaultError> {
-    let s = &checked.settings;
-    tx.execute(
-        "UPDATE settings SET fellowship = ?1, amends_to_self = ?2, currency = ?3 WHERE id = 1",
-        params![
-            s.fellowship.code(),
-            i64::from(s.amends_to_self),
-            s.currency.code()
-        ],
-    )?;
+    crate::write::store_settings(tx, &checked.settings)?;
     // Codes are stored in their canonical spelling.
     let canon = |r: Result<&'static str, amends_core::Invalid>| r.map_err(VaultError::from);
     for p in &doc.parties {

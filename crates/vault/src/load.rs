@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use amends_core::model::{
     Adviser, AsideReason, Attempt, Cadence, CheckIn, Closure, Commitment, CommitmentKind, Consent,
-    Consultation, Deferral, Fellowship, Harm, HarmKind, HarmSource, Id, Method, Outcome, Party,
-    PartyKind, PartyRecord, Payment, Plan, SafetyAnswers, SafetyRecord, SetAside, Settings,
+    Consultation, Deferral, Fellowship, Harm, HarmKind, HarmSource, Id, Language, Method, Outcome,
+    Party, PartyKind, PartyRecord, Payment, Plan, SafetyAnswers, SafetyRecord, SetAside, Settings,
     Willingness, WillingnessEntry,
 };
 use amends_core::{Currency, Money};
@@ -48,15 +48,28 @@ fn code<T>(parsed: Result<T, amends_core::Invalid>, what: &str) -> Result<T, Vau
 }
 
 pub(crate) fn settings(conn: &Connection) -> Result<Settings, VaultError> {
-    let (f, s, c): (String, i64, String) = conn.query_row(
-        "SELECT fellowship, amends_to_self, currency FROM settings WHERE id = 1",
+    let (f, s, c, l, a, line): (String, i64, String, String, i64, String) = conn.query_row(
+        "SELECT fellowship, amends_to_self, currency, language, auto_lock_minutes, crisis_line
+         FROM settings WHERE id = 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
     )?;
     Ok(Settings {
         fellowship: code(Fellowship::parse(&f), "fellowship")?,
         amends_to_self: s != 0,
         currency: cur(&c)?,
+        language: code(Language::parse(&l), "language")?,
+        auto_lock_minutes: u32::try_from(a).map_err(|_| bad("auto_lock_minutes"))?,
+        crisis_line: line,
     })
 }
 

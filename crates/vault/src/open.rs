@@ -339,6 +339,14 @@ impl Vault {
         self.migrated_backup.as_deref()
     }
 
+    /// A number that changes whenever another connection (the CLI, say) commits a change to
+    /// the vault, so a cached view of it can tell when it is stale.
+    pub fn data_version(&self) -> Result<i64, VaultError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// The schema version of the open vault.
     pub fn schema_version(&self) -> Result<i64, VaultError> {
         schema_version(&self.conn)

@@ -197,10 +197,18 @@ CREATE INDEX payments_commitment ON payments(commitment_id);
 CREATE INDEX checkins_commitment ON checkins(commitment_id);
 "#;
 
+/// Settings the web app needs: the language of the steps, how long it stays unlocked while
+/// idle, and the crisis line shown on the help page.
+const V3: &str = r#"
+ALTER TABLE settings ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE settings ADD COLUMN auto_lock_minutes INTEGER NOT NULL DEFAULT 15;
+ALTER TABLE settings ADD COLUMN crisis_line TEXT NOT NULL DEFAULT '';
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;

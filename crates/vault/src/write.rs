@@ -14,6 +14,24 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use crate::load::records;
 use crate::{Vault, VaultError};
 
+/// Writes every setting (checked by the caller).
+pub(crate) fn store_settings(tx: &Transaction<'_>, s: &Settings) -> Result<(), VaultError> {
+    tx.execute(
+        "UPDATE settings SET fellowship = ?1, amends_to_self = ?2, currency = ?3, language = ?4,
+             auto_lock_minutes = ?5, crisis_line = ?6
+         WHERE id = 1",
+        params![
+            s.fellowship.code(),
+            i64::from(s.amends_to_self),
+            s.currency.code(),
+            s.language.code(),
+            i64::from(s.auto_lock_minutes),
+            s.crisis_line
+        ],
+    )?;
+    Ok(())
+}
+
 /// How a person refers to a party: by id or by its (unique) name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PartyRef {
@@ -399,6 +417,7 @@ impl Vault {
 
     /// Replaces the settings. Turning amends-to-self off is refused while you are on the list.
     pub fn set_settings(&mut self, settings: &Settings) -> Result<(), VaultError> {
+        settings.check()?;
         self.write(|tx| {
             if !settings.amends_to_self {
                 let on_list: i64 = tx.query_row(
@@ -415,15 +434,7 @@ impl Vault {
                     .into());
                 }
             }
-            tx.execute(
-                "UPDATE settings SET fellowship = ?1, amends_to_self = ?2, currency = ?3 WHERE id = 1",
-                params![
-                    settings.fellowship.code(),
-                    b(settings.amends_to_self),
-                    settings.currency.code()
-                ],
-            )?;
-            Ok(())
+            store_settings(tx, settings)
         })
     }
 

@@ -1,0 +1,72 @@
+//! `amends serve`: the web app on 127.0.0.1, opened in the browser where there is a desktop.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::args::ServeArgs;
+
+/// Whether a browser can be opened here (a desktop session, or a system that always has one).
+fn has_desktop() -> bool {
+    cfg!(any(target_os = "macos", target_os = "windows"))
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+pub fn serve(vault: PathBuf, a: &ServeArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("the web app could not start")?;
+    // The demo vault lives in a private temporary folder that is removed when the app stops.
+    let demo_dir = if a.demo {
+        Some(tempfile::Builder::new().prefix("amends-demo-").tempdir()?)
+    } else {
+        None
+    };
+    let path = match &demo_dir {
+        Some(dir) => dir.path().join("demo.amends"),
+        None => vault,
+    };
+    runtime.block_on(async {
+        let config = amends_web::Config {
+            vault: path.clone(),
+            demo: a.demo,
+        };
+        let bound = amends_web::bind(config, a.port.unwrap_or(0))
+            .await
+            .with_context(|| match a.port {
+                Some(p) => format!(
+                    "port {p} on 127.0.0.1 is not free; choose another with --port or leave it out"
+                ),
+                None => "no port on 127.0.0.1 is free".to_string(),
+            })?;
+        if a.demo {
+            let vault =
+                amends_web::demo::create(&path).context("the demo vault could not be made")?;
+            bound.app.unlocked(vault);
+        }
+        println!("Amends is running. Open this address in your browser:");
+        println!();
+        println!("    {}", bound.url);
+        println!();
+        if a.demo {
+            println!("This is the demo: a made-up person's list. It is deleted when Amends stops.");
+        } else {
+            println!("Your vault: {}", path.display());
+        }
+        println!("The address works only on this computer. Press Ctrl+C to stop; the vault locks.");
+        if !a.no_open && has_desktop() && webbrowser::open(&bound.url).is_err() {
+            println!("(The browser could not be opened for you; copy the address above.)");
+        }
+        amends_web::serve(bound, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the web app stopped with an error")?;
+        println!("Stopped. The vault is locked.");
+        Ok::<(), anyhow::Error>(())
+    })?;
+    drop(demo_dir);
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Reading submitted forms and carrying their errors back to the fields, with what was typed.
+
+use std::collections::BTreeMap;
+
+use amends_core::{CoreError, Invalid, Money, Refusal};
+use amends_vault::VaultError;
+use axum::body::Bytes;
+use jiff::civil::Date;
+
+/// The fields of a submitted form, in order; a name may repeat (check boxes).
+#[derive(Clone, Debug, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &Bytes) -> Fields {
+        Fields(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Whether a check box was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// What a form shows again after a refusal: the values typed and the message for each field,
+/// plus a message for the form as a whole (a rule that refused, with what to do instead).
+#[derive(Clone, Debug, Default)]
+pub struct FormState {
+    pub values: Fields,
+    pub errors: BTreeMap<String, String>,
+    pub refusal: Option<Refusal>,
+    pub problem: Option<String>,
+}
+
+impl FormState {
+    pub fn new(values: Fields) -> FormState {
+        FormState {
+            values,
+            ..FormState::default()
+        }
+    }
+
+    /// The value typed into a field, to put back into it.
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name)
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        self.values.checked(name)
+    }
+
+    /// Whether one of a repeated field's values was chosen.
+    pub fn chosen(&self, name: &str, value: &str) -> bool {
+        self.values.all(name).contains(&value)
+    }
+
+    /// `aria-invalid` and `aria-describedby` for an input with an error (the name is one of
+    /// ours, never typed text, so this is safe to put into the page unescaped).
+    pub fn aria(&self, name: &str) -> String {
+        if self.errors.contains_key(name) {
+            format!(r#"aria-invalid="true" aria-describedby="{name}-error""#)
+        } else {
+            String::new()
+        }
+    }
+
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.get(name).map(String::as_str)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.refusal.is_some() || self.problem.is_some()
+    }
+
+    pub fn field_error(&mut self, name: &str, message: impl Into<String>) {
+        self.errors
+            .entry(name.to_string())
+            .or_insert_with(|| message.into());
+    }
+
+    /// Files a "no" from the core or the vault next to the field it is about.
+    /// `field_for` maps the core's field names ("name", "amount") to the form's inputs.
+    pub fn vault_error(&mut self, e: VaultError, field_for: impl Fn(&str) -> Option<&'static str>) {
+        match e {
+            VaultError::Invalid { field, message } => match field_for(&field) {
+                Some(input) => self.field_error(input, message),
+                None => self.problem = Some(format!("{field}: {message}")),
+            },
+            VaultError::Refused(r) => self.refusal = Some(r),
+            other => self.problem = Some(web_words(&other)),
+        }
+    }
+
+    pub fn invalid(&mut self, e: Invalid, field_for: impl Fn(&str) -> Option<&'static str>) {
+        self.vault_error(
+            VaultError::Invalid {
+                field: e.field.to_string(),
+                message: e.message,
+            },
+            field_for,
+        );
+    }
+
+    pub fn core_error(&mut self, e: CoreError, field_for: impl Fn(&str) -> Option<&'static str>) {
+        match e {
+            CoreError::Invalid(i) => self.invalid(i, field_for),
+            CoreError::Refused(r) => self.refusal = Some(r),
+        }
+    }
+}
+
+/// A vault error in words that fit a browser (the vault's own words name CLI commands).
+pub fn web_words(e: &VaultError) -> String {
+    match e {
+        VaultError::WrongPassphrase => {
+            "That passphrase does not open this vault. Nothing was changed. Check it and try again, or use your recovery key.".into()
+        }
+        VaultError::KeyFileMissing { .. } | VaultError::KeyFileDamaged | VaultError::KeyMismatch => {
+            "The passphrase cannot open this vault because its key file is missing or damaged. Use your recovery key to set a new passphrase.".into()
+        }
+        VaultError::NoSuchParty => {
+            "That person or entry is no longer on your list. Go back to the list and choose again.".into()
+        }
+        VaultError::ImportNotEmpty(n) => format!(
+            "Import goes only into an empty vault, and this one already has {n} entries. Nothing was changed. Start Amends with a new vault (amends serve --vault NEW) and import there."
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A required date field (`YYYY-MM-DD`, as date inputs send).
+pub fn date(state: &mut FormState, name: &str, label: &str) -> Option<Date> {
+    let v = state.value(name).trim().to_string();
+    if v.is_empty() {
+        state.field_error(name, format!("Give the {label}."));
+        return None;
+    }
+    match v.parse::<Date>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            state.field_error(name, format!("The {label} should look like 2026-05-03."));
+            None
+        }
+    }
+}
+
+/// An optional date field.
+pub fn optional_date(state: &mut FormState, name: &str, label: &str) -> Option<Option<Date>> {
+    if state.value(name).trim().is_empty() {
+        return Some(None);
+    }
+    date(state, name, label).map(Some)
+}
+
+/// A required amount in the vault's currency.
+pub fn money(state: &mut FormState, name: &str, currency: amends_core::Currency) -> Option<Money> {
+    let v = state.value(name).trim().to_string();
+    if v.is_empty() {
+        state.field_error(name, "Give an amount, such as 25 or 25.50.");
+        return None;
+    }
+    match Money::parse(&v, currency) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            state.field_error(name, e.message);
+            None
+        }
+    }
+}
+
+/// A coded choice (`Willingness::parse` and the like).
+pub fn choice<T>(
+    state: &mut FormState,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, Invalid>,
+) -> Option<T> {
+    match parse(state.value(name)) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            state.field_error(name, "Choose one of the options.");
+            None
+        }
+    }
+}

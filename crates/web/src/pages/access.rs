@@ -1,0 +1,507 @@
+//! Getting in and out: the first run (create, recovery key, choices), unlock, recovery,
+//! lock, and the quick exit.
+
+use amends_core::Currency;
+use amends_core::model::{Fellowship, Language, Settings};
+use amends_vault::{Vault, VaultError};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::forms::{Fields, FormState, web_words};
+use crate::state::{Access, App, FlashKind, PendingRecovery};
+use crate::view::{Layout, Nav, page, page_with, see};
+
+/// Passphrases scoring below this (zxcvbn's 0-4 scale) are refused.
+const MIN_SCORE: u8 = 2;
+
+/// How hard a passphrase is to guess, in words.
+pub struct Strength {
+    pub score: u8,
+    pub label: &'static str,
+    pub advice: String,
+}
+
+pub fn strength(passphrase: &str) -> Strength {
+    if passphrase.is_empty() {
+        return Strength {
+            score: 0,
+            label: "nothing typed yet",
+            advice: "A phrase of four or more unrelated words is strong and easy to remember."
+                .into(),
+        };
+    }
+    let e = zxcvbn::zxcvbn(passphrase, &["amends"]);
+    let score = u8::from(e.score());
+    let label = match score {
+        0 => "very weak",
+        1 => "weak",
+        2 => "fair",
+        3 => "strong",
+        _ => "very strong",
+    };
+    let mut advice = String::new();
+    if let Some(f) = e.feedback() {
+        if let Some(w) = f.warning() {
+            advice.push_str(&w.to_string());
+            advice.push(' ');
+        }
+        for s in f.suggestions() {
+            advice.push_str(&s.to_string());
+            advice.push(' ');
+        }
+    }
+    if advice.is_empty() && score < 3 {
+        advice = "Add another word or two that do not belong together.".into();
+    }
+    Strength {
+        score,
+        label,
+        advice: advice.trim().to_string(),
+    }
+}
+
+pub struct Meter {
+    s: Strength,
+    matches: Option<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "strength.html")]
+struct StrengthView {
+    meter: Meter,
+}
+
+/// `POST /setup/strength`: the meter under the passphrase, as the person types.
+pub async fn strength_meter(body: Bytes) -> Response {
+    let f = Fields::parse(&body);
+    let pass = f.get("passphrase");
+    let again = f.get("again");
+    page(&StrengthView {
+        meter: Meter {
+            s: strength(pass),
+            matches: (!again.is_empty()).then(|| pass == again),
+        },
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupView {
+    layout: Layout,
+    form: FormState,
+    meter: Meter,
+}
+
+pub async fn setup_page(State(app): State<App>) -> Response {
+    if app.access() != Access::NoVault {
+        return see("/");
+    }
+    page(&SetupView {
+        layout: Layout::new(&app, "Create your vault", Nav::None),
+        form: FormState::default(),
+        meter: Meter {
+            s: strength(""),
+            matches: None,
+        },
+    })
+}
+
+pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
+    if app.access() != Access::NoVault {
+        return see("/");
+    }
+    let f = Fields::parse(&body);
+    let pass = f.get("passphrase").to_string();
+    let again = f.get("again").to_string();
+    // A passphrase is never put back into a page.
+    let mut form = FormState::default();
+    let s = strength(&pass);
+    if pass.trim().is_empty() {
+        form.field_error(
+            "passphrase",
+            "Choose a passphrase: a phrase of several words you can remember.",
+        );
+    } else if s.score < MIN_SCORE {
+        form.field_error(
+            "passphrase",
+            format!(
+                "This passphrase is {}: someone could guess it. {}",
+                s.label, s.advice
+            ),
+        );
+    } else if pass != again {
+        form.field_error(
+            "again",
+            "The two passphrases are not the same. Type them again.",
+        );
+    }
+    if form.has_errors() {
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupView {
+                layout: Layout::new(&app, "Create your vault", Nav::None),
+                form,
+                meter: Meter { s, matches: None },
+            },
+        );
+    }
+    let path = app.config().vault.clone();
+    let secret = SecretString::from(pass);
+    let created =
+        tokio::task::spawn_blocking(move || Vault::create(&path, &secret, &Settings::default()))
+            .await;
+    match created {
+        Ok(Ok(c)) => {
+            *app.0
+                .pending_recovery
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(PendingRecovery {
+                key: c.recovery_key,
+            });
+            app.unlocked(c.vault);
+            see("/setup/recovery")
+        }
+        Ok(Err(e)) => {
+            let mut form = FormState::default();
+            form.problem = Some(web_words(&e));
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupView {
+                    layout: Layout::new(&app, "Create your vault", Nav::None),
+                    form,
+                    meter: Meter {
+                        s: strength(""),
+                        matches: None,
+                    },
+                },
+            )
+        }
+        Err(_) => crate::view::trouble(&VaultError::Randomness),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup_recovery.html")]
+struct RecoveryView {
+    layout: Layout,
+    groups: Vec<String>,
+    form: FormState,
+}
+
+fn pending_key(app: &App) -> Option<String> {
+    app.0
+        .pending_recovery
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(|p| p.key.expose_secret().to_string())
+}
+
+fn key_groups(key: &str) -> Vec<String> {
+    key.split('-').map(str::to_string).collect()
+}
+
+pub async fn recovery_page(State(app): State<App>) -> Response {
+    let Some(key) = pending_key(&app) else {
+        return see("/");
+    };
+    page(&RecoveryView {
+        layout: Layout::new(&app, "Your recovery key", Nav::None),
+        groups: key_groups(&key),
+        form: FormState::default(),
+    })
+}
+
+pub async fn recovery_confirm(State(app): State<App>, body: Bytes) -> Response {
+    let Some(key) = pending_key(&app) else {
+        return see("/");
+    };
+    let f = Fields::parse(&body);
+    let mut form = FormState::new(f.clone());
+    let groups = key_groups(&key);
+    let last = groups.last().cloned().unwrap_or_default();
+    if !f.checked("written") {
+        form.field_error(
+            "written",
+            "Tick this once the key is written on paper. Without it, a forgotten passphrase locks your words away for good.",
+        );
+    }
+    let typed: String = f
+        .get("last")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if !typed.eq_ignore_ascii_case(&last) {
+        form.field_error(
+            "last",
+            "That is not the last group of your key. Look at what you wrote down and type its last eight characters.",
+        );
+    }
+    if form.has_errors() {
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RecoveryView {
+                layout: Layout::new(&app, "Your recovery key", Nav::None),
+                groups,
+                form,
+            },
+        );
+    }
+    *app.0
+        .pending_recovery
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = None;
+    see("/setup/choices")
+}
+
+#[derive(Template)]
+#[template(path = "setup_choices.html")]
+struct ChoicesView {
+    layout: Layout,
+    form: FormState,
+    fellowships: &'static [Fellowship],
+    languages: &'static [Language],
+}
+
+pub async fn choices_page(State(app): State<App>) -> Response {
+    let snap = match crate::view::open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let s = &snap.settings;
+    let mut values = vec![
+        ("fellowship".to_string(), s.fellowship.code().to_string()),
+        ("language".to_string(), s.language.code().to_string()),
+        ("currency".to_string(), s.currency.code().to_string()),
+    ];
+    if s.amends_to_self {
+        values.push(("amends_to_self".into(), "on".into()));
+    }
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(values)
+        .finish();
+    page(&ChoicesView {
+        layout: Layout::new(&app, "A few choices", Nav::None),
+        form: FormState::new(Fields::parse(&Bytes::from(query))),
+        fellowships: Fellowship::ALL,
+        languages: Language::ALL,
+    })
+}
+
+pub async fn choices_save(State(app): State<App>, body: Bytes) -> Response {
+    let snap = match crate::view::open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let f = Fields::parse(&body);
+    let mut form = FormState::new(f);
+    let fellowship = crate::forms::choice(&mut form, "fellowship", Fellowship::parse);
+    let language = crate::forms::choice(&mut form, "language", Language::parse);
+    let currency = match Currency::parse(form.value("currency").trim()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            form.field_error("currency", e.message);
+            None
+        }
+    };
+    if let (Some(fellowship), Some(language), Some(currency)) = (fellowship, language, currency) {
+        let settings = Settings {
+            fellowship,
+            language,
+            currency,
+            amends_to_self: form.checked("amends_to_self"),
+            ..snap.settings.clone()
+        };
+        match app.write(|v, _| v.set_settings(&settings)) {
+            Some(Ok(())) => {
+                app.flash(
+                    FlashKind::Done,
+                    "Your vault is ready. Start by adding someone to your list when you feel able to.",
+                );
+                return see("/");
+            }
+            Some(Err(e)) => form.vault_error(e, |_| None),
+            None => return see("/unlock"),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ChoicesView {
+            layout: Layout::new(&app, "A few choices", Nav::None),
+            form,
+            fellowships: Fellowship::ALL,
+            languages: Language::ALL,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "unlock.html")]
+struct UnlockView {
+    layout: Layout,
+    form: FormState,
+}
+
+pub async fn unlock_page(State(app): State<App>) -> Response {
+    match app.access() {
+        Access::NoVault => return see("/setup"),
+        Access::Open => return see("/"),
+        Access::Locked => {}
+    }
+    page(&UnlockView {
+        layout: Layout::new(&app, "Unlock", Nav::None),
+        form: FormState::default(),
+    })
+}
+
+pub async fn unlock(State(app): State<App>, body: Bytes) -> Response {
+    match app.access() {
+        Access::NoVault => return see("/setup"),
+        Access::Open => return see("/"),
+        Access::Locked => {}
+    }
+    let f = Fields::parse(&body);
+    let secret = SecretString::from(f.get("passphrase").to_string());
+    let mut form = FormState::default();
+    if secret.expose_secret().is_empty() {
+        form.field_error("passphrase", "Type your passphrase to unlock.");
+    } else {
+        let path = app.config().vault.clone();
+        match tokio::task::spawn_blocking(move || Vault::open(&path, &secret)).await {
+            Ok(Ok(vault)) => {
+                if let Some(b) = vault.migration_backup() {
+                    let note = format!(
+                        "This vault was brought up to date for this version of Amends. A copy from before was kept at {}.",
+                        b.display()
+                    );
+                    app.unlocked(vault);
+                    app.flash(FlashKind::Note, note);
+                } else {
+                    app.unlocked(vault);
+                }
+                return see("/");
+            }
+            Ok(Err(VaultError::WrongPassphrase)) => form.field_error(
+                "passphrase",
+                "That passphrase does not open this vault. Check it and try again, or use your recovery key.",
+            ),
+            Ok(Err(e)) => form.problem = Some(web_words(&e)),
+            Err(_) => form.problem = Some("Unlocking was interrupted. Try again.".into()),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &UnlockView {
+            layout: Layout::new(&app, "Unlock", Nav::None),
+            form,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "recover.html")]
+struct RecoverView {
+    layout: Layout,
+    form: FormState,
+}
+
+pub async fn recover_page(State(app): State<App>) -> Response {
+    if app.access() == Access::NoVault {
+        return see("/setup");
+    }
+    page(&RecoverView {
+        layout: Layout::new(&app, "Use your recovery key", Nav::None),
+        form: FormState::default(),
+    })
+}
+
+pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
+    if app.access() == Access::NoVault {
+        return see("/setup");
+    }
+    let f = Fields::parse(&body);
+    let key = f.get("key").trim().to_string();
+    let pass = f.get("passphrase").to_string();
+    let mut form = FormState::default();
+    let s = strength(&pass);
+    if key.is_empty() {
+        form.field_error("key", "Type the recovery key you wrote down.");
+    }
+    if pass.trim().is_empty() {
+        form.field_error("passphrase", "Choose a new passphrase.");
+    } else if s.score < MIN_SCORE {
+        form.field_error(
+            "passphrase",
+            format!(
+                "This passphrase is {}: someone could guess it. {}",
+                s.label, s.advice
+            ),
+        );
+    } else if pass != f.get("again") {
+        form.field_error(
+            "again",
+            "The two passphrases are not the same. Type them again.",
+        );
+    }
+    if !form.has_errors() {
+        let path = app.config().vault.clone();
+        let secret = SecretString::from(pass);
+        let result = tokio::task::spawn_blocking(move || {
+            Vault::reset_passphrase(&path, &key, &secret)?;
+            Vault::open(&path, &secret)
+        })
+        .await;
+        match result {
+            Ok(Ok(vault)) => {
+                app.unlocked(vault);
+                app.flash(
+                    FlashKind::Done,
+                    "Your new passphrase is set, and the vault is open. Your recovery key still works: keep it safe.",
+                );
+                return see("/");
+            }
+            Ok(Err(VaultError::WrongRecoveryKey)) => form.field_error(
+                "key",
+                "That recovery key does not open this vault. Check each group against what you wrote down.",
+            ),
+            Ok(Err(VaultError::RecoveryKeyMalformed)) => form.field_error(
+                "key",
+                "That is not a recovery key: it is 64 characters (0-9 and A-F), in eight groups of eight.",
+            ),
+            Ok(Err(e)) => form.problem = Some(web_words(&e)),
+            Err(_) => form.problem = Some("That was interrupted. Nothing was changed; try again.".into()),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &RecoverView {
+            layout: Layout::new(&app, "Use your recovery key", Nav::None),
+            form,
+        },
+    )
+}
+
+/// `POST /lock`.
+pub async fn lock(State(app): State<App>) -> Response {
+    app.lock();
+    see("/unlock")
+}
+
+/// `POST /exit`: lock at once and leave for a page that shows nothing of Amends.
+pub async fn exit(State(app): State<App>) -> Response {
+    app.lock();
+    see("/away")
+}
+
+#[derive(Template)]
+#[template(path = "away.html")]
+struct AwayView;
+
+/// `GET /away`: a plain page with nothing on it that says what was open before.
+pub async fn away() -> Response {
+    page(&AwayView)
+}

@@ -1,0 +1,10 @@
+//! The pages of the app, one module per part.
+
+pub mod access;
+pub mod capture;
+pub mod follow;
+pub mod help;
+pub mod home;
+pub mod list;
+pub mod party;
+pub mod settings;

@@ -1,0 +1,290 @@
+//! The one session of the local app: the secrets that admit this browser, whether the vault is
+//! open, and a snapshot of the workbook that pages render from.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use amends_core::Now;
+use amends_core::due::{DueItem, due};
+use amends_core::model::{PartyRecord, Settings};
+use amends_core::stage::StageInfo;
+use amends_core::summary::{Summary, summarise};
+use amends_vault::{Vault, VaultError};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use secrecy::SecretString;
+
+/// How the app is started.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the vault file is (or will be created).
+    pub vault: PathBuf,
+    /// A throwaway vault of a fictional person: shown with a banner on every page.
+    pub demo: bool,
+}
+
+/// A short message shown once on the next page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashKind {
+    Done,
+    Note,
+}
+
+impl FlashKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            FlashKind::Done => "flash-done",
+            FlashKind::Note => "flash-note",
+        }
+    }
+}
+
+/// Everything derived from the vault that pages read; rebuilt only when the vault changes.
+pub struct Snapshot {
+    pub settings: Settings,
+    pub records: Vec<PartyRecord>,
+    pub stages: Vec<StageInfo>,
+    pub summary: Summary,
+    pub due: Vec<DueItem>,
+    pub now: Now,
+}
+
+impl Snapshot {
+    fn build(vault: &Vault, now: Now) -> Result<Snapshot, VaultError> {
+        let settings = vault.settings()?;
+        let records = vault.records()?;
+        let (stages, summary) = summarise(&records, &now);
+        let due = due(&records, &now);
+        Ok(Snapshot {
+            settings,
+            records,
+            stages,
+            summary,
+            due,
+            now,
+        })
+    }
+
+    /// The index of a party in `records`.
+    pub fn position(&self, id: i64) -> Option<usize> {
+        self.records.iter().position(|r| r.party.id == id)
+    }
+}
+
+struct Open {
+    vault: Vault,
+    last_seen: Instant,
+    /// The snapshot, with the vault's data version and the day it was built on.
+    snapshot: Option<(i64, jiff::civil::Date, Arc<Snapshot>)>,
+}
+
+enum Slot {
+    Locked,
+    Open(Box<Open>),
+}
+
+/// The recovery key of a vault created in this browser, until the person confirms they wrote it down.
+pub struct PendingRecovery {
+    pub key: SecretString,
+}
+
+pub(crate) struct Shared {
+    pub config: Config,
+    pub launch_token: String,
+    pub cookie: String,
+    pub csrf: String,
+    slot: Mutex<Slot>,
+    flash: Mutex<Vec<Flash>>,
+    pub pending_recovery: Mutex<Option<PendingRecovery>>,
+    /// Idle minutes before locking, cached from the settings so the lock check needs no query.
+    auto_lock: Mutex<Duration>,
+}
+
+/// The app: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct App(pub(crate) Arc<Shared>);
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the system provides random numbers");
+    hex::encode(buf)
+}
+
+/// Whether the vault is open, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No vault at the path yet: the first-run flow.
+    NoVault,
+    Locked,
+    Open,
+}
+
+/// The current moment in the machine's time zone.
+pub fn now() -> Now {
+    Now::new(Timestamp::now(), TimeZone::system())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; carry on with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App(Arc::new(Shared {
+            config,
+            launch_token: random_hex(32),
+            cookie: random_hex(32),
+            csrf: random_hex(32),
+            slot: Mutex::new(Slot::Locked),
+            flash: Mutex::new(Vec::new()),
+            pending_recovery: Mutex::new(None),
+            auto_lock: Mutex::new(Duration::from_secs(15 * 60)),
+        }))
+    }
+
+    /// The token that goes in the printed address.
+    pub fn launch_token(&self) -> &str {
+        &self.0.launch_token
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.0.csrf
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.0.config.demo
+    }
+
+    pub fn access(&self) -> Access {
+        if matches!(*lock(&self.0.slot), Slot::Open(_)) {
+            Access::Open
+        } else if self.0.config.vault.exists() {
+            Access::Locked
+        } else {
+            Access::NoVault
+        }
+    }
+
+    /// Puts an unlocked vault in the slot.
+    pub fn unlocked(&self, vault: Vault) {
+        let minutes = vault.settings().map(|s| s.auto_lock_minutes).unwrap_or(15);
+        *lock(&self.0.auto_lock) = Duration::from_secs(u64::from(minutes) * 60);
+        *lock(&self.0.slot) = Slot::Open(Box::new(Open {
+            vault,
+            last_seen: Instant::now(),
+            snapshot: None,
+        }));
+    }
+
+    /// Locks at once: the vault connection, and with it the key, is dropped.
+    pub fn lock(&self) {
+        let old = std::mem::replace(&mut *lock(&self.0.slot), Slot::Locked);
+        drop(old);
+        lock(&self.0.flash).clear();
+    }
+
+    /// Notes that the person did something; locks first if they had been away too long.
+    pub fn touch(&self) {
+        let idle = *lock(&self.0.auto_lock);
+        let mut slot = lock(&self.0.slot);
+        if let Slot::Open(open) = &mut *slot {
+            if open.last_seen.elapsed() > idle {
+                *slot = Slot::Locked;
+            } else {
+                open.last_seen = Instant::now();
+            }
+        }
+    }
+
+    /// Locks if the person has been away longer than the auto-lock setting. Returns whether it locked.
+    pub fn lock_if_idle(&self) -> bool {
+        let idle = *lock(&self.0.auto_lock);
+        let mut slot = lock(&self.0.slot);
+        if let Slot::Open(open) = &*slot
+            && open.last_seen.elapsed() > idle
+        {
+            *slot = Slot::Locked;
+            return true;
+        }
+        false
+    }
+
+    /// The idle minutes before locking.
+    pub fn auto_lock_minutes(&self) -> u64 {
+        lock(&self.0.auto_lock).as_secs() / 60
+    }
+
+    /// The snapshot of the open vault, rebuilt if the vault changed (here or in another program)
+    /// or the day turned. `None` when locked.
+    pub fn snapshot(&self) -> Result<Option<Arc<Snapshot>>, VaultError> {
+        let mut slot = lock(&self.0.slot);
+        let Slot::Open(open) = &mut *slot else {
+            return Ok(None);
+        };
+        let version = open.vault.data_version()?;
+        let now = now();
+        if let Some((v, day, snap)) = &open.snapshot
+            && *v == version
+            && *day == now.today
+        {
+            return Ok(Some(snap.clone()));
+        }
+        let snap = Arc::new(Snapshot::build(&open.vault, now)?);
+        open.snapshot = Some((version, snap.now.today, snap.clone()));
+        Ok(Some(snap))
+    }
+
+    /// Runs a change against the open vault, then forgets the snapshot so the next page shows it.
+    /// `None` when locked.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Vault, &Now) -> Result<T, VaultError>,
+    ) -> Option<Result<T, VaultError>> {
+        let mut slot = lock(&self.0.slot);
+        let Slot::Open(open) = &mut *slot else {
+            return None;
+        };
+        let result = f(&mut open.vault, &now());
+        open.snapshot = None;
+        if let Ok(settings) = open.vault.settings() {
+            *lock(&self.0.auto_lock) =
+                Duration::from_secs(u64::from(settings.auto_lock_minutes) * 60);
+        }
+        Some(result)
+    }
+
+    /// Reads from the open vault directly (for history the snapshot does not hold).
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Vault) -> Result<T, VaultError>,
+    ) -> Option<Result<T, VaultError>> {
+        let slot = lock(&self.0.slot);
+        let Slot::Open(open) = &*slot else {
+            return None;
+        };
+        Some(f(&open.vault))
+    }
+
+    pub fn flash(&self, kind: FlashKind, text: impl Into<String>) {
+        lock(&self.0.flash).push(Flash {
+            kind,
+            text: text.into(),
+        });
+    }
+
+    pub fn take_flash(&self) -> Vec<Flash> {
+        std::mem::take(&mut *lock(&self.0.flash))
+    }
+}
