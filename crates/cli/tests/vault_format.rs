@@ -25,6 +25,9 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
              DROP INDEX consultations_party; DROP INDEX willingness_party;
              DROP INDEX attempts_party; DROP INDEX commitments_party;
              DROP INDEX payments_commitment; DROP INDEX checkins_commitment;
+             ALTER TABLE settings DROP COLUMN language;
+             ALTER TABLE settings DROP COLUMN auto_lock_minutes;
+             ALTER TABLE settings DROP COLUMN crisis_line;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -32,6 +35,10 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
     let (out, note) = v.ok_both(&["party", "list"]);
     assert!(out.contains("Aunt Zelda"), "{out}");
     assert!(note.contains("updated to a newer format"), "{note}");
+    // Settings added since the first format start at their defaults.
+    let s = v.json(&["settings", "--json"]);
+    assert_eq!(s["language"], "en");
+    assert_eq!(s["auto_lock_minutes"], 15);
 
     // The copy taken first is the vault as it was, with its key file, openable as before.
     let backup = std::fs::read_dir(v.dir.path())
