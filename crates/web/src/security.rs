@@ -316,6 +316,40 @@ mod tests {
     }
 
     #[test]
+    fn the_way_back_after_the_token_stays_here() {
+        assert_eq!(local_path("/"), "/");
+        assert_eq!(local_path("/parties/3"), "/parties/3");
+        assert_eq!(local_path("//evil.example/x"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+    }
+
+    #[test]
+    fn only_this_server_is_a_good_origin() {
+        let with = |origin: Option<&'static str>, site: Option<&'static str>| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+            if let Some(o) = origin {
+                h.insert(header::ORIGIN, HeaderValue::from_static(o));
+            }
+            if let Some(s) = site {
+                h.insert("sec-fetch-site", HeaderValue::from_static(s));
+            }
+            origin_ok(&h) && fetch_site_ok(&h)
+        };
+        assert!(with(None, None));
+        assert!(with(Some("http://127.0.0.1:8080"), Some("same-origin")));
+        assert!(with(Some("null"), Some("same-origin")));
+        assert!(with(None, Some("none")));
+        assert!(!with(Some("http://127.0.0.1:8081"), None));
+        assert!(!with(Some("http://localhost:8080"), None));
+        assert!(!with(Some("https://127.0.0.1:8080"), None));
+        assert!(!with(Some("http://evil.example"), None));
+        assert!(!with(None, Some("same-site")));
+        assert!(!with(None, Some("cross-site")));
+    }
+
+    #[test]
     fn the_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
         h.insert(

@@ -154,13 +154,22 @@ fn get_paths() -> Vec<String> {
 // =============================================================================================
 // 1. Loopback only
 
-/// The address other machines would use to reach this one, if it has one (a UDP "connect" sends
-/// nothing; it only picks the outgoing interface).
-fn outward_address() -> Option<IpAddr> {
-    let s = UdpSocket::bind("0.0.0.0:0").ok()?;
-    s.connect("192.0.2.1:9").ok()?;
-    let ip = s.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+/// The addresses other machines would use to reach this one, if it has any (a UDP "connect"
+/// sends nothing; it only picks the outgoing interface, for IPv4 and for IPv6).
+fn outward_addresses() -> Vec<IpAddr> {
+    let pick = |bind: &str, to: &str| -> Option<IpAddr> {
+        let s = UdpSocket::bind(bind).ok()?;
+        s.connect(to).ok()?;
+        let ip = s.local_addr().ok()?.ip();
+        (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+    };
+    [
+        pick("0.0.0.0:0", "192.0.2.1:9"),
+        pick("[::]:0", "[2001:db8::1]:9"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn reachable(addr: SocketAddr) -> bool {
@@ -186,13 +195,12 @@ async fn it_listens_on_loopback_only() {
             SocketAddr::from(([127, 0, 0, 2], port)),
             SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
         ];
-        if let Some(ip) = outward_address() {
-            others.push(SocketAddr::new(ip, port));
-        } else {
-            eprintln!(
-                "no non-loopback address on this machine; checked other loopback addresses only"
-            );
+        let outward = outward_addresses();
+        if outward.is_empty() {
+            eprintln!("no non-loopback address here; checked other loopback addresses only");
         }
+        others.extend(outward.into_iter().map(|ip| SocketAddr::new(ip, port)));
+        eprintln!("checking that {others:?} do not answer");
         let open: Vec<SocketAddr> = others.into_iter().filter(|a| reachable(*a)).collect();
         (here, open)
     })
