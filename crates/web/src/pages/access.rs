@@ -166,8 +166,10 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
             see("/setup/recovery")
         }
         Ok(Err(e)) => {
-            let mut form = FormState::default();
-            form.problem = Some(web_words(&e));
+            let form = FormState {
+                problem: Some(web_words(&e)),
+                ..FormState::default()
+            };
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SetupView {
