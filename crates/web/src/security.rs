@@ -72,6 +72,67 @@ fn launch_token(query: Option<&str>) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
+/// The path to send the browser back to after the token exchange: this page, unless the path
+/// could be read as another site (`//host/...`, or `/\host` which browsers treat alike).
+fn local_path(path: &str) -> &str {
+    let second = path.as_bytes().get(1).copied();
+    if path.starts_with('/') && second != Some(b'/') && second != Some(b'\\') {
+        path
+    } else {
+        "/"
+    }
+}
+
+/// Whether a request's `Origin` (when it names one) is this very server: the scheme and the
+/// Host the request was sent to. `null` names no origin (Chromium sends it on form posts from a
+/// page with our no-referrer policy); such requests rest on the token alone.
+fn origin_ok(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin == "null" {
+        return true;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|o| !host.is_empty() && o.eq_ignore_ascii_case(host))
+}
+
+/// Browsers say whether a request comes from the page's own origin; anything from another site
+/// (including another port of this machine, which counts as the same site) is refused.
+fn fetch_site_ok(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site").map(|v| v.to_str()) {
+        None => true,
+        Some(Ok(v)) => v == "same-origin" || v == "none",
+        Some(Err(_)) => false,
+    }
+}
+
+/// The `_csrf` field of a multipart form, read from the buffered body.
+async fn multipart_token(
+    parts: &axum::http::request::Parts,
+    bytes: &axum::body::Bytes,
+) -> Option<String> {
+    use axum::extract::{FromRequest, Multipart};
+    let mut probe = Request::new(Body::from(bytes.clone()));
+    *probe.headers_mut() = parts.headers.clone();
+    *probe.extensions_mut() = parts.extensions.clone();
+    let mut form = Multipart::from_request(probe, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 /// Every response: no caching of personal pages, no framing, no sniffing, no referrer.
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -109,11 +170,12 @@ pub async fn headers(req: Request, next: Next) -> Response {
 
 /// Refuses any Host that is not a loopback name, before anything else is looked at.
 pub async fn loopback_host(req: Request, next: Next) -> Response {
-    let ok = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(host_is_loopback);
+    // Exactly one Host header: with two, a proxy and this server could read different ones.
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let ok = match (hosts.next(), hosts.next()) {
+        (Some(h), None) => h.to_str().is_ok_and(host_is_loopback),
+        _ => false,
+    };
     if !ok {
         return plain(
             StatusCode::MISDIRECTED_REQUEST,
@@ -139,7 +201,7 @@ pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response
         );
         return Response::builder()
             .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, req.uri().path())
+            .header(header::LOCATION, local_path(req.uri().path()))
             .header(header::SET_COOKIE, cookie)
             .body(Body::empty())
             .expect("a valid redirect");
@@ -155,21 +217,15 @@ pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response
 }
 
 /// Every request that can change something must carry the CSRF token, in the header (htmx,
-/// scripts) or as the first form field. Multipart bodies (import) are checked by their handler.
+/// scripts) or as a form field (`_csrf`, in an urlencoded or a multipart form), and must not
+/// come from another origin.
 pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
     // A browser says where a request came from; a page elsewhere is refused outright.
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.strip_prefix("http://"))
-            .unwrap_or("");
-        if !host_is_loopback(host) {
-            return forbidden();
-        }
+    if !origin_ok(req.headers()) || !fetch_site_ok(req.headers()) {
+        return forbidden();
     }
     if let Some(t) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         if same(t, app.csrf()) {
@@ -183,10 +239,8 @@ pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    if content_type.starts_with("multipart/form-data") {
-        return next.run(req).await;
-    }
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
+    let multipart = content_type.starts_with("multipart/form-data");
+    if !multipart && !content_type.starts_with("application/x-www-form-urlencoded") {
         return forbidden();
     }
     let (parts, body) = req.into_parts();
@@ -196,9 +250,15 @@ pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response 
             "That is more text than one form can take. Nothing was saved; shorten it and try again.",
         );
     };
-    let ok = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .is_some_and(|(_, v)| same(&v, app.csrf()));
+    let ok = if multipart {
+        multipart_token(&parts, &bytes)
+            .await
+            .is_some_and(|t| same(&t, app.csrf()))
+    } else {
+        form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .is_some_and(|(_, v)| same(&v, app.csrf()))
+    };
     if !ok {
         return forbidden();
     }
@@ -206,7 +266,8 @@ pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response 
         .await
 }
 
-/// Checks the CSRF token a handler read itself (multipart forms).
+/// Checks a CSRF token a handler read itself (the middleware has already checked every
+/// request; a handler may check again).
 pub fn csrf_ok(app: &App, token: &str) -> bool {
     same(token, app.csrf())
 }
@@ -252,6 +313,40 @@ mod tests {
         ] {
             assert!(!host_is_loopback(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_way_back_after_the_token_stays_here() {
+        assert_eq!(local_path("/"), "/");
+        assert_eq!(local_path("/parties/3"), "/parties/3");
+        assert_eq!(local_path("//evil.example/x"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+    }
+
+    #[test]
+    fn only_this_server_is_a_good_origin() {
+        let with = |origin: Option<&'static str>, site: Option<&'static str>| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+            if let Some(o) = origin {
+                h.insert(header::ORIGIN, HeaderValue::from_static(o));
+            }
+            if let Some(s) = site {
+                h.insert("sec-fetch-site", HeaderValue::from_static(s));
+            }
+            origin_ok(&h) && fetch_site_ok(&h)
+        };
+        assert!(with(None, None));
+        assert!(with(Some("http://127.0.0.1:8080"), Some("same-origin")));
+        assert!(with(Some("null"), Some("same-origin")));
+        assert!(with(None, Some("none")));
+        assert!(!with(Some("http://127.0.0.1:8081"), None));
+        assert!(!with(Some("http://localhost:8080"), None));
+        assert!(!with(Some("https://127.0.0.1:8080"), None));
+        assert!(!with(Some("http://evil.example"), None));
+        assert!(!with(None, Some("same-site")));
+        assert!(!with(None, Some("cross-site")));
     }
 
     #[test]

@@ -166,8 +166,10 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
             see("/setup/recovery")
         }
         Ok(Err(e)) => {
-            let mut form = FormState::default();
-            form.problem = Some(web_words(&e));
+            let form = FormState {
+                problem: Some(web_words(&e)),
+                ..FormState::default()
+            };
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SetupView {
@@ -205,9 +207,21 @@ fn key_groups(key: &str) -> Vec<String> {
     key.split('-').map(str::to_string).collect()
 }
 
+/// The key is shown only while the vault it opens is open: after a lock or a quick exit, whoever
+/// sits down next sees the unlock page, and the owner sees the key again once they unlock.
+/// `Err` holds the page to go to instead.
+fn key_if_open(app: &App) -> Result<String, &'static str> {
+    match app.access() {
+        Access::Open => pending_key(app).ok_or("/"),
+        Access::Locked => Err("/unlock"),
+        Access::NoVault => Err("/setup"),
+    }
+}
+
 pub async fn recovery_page(State(app): State<App>) -> Response {
-    let Some(key) = pending_key(&app) else {
-        return see("/");
+    let key = match key_if_open(&app) {
+        Ok(k) => k,
+        Err(to) => return see(to),
     };
     page(&RecoveryView {
         layout: Layout::new(&app, "Your recovery key", Nav::None),
@@ -217,8 +231,9 @@ pub async fn recovery_page(State(app): State<App>) -> Response {
 }
 
 pub async fn recovery_confirm(State(app): State<App>, body: Bytes) -> Response {
-    let Some(key) = pending_key(&app) else {
-        return see("/");
+    let key = match key_if_open(&app) {
+        Ok(k) => k,
+        Err(to) => return see(to),
     };
     let f = Fields::parse(&body);
     let mut form = FormState::new(f.clone());

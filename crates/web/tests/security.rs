@@ -1,0 +1,1607 @@
+//! The locks on the door of the local web app, tested against the real listener: loopback only,
+//! the launch token exchanged for a strict cookie, nothing without it, loopback Host names only,
+//! a CSRF token on every change, a strict CSP with no inline code, escaped text, no personal
+//! words in addresses, titles or logs, every asset embedded, no caching, quick exit.
+
+mod common;
+
+use std::collections::{BTreeSet, VecDeque};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::time::Duration;
+
+use amends_core::model::{Cadence, CommitmentKind, HarmKind, PartyKind, Settings, Willingness};
+use amends_core::{Money, Now};
+use amends_vault::{CommitmentInput, HarmInput, PartyRef, Vault, VaultError};
+use common::{Resp, Server, addresses, send, stranger, tags, title};
+use reqwest::Method;
+
+/// The policy every response must carry, word for word.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+// Words a person typed. None may ever show up in an address, a title or a log line, and the
+// ones made of markup must only ever be shown escaped.
+const NAME: &str = "Zebra-Canary";
+const XSS_SCRIPT: &str = "<script>alert(1)</script>";
+const XSS_IMG: &str = "\"><img src=x onerror=alert(1)>";
+const HARM: &str = "Harm-Okapi";
+const RELATION: &str = "Rel-Narwhal";
+const NOTES: &str = "Notes-Tapir";
+const BEHAVIOUR: &str = "Behaviour-Ibex";
+/// Typed into the app's own forms during the tour.
+const TYPED: &str = "Typed-Pangolin";
+/// A wrong passphrase typed into the unlock form.
+const WRONG_PASS: &str = "Secret-Axolotl wrong words";
+
+const PERSONAL: &[&str] = &[
+    NAME, XSS_SCRIPT, XSS_IMG, HARM, RELATION, NOTES, BEHAVIOUR, TYPED, WRONG_PASS,
+];
+
+/// Text as the browser shows it: the character references the templates write, undone.
+fn unescaped(html: &str) -> String {
+    let mut out = html.to_string();
+    for (from, to) in [
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
+}
+
+/// A list with a person, their harm, a restitution (id 1, an instalment due today) and a living
+/// amends (id 2, a check-in due today); parties 2 and 3 are named with markup.
+fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
+    let usd = Settings::default().currency;
+    let p = v.add_party(NAME, PartyKind::Person, RELATION, NOTES, now)?;
+    v.add_harm(
+        &PartyRef::Id(p.id),
+        &HarmInput {
+            did: format!("{HARM} {XSS_SCRIPT}"),
+            should: format!("{HARM} should {XSS_IMG}"),
+            effect: format!("{HARM} effect"),
+            kinds: vec![HarmKind::Financial],
+            ..HarmInput::default()
+        },
+        now,
+    )?;
+    v.set_willingness(&PartyRef::Id(p.id), Willingness::Now, NOTES, now)?;
+    v.add_commitment(
+        &PartyRef::Id(p.id),
+        &CommitmentInput::Restitution {
+            amount: Money::new(10_000, usd),
+            instalment: Some(Money::new(1_000, usd)),
+            every: Some(Cadence::Monthly),
+            starting: now.today,
+        },
+        now,
+    )?;
+    let q = v.add_party(XSS_SCRIPT, PartyKind::Person, XSS_IMG, XSS_SCRIPT, now)?;
+    v.add_harm(
+        &PartyRef::Id(q.id),
+        &HarmInput {
+            did: XSS_IMG.to_string(),
+            ..HarmInput::default()
+        },
+        now,
+    )?;
+    v.set_willingness(&PartyRef::Id(q.id), Willingness::Now, "", now)?;
+    v.add_commitment(
+        &PartyRef::Id(q.id),
+        &CommitmentInput::Living {
+            behaviour: format!("{BEHAVIOUR} {XSS_IMG}"),
+            every: Cadence::Daily,
+            starting: now.today,
+        },
+        now,
+    )?;
+    let r = v.add_party(XSS_IMG, PartyKind::Person, "", "", now)?;
+    v.set_willingness(&PartyRef::Id(r.id), Willingness::Later, XSS_SCRIPT, now)?;
+    Ok(())
+}
+
+/// A server over the seeded list, admitted and unlocked.
+async fn seeded() -> Server {
+    Server::ready(seed).await
+}
+
+/// Concrete paths for a route pattern: `{name}` of the assets is each embedded file, any other
+/// `{param}` is 1 (the first party or commitment of the seeded list).
+fn concrete(pattern: &str) -> Vec<String> {
+    if pattern.starts_with("/assets/") {
+        return ASSETS
+            .iter()
+            .map(|(name, _)| format!("/assets/{name}"))
+            .collect();
+    }
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        out.push('1');
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    vec![out]
+}
+
+/// The embedded files and their content types.
+const ASSETS: &[(&str, &str)] = &[
+    ("app.css", "text/css"),
+    ("app.js", "text/javascript"),
+    ("htmx.min.js", "text/javascript"),
+    ("icon.svg", "image/svg+xml"),
+];
+
+/// Every GET path of the router, from the source, made concrete.
+fn get_paths() -> Vec<String> {
+    common::source_routes()
+        .into_iter()
+        .filter(|r| r.methods.contains("GET"))
+        .flat_map(|r| concrete(&r.path))
+        .collect()
+}
+
+// =============================================================================================
+// 1. Loopback only
+
+/// The addresses other machines would use to reach this one, if it has any (a UDP "connect"
+/// sends nothing; it only picks the outgoing interface, for IPv4 and for IPv6).
+fn outward_addresses() -> Vec<IpAddr> {
+    let pick = |bind: &str, to: &str| -> Option<IpAddr> {
+        let s = UdpSocket::bind(bind).ok()?;
+        s.connect(to).ok()?;
+        let ip = s.local_addr().ok()?.ip();
+        (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+    };
+    [
+        pick("0.0.0.0:0", "192.0.2.1:9"),
+        pick("[::]:0", "[2001:db8::1]:9"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn reachable(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+}
+
+#[tokio::test]
+async fn it_listens_on_loopback_only() {
+    let s = Server::empty().await;
+    assert_eq!(s.addr.ip(), IpAddr::from([127, 0, 0, 1]));
+    assert_ne!(s.addr.port(), 0);
+    assert!(
+        s.url
+            .starts_with(&format!("http://127.0.0.1:{}/?t=", s.addr.port())),
+        "{}",
+        s.url
+    );
+    let port = s.addr.port();
+    let (on_loopback, elsewhere) = tokio::task::spawn_blocking(move || {
+        let here = reachable(SocketAddr::from(([127, 0, 0, 1], port)));
+        let mut others = vec![
+            // Another loopback address and IPv6 loopback: a wildcard bind would answer both.
+            SocketAddr::from(([127, 0, 0, 2], port)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+        ];
+        let outward = outward_addresses();
+        if outward.is_empty() {
+            eprintln!("no non-loopback address here; checked other loopback addresses only");
+        }
+        others.extend(outward.into_iter().map(|ip| SocketAddr::new(ip, port)));
+        eprintln!("checking that {others:?} do not answer");
+        let open: Vec<SocketAddr> = others.into_iter().filter(|a| reachable(*a)).collect();
+        (here, open)
+    })
+    .await
+    .unwrap();
+    assert!(on_loopback, "the server answers on 127.0.0.1");
+    assert!(elsewhere.is_empty(), "also reachable at {elsewhere:?}");
+}
+
+// =============================================================================================
+// 2. The launch token becomes a strict cookie
+
+#[tokio::test]
+async fn the_launch_token_is_exchanged_for_a_strict_session_cookie() {
+    let mut a = Server::empty().await;
+    let b = Server::empty().await;
+    assert_eq!(a.token.len(), 64, "256 random bits");
+    assert!(a.token.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(a.token, b.token, "each server has its own token");
+    assert!(a.url.ends_with(&format!("?t={}", a.token)));
+
+    // A wrong token, of the same length or not, is refused and sets nothing.
+    let mut wrong = a.token.clone().into_bytes();
+    wrong[10] = if wrong[10] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    for t in [wrong.as_str(), "", "abc", b.token.as_str()] {
+        let r = send(stranger().get(a.at(&format!("/?t={t}")))).await;
+        assert_eq!(r.status, 401, "token {t:?}");
+        assert!(r.all("set-cookie").is_empty());
+    }
+
+    // The right one: a 303 to the same page without the token, and the cookie.
+    let r = a.admit().await;
+    assert_eq!(r.location(), "/");
+    assert!(!r.location().contains(&a.token));
+    let cookies = r.all("set-cookie");
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let c = &cookies[0];
+    let parts: Vec<String> = c
+        .split(';')
+        .map(|p| p.trim().to_ascii_lowercase())
+        .collect();
+    for must in ["httponly", "samesite=strict", "path=/"] {
+        assert!(parts.iter().any(|p| p == must), "{must} missing in {c}");
+    }
+    // A session cookie: gone when the browser closes; not readable by any script.
+    assert!(
+        !parts.iter().any(|p| p.starts_with("expires")
+            || p.starts_with("max-age")
+            || p.starts_with("domain")),
+        "{c}"
+    );
+    let cookie = a.cookie.clone().unwrap();
+    assert_eq!(cookie.len(), 64);
+    assert_ne!(cookie, a.token, "the cookie is not the token");
+    assert!(!r.body.contains(&a.token));
+
+    // The cookie admits: a page, not a 401.
+    let home = a.get("/").await;
+    assert_eq!(home.status, 303);
+    assert_eq!(home.location(), "/setup");
+    a.get("/setup").await.expect(200);
+
+    // Another path keeps its path and drops the whole query.
+    let r = send(stranger().get(a.at(&format!("/unlock?t={}&x=1", a.token)))).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/unlock");
+
+    // The redirect never leaves the app, whatever the path looks like.
+    for path in ["//evil.example/", "//evil.example/x", "/\\evil.example/"] {
+        let r = a
+            .raw(
+                "GET",
+                &format!("{path}?t={}", a.token),
+                &[&format!("Host: 127.0.0.1:{}", a.addr.port())],
+                "",
+            )
+            .await;
+        let to = r.header("location");
+        // A backslash may not even be taken as a path; the others must be exchanged.
+        assert!(r.status == 303 || path.contains('\\'), "{path}: {}", r.head);
+        if r.status == 303 {
+            assert!(
+                to.starts_with('/') && !to.starts_with("//") && !to.contains('\\'),
+                "{path} redirects to {to}"
+            );
+        }
+    }
+
+    // A's cookie means nothing to B.
+    let r = b
+        .raw(
+            "GET",
+            "/",
+            &[
+                &format!("Host: 127.0.0.1:{}", b.addr.port()),
+                &format!("Cookie: amends_session={cookie}"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+// =============================================================================================
+// 3. Nothing without the cookie
+
+#[tokio::test]
+async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
+    let mut s = seeded().await;
+    let home = s.get("/").await;
+    home.expect(200);
+    assert!(home.body.contains(NAME), "the name is on the home page");
+    let csrf = s.token().await;
+
+    let mut paths: BTreeSet<String> = get_paths().into_iter().collect();
+    paths.extend(["/parties/1".to_string(), "/list".to_string()]);
+    let posts: Vec<String> = common::source_routes()
+        .into_iter()
+        .filter(|r| r.methods.iter().any(|m| m != "GET" && m != "HEAD"))
+        .flat_map(|r| concrete(&r.path))
+        .collect();
+    assert!(paths.contains("/") && paths.contains("/assets/app.js"));
+    assert!(posts.contains(&"/lock".to_string()));
+
+    let zeros = "0".repeat(64);
+    let other_cookies = [
+        None,
+        Some(zeros.as_str()),
+        Some(s.token.as_str()),
+        Some(csrf.as_str()),
+        Some(""),
+    ];
+    let check = |r: &Resp, what: &str| {
+        assert_eq!(r.status, 401, "{what}: {}", r.body);
+        for word in PERSONAL {
+            assert!(!r.body.contains(word), "{what} shows {word}");
+        }
+        assert!(!r.body.contains(&csrf), "{what} shows the CSRF token");
+        assert!(!r.body.contains("<"), "{what} is a page: {}", r.body);
+        assert!(r.all("set-cookie").is_empty(), "{what} sets a cookie");
+        assert_eq!(r.header("cache-control"), "no-store", "{what}");
+        assert_eq!(r.header("content-security-policy"), CSP, "{what}");
+    };
+    for cookie in other_cookies {
+        for path in &paths {
+            let mut rq = stranger().get(s.at(path));
+            if let Some(c) = cookie {
+                rq = rq.header("cookie", format!("amends_session={c}"));
+            }
+            check(
+                &send(rq).await,
+                &format!("GET {path} with cookie {cookie:?}"),
+            );
+        }
+        for path in &posts {
+            let mut rq = stranger().post(s.at(path)).form(&[
+                ("_csrf", csrf.as_str()),
+                ("amount", "5"),
+                ("kept", "yes"),
+            ]);
+            if let Some(c) = cookie {
+                rq = rq.header("cookie", format!("amends_session={c}"));
+            }
+            check(
+                &send(rq).await,
+                &format!("POST {path} with cookie {cookie:?}"),
+            );
+        }
+    }
+    // The right value under another name does not count either.
+    let c = s.cookie.clone().unwrap();
+    let r = send(
+        stranger()
+            .get(s.at("/"))
+            .header("cookie", format!("session={c}")),
+    )
+    .await;
+    check(&r, "the cookie value under another name");
+    // Nothing above changed anything.
+    let after = s.get("/").await;
+    after.expect(200);
+    assert_eq!(
+        s.app.read(|v| v.records()).unwrap().unwrap().len(),
+        3,
+        "the list is as it was"
+    );
+}
+
+// =============================================================================================
+// 4. Loopback Host names only
+
+#[tokio::test]
+async fn only_loopback_host_names_are_answered() {
+    let mut s = seeded().await;
+    let port = s.addr.port();
+    let cookie = s.cookie_line();
+    let csrf = s.token().await;
+
+    let bad = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("localhost.:{port}"),
+        format!("127.0.0.2:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("[::1]evil:{port}"),
+        format!("192.168.1.10:{port}"),
+        String::new(),
+    ];
+    for host in &bad {
+        let h = format!("Host: {host}");
+        let r = s.raw("GET", "/", &[&h, &cookie], "").await;
+        assert_eq!(r.status, 421, "Host {host:?}: {}", r.head);
+        for word in PERSONAL {
+            assert!(!r.body.contains(word), "Host {host:?} shows {word}");
+        }
+        assert_eq!(r.header("content-security-policy"), CSP);
+        // No cookie for a foreign name, even with the right token.
+        let r = s.raw("GET", &format!("/?t={}", s.token), &[&h], "").await;
+        assert_eq!(r.status, 421, "token exchange with Host {host:?}");
+        assert!(r.header("set-cookie").is_empty());
+        // And no change.
+        let body = format!("_csrf={csrf}");
+        let r = s
+            .raw(
+                "POST",
+                "/lock",
+                &[
+                    &h,
+                    &cookie,
+                    "Content-Type: application/x-www-form-urlencoded",
+                ],
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, 421, "POST with Host {host:?}");
+    }
+    // No Host at all, or two of them.
+    let r = s.raw("GET", "/", &[&cookie], "").await;
+    assert!((400..500).contains(&r.status), "no Host: {}", r.head);
+    assert!(!r.body.contains(NAME));
+    let r = s
+        .raw(
+            "GET",
+            "/",
+            &[
+                &format!("Host: 127.0.0.1:{port}"),
+                "Host: evil.example",
+                &cookie,
+            ],
+            "",
+        )
+        .await;
+    assert!((400..500).contains(&r.status), "two Hosts: {}", r.head);
+    assert!(!r.body.contains(NAME));
+
+    // Still unlocked: none of the refused requests locked the vault.
+    s.get("/").await.expect(200);
+
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("[::1]:{port}"),
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+    ] {
+        let r = s
+            .raw("GET", "/", &[&format!("Host: {host}"), &cookie], "")
+            .await;
+        assert_eq!(r.status, 200, "Host {host:?}: {}", r.head);
+        assert!(r.body.contains(NAME), "Host {host:?} shows the page");
+    }
+}
+
+// =============================================================================================
+// 5. A CSRF token on every change
+
+/// One route that can change something, and a form for it that would be accepted with the token.
+/// `$KEY` in a value is replaced by the vault's recovery key.
+struct Change {
+    /// The route as registered (`.route("...", post(...))`).
+    route: &'static str,
+    /// A concrete path for it in the seeded list.
+    path: &'static str,
+    fields: &'static [(&'static str, &'static str)],
+}
+
+/// Every route of the router that answers anything but GET. A new route goes here, with a form
+/// its handler accepts; keep the ones that lock the vault last (the accepted requests are sent
+/// in this order, after all the refused ones).
+const CHANGES: &[Change] = &[
+    Change {
+        route: "/setup",
+        path: "/setup",
+        fields: &[
+            ("passphrase", "another vault of strong words"),
+            ("again", "another vault of strong words"),
+        ],
+    },
+    Change {
+        route: "/setup/strength",
+        path: "/setup/strength",
+        fields: &[("passphrase", "short")],
+    },
+    Change {
+        route: "/setup/recovery",
+        path: "/setup/recovery",
+        fields: &[("written", "on"), ("last", "00000000")],
+    },
+    Change {
+        route: "/setup/choices",
+        path: "/setup/choices",
+        fields: &[
+            ("fellowship", "na"),
+            ("language", "en"),
+            ("currency", "EUR"),
+        ],
+    },
+    Change {
+        route: "/unlock",
+        path: "/unlock",
+        fields: &[("passphrase", common::PASSPHRASE)],
+    },
+    Change {
+        route: "/recover",
+        path: "/recover",
+        fields: &[
+            ("key", "$KEY"),
+            ("passphrase", "a fresh passphrase of good words"),
+            ("again", "a fresh passphrase of good words"),
+        ],
+    },
+    Change {
+        route: "/commitments/{id}/pay",
+        path: "/commitments/1/pay",
+        fields: &[("amount", "5"), ("back", "/")],
+    },
+    Change {
+        route: "/commitments/{id}/checkin",
+        path: "/commitments/2/checkin",
+        fields: &[("kept", "yes"), ("back", "/")],
+    },
+    Change {
+        route: "/lock",
+        path: "/lock",
+        fields: &[],
+    },
+    Change {
+        route: "/exit",
+        path: "/exit",
+        fields: &[],
+    },
+];
+
+#[test]
+fn every_route_that_can_change_something_is_in_the_csrf_table() {
+    let routes = common::source_routes();
+    // The reader works: it finds routes we know are there.
+    assert!(
+        routes
+            .iter()
+            .any(|r| r.path == "/" && r.methods.contains("GET"))
+    );
+    assert!(
+        routes.iter().any(|r| r.path == "/unlock"
+            && r.methods.contains("GET")
+            && r.methods.contains("POST"))
+    );
+    let in_source: BTreeSet<&str> = routes
+        .iter()
+        .filter(|r| r.methods.iter().any(|m| m != "GET" && m != "HEAD"))
+        .map(|r| r.path.as_str())
+        .collect();
+    let in_table: BTreeSet<&str> = CHANGES.iter().map(|c| c.route).collect();
+    let missing: Vec<_> = in_source.difference(&in_table).collect();
+    let stale: Vec<_> = in_table.difference(&in_source).collect();
+    assert!(
+        missing.is_empty(),
+        "routes that change something but are not in CHANGES (tests/security.rs): {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "CHANGES lists routes the router no longer has: {stale:?}"
+    );
+    for c in CHANGES {
+        assert_eq!(concrete(c.route).len(), 1);
+        let pattern_parts: Vec<&str> = c.route.split('/').collect();
+        let path_parts: Vec<&str> = c.path.split('/').collect();
+        assert_eq!(pattern_parts.len(), path_parts.len(), "{}", c.path);
+        for (p, q) in pattern_parts.iter().zip(&path_parts) {
+            assert!(
+                p.starts_with('{') || p == q,
+                "{} is not {}",
+                c.path,
+                c.route
+            );
+        }
+    }
+}
+
+/// A request that must be refused: what it is, its content type, body and extra headers.
+type Attempt = (&'static str, String, String, Vec<(String, String)>);
+
+fn form_body(fields: &[(&str, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish()
+}
+
+fn multipart(fields: &[(&str, String)]) -> (String, String) {
+    let boundary = "----amendsboundary7MA4YWxk";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// What the app holds: settings, every record, and the key file (a passphrase change rewrites it).
+fn state_of(s: &Server) -> String {
+    let (settings, records) = s
+        .app
+        .read(|v| Ok((v.settings()?, v.records()?)))
+        .expect("unlocked")
+        .expect("readable");
+    let keys = std::fs::read(amends_vault::keyfile_path(&s.vault_path)).unwrap();
+    format!("{settings:?}\n{records:?}\n{keys:?}")
+}
+
+#[tokio::test]
+async fn every_change_needs_the_csrf_token_from_this_app() {
+    let mut s = seeded().await;
+    let port = s.addr.port();
+    let csrf = s.token().await;
+    let key = s.recovery_key.clone().unwrap();
+    let mut wrong = csrf.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'a' { b'b' } else { b'a' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let before = state_of(&s);
+
+    let fields_of = |c: &Change| -> Vec<(&'static str, String)> {
+        c.fields
+            .iter()
+            .map(|(k, v)| (*k, v.replace("$KEY", &key)))
+            .collect()
+    };
+    let with = |token: &str, c: &Change| -> Vec<(&'static str, String)> {
+        let mut f = vec![("_csrf", token.to_string())];
+        f.extend(fields_of(c));
+        f
+    };
+    let form = "application/x-www-form-urlencoded";
+
+    for c in CHANGES {
+        let p = c.path;
+        // (what, content type, body, extra headers)
+        let (mp_type, mp_plain) = multipart(&fields_of(c));
+        let (_, mp_wrong) = multipart(&with(&wrong, c));
+        let attempts: Vec<Attempt> = vec![
+            ("no token", form.into(), form_body(&fields_of(c)), vec![]),
+            (
+                "a wrong token",
+                form.into(),
+                form_body(&with(&wrong, c)),
+                vec![],
+            ),
+            (
+                "an empty token",
+                form.into(),
+                form_body(&with("", c)),
+                vec![],
+            ),
+            (
+                "a wrong header over a right field",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("x-csrf-token".into(), wrong.clone())],
+            ),
+            (
+                "only a wrong header",
+                String::new(),
+                String::new(),
+                vec![("x-csrf-token".into(), wrong.clone())],
+            ),
+            (
+                "a foreign Origin",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("origin".into(), "http://evil.example".into())],
+            ),
+            (
+                "an https Origin",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("origin".into(), format!("https://127.0.0.1:{port}"))],
+            ),
+            (
+                "another local site's Origin",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("origin".into(), format!("http://127.0.0.1:{}", port ^ 1))],
+            ),
+            (
+                "the other loopback name as Origin",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("origin".into(), format!("http://localhost:{port}"))],
+            ),
+            (
+                "a cross-site fetch",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("sec-fetch-site".into(), "cross-site".into())],
+            ),
+            (
+                "a same-site fetch from another port",
+                form.into(),
+                form_body(&with(&csrf, c)),
+                vec![("sec-fetch-site".into(), "same-site".into())],
+            ),
+            (
+                "multipart without a token",
+                mp_type.clone(),
+                mp_plain,
+                vec![],
+            ),
+            (
+                "multipart with a wrong token",
+                mp_type.clone(),
+                mp_wrong,
+                vec![],
+            ),
+            (
+                "the token as text/plain",
+                "text/plain".into(),
+                form_body(&with(&csrf, c)),
+                vec![],
+            ),
+            (
+                "the token as JSON",
+                "application/json".into(),
+                format!("{{\"_csrf\":\"{csrf}\"}}"),
+                vec![],
+            ),
+            ("no body at all", String::new(), String::new(), vec![]),
+        ];
+        for (what, ctype, body, extra) in attempts {
+            let mut rq = s.request(Method::POST, p).body(body);
+            if !ctype.is_empty() {
+                rq = rq.header("content-type", ctype);
+            }
+            for (k, v) in extra {
+                rq = rq.header(k, v);
+            }
+            let r = send(rq).await;
+            assert_eq!(r.status, 403, "POST {p} with {what}: {}", r.body);
+            assert!(r.body.contains("nothing was changed"), "{}", r.body);
+        }
+        for m in [Method::PUT, Method::DELETE, Method::PATCH] {
+            let r = send(s.request(m.clone(), p).form(&fields_of(c))).await;
+            assert_eq!(r.status, 403, "{m} {p} without a token");
+        }
+    }
+
+    // Nothing changed: the same records, settings and key file, and the vault still open.
+    assert_eq!(state_of(&s), before, "a refused request changed the vault");
+    let home = s.get("/").await;
+    home.expect(200);
+    assert!(home.body.contains(NAME));
+
+    // The same requests with the token are accepted (so the refusals above were not 404s or
+    // 405s), from a form post (Chromium sends `Origin: null` under our no-referrer policy) and
+    // from script (the page's own origin).
+    for (i, c) in CHANGES.iter().enumerate() {
+        let mut rq = s
+            .request(Method::POST, c.path)
+            .header("content-type", form)
+            .header("sec-fetch-site", "same-origin")
+            .body(form_body(&with(&csrf, c)));
+        rq = if i % 2 == 0 {
+            rq.header("origin", "null")
+        } else {
+            rq.header("origin", format!("http://127.0.0.1:{port}"))
+        };
+        let r = send(rq).await;
+        assert!(
+            ![401, 403, 404, 405, 413, 415, 421, 500].contains(&r.status),
+            "POST {} with the token: {} {}",
+            c.path,
+            r.status,
+            r.body
+        );
+        if c.route == "/recover" {
+            let keys = std::fs::read(amends_vault::keyfile_path(&s.vault_path)).unwrap();
+            assert!(
+                !before.ends_with(&format!("{keys:?}")),
+                "the passphrase was reset"
+            );
+        }
+        if c.route == "/setup/choices" {
+            // The representative changes are visible, so the check above could see them.
+            let settings = s.app.read(|v| v.settings()).unwrap().unwrap();
+            assert_eq!(settings.fellowship.code(), "na");
+            assert_eq!(settings.currency.code(), "EUR");
+        }
+        if c.route == "/commitments/{id}/checkin" {
+            let records = s.app.read(|v| v.records()).unwrap().unwrap();
+            let paid: usize = records
+                .iter()
+                .flat_map(|r| &r.commitments)
+                .map(|c| match &c.kind {
+                    CommitmentKind::Restitution { payments, .. } => payments.len(),
+                    CommitmentKind::Living { checkins, .. } => checkins.len(),
+                    CommitmentKind::Promise { .. } => 0,
+                })
+                .sum();
+            assert_eq!(paid, 2, "one payment and one check-in");
+        }
+    }
+    // /lock and /exit locked the vault.
+    let r = s.get("/").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/unlock");
+
+    // A multipart form carrying the token (an import) is let through to its handler.
+    let (ctype, body) = multipart(&[("_csrf", csrf.clone()), ("passphrase", "anything".into())]);
+    let r = send(
+        s.request(Method::POST, "/setup/strength")
+            .header("content-type", ctype)
+            .body(body),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // And the htmx way: the token in the header, no form field.
+    let r = send(
+        s.request(Method::POST, "/setup/strength")
+            .header("x-csrf-token", &csrf)
+            .form(&[("passphrase", "anything")]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+// =============================================================================================
+// A tour of every page, for the checks that apply to all of them (6 to 10)
+
+/// One response seen on the tour.
+struct Seen {
+    what: String,
+    resp: Resp,
+}
+
+struct Tour {
+    seen: Vec<Seen>,
+    /// Secrets of the session that must not leak into logs.
+    secrets: Vec<String>,
+}
+
+impl Tour {
+    fn pages(&self) -> impl Iterator<Item = &Seen> {
+        self.seen.iter().filter(|s| s.resp.is_html())
+    }
+    fn page(&self, what: &str) -> &Resp {
+        &self
+            .seen
+            .iter()
+            .find(|s| s.what == what)
+            .unwrap_or_else(|| panic!("the tour has no {what}"))
+            .resp
+    }
+}
+
+async fn note(
+    s: &mut Server,
+    seen: &mut Vec<Seen>,
+    method: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Resp {
+    let r = if method == "GET" {
+        s.get(path).await
+    } else {
+        s.post(path, fields).await
+    };
+    seen.push(Seen {
+        what: format!("{method} {path}"),
+        resp: r.clone(),
+    });
+    r
+}
+
+/// Goes through the first run in the app (create, recovery key, choices), every page of a
+/// seeded list (every GET route and every link found), the quick actions with typed notes,
+/// wrong passphrases and keys, lock and quick exit.
+async fn tour() -> Tour {
+    let mut seen = Vec::new();
+    let mut secrets = Vec::new();
+
+    // The first run, through the app.
+    let mut a = Server::empty().await;
+    let r = a.admit().await;
+    seen.push(Seen {
+        what: "admission".into(),
+        resp: r,
+    });
+    note(&mut a, &mut seen, "GET", "/", &[]).await.expect(303);
+    note(&mut a, &mut seen, "GET", "/setup", &[])
+        .await
+        .expect(200);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup/strength",
+        &[("passphrase", TYPED), ("again", NAME)],
+    )
+    .await
+    .expect(200);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup",
+        &[("passphrase", TYPED), ("again", NAME)],
+    )
+    .await
+    .expect(422);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup",
+        &[
+            ("passphrase", common::PASSPHRASE),
+            ("again", common::PASSPHRASE),
+        ],
+    )
+    .await
+    .expect(303);
+    let key_page = note(&mut a, &mut seen, "GET", "/setup/recovery", &[]).await;
+    key_page.expect(200);
+    let groups: Vec<String> = key_page
+        .body
+        .split("<span class=\"key-group\">")
+        .skip(1)
+        .filter_map(|g| g.split_once('<').map(|(k, _)| k.to_string()))
+        .collect();
+    assert_eq!(groups.len(), 8, "the recovery key is shown in eight groups");
+    secrets.push(groups.join("-"));
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup/recovery",
+        &[("last", TYPED)],
+    )
+    .await
+    .expect(422);
+    let last = groups.last().unwrap().clone();
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup/recovery",
+        &[("written", "on"), ("last", &last)],
+    )
+    .await
+    .expect(303);
+    note(&mut a, &mut seen, "GET", "/setup/choices", &[])
+        .await
+        .expect(200);
+    let typed_currency = format!("{TYPED}{XSS_SCRIPT}");
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup/choices",
+        &[
+            ("fellowship", XSS_IMG),
+            ("language", "en"),
+            ("currency", &typed_currency),
+        ],
+    )
+    .await
+    .expect(422);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/setup/choices",
+        &[
+            ("fellowship", "aa"),
+            ("language", "en"),
+            ("currency", "USD"),
+        ],
+    )
+    .await
+    .expect(303);
+    note(&mut a, &mut seen, "GET", "/", &[]).await.expect(200);
+    note(&mut a, &mut seen, "POST", "/lock", &[])
+        .await
+        .expect(303);
+    note(&mut a, &mut seen, "GET", "/unlock", &[])
+        .await
+        .expect(200);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/unlock",
+        &[("passphrase", WRONG_PASS)],
+    )
+    .await
+    .expect(422);
+    note(&mut a, &mut seen, "GET", "/recover", &[])
+        .await
+        .expect(200);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/recover",
+        &[
+            ("key", TYPED),
+            ("passphrase", WRONG_PASS),
+            ("again", WRONG_PASS),
+        ],
+    )
+    .await
+    .expect(422);
+    note(
+        &mut a,
+        &mut seen,
+        "POST",
+        "/unlock",
+        &[("passphrase", common::PASSPHRASE)],
+    )
+    .await
+    .expect(303);
+    note(&mut a, &mut seen, "POST", "/exit", &[])
+        .await
+        .expect(303);
+    note(&mut a, &mut seen, "GET", "/away", &[])
+        .await
+        .expect(200);
+    secrets.push(a.cookie.clone().unwrap());
+    secrets.push(a.csrf.clone().unwrap());
+    secrets.push(a.token.clone());
+    drop(a);
+
+    // A list with people on it: every page there is.
+    let mut b = seeded().await;
+    let mut queue: VecDeque<String> = VecDeque::from(vec!["/".to_string()]);
+    queue.extend(get_paths());
+    queue.push_back("/parties/1".into());
+    let mut visited = BTreeSet::new();
+    while let Some(path) = queue.pop_front() {
+        if !visited.insert(path.clone()) || visited.len() > 300 {
+            continue;
+        }
+        let r = note(&mut b, &mut seen, "GET", &path, &[]).await;
+        if r.is_html() {
+            for to in addresses(&r.body) {
+                let to = to.split('#').next().unwrap_or("").to_string();
+                if to.starts_with('/') && !to.starts_with("//") && !visited.contains(&to) {
+                    queue.push_back(to);
+                }
+            }
+        }
+        if (300..400).contains(&r.status) {
+            queue.push_back(r.location().to_string());
+        }
+    }
+    assert!(visited.contains("/assets/app.css"));
+    // The quick actions, with words typed into them; a made-up place to go back to.
+    let pay_on = format!("{TYPED}-date");
+    for (path, fields) in [
+        (
+            "/commitments/1/pay",
+            vec![("amount", "5"), ("note", TYPED), ("back", "/")],
+        ),
+        (
+            "/commitments/1/pay",
+            vec![("amount", "5"), ("on", pay_on.as_str()), ("back", "/")],
+        ),
+        (
+            "/commitments/1/pay",
+            vec![("amount", TYPED), ("back", "/parties/1")],
+        ),
+        (
+            "/commitments/2/checkin",
+            vec![
+                ("kept", "yes"),
+                ("note", TYPED),
+                ("back", "/parties/Zebra-Canary"),
+            ],
+        ),
+        (
+            "/commitments/2/checkin",
+            vec![("kept", TYPED), ("back", NAME)],
+        ),
+        (
+            "/capture",
+            vec![("name", NAME), ("did", HARM), ("kind", "person")],
+        ),
+    ] {
+        let r = note(&mut b, &mut seen, "POST", path, &fields).await;
+        if (300..400).contains(&r.status) {
+            let to = r.location().to_string();
+            note(&mut b, &mut seen, "GET", &to, &[]).await;
+        }
+    }
+    note(&mut b, &mut seen, "POST", "/exit", &[])
+        .await
+        .expect(303);
+    note(&mut b, &mut seen, "GET", "/away", &[])
+        .await
+        .expect(200);
+    secrets.push(b.cookie.clone().unwrap());
+    secrets.push(b.csrf.clone().unwrap());
+    secrets.push(b.token.clone());
+    secrets.push(b.recovery_key.clone().unwrap());
+    secrets.push(common::PASSPHRASE.into());
+    Tour { seen, secrets }
+}
+
+// =============================================================================================
+// 6. A strict CSP and no inline code
+
+#[tokio::test]
+async fn every_page_has_the_strict_csp_and_no_inline_code() {
+    assert!(!CSP.contains("unsafe-inline") && !CSP.contains("unsafe-eval"));
+    assert!(CSP.contains("script-src 'self'") && CSP.contains("default-src 'none'"));
+    let t = tour().await;
+    for s in &t.seen {
+        assert_eq!(s.resp.header("content-security-policy"), CSP, "{}", s.what);
+        assert_eq!(s.resp.all("content-security-policy").len(), 1, "{}", s.what);
+        assert_eq!(s.resp.header("x-content-type-options"), "nosniff");
+        assert_eq!(s.resp.header("x-frame-options"), "DENY");
+        assert_eq!(s.resp.header("referrer-policy"), "no-referrer");
+    }
+    let mut pages = 0;
+    for s in t.pages() {
+        pages += 1;
+        let what = &s.what;
+        for tag in tags(&s.resp.body) {
+            if tag.name == "script" {
+                assert!(
+                    tag.attr("src").is_some_and(|v| !v.is_empty()),
+                    "{what}: inline <script>"
+                );
+            }
+            assert_ne!(tag.name, "style", "{what}: a <style> element");
+            for (k, v) in &tag.attrs {
+                assert_ne!(k, "style", "{what}: style= on <{}>", tag.name);
+                assert!(
+                    !(k.starts_with("on")
+                        && k.len() > 2
+                        && k[2..].chars().all(|c| c.is_ascii_lowercase())),
+                    "{what}: event handler {k}= on <{}>",
+                    tag.name
+                );
+                assert!(!k.starts_with("hx-on"), "{what}: {k}");
+                let v = v.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+                assert!(
+                    !v.starts_with("javascript:"),
+                    "{what}: a javascript: address"
+                );
+                if k == "hx-headers" || k == "hx-vals" {
+                    assert!(
+                        !v.starts_with("js:") && !v.starts_with("javascript:"),
+                        "{what}: {k}"
+                    );
+                }
+            }
+        }
+        let lower = s.resp.body.to_ascii_lowercase();
+        assert!(!lower.contains(" style=\""), "{what}: style=");
+    }
+    // The pages of every state were seen.
+    for what in [
+        "GET /setup",
+        "GET /setup/recovery",
+        "GET /setup/choices",
+        "GET /unlock",
+        "GET /recover",
+        "GET /away",
+        "POST /unlock",
+        "POST /setup/strength",
+    ] {
+        assert!(t.page(what).is_html(), "{what}");
+    }
+    assert!(
+        t.seen
+            .iter()
+            .any(|s| s.what == "GET /" && s.resp.status == 200 && s.resp.body.contains(NAME))
+    );
+    assert!(pages >= 20, "only {pages} pages seen");
+}
+
+// =============================================================================================
+// 7. Everything typed is escaped
+
+#[tokio::test]
+async fn typed_markup_is_shown_escaped_and_stays_inert() {
+    let t = tour().await;
+    for s in &t.seen {
+        for raw in [XSS_SCRIPT, XSS_IMG, "<img src=x", "onerror=alert(1)>"] {
+            if raw.starts_with("onerror") {
+                // Escaped text may hold the words, never as an attribute of a tag.
+                for tag in tags(&s.resp.body) {
+                    assert!(!tag.has("onerror"), "{}: onerror on <{}>", s.what, tag.name);
+                    assert!(
+                        !(tag.name == "img" && tag.attr("src") == Some("x")),
+                        "{}: the injected <img>",
+                        s.what
+                    );
+                }
+                continue;
+            }
+            assert!(
+                !s.resp.body.contains(raw),
+                "{} shows {raw:?} unescaped",
+                s.what
+            );
+        }
+        // The only scripts are the app's own files.
+        for tag in tags(&s.resp.body) {
+            if tag.name == "script" {
+                let src = tag.attr("src").unwrap_or("");
+                assert!(src.starts_with("/assets/"), "{}: script {src}", s.what);
+            }
+        }
+    }
+    // The names and words are on the pages, escaped: shown as text, never as markup.
+    let home = t
+        .seen
+        .iter()
+        .find(|s| s.what == "GET /" && s.resp.body.contains(NAME))
+        .expect("the seeded home page");
+    let shown = unescaped(&home.resp.body);
+    assert!(shown.contains(XSS_SCRIPT), "{}", home.resp.body);
+    assert!(shown.contains(XSS_IMG), "{}", home.resp.body);
+    // What was typed into a form comes back escaped inside its field.
+    let choices = &t
+        .seen
+        .iter()
+        .find(|s| s.what == "POST /setup/choices" && s.resp.status == 422)
+        .expect("the choices form shown again")
+        .resp;
+    let field = tags(&choices.body)
+        .into_iter()
+        .find(|t| t.attr("name") == Some("currency"))
+        .expect("the currency field");
+    let value = field.attr("value").unwrap_or("");
+    assert!(!value.contains('<') && !value.contains('>'), "{value}");
+    assert_eq!(unescaped(value), format!("{TYPED}{XSS_SCRIPT}"));
+}
+
+// =============================================================================================
+// 8. No personal words in addresses, titles or logs
+
+fn assert_no_personal(text: &str, what: &str, also: &[String]) {
+    let decoded = common::percent_decoded(text);
+    for word in PERSONAL
+        .iter()
+        .copied()
+        .chain(also.iter().map(String::as_str))
+    {
+        for candidate in [text, decoded.as_str()] {
+            assert!(
+                !candidate.to_lowercase().contains(&word.to_lowercase()),
+                "{what} holds {word:?}: {candidate}"
+            );
+        }
+    }
+    // Parts of the words, as an address would carry a name (`Zebra`, `Canary`).
+    for part in [
+        "zebra", "canary", "okapi", "pangolin", "axolotl", "narwhal", "tapir", "ibex", "alert(",
+    ] {
+        assert!(
+            !decoded.to_lowercase().contains(part),
+            "{what} holds {part:?}: {decoded}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_personal_words_in_addresses_titles_or_logs() {
+    let t = tour().await;
+    let mut titles = BTreeSet::new();
+    let mut addressed = 0;
+    for s in &t.seen {
+        let loc = s.resp.location();
+        assert_no_personal(loc, &format!("the Location of {}", s.what), &[]);
+        for set in s.resp.all("set-cookie") {
+            assert_no_personal(&set, &format!("a cookie set by {}", s.what), &[]);
+        }
+        if s.resp.is_html() {
+            for a in addresses(&s.resp.body) {
+                addressed += 1;
+                assert_no_personal(&a, &format!("an address in {}", s.what), &[]);
+            }
+            let title = title(&s.resp.body);
+            assert_no_personal(&title, &format!("the title of {}", s.what), &[]);
+            if s.resp.body.contains("<html") {
+                titles.insert(title);
+            }
+        }
+    }
+    assert!(addressed > 50, "only {addressed} addresses seen");
+    // Titles are fixed words: a handful of them, however many people are on the list.
+    for t in &titles {
+        assert!(t.ends_with(" · Amends") || t == "New Tab", "title {t:?}");
+    }
+    // The capture of logs works, and no line holds a word, a name or a secret of the tour.
+    tracing::info!(check = "log capture", "security test marker line");
+    let logs = common::logs();
+    assert!(
+        logs.contains("security test marker line"),
+        "logs are captured"
+    );
+    for line in logs.lines() {
+        assert_no_personal(line, "a log line", &t.secrets);
+    }
+}
+
+// =============================================================================================
+// 9. Every asset embedded; nothing points elsewhere
+
+/// Addresses in text that point off this machine (XML namespaces name things; they are not fetched).
+fn foreign_urls(text: &str) -> Vec<String> {
+    const NAMESPACES: &[&str] = &[
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+        "http://www.w3.org/1999/xhtml",
+        "http://www.w3.org/1998/Math/MathML",
+        "http://www.w3.org/XML/1998/namespace",
+    ];
+    let mut out = Vec::new();
+    for scheme in ["http://", "https://"] {
+        let mut at = 0;
+        while let Some(p) = text[at..].find(scheme) {
+            let start = at + p;
+            let end = text[start..]
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | '<' | '>'))
+                .map_or(text.len(), |e| start + e);
+            let url = &text[start..end];
+            if !NAMESPACES.contains(&url) {
+                out.push(url.to_string());
+            }
+            at = end.max(start + scheme.len());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_asset_is_embedded_and_nothing_points_off_this_machine() {
+    let t = tour().await;
+    let mut used_assets = BTreeSet::new();
+    for s in &t.seen {
+        assert!(
+            foreign_urls(&s.resp.body).is_empty(),
+            "{} points elsewhere: {:?}",
+            s.what,
+            foreign_urls(&s.resp.body)
+        );
+        if !s.resp.is_html() {
+            continue;
+        }
+        for a in addresses(&s.resp.body) {
+            let ok = (a.starts_with('/') && !a.starts_with("//") && !a.contains('\\'))
+                || a.starts_with('#')
+                || a.starts_with("tel:");
+            assert!(ok, "{}: the address {a:?} is not on this machine", s.what);
+            if let Some(name) = a.strip_prefix("/assets/") {
+                used_assets.insert(name.split('?').next().unwrap_or("").to_string());
+            }
+        }
+        let lower = s.resp.body.to_ascii_lowercase();
+        for bad in [
+            "@import", "<iframe", "<object", "<embed", "<base", "srcdoc", "url(//", "url(http",
+        ] {
+            assert!(!lower.contains(bad), "{}: {bad}", s.what);
+        }
+    }
+    for used in &used_assets {
+        assert!(
+            ASSETS.iter().any(|(n, _)| n == used),
+            "a page uses /assets/{used}, which is not checked here"
+        );
+    }
+
+    // The files themselves come from the binary: with the working directory an empty folder,
+    // each is served in full, as it is in the source.
+    let empty = tempfile::tempdir().unwrap();
+    let before = std::env::current_dir().unwrap();
+    std::env::set_current_dir(empty.path()).unwrap();
+    let mut s = Server::with_vault(|_, _| Ok(())).await;
+    s.admit().await;
+    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    for (name, ctype) in ASSETS {
+        let r = s.get(&format!("/assets/{name}")).await;
+        r.expect(200);
+        assert!(r.header("content-type").starts_with(ctype), "{name}");
+        assert_eq!(r.header("content-security-policy"), CSP);
+        assert!(
+            foreign_urls(&r.body).is_empty(),
+            "{name}: {:?}",
+            foreign_urls(&r.body)
+        );
+        let lower = r.body.to_ascii_lowercase();
+        for bad in ["@import", "url(//", "url(http", "//cdn", "fonts.googleapis"] {
+            assert!(!lower.contains(bad), "{name}: {bad}");
+        }
+        match *name {
+            "app.js" => assert_eq!(
+                r.body,
+                std::fs::read_to_string(static_dir.join("app.js")).unwrap()
+            ),
+            "icon.svg" => assert_eq!(
+                r.body,
+                std::fs::read_to_string(static_dir.join("icon.svg")).unwrap()
+            ),
+            "htmx.min.js" => assert!(r.body.len() > 20_000 && r.body.contains("htmx")),
+            _ => {
+                let base = std::fs::read_to_string(static_dir.join("css/base.css")).unwrap();
+                assert!(r.body.starts_with(&base), "app.css begins with base.css");
+            }
+        }
+    }
+    let r = s.get("/assets/../Cargo.toml").await;
+    assert_ne!(r.status, 200);
+    let r = s.get("/assets/app.css.map").await;
+    assert_eq!(r.status, 404);
+    std::env::set_current_dir(before).unwrap();
+}
+
+// =============================================================================================
+// 10. No caching, quick exit, lock, and the idle lock's setting
+
+#[tokio::test]
+async fn personal_pages_are_never_cached() {
+    let t = tour().await;
+    for s in &t.seen {
+        let what = &s.what;
+        if what.starts_with("GET /assets/") && s.resp.status == 200 {
+            // The app's own files hold nothing personal.
+            assert!(
+                s.resp.header("cache-control").starts_with("public"),
+                "{what}"
+            );
+            continue;
+        }
+        assert_eq!(s.resp.header("cache-control"), "no-store", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn quick_exit_locks_and_leaves_for_a_blank_page() {
+    let mut s = seeded().await;
+    s.get("/").await.expect(200);
+    let r = s.post("/exit", &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/away");
+    let away = s.follow(&r).await;
+    away.expect(200);
+    assert_eq!(title(&away.body), "New Tab");
+    for word in PERSONAL
+        .iter()
+        .chain(&["Amends", "amends", "Unlock", "Lock"])
+    {
+        assert!(!away.body.contains(word), "the away page shows {word}");
+    }
+    assert!(
+        tags(&away.body)
+            .iter()
+            .all(|t| t.name != "script" && t.name != "form" && t.name != "a"),
+        "the away page has no scripts, forms or links"
+    );
+    // Locked: the home page sends to the unlock page, and shows nothing.
+    let r = s.get("/").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/unlock");
+    assert!(!r.body.contains(NAME));
+    let unlock = s.get("/unlock").await;
+    unlock.expect(200);
+    assert!(!unlock.body.contains(NAME));
+    assert!(s.app.read(|_| Ok(())).is_none(), "the vault is closed");
+
+    // As app.js sends it (fetch with the token in a header, no body) it works as well.
+    s.unlock().await;
+    s.get("/").await.expect(200);
+    let r = send(
+        s.request(Method::POST, "/exit")
+            .header("x-csrf-token", s.csrf.clone().unwrap())
+            .header("origin", s.base.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/away");
+    assert_eq!(s.get("/").await.location(), "/unlock");
+
+    // Lock does the same, to the unlock page.
+    s.unlock().await;
+    let r = s.post("/lock", &[]).await;
+    assert_eq!(r.location(), "/unlock");
+    assert_eq!(s.get("/").await.location(), "/unlock");
+}
+
+#[tokio::test]
+async fn a_locked_vault_never_shows_the_recovery_key() {
+    let mut s = Server::empty().await;
+    s.admit().await;
+    s.get("/setup").await.expect(200);
+    s.post(
+        "/setup",
+        &[
+            ("passphrase", common::PASSPHRASE),
+            ("again", common::PASSPHRASE),
+        ],
+    )
+    .await
+    .expect(303);
+    let page = s.get("/setup/recovery").await;
+    page.expect(200);
+    let first = page
+        .body
+        .split("<span class=\"key-group\">")
+        .nth(1)
+        .and_then(|g| g.split_once('<'))
+        .map(|(k, _)| k.to_string())
+        .expect("the key is shown");
+    // Quick exit before writing it down; whoever comes next must not see it.
+    s.post("/exit", &[]).await.expect(303);
+    for path in ["/setup/recovery", "/", "/setup/choices", "/unlock"] {
+        let r = s.get(path).await;
+        assert!(
+            !r.body.contains(&first),
+            "{path} shows the recovery key while locked"
+        );
+        assert!(r.status == 303 || r.status == 200, "{path}: {}", r.status);
+    }
+    let r = s.get("/setup/recovery").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/unlock");
+    let r = s
+        .post("/setup/recovery", &[("written", "on"), ("last", &first)])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.location(),
+        "/unlock",
+        "confirming needs the vault open too"
+    );
+    // Unlocked again by its owner, the key is there to be written down.
+    s.unlock().await;
+    let r = s.get("/").await;
+    assert_eq!(r.location(), "/setup/recovery");
+    let again = s.get("/setup/recovery").await;
+    again.expect(200);
+    assert!(again.body.contains(&first));
+}
+
+#[tokio::test]
+async fn the_idle_lock_follows_the_setting() {
+    // Locking after idle minutes needs at least a minute to pass (the setting's smallest value),
+    // too slow for this file; here: the setting reaches the server and the page, and activity
+    // does not lock.
+    let mut s = Server::ready(|v, _| {
+        let settings = Settings {
+            auto_lock_minutes: 1,
+            ..Settings::default()
+        };
+        v.set_settings(&settings)
+    })
+    .await;
+    assert_eq!(s.app.auto_lock_minutes(), 1);
+    let home = s.get("/").await;
+    home.expect(200);
+    let body = tags(&home.body)
+        .into_iter()
+        .find(|t| t.name == "body")
+        .unwrap();
+    assert_eq!(body.attr("data-autolock"), Some("1"));
+    assert!(!s.app.lock_if_idle(), "just used: not idle");
+    s.app.touch();
+    s.get("/").await.expect(200);
+    // Locked pages do not run the idle timer in the page.
+    s.post("/lock", &[]).await.expect(303);
+    let unlock = s.get("/unlock").await;
+    let body = tags(&unlock.body)
+        .into_iter()
+        .find(|t| t.name == "body")
+        .unwrap();
+    assert_eq!(body.attr("data-autolock"), Some("0"));
+}
