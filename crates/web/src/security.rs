@@ -187,11 +187,28 @@ pub async fn loopback_host(req: Request, next: Next) -> Response {
 
 /// Admits the browser that opened the printed address, and no one else.
 pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response {
+    let has_cookie = cookie_value(req.headers()).is_some_and(|c| same(c, &app.0.cookie));
     if let Some(token) = launch_token(req.uri().query()) {
+        if has_cookie {
+            // This browser is already admitted (the address was opened again): just drop the token.
+            return Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header(header::LOCATION, local_path(req.uri().path()))
+                .body(Body::empty())
+                .expect("a valid redirect");
+        }
         if !same(token, app.launch_token()) {
             return plain(
                 StatusCode::UNAUTHORIZED,
-                "This link is not valid (any more). Open the address that `amends serve` printed in the terminal.",
+                "This link is not valid. Open the address that `amends serve` printed in the terminal.",
+            );
+        }
+        // The token works once: a copy of the address (in a browser's command line, say) is no
+        // use to anyone after the person's own browser has been let in.
+        if !app.claim_launch_token() {
+            return plain(
+                StatusCode::UNAUTHORIZED,
+                "This address has already been used to open Amends in a browser. To open it in another browser, stop Amends (Ctrl+C) and start it again: it prints a new address.",
             );
         }
         // Exchange the token for a cookie and drop it from the address bar.
@@ -206,8 +223,7 @@ pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response
             .body(Body::empty())
             .expect("a valid redirect");
     }
-    let admitted = cookie_value(req.headers()).is_some_and(|c| same(c, &app.0.cookie));
-    if !admitted {
+    if !has_cookie {
         return plain(
             StatusCode::UNAUTHORIZED,
             "Not signed in. Open the address that `amends serve` printed in the terminal; it includes a one-time key for this browser.",

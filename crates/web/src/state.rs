@@ -98,6 +98,7 @@ pub struct PendingRecovery {
 pub(crate) struct Shared {
     pub config: Config,
     pub launch_token: String,
+    launch_token_used: std::sync::atomic::AtomicBool,
     pub cookie: String,
     pub csrf: String,
     slot: Mutex<Slot>,
@@ -141,6 +142,7 @@ impl App {
         App(Arc::new(Shared {
             config,
             launch_token: random_hex(32),
+            launch_token_used: std::sync::atomic::AtomicBool::new(false),
             cookie: random_hex(32),
             csrf: random_hex(32),
             slot: Mutex::new(Slot::Locked),
@@ -153,6 +155,14 @@ impl App {
     /// The token that goes in the printed address.
     pub fn launch_token(&self) -> &str {
         &self.0.launch_token
+    }
+
+    /// Marks the launch token used; true only the first time.
+    pub fn claim_launch_token(&self) -> bool {
+        !self
+            .0
+            .launch_token_used
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn csrf(&self) -> &str {

@@ -264,18 +264,38 @@ async fn the_launch_token_is_exchanged_for_a_strict_session_cookie() {
     assert_eq!(home.location(), "/setup");
     a.get("/setup").await.expect(200);
 
-    // Another path keeps its path and drops the whole query.
-    let r = send(stranger().get(a.at(&format!("/unlock?t={}&x=1", a.token)))).await;
+    // The token works once: a stranger holding a copy of the address is refused.
+    let r = send(stranger().get(a.at(&format!("/?t={}", a.token)))).await;
+    assert_eq!(r.status, 401);
+    assert!(r.all("set-cookie").is_empty());
+    assert!(r.body.contains("already been used"), "{}", r.body);
+    // The admitted browser opening it again is simply let through, to the path without the query.
+    let r = a.get(&format!("/unlock?t={}&x=1", a.token)).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/unlock");
 
     // The redirect never leaves the app, whatever the path looks like.
+    // (First use, on a fresh server, then the admitted browser coming back.)
+    let fresh = Server::empty().await;
+    let r = fresh
+        .raw(
+            "GET",
+            &format!("//evil.example/?t={}", fresh.token),
+            &[&format!("Host: 127.0.0.1:{}", fresh.addr.port())],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.head);
+    assert_eq!(r.header("location"), "/");
     for path in ["//evil.example/", "//evil.example/x", "/\\evil.example/"] {
         let r = a
             .raw(
                 "GET",
                 &format!("{path}?t={}", a.token),
-                &[&format!("Host: 127.0.0.1:{}", a.addr.port())],
+                &[
+                    &format!("Host: 127.0.0.1:{}", a.addr.port()),
+                    &format!("Cookie: amends_session={cookie}"),
+                ],
                 "",
             )
             .await;
