@@ -160,8 +160,14 @@ pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response 
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    // A browser says where a request came from; a page elsewhere is refused outright.
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
+    // A browser says where a request came from; a page elsewhere is refused outright. Plain
+    // form posts from our own pages say "null" (our Referrer-Policy is no-referrer, and then
+    // browsers hide the origin of navigations): that says nothing, so the token decides.
+    if let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| o.as_bytes() != b"null")
+    {
         let host = origin
             .to_str()
             .ok()
