@@ -323,7 +323,12 @@ browser_test! {
             setup.viewport(size).await;
             setup.on_page("/setup").await;
             setup.fill("Passphrase", "copper lantern drifts").await;
-            setup.see("Strength:").await;
+            setup
+                .eventually("the strength meter to follow the typing", || async {
+                    let t = setup.text().await;
+                    (t.contains("Strength:") && !t.contains("nothing typed yet")).then_some(())
+                })
+                .await;
             setup.screenshot(&shot("setup"), size).await;
             drop(setup);
 
@@ -348,6 +353,7 @@ browser_test! {
                 }
                 ui.screenshot(&shot(name), size).await;
             }
+            ui.open("/").await;
             ui.press("Lock").await;
             ui.on_page("/unlock").await;
             ui.screenshot(&shot("unlock"), size).await;

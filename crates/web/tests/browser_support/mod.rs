@@ -5,7 +5,6 @@
 //! Everything started here is stopped when the `Ui` is dropped, also when a test fails: the
 //! browser session is ended through chromedriver, then chromedriver itself is killed.
 
-
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
