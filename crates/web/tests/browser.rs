@@ -151,6 +151,7 @@ browser_test! {
         ui.on_page("/unlock").await;
         ui.do_not_see("Jordan").await;
         assert_locked(&ui).await;
+        ui.assert_no_csp_complaints().await;
     }
 }
 
@@ -167,6 +168,7 @@ browser_test! {
         ui.titled("New Tab").await;
         ui.on_page("/away").await;
         assert_locked(&ui).await;
+        ui.assert_no_csp_complaints().await;
     }
 }
 
@@ -188,6 +190,7 @@ browser_test! {
         ui.on_page("/").await;
         ui.see("Payment recorded. Still to repay: 80.00 USD.").await;
         assert_eq!(payments(&ui, cid), vec!["40.00 USD".to_string()]);
+        ui.assert_no_csp_complaints().await;
     }
 }
 

@@ -74,13 +74,13 @@ fn browser_programs() -> (PathBuf, PathBuf) {
     match (chromium, driver) {
         (Some(c), Some(d)) => (c, d),
         (c, d) => panic!(
-            "The browser tests drive a real headless Chromium, and {} not found on this machine. \
+            "The browser tests drive a real headless Chromium, but {} on the PATH. \
              Run ./scripts/test.sh, which installs them (Debian packages chromium and \
              chromium-driver), or set AMENDS_CHROMIUM and AMENDS_CHROMEDRIVER to their paths.",
             match (c.is_none(), d.is_none()) {
-                (true, true) => "neither chromium nor chromedriver was",
-                (true, false) => "chromium was",
-                _ => "chromedriver was",
+                (true, true) => "neither chromium nor chromedriver is",
+                (true, false) => "chromium is not",
+                _ => "chromedriver is not",
             }
         ),
     }
