@@ -20,6 +20,16 @@
     setTimeout(done, 400);
   }
 
+  // The Back button can bring a page back from the browser's memory without asking the server
+  // (the back-forward cache), even after a lock or a quick exit. Blank such a page as it is put
+  // away, and ask the server again if it ever comes back: a locked app then shows the unlock page.
+  window.addEventListener("pagehide", function (ev) {
+    if (ev.persisted) { document.body.hidden = true; }
+  });
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted) { document.body.hidden = true; window.location.reload(); }
+  });
+
   var exitForm = document.getElementById("quick-exit-form");
   if (exitForm) {
     exitForm.addEventListener("submit", function (ev) { ev.preventDefault(); quickExit(); });

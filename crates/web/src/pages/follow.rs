@@ -57,7 +57,15 @@ pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Re
         return see(&to);
     }
     match app.write(|v, now| v.pay(id, &amount, on, f.get("note"), now)) {
-        Some(Ok(m)) => app.flash(FlashKind::Done, format!("Payment of {m} recorded.")),
+        // The vault answers with the balance still owed after this payment.
+        Some(Ok(left)) if left.minor == 0 => app.flash(
+            FlashKind::Done,
+            "Payment recorded. That settles it: nothing more is owed.",
+        ),
+        Some(Ok(left)) => app.flash(
+            FlashKind::Done,
+            format!("Payment recorded. Still to repay: {left}."),
+        ),
         Some(Err(e)) => app.flash(
             FlashKind::Note,
             format!(

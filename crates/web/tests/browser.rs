@@ -1,0 +1,440 @@
+//! The app in a real headless Chromium, driven through chromedriver: what a person does, step
+//! by step, with the page's own scripts and its Content Security Policy in force.
+//!
+//! Needs `chromium` and `chromedriver` on the PATH (`./scripts/test.sh` installs them). Without
+//! them these tests fail and say so; they never pass without having run.
+//!
+//! Screenshots for the docs: `./scripts/screenshots.sh` (the ignored test `screenshots`).
+
+mod browser_support;
+
+use amends_core::model::{
+    Cadence, CommitmentKind, HarmKind, Method, PartyKind, PartyRecord, SafetyAnswers, Willingness,
+};
+use amends_core::money::Money;
+use amends_core::{Currency, Now};
+use amends_vault::{CommitmentInput, HarmInput, PartyRef, PlanInput, Vault};
+use browser_support::{DESKTOP, PASSPHRASE, PHONE, Ui};
+use fantoccini::key::Key;
+
+/// Tests run on a runtime with a second thread: the app serves while the test drives the browser.
+macro_rules! browser_test {
+    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() $body
+    };
+}
+
+browser_test! {
+    /// The first run: passphrase with the live strength meter, the recovery key that must be
+    /// confirmed, the choices, and the home page.
+    fn the_first_run_creates_a_vault_step_by_step() {
+        let ui = Ui::first_run().await;
+        ui.on_page("/setup").await;
+        ui.titled("Create your vault").await;
+        ui.see("Strength: nothing typed yet").await;
+
+        // The meter follows the typing: htmx, loaded from our own files under a CSP that
+        // allows no inline script, asks the server and swaps the answer in.
+        ui.fill("Passphrase", "password").await;
+        ui.see("Strength: very weak").await;
+        assert!(ui.htmx_loaded().await, "htmx should be loaded");
+        ui.press("Create my vault").await;
+        ui.see("This passphrase is very weak: someone could guess it.").await;
+        ui.see("Nothing was saved yet.").await;
+
+        ui.fill("Passphrase", PASSPHRASE).await;
+        ui.see("Strength: very strong").await;
+        ui.fill("The same passphrase again", "copper lantern").await;
+        ui.see("The two passphrases do not match yet.").await;
+        ui.fill("The same passphrase again", PASSPHRASE).await;
+        ui.see("The two passphrases match.").await;
+        ui.press("Create my vault").await;
+
+        // The recovery key: shown once, and confirmed before going on.
+        ui.on_page("/setup/recovery").await;
+        ui.titled("Your recovery key").await;
+        let key = ui.read(".recovery-key").await;
+        let groups: Vec<&str> = key.split_whitespace().collect();
+        assert_eq!(groups.len(), 8, "eight groups of eight: {key}");
+        assert!(groups.iter().all(|g| g.len() == 8), "{key}");
+        let last = *groups.last().expect("a last group");
+
+        ui.press("I have it written down").await;
+        ui.see("Tick this once the key is written on paper.").await;
+        ui.see("That is not the last group of your key.").await;
+        ui.on_page("/setup/recovery").await;
+
+        ui.tick("I have written the key down").await;
+        ui.fill("type the last group", "0000AAAA").await;
+        ui.press("I have it written down").await;
+        ui.see("That is not the last group of your key.").await;
+        ui.do_not_see("Tick this once").await;
+
+        ui.fill("type the last group", &last.to_lowercase()).await;
+        ui.press("I have it written down").await;
+
+        // The choices, then home.
+        ui.on_page("/setup/choices").await;
+        ui.titled("A few choices").await;
+        ui.choose("Show the steps in the words of", "Narcotics Anonymous")
+            .await;
+        ui.fill("Currency", "EUR").await;
+        ui.press("Save and go to my workbook").await;
+        ui.on_page("/").await;
+        ui.titled("Home").await;
+        ui.see("Your vault is ready.").await;
+        ui.see("The steps, in the words of Narcotics Anonymous").await;
+        ui.see("Your list is empty").await;
+
+        // The key shown is not shown again.
+        ui.open("/setup/recovery").await;
+        ui.on_page("/").await;
+
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    /// Lock: the unlock page, nothing of the workbook until the passphrase is typed again.
+    fn lock_closes_the_workbook_until_it_is_unlocked() {
+        let (ui, _) = Ui::with_vault(|v, now| party(v, now, "Jordan")).await;
+        ui.see("Where I am").await;
+        ui.see("on my list").await;
+
+        ui.press("Lock").await;
+        ui.on_page("/unlock").await;
+        ui.titled("Unlock").await;
+        ui.see("Your workbook is locked.").await;
+        ui.do_not_see("Jordan").await;
+
+        // Neither the address nor the Back button brings the workbook back (the browser keeps
+        // recent pages in memory; the page's script asks the server again instead).
+        ui.client.back().await.expect("the browser goes back");
+        ui.on_page("/unlock").await;
+        ui.do_not_see("Jordan").await;
+        ui.open("/").await;
+        ui.on_page("/unlock").await;
+
+        ui.fill("Passphrase", "not the passphrase at all").await;
+        ui.press("Unlock").await;
+        ui.see("That passphrase does not open this vault.").await;
+        ui.fill("Passphrase", PASSPHRASE).await;
+        ui.press("Unlock").await;
+        ui.on_page("/").await;
+        ui.see("Where I am").await;
+        ui.see("Jordan").await;
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    /// The quick exit button: a blank "New Tab" at once, and the app locked behind it.
+    fn the_quick_exit_button_leaves_and_locks() {
+        let (ui, _) = Ui::with_vault(|v, now| party(v, now, "Jordan")).await;
+        ui.see("Jordan").await;
+        // The skip link, by keyboard: one more step in the history to go back to.
+        ui.keys(&[Key::Tab, Key::Enter]).await;
+        ui.eventually("the skip link followed", || async {
+            let url = ui.client.current_url().await.ok()?;
+            (url.fragment() == Some("main")).then_some(())
+        })
+        .await;
+        ui.press("Quick exit").await;
+        ui.titled("New Tab").await;
+        ui.on_page("/away").await;
+        ui.see("Nothing to show here.").await;
+        ui.do_not_see("Amends").await;
+        // Someone pressing Back finds the app locked, not the page that was open before.
+        ui.client.back().await.expect("the browser goes back");
+        ui.on_page("/unlock").await;
+        ui.do_not_see("Jordan").await;
+        assert_locked(&ui).await;
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    /// Escape three times does the same as the quick exit button, from anywhere on a page.
+    fn three_escapes_leave_and_lock() {
+        let (ui, _) = Ui::with_vault(|v, now| party(v, now, "Jordan")).await;
+        ui.see("Jordan").await;
+        // Two are not enough (one may close a dialog or clear a field).
+        ui.keys(&[Key::Escape, Key::Escape]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        ui.on_page("/").await;
+        ui.keys(&[Key::Escape]).await;
+        ui.titled("New Tab").await;
+        ui.on_page("/away").await;
+        assert_locked(&ui).await;
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    /// A payment from the home page, where a due instalment waits with its amount filled in.
+    fn a_due_payment_is_recorded_from_the_home_page() {
+        let (ui, cid) = Ui::with_vault(|v, now| {
+            let id = party(v, now, "Jordan");
+            restitution(v, now, id, "120", "40")
+        })
+        .await;
+        ui.see("Due now").await;
+        ui.see("Jordan").await;
+        assert_eq!(
+            ui.field("Amount paid").await.prop("value").await.ok().flatten().as_deref(),
+            Some("40.00")
+        );
+        ui.press("Paid").await;
+        ui.on_page("/").await;
+        ui.see("Payment recorded. Still to repay: 80.00 USD.").await;
+        assert_eq!(payments(&ui, cid), vec!["40.00 USD".to_string()]);
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+// The party pages are being written in another branch; these four follow the CLI's flows
+// (crates/cli/src/run.rs) and find things by their visible words, to be checked once merged.
+
+browser_test! {
+    #[ignore = "needs the party pages"]
+    /// Adding someone with a first harm, from the home page.
+    fn adding_a_party_with_a_harm() {
+        let ui = Ui::empty_vault().await;
+        ui.follow("Add the first person").await;
+        ui.on_page("/parties/new").await;
+        ui.fill("Name", "Jordan").await;
+        ui.fill("Relationship", "my old flatmate").await;
+        ui.fill("What I did", "Took their car without asking and brought it back dented.")
+            .await;
+        ui.fill("What I should have done", "Asked first, and told them about the dent at once.")
+            .await;
+        ui.fill("How it affected them", "They paid for the repair and stopped lending me things.")
+            .await;
+        ui.tick("property").await;
+        ui.tick("trust").await;
+        ui.fill("owed", "150").await;
+        ui.send_form_of("Name").await;
+
+        let path = ui
+            .eventually("the new party's page", || async {
+                let p = ui.path().await;
+                let id = p.strip_prefix("/parties/")?;
+                (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then_some(p)
+            })
+            .await;
+        ui.see("Jordan").await;
+        ui.see("Took their car without asking and brought it back dented.").await;
+        let records = records(&ui);
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!(path, format!("/parties/{}", r.party.id));
+        assert_eq!(r.party.name, "Jordan");
+        assert_eq!(r.harms.len(), 1);
+        assert!(r.harms[0].kinds.contains(&HarmKind::Property));
+        assert!(r.harms[0].kinds.contains(&HarmKind::Trust));
+        assert_eq!(r.harms[0].owed.map(|m| m.to_string()).as_deref(), Some("150.00 USD"));
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    #[ignore = "needs the party pages"]
+    /// A court order (R4): the safety form says so, and a face-to-face plan is refused with the
+    /// reason and what is open instead; nothing is stored.
+    fn the_safety_form_refuses_a_direct_plan_under_a_court_order() {
+        let (ui, id) = Ui::with_vault(|v, now| party(v, now, "Riley")).await;
+        ui.open(&format!("/parties/{id}")).await;
+        ui.tick("restraining").await;
+        ui.send_form_of("restraining").await;
+        ui.see("A court order is in place between you.").await;
+        assert!(records(&ui)[0].safety.as_ref().is_some_and(|s| s.answers.court_order));
+
+        ui.choose("method", "face to face").await;
+        ui.send_form_of("method").await;
+        ui.see("You cannot plan amends face to face because a court order forbids contact of any kind")
+            .await;
+        assert!(records(&ui)[0].plan.is_none(), "a refused plan is not stored");
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    #[ignore = "needs the party pages"]
+    /// An attempt: a letter, received warmly; the stage follows.
+    fn recording_an_attempt() {
+        let (ui, id) = Ui::with_vault(|v, now| {
+            let id = party(v, now, "Casey");
+            v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
+                .expect("no safety question applies");
+            v.plan(
+                &PartyRef::Id(id),
+                &PlanInput {
+                    method: Method::Letter,
+                    script: "I took your car without asking.".into(),
+                    on: None,
+                    place: String::new(),
+                },
+                now,
+            )
+            .expect("a plan");
+            id
+        })
+        .await;
+        ui.open(&format!("/parties/{id}")).await;
+        let attempt = ui.within("attempt");
+        attempt.choose("method", "a letter").await;
+        attempt.choose("how it went", "received warmly").await;
+        attempt.send_form_of("how it went").await;
+        ui.see("received warmly").await;
+        let r = &records(&ui)[0];
+        assert_eq!(r.attempts.len(), 1);
+        assert_eq!(r.attempts[0].method, Method::Letter);
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    #[ignore = "needs the party pages"]
+    /// A payment on the party's page, which comes back to the same page.
+    fn a_payment_on_the_party_page() {
+        let (ui, (id, cid)) = Ui::with_vault(|v, now| {
+            let id = party(v, now, "Jordan");
+            (id, restitution(v, now, id, "120", "40"))
+        })
+        .await;
+        ui.open(&format!("/parties/{id}")).await;
+        ui.fill("Amount paid", "25").await;
+        ui.press("Paid").await;
+        ui.on_page(&format!("/parties/{id}")).await;
+        ui.see("Payment recorded. Still to repay: 95.00 USD.").await;
+        assert_eq!(payments(&ui, cid), vec!["25.00 USD".to_string()]);
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    #[ignore = "takes the screenshots for the docs: ./scripts/screenshots.sh"]
+    /// PNGs of the main pages at phone and desktop widths, into docs/screenshots/.
+    fn screenshots() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("docs/screenshots");
+        for (size, suffix) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+            let shot = |name: &str| dir.join(format!("{name}-{suffix}.png"));
+            let setup = Ui::first_run().await;
+            setup.viewport(size).await;
+            setup.on_page("/setup").await;
+            setup.fill("Passphrase", "copper lantern drifts").await;
+            setup
+                .eventually("the strength meter to follow the typing", || async {
+                    let t = setup.text().await;
+                    (t.contains("Strength:") && !t.contains("nothing typed yet")).then_some(())
+                })
+                .await;
+            setup.screenshot(&shot("setup"), size).await;
+            drop(setup);
+
+            let ui = Ui::demo(size).await;
+            let first = records(&ui).first().map(|r| r.party.id);
+            let mut pages = vec![
+                ("home", "/".to_string()),
+                ("list-board", "/list".to_string()),
+                ("list-table", "/list/table".to_string()),
+                ("settings", "/settings".to_string()),
+                ("help", "/help".to_string()),
+            ];
+            if let Some(id) = first {
+                pages.push(("party", format!("/parties/{id}")));
+            }
+            for (name, path) in pages {
+                ui.open(&path).await;
+                // A page that is not there yet (other branches) has no heading: say so, go on.
+                if ui.client.find(fantoccini::Locator::Css("main h1")).await.is_err() {
+                    eprintln!("screenshots: {path} is not there yet; no {name}-{suffix}.png");
+                    continue;
+                }
+                ui.screenshot(&shot(name), size).await;
+            }
+            ui.open("/").await;
+            ui.press("Lock").await;
+            ui.on_page("/unlock").await;
+            ui.screenshot(&shot("unlock"), size).await;
+        }
+    }
+}
+
+/// After a quick exit: the home page is out of reach.
+async fn assert_locked(ui: &Ui) {
+    ui.open("/").await;
+    ui.on_page("/unlock").await;
+    ui.see("Your workbook is locked.").await;
+    ui.do_not_see("Jordan").await;
+}
+
+fn currency(v: &Vault) -> Currency {
+    v.settings().expect("the settings").currency
+}
+
+/// Someone on the list with one harm, willing now (as `amends add` and `amends willing` do).
+fn party(v: &mut Vault, now: &Now, name: &str) -> i64 {
+    let id = v
+        .add_party(name, PartyKind::Person, "friend", "", now)
+        .expect("a party")
+        .id;
+    let owed = Money::parse("120", currency(v)).expect("an amount");
+    v.add_harm(
+        &PartyRef::Id(id),
+        &HarmInput {
+            did: "Borrowed money and did not pay it back.".into(),
+            should: "Paid it back when I said I would.".into(),
+            effect: "They went without, and stopped trusting me.".into(),
+            kinds: vec![HarmKind::Financial, HarmKind::Trust],
+            when: "2019".into(),
+            owed: Some(owed),
+            ..HarmInput::default()
+        },
+        now,
+    )
+    .expect("a harm");
+    v.set_willingness(&PartyRef::Id(id), Willingness::Now, "", now)
+        .expect("willing");
+    id
+}
+
+/// A repayment in instalments, the first one due today.
+fn restitution(v: &mut Vault, now: &Now, id: i64, total: &str, instalment: &str) -> i64 {
+    let c = currency(v);
+    v.add_commitment(
+        &PartyRef::Id(id),
+        &CommitmentInput::Restitution {
+            amount: Money::parse(total, c).expect("an amount"),
+            instalment: Some(Money::parse(instalment, c).expect("an amount")),
+            every: Some(Cadence::Monthly),
+            starting: now.today,
+        },
+        now,
+    )
+    .expect("a commitment")
+    .id
+}
+
+fn records(ui: &Ui) -> Vec<PartyRecord> {
+    ui.app()
+        .read(|v| v.records())
+        .expect("the vault is open")
+        .expect("the records")
+}
+
+fn payments(ui: &Ui, commitment: i64) -> Vec<String> {
+    records(ui)
+        .iter()
+        .flat_map(|r| &r.commitments)
+        .filter(|c| c.id == commitment)
+        .flat_map(|c| match &c.kind {
+            CommitmentKind::Restitution { payments, .. } => payments.clone(),
+            _ => Vec::new(),
+        })
+        .map(|p| p.amount.to_string())
+        .collect()
+}
