@@ -94,6 +94,8 @@ pub fn see(to: &str) -> Response {
 }
 
 /// The snapshot of an open vault, or the way to the page that comes first.
+// The error is a response handed straight back to axum; boxing it would only add a step.
+#[allow(clippy::result_large_err)]
 pub fn open(app: &App) -> Result<Arc<Snapshot>, Response> {
     match app.access() {
         Access::NoVault => return Err(see("/setup")),
