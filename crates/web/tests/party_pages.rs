@@ -310,7 +310,10 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
             .contains("2 harms they told you of went onto the list.")
     );
     assert!(page.body.contains("That I call her mother."));
-    assert!(page.body.contains("Amends a letter: received warmly"));
+    assert!(
+        page.body
+            .contains("Amends made (a letter): received warmly")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -382,7 +382,7 @@ pub struct CommitmentView {
     pub id: i64,
     pub kind: &'static str,
     pub what: String,
-    pub details: Vec<String>,
+    pub details: String,
     pub open: bool,
     pub closed: Option<String>,
     pub balance: Option<String>,
@@ -445,6 +445,7 @@ pub struct PartyView {
     pub questions: Vec<QuestionView>,
     pub safety: FormState,
     pub safety_on: Option<String>,
+    pub safety_now: Option<String>,
     pub safety_history: Vec<SafetyLine>,
     pub verdict: VerdictView,
     pub consultations: Vec<ConsultView>,
@@ -637,7 +638,9 @@ fn commitment_view(
         id: c.id,
         kind: c.kind_label(),
         what,
-        details,
+        details: words::sentence(&details.join("; "))
+            .trim_end_matches('.')
+            .to_string(),
         open,
         closed,
         balance: c
@@ -806,7 +809,15 @@ fn timeline(
         push(
             a.on,
             Some(a.recorded),
-            format!("Amends {}: {}", a.method.label(), a.outcome.label()),
+            if a.outcome.is_made() {
+                format!("Amends made ({}): {}", a.method.label(), a.outcome.label())
+            } else {
+                format!(
+                    "Tried to reach them ({}): {}",
+                    a.method.label(),
+                    a.outcome.label()
+                )
+            },
             a.notes.clone(),
         );
     }
@@ -1131,7 +1142,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         notes: r.party.notes.clone(),
         stage_code: stage.stage.code(),
         stage: stage.stage.label(),
-        stage_reason: words::web_text(&stage.reason),
+        stage_reason: words::stage_reason(&stage.reason, stage.stage),
         gaps: if r.current_aside().is_some() {
             Vec::new()
         } else {
@@ -1162,6 +1173,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         questions,
         safety,
         safety_on: r.safety.as_ref().map(|s| day_of(snap, s.answered)),
+        safety_now: r.safety.as_ref().map(|s| yes_words(&s.answers)),
         safety_history: answers
             .iter()
             .rev()

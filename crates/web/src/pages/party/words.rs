@@ -180,6 +180,21 @@ pub fn web_text(text: &str) -> String {
     out
 }
 
+/// The reason for a stage without the stage's own name in front ("complete: amends made on
+/// ..." beside the "complete" badge reads twice), starting as a sentence.
+pub fn stage_reason(reason: &str, stage: amends_core::Stage) -> String {
+    let text = web_text(reason);
+    let rest = [stage.label(), stage.code()]
+        .iter()
+        .find_map(|name| text.strip_prefix(&format!("{name}: ")))
+        .unwrap_or(&text);
+    let mut c = rest.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// A message from the core ("cannot be empty") as a sentence beside its field.
 pub fn sentence(message: &str) -> String {
     let m = web_text(message.trim());
@@ -236,6 +251,17 @@ mod tests {
             "earlier answers still stand (court-order); to lift one, use --clear court-order";
         assert!(!web_text(lift).contains("--"));
         assert_eq!(sentence("cannot be empty"), "This cannot be empty.");
+        assert_eq!(
+            stage_reason(
+                "following through: amends made on 2026-05-03; 20.00 USD still to repay",
+                amends_core::Stage::FollowingThrough
+            ),
+            "Amends made on 2026-05-03; 20.00 USD still to repay"
+        );
+        assert_eq!(
+            stage_reason("not yet willing", amends_core::Stage::Listed),
+            "Not yet willing"
+        );
         assert_eq!(
             sentence("a deferral needs a reason"),
             "A deferral needs a reason."
