@@ -112,8 +112,9 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     );
     assert!(r.body.contains("(R4)"));
     assert!(
-        r.body
-            .contains("Choose one of: living, indirect, unsent-letter.")
+        r.body.contains(
+            "Choose one of: living amends (a lasting change of behaviour); indirect amends"
+        )
     );
     // What was typed is still there.
     assert!(

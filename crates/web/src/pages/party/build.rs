@@ -282,10 +282,7 @@ pub struct VerdictView {
     pub allowed: String,
     pub reasons: Vec<ReasonView>,
     pub guidance: Vec<String>,
-    pub review_required: bool,
     pub consent_required: bool,
-    pub lawyer_first: bool,
-    pub indirect_suggested: bool,
 }
 
 fn verdict_view(v: &Verdict) -> VerdictView {
@@ -308,11 +305,14 @@ fn verdict_view(v: &Verdict) -> VerdictView {
                 text: words::web_text(&r.text),
             })
             .collect(),
-        guidance: v.guidance.iter().map(|g| words::web_text(g)).collect(),
-        review_required: v.review_required,
+        // The page says itself when the questions are still open.
+        guidance: v
+            .guidance
+            .iter()
+            .filter(|g| v.answered || !g.starts_with("The safety questions have not been answered"))
+            .map(|g| words::web_text(g))
+            .collect(),
         consent_required: v.consent_required,
-        lawyer_first: v.lawyer_first,
-        indirect_suggested: v.indirect_suggested,
     }
 }
 

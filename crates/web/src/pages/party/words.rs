@@ -172,10 +172,52 @@ pub fn web_text(text: &str) -> String {
             out = out.replace(cli, web);
         }
     }
+    out = method_words(&out);
     // "to lift one, use --clear court-order": on this page, that is answering "no".
     if let Some(at) = out.find("; to lift one, use --clear ") {
         out.truncate(at);
         out.push_str("; to lift one, answer it \"no\"");
+    }
+    out
+}
+
+/// Lists of method codes ("choose one of: living, indirect, unsent-letter") in the words the
+/// page's method choices use.
+fn method_words(text: &str) -> String {
+    use amends_core::model::Method;
+    let code_of = |word: &str| {
+        Method::ALL
+            .iter()
+            .copied()
+            .find(|m| m.code() == word.trim_end_matches(['.', ')']))
+    };
+    let mut out = text.to_string();
+    for lead in ["one of: ", "one of "] {
+        let Some(at) = out.find(lead) else { continue };
+        let start = at + lead.len();
+        let end = out[start..]
+            .find(['.', ';', ')'])
+            .map(|i| start + i)
+            .unwrap_or(out.len());
+        let list = &out[start..end];
+        let methods: Option<Vec<Method>> = list.split(", ").map(code_of).collect();
+        if let Some(methods) = methods.filter(|m| !m.is_empty()) {
+            let words = methods
+                .iter()
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.replace_range(start..end, &words);
+        }
+        break;
+    }
+    if let Some(at) = out.find("the planned method (") {
+        let start = at + "the planned method (".len();
+        if let Some(len) = out[start..].find(')')
+            && let Some(m) = code_of(&out[start..start + len])
+        {
+            out.replace_range(start..start + len, m.label());
+        }
     }
     out
 }
@@ -251,6 +293,23 @@ mod tests {
             "earlier answers still stand (court-order); to lift one, use --clear court-order";
         assert!(!web_text(lift).contains("--"));
         assert_eq!(sentence("cannot be empty"), "This cannot be empty.");
+        assert_eq!(
+            web_text("Choose one of: living, indirect, unsent-letter."),
+            "Choose one of: living amends (a lasting change of behaviour); indirect amends \
+             (service, donation, anonymous repayment); an unsent letter (read to a sponsor or at a grave)."
+        );
+        assert_eq!(
+            web_text(
+                "the planned method (face-to-face) is no longer open: choose one of living, unsent-letter"
+            ),
+            "the planned method (face to face) is no longer open: choose one of living amends \
+             (a lasting change of behaviour); an unsent letter (read to a sponsor or at a grave)"
+        );
+        // Other lists are left as they are.
+        assert_eq!(
+            web_text("say how they received it: warm, with-request, cool"),
+            "say how they received it: warm, with-request, cool"
+        );
         assert_eq!(
             stage_reason(
                 "following through: amends made on 2026-05-03; 20.00 USD still to repay",
