@@ -1,9 +1,248 @@
-//! (being written)
+//! A party's page: everything about one person (or organisation) on the list, with a form for
+//! every change the CLI can make, each beside what it changes.
+//!
+//! Every handler loads the party from the snapshot first (an unknown id gets a calm 404), checks
+//! what was typed, then makes one vault call. A refusal shows the whole page again with status
+//! 422, the message beside the form that was sent, and what was typed still in it.
 
+mod build;
+mod entry;
+mod follow_through;
+mod harms;
+mod planning;
+mod safety;
+mod words;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use amends_core::model::PartyRecord;
+use askama::Template;
 use axum::Router;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
 
-use crate::state::App;
+use crate::forms::{Fields, FormState};
+use crate::state::{App, FlashKind, Snapshot};
+use crate::view::{Layout, Nav, page, page_with, see};
 
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/parties/new", get(entry::new_page))
+        .route("/parties", get(to_list).post(entry::create))
+        .route("/parties/{id}", get(show))
+        .route("/parties/{id}/edit", get(to_party).post(entry::edit))
+        .route("/parties/{id}/aside", get(to_party).post(entry::set_aside))
+        .route("/parties/{id}/restore", get(to_party).post(entry::restore))
+        .route("/parties/{id}/harms", get(to_party).post(harms::add))
+        .route(
+            "/parties/{id}/harms/{harm}/edit",
+            get(to_party).post(harms::edit),
+        )
+        .route(
+            "/parties/{id}/harms/{harm}/aside",
+            get(to_party).post(harms::set_aside),
+        )
+        .route(
+            "/parties/{id}/harms/{harm}/restore",
+            get(to_party).post(harms::restore),
+        )
+        .route(
+            "/parties/{id}/willingness",
+            get(to_party).post(planning::willingness),
+        )
+        .route("/parties/{id}/safety", get(to_party).post(safety::answer))
+        .route(
+            "/parties/{id}/consult",
+            get(to_party).post(planning::consult),
+        )
+        .route("/parties/{id}/plan", get(to_party).post(planning::plan))
+        .route(
+            "/parties/{id}/consent",
+            get(to_party).post(planning::consent),
+        )
+        .route("/parties/{id}/defer", get(to_party).post(planning::defer))
+        .route("/parties/{id}/resume", get(to_party).post(planning::resume))
+        .route(
+            "/parties/{id}/attempt",
+            get(to_party).post(follow_through::attempt),
+        )
+        .route(
+            "/parties/{id}/commitments",
+            get(to_party).post(follow_through::commit),
+        )
+        .route(
+            "/parties/{id}/commitments/{commitment}/close",
+            get(to_party).post(follow_through::close),
+        )
+}
+
+/// Which form on the page was sent (to show it again with its messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Edit,
+    Aside,
+    HarmNew,
+    HarmEdit(i64),
+    HarmAside(i64),
+    Willingness,
+    Safety,
+    Consult,
+    Plan,
+    Consent,
+    Defer,
+    Attempt,
+    Restitution,
+    Living,
+    Promise,
+    Close(i64),
+    /// A form with no fields of its own (restore, resume): the message goes at the top.
+    Top,
+}
+
+/// One party, loaded for a request.
+pub(crate) struct Ctx {
+    pub app: App,
+    pub snap: Arc<Snapshot>,
+    at: usize,
+}
+
+impl Ctx {
+    /// The party with this id from an open vault; otherwise the page to go to instead.
+    // The error is the response itself, made once and sent at once: boxing it buys nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn load(app: &App, id: &str) -> Result<Ctx, Response> {
+        let snap = crate::view::open(app)?;
+        let at = id
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| snap.position(id))
+            .ok_or_else(|| missing(app))?;
+        Ok(Ctx {
+            app: app.clone(),
+            snap,
+            at,
+        })
+    }
+
+    pub fn record(&self) -> &PartyRecord {
+        &self.snap.records[self.at]
+    }
+
+    pub fn id(&self) -> i64 {
+        self.record().party.id
+    }
+
+    /// The page as it stands.
+    pub fn show(&self) -> Response {
+        page(&build::page(self, None))
+    }
+
+    /// The page again with the form that was sent, its messages and what was typed (422).
+    pub fn again(&self, key: Key, mut form: FormState) -> Response {
+        words::tidy(&mut form);
+        page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &build::page(self, Some((key, form))),
+        )
+    }
+
+    /// After a change: a message for the next page, and back to the section it was made in.
+    pub fn done(&self, message: &str, warnings: &[String], section: &str) -> Response {
+        self.app.flash(FlashKind::Done, message);
+        for w in warnings {
+            self.app.flash(FlashKind::Note, words::web_text(w));
+        }
+        see(&format!("/parties/{}#{section}", self.id()))
+    }
+
+    /// Nothing was different from what is recorded, so nothing was written.
+    pub fn unchanged(&self, section: &str) -> Response {
+        self.app.flash(
+            FlashKind::Note,
+            "Nothing was different from what is recorded, so nothing changed.",
+        );
+        see(&format!("/parties/{}#{section}", self.id()))
+    }
+}
+
+/// The fields of a form, as a form state (what a handler checks and may show again).
+pub(crate) fn typed(body: &axum::body::Bytes) -> FormState {
+    FormState::new(Fields::parse(body))
+}
+
+/// A form state filled with values, for a form that starts from what is recorded.
+pub(crate) fn prefilled(pairs: &[(&str, &str)]) -> FormState {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    FormState::new(Fields::parse(&axum::body::Bytes::from(s.finish())))
+}
+
+/// Text from a text area, with the browser's line endings made plain.
+pub(crate) fn area(form: &FormState, name: &str) -> String {
+    form.value(name).replace("\r\n", "\n")
+}
+
+#[derive(Template)]
+#[template(path = "party_missing.html")]
+struct MissingView {
+    layout: Layout,
+}
+
+/// The calm answer for an id that is not (or no longer) on the list.
+pub(crate) fn missing(app: &App) -> Response {
+    page_with(
+        StatusCode::NOT_FOUND,
+        &MissingView {
+            layout: Layout::new(app, "Not on your list", Nav::List),
+        },
+    )
+}
+
+/// `GET /parties/{id}`.
+async fn show(
+    axum::extract::State(app): axum::extract::State<App>,
+    Path(id): Path<String>,
+) -> Response {
+    match Ctx::load(&app, &id) {
+        Ok(ctx) => ctx.show(),
+        Err(r) => r,
+    }
+}
+
+/// A form's address opened directly (a reload or a bookmark): back to the party's page.
+async fn to_party(
+    axum::extract::State(app): axum::extract::State<App>,
+    Path(params): Path<HashMap<String, String>>,
+) -> Response {
+    let id = params.get("id").map(String::as_str).unwrap_or("");
+    match Ctx::load(&app, id) {
+        Ok(ctx) => see(&format!("/parties/{}", ctx.id())),
+        Err(r) => r,
+    }
+}
+
+async fn to_list() -> Response {
+    see("/list")
+}
+
+/// The harm with this id, if it is one of this party's.
+pub(crate) fn own_harm(ctx: &Ctx, harm: &str) -> Option<i64> {
+    let id = harm.trim().parse::<i64>().ok()?;
+    ctx.record().harms.iter().any(|h| h.id == id).then_some(id)
+}
+
+/// The commitment with this id, if it is one of this party's.
+pub(crate) fn own_commitment(ctx: &Ctx, commitment: &str) -> Option<i64> {
+    let id = commitment.trim().parse::<i64>().ok()?;
+    ctx.record()
+        .commitments
+        .iter()
+        .any(|c| c.id == id)
+        .then_some(id)
 }

@@ -1,0 +1,1243 @@
+//! What the party page shows, built from the snapshot (and, for histories, the vault).
+
+use amends_core::model::{
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Harm, HarmKind, HarmSource, Method,
+    Outcome, PartyKind, PartyRecord, SafetyAnswers, SetAside, Willingness,
+};
+use amends_core::rules::{self, SAFETY_QUESTIONS, Verdict};
+use amends_core::stage::readiness_gaps;
+use amends_core::{Currency, Money};
+use askama::Template;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::words::{self, QUESTIONS};
+use super::{Ctx, Key, prefilled};
+use crate::forms::FormState;
+use crate::state::Snapshot;
+use crate::view::{Layout, Nav, day, day_of};
+
+/// One choice of a select, a radio group or a set of check boxes.
+pub struct Opt {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+fn opts(items: impl IntoIterator<Item = (&'static str, &'static str)>, chosen: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(value, label)| Opt {
+            value,
+            label,
+            selected: value == chosen,
+        })
+        .collect()
+}
+
+fn checks(
+    items: impl IntoIterator<Item = (&'static str, &'static str)>,
+    form: &FormState,
+    name: &str,
+) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(value, label)| Opt {
+            value,
+            label,
+            selected: form.chosen(name, value),
+        })
+        .collect()
+}
+
+/// The kinds of party, with "myself" marked when the setting keeps it off.
+pub fn party_kinds(chosen: &str, to_self: bool) -> Vec<Opt> {
+    opts(
+        PartyKind::ALL.iter().map(|k| {
+            let label = if *k == PartyKind::Myself && !to_self {
+                "myself (amends to yourself is turned off in Settings)"
+            } else {
+                k.label()
+            };
+            (k.code(), label)
+        }),
+        chosen,
+    )
+}
+
+pub fn harm_kinds(form: &FormState) -> Vec<Opt> {
+    checks(
+        HarmKind::ALL.iter().map(|k| (k.code(), k.label())),
+        form,
+        "kinds",
+    )
+}
+
+fn harm_sources(chosen: &str) -> Vec<Opt> {
+    opts(
+        HarmSource::ALL.iter().map(|s| (s.code(), s.label())),
+        chosen,
+    )
+}
+
+fn aside_reasons(chosen: &str) -> Vec<Opt> {
+    opts(
+        AsideReason::ALL.iter().map(|r| (r.code(), r.label())),
+        chosen,
+    )
+}
+
+/// The fixed title of a party's page: never anything the person wrote.
+pub fn title(kind: PartyKind) -> &'static str {
+    match kind {
+        PartyKind::Person | PartyKind::Deceased | PartyKind::Unreachable => "A person on your list",
+        PartyKind::Organisation => "An organisation on your list",
+        PartyKind::Group => "A group on your list",
+        PartyKind::Myself => "You, on your own list",
+    }
+}
+
+pub struct AsideView {
+    pub reason: &'static str,
+    pub note: String,
+    pub on: String,
+}
+
+fn aside_view(snap: &Snapshot, a: &SetAside) -> AsideView {
+    AsideView {
+        reason: a.reason.label(),
+        note: a.note.clone(),
+        on: day_of(snap, a.at),
+    }
+}
+
+/// An earlier wording, as label and value pairs.
+pub struct EditView {
+    pub on: String,
+    pub lines: Vec<(&'static str, String)>,
+}
+
+fn edit_lines(previous: &serde_json::Value) -> Vec<(&'static str, String)> {
+    const LABELS: [(&str, &str); 14] = [
+        ("name", "Name"),
+        ("kind", "Kind"),
+        ("relationship", "Relationship"),
+        ("notes", "Notes"),
+        ("did", "What I did"),
+        ("should", "What I should have done"),
+        ("effect", "How it affected them"),
+        ("kinds", "Kinds of harm"),
+        ("when", "When"),
+        ("owed", "Money owed"),
+        ("property", "Property owed"),
+        ("third_parties", "Others involved"),
+        ("source", "Where it came from"),
+        ("sponsor_agrees", "Sponsor agrees it is a harm"),
+    ];
+    let mut out = Vec::new();
+    for (key, label) in LABELS {
+        let Some(v) = previous.get(key) else { continue };
+        let text = match (key, v) {
+            ("owed", serde_json::Value::Object(m)) => {
+                let minor = m.get("minor").and_then(serde_json::Value::as_i64);
+                let currency = m
+                    .get("currency")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|c| Currency::parse(c).ok());
+                match (minor, currency) {
+                    (Some(minor), Some(c)) => Money::new(minor, c).to_string(),
+                    _ => continue,
+                }
+            }
+            ("kind", serde_json::Value::String(s)) => PartyKind::parse(s)
+                .map(|k| k.label().to_string())
+                .unwrap_or_else(|_| s.clone()),
+            ("source", serde_json::Value::String(s)) => HarmSource::parse(s)
+                .map(|k| k.label().to_string())
+                .unwrap_or_else(|_| s.clone()),
+            ("kinds", serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(|s| HarmKind::parse(s).map(HarmKind::label).unwrap_or(s))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, serde_json::Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
+            (_, serde_json::Value::String(s)) => s.clone(),
+            _ => continue,
+        };
+        if !text.trim().is_empty() {
+            out.push((label, text));
+        }
+    }
+    out
+}
+
+pub struct HarmView {
+    pub id: i64,
+    /// Prefixes that keep the ids of this harm's inputs apart from the others'.
+    pub p: String,
+    pub pa: String,
+    pub did: String,
+    pub should: String,
+    pub effect: String,
+    pub kinds: String,
+    pub when: String,
+    pub owed: Option<String>,
+    pub property: String,
+    pub third_parties: String,
+    pub source: &'static str,
+    pub sponsor: &'static str,
+    pub recorded: String,
+    pub aside: Option<AsideView>,
+    pub history: Vec<EditView>,
+    pub form: FormState,
+    pub kind_checks: Vec<Opt>,
+    pub sources: Vec<Opt>,
+    pub open: bool,
+    pub aside_form: FormState,
+    pub aside_reasons: Vec<Opt>,
+    pub aside_open: bool,
+}
+
+/// A harm's fields as a form starts with them.
+fn harm_prefill(h: &Harm) -> FormState {
+    let owed = h.owed.map(|m| m.amount_string()).unwrap_or_default();
+    let third = h.third_parties.join("\n");
+    let sponsor = match h.sponsor_agrees {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("did", &h.did),
+        ("should", &h.should),
+        ("effect", &h.effect),
+        ("when", &h.when),
+        ("owed", &owed),
+        ("property", &h.property),
+        ("third_parties", &third),
+        ("source", h.source.code()),
+        ("sponsor", sponsor),
+    ];
+    for k in &h.kinds {
+        pairs.push(("kinds", k.code()));
+    }
+    prefilled(&pairs)
+}
+
+pub struct WillView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub note: String,
+    pub on: String,
+}
+
+pub struct QuestionView {
+    pub code: &'static str,
+    pub ask: &'static str,
+    pub why: &'static str,
+    pub yes: bool,
+    pub no: bool,
+    pub unsure: bool,
+}
+
+pub struct SafetyLine {
+    pub on: String,
+    pub yes: String,
+}
+
+fn yes_answers(a: &SafetyAnswers) -> Vec<&'static str> {
+    let mut copy = a.clone();
+    SAFETY_QUESTIONS
+        .iter()
+        .filter(|q| rules::answer_mut(&mut copy, q).is_some_and(|v| *v))
+        .map(|q| words::short(q))
+        .collect()
+}
+
+fn yes_words(a: &SafetyAnswers) -> String {
+    let yes = yes_answers(a);
+    if yes.is_empty() {
+        "none of the questions apply".into()
+    } else {
+        format!("yes to: {}", yes.join(", "))
+    }
+}
+
+pub struct ReasonView {
+    pub rule: &'static str,
+    pub title: &'static str,
+    pub text: String,
+}
+
+pub struct VerdictView {
+    pub answered: bool,
+    pub contact: &'static str,
+    pub direct: bool,
+    pub allowed: String,
+    pub reasons: Vec<ReasonView>,
+    pub guidance: Vec<String>,
+    pub consent_required: bool,
+}
+
+fn verdict_view(v: &Verdict) -> VerdictView {
+    VerdictView {
+        answered: v.answered,
+        contact: v.contact.label(),
+        direct: v.contact == rules::Contact::Direct,
+        allowed: v
+            .allowed
+            .iter()
+            .map(|m| m.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+        reasons: v
+            .reasons
+            .iter()
+            .map(|r| ReasonView {
+                rule: r.rule.code(),
+                title: r.rule.title(),
+                text: words::web_text(&r.text),
+            })
+            .collect(),
+        // The page says itself when the questions are still open.
+        guidance: v
+            .guidance
+            .iter()
+            .filter(|g| v.answered || !g.starts_with("The safety questions have not been answered"))
+            .map(|g| words::web_text(g))
+            .collect(),
+        consent_required: v.consent_required,
+    }
+}
+
+pub struct ConsultView {
+    pub with: &'static str,
+    pub name: String,
+    pub on: String,
+    pub advice: String,
+    pub view: &'static str,
+}
+
+pub struct PlanView {
+    pub method: &'static str,
+    pub script: String,
+    pub on: Option<String>,
+    pub place: String,
+    pub updated: String,
+}
+
+pub struct ConsentView {
+    pub who: String,
+    pub given: bool,
+    pub on: String,
+    pub note: String,
+}
+
+pub struct DeferralView {
+    pub reason: String,
+    pub review_on: String,
+    pub recorded: String,
+    pub ended: Option<String>,
+    pub active: bool,
+    pub overdue: bool,
+}
+
+pub struct AttemptView {
+    pub on: String,
+    pub method: &'static str,
+    pub outcome: &'static str,
+    pub requests: String,
+    pub before: String,
+    pub after: String,
+    pub notes: String,
+}
+
+/// The data `_follow.html`'s quick forms read.
+pub struct Quick {
+    pub is_payment: bool,
+    pub is_checkin: bool,
+    pub commitment_id: Option<i64>,
+    pub amount_value: Option<String>,
+}
+
+pub struct PaymentView {
+    pub on: String,
+    pub amount: String,
+    pub note: String,
+}
+
+pub struct CheckInView {
+    pub on: String,
+    pub kept: bool,
+    pub note: String,
+}
+
+pub struct CommitmentView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub what: String,
+    pub details: String,
+    pub open: bool,
+    pub closed: Option<String>,
+    pub balance: Option<String>,
+    pub next_due: Option<String>,
+    pub overdue: bool,
+    pub payments: Vec<PaymentView>,
+    pub checkins: Vec<CheckInView>,
+    pub kept: usize,
+    pub is_restitution: bool,
+    pub is_living: bool,
+    pub quick: Quick,
+    pub amount_value: String,
+    pub close_form: FormState,
+    pub closures: Vec<Opt>,
+    pub close_open: bool,
+}
+
+pub struct Event {
+    pub iso: String,
+    pub on: String,
+    pub what: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "party.html")]
+pub struct PartyView {
+    pub layout: Layout,
+    pub id: i64,
+    pub back: String,
+    pub today: String,
+    pub currency: &'static str,
+    pub name: String,
+    pub kind: &'static str,
+    pub relationship: String,
+    pub notes: String,
+    pub stage_code: &'static str,
+    pub stage: &'static str,
+    pub stage_reason: String,
+    pub gaps: Vec<String>,
+    pub aside: Option<AsideView>,
+    pub top: FormState,
+    pub edit: FormState,
+    pub edit_kinds: Vec<Opt>,
+    pub edit_open: bool,
+    pub party_history: Vec<EditView>,
+    pub aside_form: FormState,
+    pub aside_reasons: Vec<Opt>,
+    pub aside_open: bool,
+    pub harms: Vec<HarmView>,
+    pub harms_aside: Vec<HarmView>,
+    pub harm_new: FormState,
+    pub harm_new_kinds: Vec<Opt>,
+    pub harm_new_sources: Vec<Opt>,
+    pub harm_new_open: bool,
+    pub willing_now: Option<WillView>,
+    pub willingness: Vec<WillView>,
+    pub willing: FormState,
+    pub levels: Vec<Opt>,
+    pub questions: Vec<QuestionView>,
+    pub safety: FormState,
+    pub safety_on: Option<String>,
+    pub safety_now: Option<String>,
+    pub safety_history: Vec<SafetyLine>,
+    pub verdict: VerdictView,
+    pub consultations: Vec<ConsultView>,
+    pub consult: FormState,
+    pub advisers: Vec<Opt>,
+    pub approvals: Vec<Opt>,
+    pub plan: Option<PlanView>,
+    pub plan_version: String,
+    pub plan_history: Vec<PlanView>,
+    pub plan_form: FormState,
+    pub plan_methods: Vec<Opt>,
+    pub consents: Vec<ConsentView>,
+    pub consent_missing: Vec<String>,
+    pub third_names: Vec<String>,
+    pub consent: FormState,
+    pub deferral: Option<DeferralView>,
+    pub deferrals: Vec<DeferralView>,
+    pub defer: FormState,
+    pub attempts: Vec<AttemptView>,
+    pub attempt: FormState,
+    pub attempt_methods: Vec<Opt>,
+    pub outcomes: Vec<Opt>,
+    pub commitments: Vec<CommitmentView>,
+    pub restitution: FormState,
+    pub restitution_every: Vec<Opt>,
+    pub living: FormState,
+    pub living_every: Vec<Opt>,
+    pub promise: FormState,
+    pub commit_open: &'static str,
+    pub timeline: Vec<Event>,
+}
+
+/// Takes the form that was sent back if it is this one; otherwise the form as it starts.
+fn pick(
+    failed: &mut Option<(Key, FormState)>,
+    key: Key,
+    start: impl FnOnce() -> FormState,
+) -> (FormState, bool) {
+    if failed.as_ref().is_some_and(|(k, _)| *k == key) {
+        let (_, form) = failed.take().expect("checked just above");
+        (form, true)
+    } else {
+        (start(), false)
+    }
+}
+
+fn cadences(chosen: &str, with_none: bool) -> Vec<Opt> {
+    let mut items: Vec<(&'static str, &'static str)> = Vec::new();
+    if with_none {
+        items.push(("", "no fixed schedule"));
+    }
+    items.extend(Cadence::ALL.iter().map(|c| (c.code(), c.label())));
+    opts(items, chosen)
+}
+
+/// The methods a form offers: those the verdict allows, and the one chosen if it is not.
+fn methods(v: &Verdict, chosen: &str, current: Option<Method>) -> Vec<Opt> {
+    Method::ALL
+        .iter()
+        .filter(|m| v.allows(**m) || Some(**m) == current || m.code() == chosen)
+        .map(|m| Opt {
+            value: m.code(),
+            label: if v.allows(*m) {
+                m.label()
+            } else {
+                match m {
+                    Method::FaceToFace => "face to face (not open now)",
+                    Method::Phone => "by phone (not open now)",
+                    Method::Video => "by video call (not open now)",
+                    Method::Letter => "a letter (not open now)",
+                    _ => "restitution paid to them (not open now)",
+                }
+            },
+            selected: m.code() == chosen,
+        })
+        .collect()
+}
+
+fn consult_view(c: &amends_core::model::Consultation) -> ConsultView {
+    ConsultView {
+        with: c.with.label(),
+        name: c.name.clone(),
+        on: day(c.on),
+        advice: c.advice.clone(),
+        view: match c.approved {
+            Some(true) => "approved the plan",
+            Some(false) => "did not approve the plan",
+            None => "",
+        },
+    }
+}
+
+fn plan_view(snap: &Snapshot, p: &amends_core::model::Plan) -> PlanView {
+    PlanView {
+        method: p.method.label(),
+        script: p.script.clone(),
+        on: p.on.map(day),
+        place: p.place.clone(),
+        updated: day_of(snap, p.updated),
+    }
+}
+
+fn commitment_view(
+    snap: &Snapshot,
+    c: &amends_core::model::Commitment,
+    failed: &mut Option<(Key, FormState)>,
+) -> CommitmentView {
+    let today = snap.now.today.to_string();
+    let due = snap.due.iter().find(|d| d.commitment_id == Some(c.id));
+    let mut details = Vec::new();
+    let mut payments = Vec::new();
+    let mut checkins = Vec::new();
+    let (what, fits): (String, &[Closure]) = match &c.kind {
+        CommitmentKind::Restitution {
+            amount,
+            instalment,
+            every,
+            starting,
+            payments: paid,
+        } => {
+            if let Some(i) = instalment {
+                details.push(format!("in instalments of {i}"));
+            }
+            if let Some(e) = every {
+                details.push(format!("{} from {}", e.label(), day(*starting)));
+            } else {
+                details.push(format!("starting {}", day(*starting)));
+            }
+            let mut paid: Vec<_> = paid.iter().collect();
+            paid.sort_by_key(|p| std::cmp::Reverse((p.on, p.id)));
+            payments = paid
+                .into_iter()
+                .map(|p| PaymentView {
+                    on: day(p.on),
+                    amount: p.amount.to_string(),
+                    note: p.note.clone(),
+                })
+                .collect();
+            (format!("repaying {amount}"), &[Closure::Released])
+        }
+        CommitmentKind::Living {
+            behaviour,
+            every,
+            starting,
+            checkins: done,
+        } => {
+            details.push(format!(
+                "check in {} from {}",
+                every.label(),
+                day(*starting)
+            ));
+            let mut done: Vec<_> = done.iter().collect();
+            done.sort_by_key(|k| std::cmp::Reverse((k.on, k.id)));
+            checkins = done
+                .into_iter()
+                .map(|k| CheckInView {
+                    on: day(k.on),
+                    kept: k.kept,
+                    note: k.note.clone(),
+                })
+                .collect();
+            (behaviour.clone(), &[Closure::Ended])
+        }
+        CommitmentKind::Promise { text, due } => {
+            details.push(format!("due {}", day(*due)));
+            (text.clone(), &[Closure::Kept, Closure::Released])
+        }
+    };
+    let kept = checkins.iter().filter(|k| k.kept).count();
+    let open = c.is_open();
+    let closed = match (c.closed, &c.kind) {
+        (Some((how, on)), _) => Some(format!("closed as {} on {}", how.label(), day(on))),
+        (None, CommitmentKind::Restitution { .. }) if !open => Some("paid in full".to_string()),
+        _ => None,
+    };
+    let amount_value = due
+        .and_then(|d| d.amount)
+        .map(|m| m.amount_string())
+        .unwrap_or_default();
+    let (close_form, close_open) = pick(failed, Key::Close(c.id), || {
+        prefilled(&[("how", fits[0].code()), ("on", &today)])
+    });
+    let closures = opts(
+        fits.iter().map(|f| (f.code(), f.label())),
+        close_form.value("how"),
+    );
+    let is_restitution = matches!(c.kind, CommitmentKind::Restitution { .. });
+    let is_living = matches!(c.kind, CommitmentKind::Living { .. });
+    CommitmentView {
+        id: c.id,
+        kind: c.kind_label(),
+        what,
+        details: words::sentence(&details.join("; "))
+            .trim_end_matches('.')
+            .to_string(),
+        open,
+        closed,
+        balance: c
+            .balance()
+            .filter(|_| is_restitution)
+            .map(|b| b.to_string()),
+        next_due: due.filter(|_| open).map(|d| day(d.on)),
+        overdue: due.is_some_and(|d| d.overdue) && open,
+        payments,
+        checkins,
+        kept,
+        is_restitution,
+        is_living,
+        quick: Quick {
+            is_payment: open && is_restitution,
+            is_checkin: open && is_living,
+            commitment_id: Some(c.id),
+            amount_value: (!amount_value.is_empty()).then(|| amount_value.clone()),
+        },
+        amount_value,
+        close_form,
+        closures,
+        close_open,
+    }
+}
+
+/// Everything that happened for this party, newest first.
+fn timeline(
+    snap: &Snapshot,
+    r: &PartyRecord,
+    edits: &[(Option<i64>, serde_json::Value, Timestamp)],
+    plans: &[amends_core::model::Plan],
+    answers: &[amends_core::model::SafetyRecord],
+) -> Vec<Event> {
+    // (date, instant if known, order of insertion): what sorts the events.
+    let mut events: Vec<(Date, Option<Timestamp>, usize, Event)> = Vec::new();
+    let mut push = |on: Date, at: Option<Timestamp>, what: String, detail: String| {
+        let n = events.len();
+        events.push((
+            on,
+            at,
+            n,
+            Event {
+                iso: on.to_string(),
+                on: day(on),
+                what,
+                detail,
+            },
+        ));
+    };
+    let at = |t: Timestamp| snap.now.date_of(t);
+    push(
+        at(r.party.created),
+        Some(r.party.created),
+        "Added to your list".into(),
+        String::new(),
+    );
+    for a in &r.asides {
+        push(
+            at(a.at),
+            Some(a.at),
+            format!("Set aside: {}", a.reason.label()),
+            a.note.clone(),
+        );
+        if let Some(t) = a.restored_at {
+            push(at(t), Some(t), "Back on the list".into(), String::new());
+        }
+    }
+    for (harm, _, t) in edits {
+        let what = if harm.is_some() {
+            "A harm was reworded (the earlier words are kept)"
+        } else {
+            "The details were changed (the earlier words are kept)"
+        };
+        push(at(*t), Some(*t), what.into(), String::new());
+    }
+    for h in &r.harms {
+        push(
+            at(h.recorded),
+            Some(h.recorded),
+            format!("Harm noted ({})", h.source.label()),
+            h.did.clone(),
+        );
+        for a in &h.asides {
+            push(
+                at(a.at),
+                Some(a.at),
+                format!("A harm was set aside: {}", a.reason.label()),
+                h.did.clone(),
+            );
+            if let Some(t) = a.restored_at {
+                push(
+                    at(t),
+                    Some(t),
+                    "A harm is back on the list".into(),
+                    h.did.clone(),
+                );
+            }
+        }
+    }
+    for w in &r.willingness {
+        push(
+            at(w.at),
+            Some(w.at),
+            format!("Willingness: {}", w.level.label()),
+            w.note.clone(),
+        );
+    }
+    for s in answers {
+        push(
+            at(s.answered),
+            Some(s.answered),
+            "Safety questions answered".into(),
+            yes_words(&s.answers),
+        );
+    }
+    for c in &r.consultations {
+        let view = match c.approved {
+            Some(true) => ", who approved the plan",
+            Some(false) => ", who did not approve the plan",
+            None => "",
+        };
+        push(
+            c.on,
+            Some(c.recorded),
+            format!("Talked it over with your {}{view}", c.with.label()),
+            c.advice.clone(),
+        );
+    }
+    for (i, p) in plans.iter().enumerate() {
+        let what = if i == 0 { "Plan made" } else { "Plan changed" };
+        let when =
+            p.on.map(|d| format!(", for {}", day(d)))
+                .unwrap_or_default();
+        push(
+            at(p.updated),
+            Some(p.updated),
+            format!("{what}: {}{when}", p.method.label()),
+            String::new(),
+        );
+    }
+    for c in &r.consents {
+        push(
+            c.on,
+            Some(c.recorded),
+            if c.given {
+                "Consent given by someone involved".into()
+            } else {
+                "Someone involved did not consent".into()
+            },
+            c.who.clone(),
+        );
+    }
+    for d in &r.deferrals {
+        push(
+            at(d.recorded),
+            Some(d.recorded),
+            format!("Put off, to look at again on {}", day(d.review_on)),
+            d.reason.clone(),
+        );
+        if let Some(t) = d.ended {
+            push(at(t), Some(t), "Deferral ended".into(), String::new());
+        }
+    }
+    for a in &r.attempts {
+        push(
+            a.on,
+            Some(a.recorded),
+            if a.outcome.is_made() {
+                format!("Amends made ({}): {}", a.method.label(), a.outcome.label())
+            } else {
+                format!(
+                    "Tried to reach them ({}): {}",
+                    a.method.label(),
+                    a.outcome.label()
+                )
+            },
+            a.notes.clone(),
+        );
+    }
+    for c in &r.commitments {
+        push(
+            at(c.recorded),
+            Some(c.recorded),
+            format!("Commitment made: {}", c.kind_label()),
+            match &c.kind {
+                CommitmentKind::Restitution { amount, .. } => format!("repaying {amount}"),
+                CommitmentKind::Living { behaviour, .. } => behaviour.clone(),
+                CommitmentKind::Promise { text, .. } => text.clone(),
+            },
+        );
+        match &c.kind {
+            CommitmentKind::Restitution { payments, .. } => {
+                for p in payments {
+                    push(p.on, None, format!("Paid {}", p.amount), p.note.clone());
+                }
+            }
+            CommitmentKind::Living { checkins, .. } => {
+                for k in checkins {
+                    push(
+                        k.on,
+                        None,
+                        if k.kept {
+                            "Check-in: kept up".into()
+                        } else {
+                            "Check-in: not this time".into()
+                        },
+                        k.note.clone(),
+                    );
+                }
+            }
+            CommitmentKind::Promise { .. } => {}
+        }
+        if let Some((how, on)) = c.closed {
+            push(
+                on,
+                None,
+                format!("Commitment closed: {}", how.label()),
+                String::new(),
+            );
+        }
+    }
+    events.sort_by_key(|e| std::cmp::Reverse((e.0, e.1, e.2)));
+    events.into_iter().map(|e| e.3).collect()
+}
+
+/// The whole page; `failed` is the form that was sent and refused, shown again as typed.
+pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
+    let snap = &ctx.snap;
+    let r = ctx.record();
+    let stage = &snap.stages[ctx.at];
+    let id = r.party.id;
+    let today = snap.now.today.to_string();
+    let v = rules::verdict(r);
+    let to_self = snap.settings.amends_to_self;
+
+    // Histories the snapshot does not hold; a page without them is still a page.
+    let (edits, plans, answers) = ctx
+        .app
+        .read(|vault| {
+            Ok((
+                vault.edits(id)?,
+                vault.plan_history(id)?,
+                vault.safety_history(id)?,
+            ))
+        })
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let mut plans_oldest = plans.clone();
+    plans_oldest.reverse();
+
+    let (top, _) = pick(&mut failed, Key::Top, FormState::default);
+
+    let (edit, edit_open) = pick(&mut failed, Key::Edit, || {
+        prefilled(&[
+            ("name", &r.party.name),
+            ("kind", r.party.kind.code()),
+            ("relationship", &r.party.relationship),
+            ("notes", &r.party.notes),
+        ])
+    });
+    let edit_kinds = party_kinds(edit.value("kind"), to_self);
+    let (aside_form, aside_open) = pick(&mut failed, Key::Aside, FormState::default);
+    let party_aside_reasons = aside_reasons(aside_form.value("reason"));
+
+    let history_of = |harm: Option<i64>| -> Vec<EditView> {
+        edits
+            .iter()
+            .filter(|(h, _, _)| *h == harm)
+            .rev()
+            .map(|(_, previous, at)| EditView {
+                on: day_of(snap, *at),
+                lines: edit_lines(previous),
+            })
+            .collect()
+    };
+
+    let mut harms = Vec::new();
+    let mut harms_aside = Vec::new();
+    for h in &r.harms {
+        let (form, open) = pick(&mut failed, Key::HarmEdit(h.id), || harm_prefill(h));
+        let (aside_form, aside_open) = pick(&mut failed, Key::HarmAside(h.id), FormState::default);
+        let view = HarmView {
+            id: h.id,
+            p: format!("h{}-", h.id),
+            pa: format!("ha{}-", h.id),
+            did: h.did.clone(),
+            should: h.should.clone(),
+            effect: h.effect.clone(),
+            kinds: h
+                .kinds
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            when: h.when.clone(),
+            owed: h.owed.map(|m| m.to_string()),
+            property: h.property.clone(),
+            third_parties: h.third_parties.join(", "),
+            source: h.source.label(),
+            sponsor: match h.sponsor_agrees {
+                Some(true) => "Your sponsor agrees this is a real harm.",
+                Some(false) => "Your sponsor does not see this as a real harm.",
+                None => "",
+            },
+            recorded: day_of(snap, h.recorded),
+            aside: h
+                .asides
+                .iter()
+                .rev()
+                .find(|a| a.restored_at.is_none())
+                .map(|a| aside_view(snap, a)),
+            history: history_of(Some(h.id)),
+            kind_checks: harm_kinds(&form),
+            sources: harm_sources(form.value("source")),
+            form,
+            open,
+            aside_reasons: aside_reasons(aside_form.value("reason")),
+            aside_form,
+            aside_open,
+        };
+        if h.is_set_aside() {
+            harms_aside.push(view);
+        } else {
+            harms.push(view);
+        }
+    }
+    let (harm_new, harm_new_open) = pick(&mut failed, Key::HarmNew, || {
+        prefilled(&[("source", HarmSource::Memory.code())])
+    });
+    let harm_new_kinds = harm_kinds(&harm_new);
+    let harm_new_sources = harm_sources(harm_new.value("source"));
+
+    let will = |w: &amends_core::model::WillingnessEntry| WillView {
+        code: w.level.code(),
+        label: w.level.label(),
+        note: w.note.clone(),
+        on: day_of(snap, w.at),
+    };
+    let mut willingness: Vec<_> = r.willingness.iter().collect();
+    willingness.sort_by_key(|w| std::cmp::Reverse((w.at, w.id)));
+    let willing_now = r.willingness_now().map(will);
+    let (willing, _) = pick(&mut failed, Key::Willingness, || {
+        prefilled(&[(
+            "level",
+            r.willingness_now().map(|w| w.level.code()).unwrap_or(""),
+        )])
+    });
+    let levels = opts(
+        Willingness::ALL.iter().map(|w| (w.code(), w.label())),
+        willing.value("level"),
+    );
+
+    let (safety, _) = pick(&mut failed, Key::Safety, || {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        match &r.safety {
+            Some(s) => {
+                let mut a = s.answers.clone();
+                for q in SAFETY_QUESTIONS {
+                    let yes = rules::answer_mut(&mut a, q).is_some_and(|v| *v);
+                    pairs.push((q, if yes { "yes" } else { "no" }));
+                }
+                pairs.push(("legal_decision", &s.answers.legal_decision));
+            }
+            None => {
+                for q in SAFETY_QUESTIONS {
+                    pairs.push((q, "unsure"));
+                }
+            }
+        }
+        prefilled(&pairs)
+    });
+    let questions = QUESTIONS
+        .iter()
+        .map(|q| {
+            let answer = safety.value(q.code);
+            QuestionView {
+                code: q.code,
+                ask: q.ask,
+                why: q.why,
+                yes: answer == "yes",
+                no: answer == "no",
+                unsure: answer != "yes" && answer != "no",
+            }
+        })
+        .collect();
+
+    let mut consultations: Vec<_> = r.consultations.iter().collect();
+    consultations.sort_by_key(|c| std::cmp::Reverse((c.on, c.recorded, c.id)));
+    let (consult, _) = pick(&mut failed, Key::Consult, || {
+        prefilled(&[("with", Adviser::Sponsor.code()), ("on", &today)])
+    });
+    let advisers = opts(
+        Adviser::ALL.iter().map(|a| (a.code(), a.label())),
+        consult.value("with"),
+    );
+    let approvals = opts(
+        [
+            ("yes", "approved the plan as it stands"),
+            ("no", "did not approve it"),
+            ("", "gave no view on approval"),
+        ],
+        consult.value("approved"),
+    );
+
+    let (plan_form, _) = pick(&mut failed, Key::Plan, || match &r.plan {
+        Some(p) => {
+            let on = p.on.map(|d| d.to_string()).unwrap_or_default();
+            prefilled(&[
+                ("method", p.method.code()),
+                ("script", &p.script),
+                ("on", &on),
+                ("place", &p.place),
+            ])
+        }
+        None => FormState::default(),
+    });
+    let plan_methods = methods(
+        &v,
+        plan_form.value("method"),
+        r.plan.as_ref().map(|p| p.method),
+    );
+
+    let (consent, _) = pick(&mut failed, Key::Consent, || prefilled(&[("on", &today)]));
+    let (defer, _) = pick(&mut failed, Key::Defer, FormState::default);
+    let deferral_view = |d: &amends_core::model::Deferral, active: bool| DeferralView {
+        reason: d.reason.clone(),
+        review_on: day(d.review_on),
+        recorded: day_of(snap, d.recorded),
+        ended: d.ended.map(|t| day_of(snap, t)),
+        active,
+        overdue: active && d.review_on < snap.now.today,
+    };
+    let active = r.active_deferral();
+    let mut deferrals: Vec<_> = r.deferrals.iter().collect();
+    deferrals.sort_by_key(|d| std::cmp::Reverse((d.recorded, d.id)));
+
+    let (attempt, _) = pick(&mut failed, Key::Attempt, || {
+        prefilled(&[
+            ("on", &today),
+            (
+                "method",
+                r.plan.as_ref().map(|p| p.method.code()).unwrap_or(""),
+            ),
+        ])
+    });
+    let attempt_methods = methods(&v, attempt.value("method"), None);
+    let outcomes = opts(
+        Outcome::ALL.iter().map(|o| (o.code(), o.label())),
+        attempt.value("outcome"),
+    );
+    let mut attempts: Vec<_> = r.attempts.iter().collect();
+    attempts.sort_by_key(|a| std::cmp::Reverse((a.on, a.recorded, a.id)));
+
+    let (restitution, restitution_open) = pick(&mut failed, Key::Restitution, || {
+        let owed: i64 = r
+            .live_harms()
+            .filter_map(|h| h.owed)
+            .filter(|m| m.currency == snap.settings.currency)
+            .map(|m| m.minor)
+            .sum();
+        let owed = if owed > 0 {
+            Money::new(owed, snap.settings.currency).amount_string()
+        } else {
+            String::new()
+        };
+        prefilled(&[("starting", &today), ("amount", &owed)])
+    });
+    let restitution_every = cadences(restitution.value("every"), true);
+    let (living, living_open) = pick(&mut failed, Key::Living, || {
+        prefilled(&[("starting", &today), ("every", Cadence::Weekly.code())])
+    });
+    let living_every = cadences(living.value("every"), false);
+    let (promise, promise_open) = pick(&mut failed, Key::Promise, FormState::default);
+    let commit_open = if restitution_open {
+        "restitution"
+    } else if living_open {
+        "living"
+    } else if promise_open {
+        "promise"
+    } else {
+        ""
+    };
+    let commitments = r
+        .commitments
+        .iter()
+        .map(|c| commitment_view(snap, c, &mut failed))
+        .collect();
+
+    PartyView {
+        layout: Layout::new(&ctx.app, title(r.party.kind), Nav::List),
+        id,
+        back: format!("/parties/{id}"),
+        today: today.clone(),
+        currency: snap.settings.currency.code(),
+        name: r.party.name.clone(),
+        kind: r.party.kind.label(),
+        relationship: r.party.relationship.clone(),
+        notes: r.party.notes.clone(),
+        stage_code: stage.stage.code(),
+        stage: stage.stage.label(),
+        stage_reason: words::stage_reason(&stage.reason, stage.stage),
+        gaps: if r.current_aside().is_some() {
+            Vec::new()
+        } else {
+            readiness_gaps(r)
+                .iter()
+                .map(|g| words::web_text(g))
+                .collect()
+        },
+        aside: r.current_aside().map(|a| aside_view(snap, a)),
+        top,
+        edit,
+        edit_kinds,
+        edit_open,
+        party_history: history_of(None),
+        aside_form,
+        aside_reasons: party_aside_reasons,
+        aside_open,
+        harms,
+        harms_aside,
+        harm_new,
+        harm_new_kinds,
+        harm_new_sources,
+        harm_new_open,
+        willing_now,
+        willingness: willingness.into_iter().map(will).collect(),
+        willing,
+        levels,
+        questions,
+        safety,
+        safety_on: r.safety.as_ref().map(|s| day_of(snap, s.answered)),
+        safety_now: r.safety.as_ref().map(|s| yes_words(&s.answers)),
+        safety_history: answers
+            .iter()
+            .rev()
+            .map(|s| SafetyLine {
+                on: day_of(snap, s.answered),
+                yes: yes_words(&s.answers),
+            })
+            .collect(),
+        verdict: verdict_view(&v),
+        consultations: consultations.into_iter().map(consult_view).collect(),
+        consult,
+        advisers,
+        approvals,
+        plan: r.plan.as_ref().map(|p| plan_view(snap, p)),
+        plan_version: r
+            .plan
+            .as_ref()
+            .map(|p| p.updated.to_string())
+            .unwrap_or_default(),
+        plan_history: plans.iter().skip(1).map(|p| plan_view(snap, p)).collect(),
+        plan_form,
+        plan_methods,
+        consents: r
+            .consents
+            .iter()
+            .rev()
+            .map(|c| ConsentView {
+                who: c.who.clone(),
+                given: c.given,
+                on: day(c.on),
+                note: c.note.clone(),
+            })
+            .collect(),
+        consent_missing: rules::consent_missing(r),
+        third_names: r.third_party_names(),
+        consent,
+        deferral: active.map(|d| deferral_view(d, true)),
+        deferrals: deferrals
+            .into_iter()
+            .map(|d| deferral_view(d, active.is_some_and(|a| a.id == d.id)))
+            .collect(),
+        defer,
+        attempts: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                on: day(a.on),
+                method: a.method.label(),
+                outcome: a.outcome.label(),
+                requests: a.requests.clone(),
+                before: a.feeling_before.clone(),
+                after: a.feeling_after.clone(),
+                notes: a.notes.clone(),
+            })
+            .collect(),
+        attempt,
+        attempt_methods,
+        outcomes,
+        commitments,
+        restitution,
+        restitution_every,
+        living,
+        living_every,
+        promise,
+        commit_open,
+        timeline: timeline(snap, r, &edits, &plans_oldest, &answers),
+    }
+}

@@ -1,0 +1,77 @@
+//! The safety questions of Step 9's exception, answered as the CLI answers them: a "yes" is
+//! added to the answers in force, a "no" lifts an earlier "yes", "not sure" leaves it as it was.
+
+use amends_core::rules::{SAFETY_QUESTIONS, SafetyChange, answer_mut};
+use amends_vault::PartyRef;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::{Ctx, Key, area, typed};
+use crate::state::{App, FlashKind};
+use crate::view::see;
+
+/// `POST /parties/{id}/safety`.
+pub async fn answer(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
+    let ctx = match Ctx::load(&app, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut form = typed(&body);
+    let first = ctx.record().safety.is_none();
+    let mut change = SafetyChange::default();
+    for q in SAFETY_QUESTIONS {
+        let answer = form.value(q).to_string();
+        match answer.as_str() {
+            "yes" => {
+                if let Some(flag) = answer_mut(&mut change.set, q) {
+                    *flag = true;
+                }
+            }
+            "no" => {
+                if let Some(flag) = answer_mut(&mut change.clear, q) {
+                    *flag = true;
+                }
+            }
+            "" | "unsure" if first => form.field_error(
+                q,
+                "Choose yes or no for this one before saving. If you are not sure, find out or ask \
+                 your sponsor first: a question left open would count as no.",
+            ),
+            "" | "unsure" => {}
+            _ => form.field_error(q, "Choose yes, no or not sure."),
+        }
+    }
+    let decision = area(&form, "legal_decision");
+    let recorded = ctx
+        .record()
+        .safety
+        .as_ref()
+        .map(|s| s.answers.legal_decision.clone())
+        .unwrap_or_default();
+    change.legal_decision = (decision.trim() != recorded.trim()).then_some(decision);
+    if form.has_errors() {
+        return ctx.again(Key::Safety, form);
+    }
+    match app.write(|v, now| v.change_safety(&PartyRef::Id(ctx.id()), &change, now)) {
+        Some(Ok((_, notes, true))) => ctx.done(
+            "Your answers are saved. What they mean for this amends is shown below them.",
+            &notes,
+            "verdict",
+        ),
+        Some(Ok((_, notes, false))) => {
+            for n in notes {
+                app.flash(FlashKind::Note, super::words::web_text(&n));
+            }
+            see(&format!("/parties/{}#safety", ctx.id()))
+        }
+        Some(Err(e)) => {
+            form.vault_error(e, |f| match f {
+                "legal decision" => Some("legal_decision"),
+                _ => None,
+            });
+            ctx.again(Key::Safety, form)
+        }
+        None => see("/unlock"),
+    }
+}

@@ -1,0 +1,329 @@
+//! The words of the party page that are not in a template: the safety questions as a person
+//! reads them, and the few places where the core's messages name CLI commands.
+
+use crate::forms::FormState;
+
+/// One safety question as the page asks it.
+pub struct Question {
+    /// The name in `rules::SAFETY_QUESTIONS` (and the form field).
+    pub code: &'static str,
+    /// A few words for histories and the timeline.
+    pub short: &'static str,
+    /// The question itself.
+    pub ask: &'static str,
+    /// Why it is asked.
+    pub why: &'static str,
+}
+
+/// The questions, in the order of `rules::SAFETY_QUESTIONS`.
+pub const QUESTIONS: [Question; 12] = [
+    Question {
+        code: "court-order",
+        short: "a court order",
+        ask: "Is there a protective, restraining or no-contact order between you?",
+        why: "If so, there can be no contact of any kind, not even a reply (R4).",
+    },
+    Question {
+        code: "asked-no-contact",
+        short: "they asked for no contact",
+        ask: "Have they asked you not to contact them?",
+        why: "Their wish comes first: the amends would then be made without reaching them (R5).",
+    },
+    Question {
+        code: "abused-them",
+        short: "you abused them",
+        ask: "Did you abuse them, so that hearing from you could hurt them again?",
+        why: "The amends must not cost them their peace; it would be made indirectly, after talking it over (R5).",
+    },
+    Question {
+        code: "harmed-me",
+        short: "they harmed you",
+        ask: "Did they harm or abuse you?",
+        why: "No amends are owed for what was done to you; only your own part belongs here (R6).",
+    },
+    Question {
+        code: "legal-risk",
+        short: "legal risk",
+        ask: "Could this amends carry legal risk: a crime, money taken from an employer, a debt with legal consequences?",
+        why: "Then talk to a lawyer first. This workbook never advises you to confess (R3).",
+    },
+    Question {
+        code: "affair",
+        short: "an affair",
+        ask: "Does this involve an affair?",
+        why: "The other person is never named, and their consent comes first (R1).",
+    },
+    Question {
+        code: "third-parties",
+        short: "someone else involved",
+        ask: "Would making this amends implicate someone else?",
+        why: "Their consent is recorded before any attempt (R1).",
+    },
+    Question {
+        code: "my-safety",
+        short: "your own safety",
+        ask: "Could contact put you at risk, of harm or of relapse?",
+        why: "\"Others\" in Step 9 includes you: talk it over first (R7).",
+    },
+    Question {
+        code: "deceased",
+        short: "they have died",
+        ask: "Have they died?",
+        why: "A letter read at the grave or to your sponsor, living amends or service remain open (R8).",
+    },
+    Question {
+        code: "unreachable",
+        short: "they cannot be found",
+        ask: "Is it impossible to find them?",
+        why: "An unsent letter, living amends or service remain open (R8).",
+    },
+    Question {
+        code: "child",
+        short: "a child",
+        ask: "Are they a child?",
+        why: "With a child: few words suited to their age, then consistent actions.",
+    },
+    Question {
+        code: "family",
+        short: "close family",
+        ask: "Are they close family?",
+        why: "With family: a general admission first, without rehashing harrowing episodes.",
+    },
+];
+
+/// The short words for a question, by its code.
+pub fn short(code: &str) -> &'static str {
+    QUESTIONS
+        .iter()
+        .find(|q| q.code == code)
+        .map(|q| q.short)
+        .unwrap_or("another question")
+}
+
+/// Phrases of the core and the vault that point at the command line, and what the page says
+/// instead. Longest first, so a phrase is replaced before a shorter one inside it.
+const CLI_PHRASES: &[(&str, &str)] = &[
+    (
+        " (amends consult PARTY --with sponsor --approve --advice \"...\")",
+        " under \"Talking it over\" on this page",
+    ),
+    (
+        "See who is still to be asked with `amends show PARTY`, record their consent (amends consent PARTY --who NAME --given)",
+        "See who is still to be asked under \"Someone else involved\" on this page, record their consent there",
+    ),
+    (
+        "See who with `amends show PARTY`;",
+        "See who under \"Someone else involved\" on this page;",
+    ),
+    (
+        "answer the safety questions with --third-parties (or --affair) first",
+        "answer yes to the safety question about someone else (or about an affair) first",
+    ),
+    (
+        "answer --third-parties (R1)",
+        "answer yes to the safety question about someone else (R1)",
+    ),
+    (
+        "turn it on with `amends settings --amends-to-self on`",
+        "turn on amends to yourself in Settings",
+    ),
+    (
+        " (amends plan PARTY --script ...)",
+        " under \"The plan\" on this page",
+    ),
+    (
+        "capture it (amends capture NAME --did ...)",
+        "add it as a harm on this page",
+    ),
+    (
+        " (amends party restore PARTY)",
+        " (the button is on this page)",
+    ),
+    (" (amends party edit ID --kind person)", ""),
+    (" (amends commit living)", " under \"Following through\""),
+    (
+        "Answer them now (amends safety PARTY ...)",
+        "Answer them now on this page",
+    ),
+    (
+        "note it with --requests",
+        "note it under \"What they asked for\"",
+    ),
+    (
+        "; this will come up again in `amends due`",
+        "; it will come up again on the home page",
+    ),
+    (" (see `amends commitments`)", ""),
+    ("; see them with `amends commitments`", ""),
+    (" See them with `amends commitments`.", ""),
+    (" See the harms with `amends show PARTY`.", ""),
+    (" See the list with `amends party list`.", ""),
+    (
+        "--none means no question applies, so it cannot go with other answers or --clear",
+        "\"none apply\" cannot go with other answers",
+    ),
+];
+
+/// The core's and the vault's words with their command-line hints turned into words for this page.
+pub fn web_text(text: &str) -> String {
+    let mut out = text.to_string();
+    for (cli, web) in CLI_PHRASES {
+        if out.contains(cli) {
+            out = out.replace(cli, web);
+        }
+    }
+    out = method_words(&out);
+    // "to lift one, use --clear court-order": on this page, that is answering "no".
+    if let Some(at) = out.find("; to lift one, use --clear ") {
+        out.truncate(at);
+        out.push_str("; to lift one, answer it \"no\"");
+    }
+    out
+}
+
+/// Lists of method codes ("choose one of: living, indirect, unsent-letter") in the words the
+/// page's method choices use.
+fn method_words(text: &str) -> String {
+    use amends_core::model::Method;
+    let code_of = |word: &str| {
+        Method::ALL
+            .iter()
+            .copied()
+            .find(|m| m.code() == word.trim_end_matches(['.', ')']))
+    };
+    let mut out = text.to_string();
+    for lead in ["one of: ", "one of "] {
+        let Some(at) = out.find(lead) else { continue };
+        let start = at + lead.len();
+        let end = out[start..]
+            .find(['.', ';', ')'])
+            .map(|i| start + i)
+            .unwrap_or(out.len());
+        let list = &out[start..end];
+        let methods: Option<Vec<Method>> = list.split(", ").map(code_of).collect();
+        if let Some(methods) = methods.filter(|m| !m.is_empty()) {
+            let words = methods
+                .iter()
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.replace_range(start..end, &words);
+        }
+        break;
+    }
+    if let Some(at) = out.find("the planned method (") {
+        let start = at + "the planned method (".len();
+        if let Some(len) = out[start..].find(')')
+            && let Some(m) = code_of(&out[start..start + len])
+        {
+            out.replace_range(start..start + len, m.label());
+        }
+    }
+    out
+}
+
+/// The reason for a stage without the stage's own name in front ("complete: amends made on
+/// ..." beside the "complete" badge reads twice), starting as a sentence.
+pub fn stage_reason(reason: &str, stage: amends_core::Stage) -> String {
+    let text = web_text(reason);
+    let rest = [stage.label(), stage.code()]
+        .iter()
+        .find_map(|name| text.strip_prefix(&format!("{name}: ")))
+        .unwrap_or(&text);
+    let mut c = rest.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A message from the core ("cannot be empty") as a sentence beside its field.
+pub fn sentence(message: &str) -> String {
+    let m = web_text(message.trim());
+    let starts_as_verb = ["is ", "cannot ", "must ", "has ", "contains "]
+        .iter()
+        .any(|p| m.starts_with(p));
+    let mut s = if starts_as_verb {
+        format!("This {m}")
+    } else {
+        let mut c = m.chars();
+        match c.next() {
+            Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+            None => m,
+        }
+    };
+    if !s.ends_with(['.', '?']) {
+        s.push('.');
+    }
+    s
+}
+
+/// Every message of a form in the page's words.
+pub fn tidy(form: &mut FormState) {
+    for message in form.errors.values_mut() {
+        *message = sentence(message);
+    }
+    if let Some(r) = &mut form.refusal {
+        r.reason = web_text(&r.reason);
+        r.next = web_text(&r.next);
+    }
+    if let Some(p) = &mut form.problem {
+        *p = web_text(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_questions_follow_the_core() {
+        let codes: Vec<&str> = QUESTIONS.iter().map(|q| q.code).collect();
+        assert_eq!(codes, amends_core::rules::SAFETY_QUESTIONS);
+    }
+
+    #[test]
+    fn command_lines_become_words_for_the_page() {
+        let r2 = "Go over the plan with your sponsor or an adviser and record their approval (amends consult PARTY --with sponsor --approve --advice \"...\").";
+        assert_eq!(
+            web_text(r2),
+            "Go over the plan with your sponsor or an adviser and record their approval under \"Talking it over\" on this page."
+        );
+        let lift =
+            "earlier answers still stand (court-order); to lift one, use --clear court-order";
+        assert!(!web_text(lift).contains("--"));
+        assert_eq!(sentence("cannot be empty"), "This cannot be empty.");
+        assert_eq!(
+            web_text("Choose one of: living, indirect, unsent-letter."),
+            "Choose one of: living amends (a lasting change of behaviour); indirect amends \
+             (service, donation, anonymous repayment); an unsent letter (read to a sponsor or at a grave)."
+        );
+        assert_eq!(
+            web_text(
+                "the planned method (face-to-face) is no longer open: choose one of living, unsent-letter"
+            ),
+            "the planned method (face to face) is no longer open: choose one of living amends \
+             (a lasting change of behaviour); an unsent letter (read to a sponsor or at a grave)"
+        );
+        // Other lists are left as they are.
+        assert_eq!(
+            web_text("say how they received it: warm, with-request, cool"),
+            "say how they received it: warm, with-request, cool"
+        );
+        assert_eq!(
+            stage_reason(
+                "following through: amends made on 2026-05-03; 20.00 USD still to repay",
+                amends_core::Stage::FollowingThrough
+            ),
+            "Amends made on 2026-05-03; 20.00 USD still to repay"
+        );
+        assert_eq!(
+            stage_reason("not yet willing", amends_core::Stage::Listed),
+            "Not yet willing"
+        );
+        assert_eq!(
+            sentence("a deferral needs a reason"),
+            "A deferral needs a reason."
+        );
+    }
+}
