@@ -172,8 +172,5 @@ pub async fn capture(State(app): State<App>, body: Bytes) -> Response {
             None => return see("/unlock"),
         }
     }
-    page_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &view(&app, &snap, form),
-    )
+    page_with(StatusCode::UNPROCESSABLE_ENTITY, &view(&app, &snap, form))
 }

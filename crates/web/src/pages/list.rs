@@ -166,7 +166,10 @@ pub async fn move_card(State(app): State<App>, body: Bytes) -> Response {
         );
         return see("/list");
     };
-    let Some(name) = snap.position(id).map(|i| snap.records[i].party.name.clone()) else {
+    let Some(name) = snap
+        .position(id)
+        .map(|i| snap.records[i].party.name.clone())
+    else {
         app.flash(
             FlashKind::Note,
             web_words(&amends_vault::VaultError::NoSuchParty),
@@ -227,7 +230,10 @@ struct Chosen {
 impl Chosen {
     fn read(stage: &str, kind: &str, harm: &str) -> Chosen {
         Chosen {
-            stage: Stage::ALL.iter().copied().find(|s| s.code() == stage.trim()),
+            stage: Stage::ALL
+                .iter()
+                .copied()
+                .find(|s| s.code() == stage.trim()),
             kind: PartyKind::parse(kind).ok(),
             harm: HarmKind::parse(harm).ok(),
         }
@@ -387,7 +393,10 @@ fn render_table(app: &App, snap: &Snapshot, chosen: Chosen, q: &str) -> Response
             chosen.kind.map(PartyKind::code),
         ),
         harms: choices(
-            HarmKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            HarmKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.label()))
+                .collect(),
             chosen.harm.map(HarmKind::code),
         ),
         stage: chosen.stage.map(Stage::code).unwrap_or(""),

@@ -151,7 +151,12 @@ pub async fn save(State(app): State<App>, body: Bytes) -> Response {
         );
     }
     let amends_to_self = form.checked("amends_to_self");
-    if !amends_to_self && snap.records.iter().any(|r| r.party.kind == PartyKind::Myself) {
+    if !amends_to_self
+        && snap
+            .records
+            .iter()
+            .any(|r| r.party.kind == PartyKind::Myself)
+    {
         form.field_error(
             "amends_to_self",
             "You are on your own list, so this cannot be turned off yet. Change the kind of that entry on its page first; an entry set aside still counts.",

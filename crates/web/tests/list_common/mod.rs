@@ -13,6 +13,9 @@ use secrecy::SecretString;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// One part of a multipart body: name, file name (for a file), content.
+pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
 pub const PASS: &str = "copper kettle under the winter orchard";
 
 pub struct Server {
@@ -144,7 +147,7 @@ impl Server {
     pub async fn post_multipart(
         &self,
         path: &str,
-        parts: &[(&str, Option<&str>, &[u8])],
+        parts: &[Part<'_>],
     ) -> (StatusCode, String, String) {
         let boundary = "amends-test-boundary-5c1b9e";
         let mut body = Vec::new();
