@@ -67,7 +67,7 @@ async fn board_moves_change_willingness_and_keep_history() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location, format!("/list#card-{may}"));
     let (_, board) = s.get("/list").await;
-    assert!(board.contains("Aunt May is now under Never"), "flash");
+    assert!(board.contains("Moved Aunt May to Never."), "flash");
     assert!(column(&board, "never").contains("Aunt May"));
     assert!(!column(&board, "unsaid").contains("Aunt May"));
     // A card has no button for the column it is in.
@@ -317,6 +317,18 @@ async fn capture_adds_a_party_and_a_harm_and_keeps_text_on_errors() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"name-error\""));
+    let (status, _, page) = s
+        .post(
+            "/capture",
+            &[
+                ("name", "Jo"),
+                ("did", "Rang late"),
+                ("effect", "bell\u{7}"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"effect-error\">This contains control characters"));
     // Amends to self is off: no one can add themselves by a crafted request.
     let (status, _, page) = s
         .post(
@@ -348,7 +360,10 @@ async fn settings_save_and_refuse_bad_values() {
         ("language", "es"),
         ("currency", "eur"),
         ("auto_lock", "30"),
-        ("crisis_line", "  My sponsor Jo: 555-0100  "),
+        (
+            "crisis_line",
+            "  My sponsor Jo: 555-0100\r\nThe warmline: 555-0199  ",
+        ),
         ("amends_to_self", "on"),
     ];
     let (status, location, body) = s.post("/settings", &good).await;
@@ -361,7 +376,10 @@ async fn settings_save_and_refuse_bad_values() {
     assert!(page.contains("<option value=\"es\" selected>"));
     let doc = s.export().await;
     assert_eq!(doc["settings"]["auto_lock_minutes"], 30);
-    assert_eq!(doc["settings"]["crisis_line"], "My sponsor Jo: 555-0100");
+    assert_eq!(
+        doc["settings"]["crisis_line"],
+        "My sponsor Jo: 555-0100\nThe warmline: 555-0199"
+    );
     assert_eq!(doc["settings"]["language"], "es");
     assert_eq!(doc["settings"]["amends_to_self"], true);
 
@@ -392,6 +410,15 @@ async fn settings_save_and_refuse_bad_values() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value}");
         assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}");
     }
+    let mut form: Vec<(&str, &str)> = good
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "crisis_line")
+        .collect();
+    form.push(("crisis_line", "Jo\u{7}"));
+    let (status, _, page) = s.post("/settings", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"crisis_line-error\">This contains control characters"));
     let long = "x".repeat(Settings::CRISIS_LINE_MAX + 1);
     let mut form: Vec<(&str, &str)> = good
         .iter()

@@ -168,6 +168,11 @@ pub async fn capture(State(app): State<App>, body: Bytes) -> Response {
                 "name",
                 "More than one entry on your list has this name. Open the right one from your list and add the harm there.",
             ),
+            // The core's words name no subject ("cannot be empty"): make them a sentence.
+            Some(Err(VaultError::Invalid { field, message })) => match input_for(&field) {
+                Some(input) => form.field_error(input, format!("This {message}.")),
+                None => form.vault_error(VaultError::Invalid { field, message }, input_for),
+            },
             Some(Err(e)) => form.vault_error(e, input_for),
             None => return see("/unlock"),
         }

@@ -181,7 +181,7 @@ pub async fn move_card(State(app): State<App>, body: Bytes) -> Response {
             app.flash(
                 FlashKind::Done,
                 format!(
-                    "{name} is now under {}. The earlier answer stays in the history.",
+                    "Moved {name} to {}. The earlier answer stays in the history.",
                     level_title(level)
                 ),
             );

@@ -140,7 +140,8 @@ pub async fn save(State(app): State<App>, body: Bytes) -> Response {
             None
         }
     };
-    let crisis_line = form.value("crisis_line").trim().to_string();
+    // Browsers send the line breaks of a text box as CR LF; keep plain LF.
+    let crisis_line = form.value("crisis_line").trim().replace("\r\n", "\n");
     if crisis_line.chars().count() > Settings::CRISIS_LINE_MAX {
         form.field_error(
             "crisis_line",
@@ -179,9 +180,11 @@ pub async fn save(State(app): State<App>, body: Bytes) -> Response {
                 app.flash(FlashKind::Done, "Your settings are saved.");
                 return see("/settings");
             }
+            Some(Err(VaultError::Invalid { field, message })) if field == "crisis line" => {
+                form.field_error("crisis_line", format!("This {message}."));
+            }
             Some(Err(e)) => form.vault_error(e, |field| match field {
                 "auto-lock" => Some("auto_lock"),
-                "crisis line" => Some("crisis_line"),
                 "currency" => Some("currency"),
                 _ => None,
             }),
