@@ -36,6 +36,7 @@ fn column<'a>(board: &'a str, code: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn board_moves_change_willingness_and_keep_history() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let may = s
         .capture("Aunt May", "person", "Lied about the car", &[])
@@ -111,6 +112,7 @@ async fn board_moves_change_willingness_and_keep_history() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn table_filters_by_codes_and_searches_by_post() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     s.capture(
         "Aunt May",
@@ -207,6 +209,7 @@ async fn table_filters_by_codes_and_searches_by_post() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_parties_render_quickly() {
+    let _serial = list_common::serial().await;
     let (dir, path) = list_common::new_vault();
     {
         let mut v = Vault::open(&path, &secret(PASS)).expect("open");
@@ -238,6 +241,7 @@ async fn a_thousand_parties_render_quickly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn capture_adds_a_party_and_a_harm_and_keeps_text_on_errors() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let (status, page) = s.get("/capture").await;
     assert_eq!(status, StatusCode::OK);
@@ -349,6 +353,7 @@ async fn capture_adds_a_party_and_a_harm_and_keeps_text_on_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_save_and_refuse_bad_values() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let (status, page) = s.get("/settings").await;
     assert_eq!(status, StatusCode::OK);
@@ -452,6 +457,7 @@ async fn settings_save_and_refuse_bad_values() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn passphrase_change_needs_the_current_one_and_a_strong_new_one() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let new = "lantern river quietly folds seven maps";
 
@@ -527,6 +533,7 @@ async fn passphrase_change_needs_the_current_one_and_a_strong_new_one() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_then_import_into_a_fresh_vault_round_trips() {
+    let _serial = list_common::serial().await;
     let a = start().await;
     let may = a
         .capture("Aunt May", "person", "Lied about the car", &["trust"])
@@ -631,6 +638,7 @@ async fn export_then_import_into_a_fresh_vault_round_trips() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_import_file_shows_where_and_changes_nothing() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let before = s.export().await;
 
@@ -684,6 +692,7 @@ async fn a_bad_import_file_shows_where_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_without_the_token_is_refused_before_the_file_is_read() {
+    let _serial = list_common::serial().await;
     let a = start().await;
     a.capture("Aunt May", "person", "Lied about the car", &[])
         .await;
@@ -716,6 +725,7 @@ async fn an_import_without_the_token_is_refused_before_the_file_is_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn help_shows_the_default_lines_or_your_own() {
+    let _serial = list_common::serial().await;
     let s = start().await;
     let (status, page) = s.get("/help").await;
     assert_eq!(status, StatusCode::OK);
