@@ -286,11 +286,38 @@ async fn capture_adds_a_party_and_a_harm_and_keeps_text_on_errors() {
     let (_, list) = s.get("/list").await;
     assert!(list.contains("Added to what is already on your list"));
 
+    // A party set aside comes back when a new harm is noted for them.
+    {
+        let mut v = Vault::open(&s.vault, &secret(PASS)).expect("a second connection");
+        let now = amends_core::Now::new(jiff::Timestamp::now(), jiff::tz::TimeZone::UTC);
+        v.set_aside_party(&PartyRef::Id(id), AsideReason::NoRealHarm, "", &now)
+            .expect("set aside");
+    }
+    let (_, table) = s.get("/list/table?stage=set-aside").await;
+    assert!(table.contains("Sam"));
+    let (status, _, _) = s
+        .post(
+            "/capture",
+            &[
+                ("name", "Sam"),
+                ("did", "Ignored his call"),
+                ("kind", "person"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, list) = s.get("/list").await;
+    assert!(list.contains("it is back on your list now"));
+    assert!(
+        list.contains(&format!("data-party=\"{id}\"")),
+        "on the board again"
+    );
+
     let doc = s.export().await;
     assert_eq!(doc["parties"].as_array().expect("parties").len(), 1);
     let sam = party(&doc, "Sam");
     let harms = sam["harms"].as_array().expect("harms");
-    assert_eq!(harms.len(), 2);
+    assert_eq!(harms.len(), 3);
     assert_eq!(harms[0]["did"], "Snapped at Sam in the meeting");
     assert_eq!(harms[0]["kinds"], serde_json::json!(["emotional", "trust"]));
     assert_eq!(harms[0]["effect"], "He went quiet");
@@ -346,7 +373,7 @@ async fn capture_adds_a_party_and_a_harm_and_keeps_text_on_errors() {
     assert_eq!(doc["parties"].as_array().expect("parties").len(), 1);
     assert_eq!(
         party(&doc, "Sam")["harms"].as_array().expect("harms").len(),
-        2
+        3
     );
     s.stop().await;
 }
