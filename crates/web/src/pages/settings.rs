@@ -1,9 +1,380 @@
-//! (being written)
+//! Settings: the choices of the whole vault, a new passphrase, and the workbook taken out
+//! (export) or brought in (import).
 
+use amends_core::Currency;
+use amends_core::model::{Fellowship, Language, PartyKind, Settings};
+use amends_vault::{Vault, VaultError};
+use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use secrecy::SecretString;
 
-use crate::state::App;
+use crate::forms::{Fields, FormState, choice, web_words};
+use crate::pages::access::{Strength, strength};
+use crate::security::{CSRF_FIELD, csrf_ok, forbidden};
+use crate::state::{App, FlashKind, Snapshot};
+use crate::view::{Layout, Nav, open, page, page_with, see};
 
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/settings", get(settings_page).post(save))
+        .route("/settings/passphrase", post(change_passphrase))
+        .route("/settings/export", get(export))
+        .route("/settings/import", post(import))
+}
+
+/// Passphrases scoring below this (zxcvbn's 0-4 scale) are refused, as at first run.
+const MIN_SCORE: u8 = 2;
+
+/// The meter under the new passphrase (the fields `strength.html` reads).
+pub struct Meter {
+    pub s: Strength,
+    pub matches: Option<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsView {
+    layout: Layout,
+    form: FormState,
+    pass: FormState,
+    import: FormState,
+    meter: Meter,
+    fellowships: &'static [Fellowship],
+    languages: &'static [Language],
+    parties: usize,
+    lock_min: u32,
+    lock_max: u32,
+    crisis_max: usize,
+}
+
+/// What the settings form shows when nothing has been typed: the settings in force.
+fn current(s: &Settings) -> FormState {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("fellowship", s.fellowship.code())
+        .append_pair("language", s.language.code())
+        .append_pair("currency", s.currency.code())
+        .append_pair("auto_lock", &s.auto_lock_minutes.to_string())
+        .append_pair("crisis_line", &s.crisis_line);
+    if s.amends_to_self {
+        q.append_pair("amends_to_self", "on");
+    }
+    FormState::new(Fields::parse(&Bytes::from(q.finish())))
+}
+
+fn view(
+    app: &App,
+    snap: &Snapshot,
+    form: Option<FormState>,
+    pass: FormState,
+    import: FormState,
+) -> SettingsView {
+    SettingsView {
+        layout: Layout::new(app, "Settings", Nav::Settings),
+        form: form.unwrap_or_else(|| current(&snap.settings)),
+        pass,
+        import,
+        meter: Meter {
+            s: strength(""),
+            matches: None,
+        },
+        fellowships: Fellowship::ALL,
+        languages: Language::ALL,
+        parties: snap.records.len(),
+        lock_min: *Settings::AUTO_LOCK_RANGE.start(),
+        lock_max: *Settings::AUTO_LOCK_RANGE.end(),
+        crisis_max: Settings::CRISIS_LINE_MAX,
+    }
+}
+
+/// `GET /settings`.
+pub async fn settings_page(State(app): State<App>) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    page(&view(
+        &app,
+        &snap,
+        None,
+        FormState::default(),
+        FormState::default(),
+    ))
+}
+
+/// `POST /settings`: fellowship, language, amends_to_self, currency, auto_lock, crisis_line.
+pub async fn save(State(app): State<App>, body: Bytes) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut form = FormState::new(Fields::parse(&body));
+    let fellowship = choice(&mut form, "fellowship", Fellowship::parse);
+    let language = choice(&mut form, "language", Language::parse);
+    let currency = match Currency::parse(form.value("currency").trim()) {
+        Ok(c) => Some(c),
+        Err(_) => {
+            form.field_error(
+                "currency",
+                "Use a three-letter currency code, such as USD, EUR or GBP.",
+            );
+            None
+        }
+    };
+    let range = Settings::AUTO_LOCK_RANGE;
+    let auto_lock = match form.value("auto_lock").trim().parse::<u32>() {
+        Ok(m) if range.contains(&m) => Some(m),
+        _ => {
+            form.field_error(
+                "auto_lock",
+                format!(
+                    "Choose a whole number of minutes from {} to {}.",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            None
+        }
+    };
+    // Browsers send the line breaks of a text box as CR LF; keep plain LF.
+    let crisis_line = form.value("crisis_line").trim().replace("\r\n", "\n");
+    if crisis_line.chars().count() > Settings::CRISIS_LINE_MAX {
+        form.field_error(
+            "crisis_line",
+            format!(
+                "This is longer than {} characters. Keep it to the lines you would want to see in a hard moment.",
+                Settings::CRISIS_LINE_MAX
+            ),
+        );
+    }
+    let amends_to_self = form.checked("amends_to_self");
+    if !amends_to_self
+        && snap
+            .records
+            .iter()
+            .any(|r| r.party.kind == PartyKind::Myself)
+    {
+        form.field_error(
+            "amends_to_self",
+            "You are on your own list, so this cannot be turned off yet. Change the kind of that entry on its page first; an entry set aside still counts.",
+        );
+    }
+    if let (Some(fellowship), Some(language), Some(currency), Some(auto_lock_minutes)) =
+        (fellowship, language, currency, auto_lock)
+        && !form.has_errors()
+    {
+        let settings = Settings {
+            fellowship,
+            language,
+            currency,
+            amends_to_self,
+            auto_lock_minutes,
+            crisis_line,
+        };
+        match app.write(|v, _| v.set_settings(&settings)) {
+            Some(Ok(())) => {
+                app.flash(FlashKind::Done, "Your settings are saved.");
+                return see("/settings");
+            }
+            Some(Err(VaultError::Invalid { field, message })) if field == "crisis line" => {
+                form.field_error("crisis_line", format!("This {message}."));
+            }
+            Some(Err(e)) => form.vault_error(e, |field| match field {
+                "auto-lock" => Some("auto_lock"),
+                "currency" => Some("currency"),
+                _ => None,
+            }),
+            None => return see("/unlock"),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &view(
+            &app,
+            &snap,
+            Some(form),
+            FormState::default(),
+            FormState::default(),
+        ),
+    )
+}
+
+/// `POST /settings/passphrase`: current, passphrase, again. No passphrase is ever put back
+/// into the page.
+pub async fn change_passphrase(State(app): State<App>, body: Bytes) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let f = Fields::parse(&body);
+    let old = f.get("current").to_string();
+    let new = f.get("passphrase").to_string();
+    let mut pass = FormState::default();
+    let s = strength(&new);
+    if old.is_empty() {
+        pass.field_error("current", "Type the passphrase you use now.");
+    }
+    if new.trim().is_empty() {
+        pass.field_error(
+            "passphrase",
+            "Choose a new passphrase: a phrase of several words you can remember.",
+        );
+    } else if s.score < MIN_SCORE {
+        pass.field_error(
+            "passphrase",
+            format!(
+                "This passphrase is {}: someone could guess it. {}",
+                s.label, s.advice
+            ),
+        );
+    } else if new != f.get("again") {
+        pass.field_error(
+            "again",
+            "The two new passphrases are not the same. Type them again.",
+        );
+    }
+    if !pass.has_errors() {
+        let path = app.config().vault.clone();
+        let old = SecretString::from(old);
+        let new = SecretString::from(new);
+        let result =
+            tokio::task::spawn_blocking(move || Vault::change_passphrase(&path, &old, &new)).await;
+        match result {
+            Ok(Ok(())) => {
+                app.flash(
+                    FlashKind::Done,
+                    "Your passphrase is changed. Use the new one from now on; your recovery key still works as before.",
+                );
+                return see("/settings");
+            }
+            Ok(Err(VaultError::WrongPassphrase)) => pass.field_error(
+                "current",
+                "That is not the passphrase that opens this vault now. Nothing was changed; check it and try again.",
+            ),
+            Ok(Err(e)) => pass.problem = Some(web_words(&e)),
+            Err(_) => {
+                pass.problem = Some("That was interrupted. Nothing was changed; try again.".into())
+            }
+        }
+    }
+    let mut v = view(&app, &snap, None, pass, FormState::default());
+    v.meter = Meter { s, matches: None };
+    page_with(StatusCode::UNPROCESSABLE_ENTITY, &v)
+}
+
+/// `GET /settings/export`: the whole workbook as a JSON file (not encrypted).
+pub async fn export(State(app): State<App>) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let doc = match app.read(|v| v.export(jiff::Timestamp::now())) {
+        Some(Ok(doc)) => doc,
+        Some(Err(e)) => return crate::view::trouble(&e),
+        None => return see("/unlock"),
+    };
+    let mut json = match serde_json::to_vec_pretty(&doc) {
+        Ok(j) => j,
+        Err(_) => {
+            return crate::view::trouble(&VaultError::Storage("the export".into()));
+        }
+    };
+    json.push(b'\n');
+    let name = format!(
+        "attachment; filename=\"amends-export-{}.json\"",
+        snap.now.today
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        json,
+    )
+        .into_response()
+}
+
+/// `POST /settings/import`: multipart with `_csrf` first, then `file`. Goes only into an
+/// empty vault; all or nothing.
+pub async fn import(State(app): State<App>, mut multipart: Multipart) -> Response {
+    // The token must come first, and be right, before any of the file is read.
+    let token_ok = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => match field.text().await {
+            Ok(t) => csrf_ok(&app, &t),
+            Err(_) => false,
+        },
+        _ => false,
+    };
+    if !token_ok {
+        tracing::warn!("an import without the page's token was refused");
+        return forbidden();
+    }
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut import = FormState::default();
+    let mut file: Option<Bytes> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                if field.name() == Some("file") {
+                    match field.bytes().await {
+                        Ok(b) => file = Some(b),
+                        Err(_) => {
+                            import.field_error(
+                                "file",
+                                "The file did not arrive whole. Nothing was changed; try again.",
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                import.field_error(
+                    "file",
+                    "The file did not arrive whole. Nothing was changed; try again.",
+                );
+                break;
+            }
+        }
+    }
+    if !import.has_errors() {
+        match file {
+            Some(b) if !b.is_empty() => match String::from_utf8(b.to_vec()) {
+                Ok(json) => match app.write(|v, _| v.import_json(&json)) {
+                    Some(Ok(n)) => {
+                        app.flash(
+                            FlashKind::Done,
+                            format!(
+                                "Your workbook is brought in: {n} {} with everything recorded for them. The settings came from the file too.",
+                                if n == 1 { "entry" } else { "entries" }
+                            ),
+                        );
+                        return see("/list");
+                    }
+                    Some(Err(e)) => import.field_error("file", web_words(&e)),
+                    None => return see("/unlock"),
+                },
+                Err(_) => import.field_error(
+                    "file",
+                    "This file is not an Amends export: it is not plain text. Nothing was changed.",
+                ),
+            },
+            _ => import.field_error(
+                "file",
+                "Choose the export file (a .json file Amends made) to bring in.",
+            ),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &view(&app, &snap, None, FormState::default(), import),
+    )
 }
