@@ -50,6 +50,11 @@ fn connect(path: &Path, keying: Keying<'_>, create: bool) -> Result<Connection, 
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
+    // SQLCipher's key setup touches process-wide state (its crypto provider and log level);
+    // keying connections one at a time keeps several vaults opened at once on different
+    // threads (the web app's tests, say) from tripping over each other. It costs microseconds.
+    static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _keying = KEYING.lock().unwrap_or_else(|e| e.into_inner());
     let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher otherwise writes its own diagnostics (a wrong key's "hmac check failed") to
     // standard error; the errors returned to us say all that is needed.
@@ -70,6 +75,7 @@ fn connect(path: &Path, keying: Keying<'_>, create: bool) -> Result<Connection, 
         }
         Err(e) => return Err(e.into()),
     }
+    drop(_keying);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
