@@ -42,10 +42,6 @@ impl Fields {
     pub fn checked(&self, name: &str) -> bool {
         self.0.iter().any(|(k, v)| k == name && !v.is_empty())
     }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
 }
 
 /// What a form shows again after a refusal: the values typed and the message for each field,
