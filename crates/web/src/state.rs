@@ -298,3 +298,81 @@ impl App {
         std::mem::take(&mut *lock(&self.0.flash))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amends_vault::KdfParams;
+
+    fn open_app() -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.amends");
+        let cheap = KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let created = Vault::create_with(
+            &path,
+            &SecretString::from("idle test words"),
+            &Settings::default(),
+            cheap,
+        )
+        .unwrap();
+        let app = App::new(Config {
+            vault: path,
+            demo: false,
+        });
+        app.unlocked(created.vault);
+        (dir, app)
+    }
+
+    #[test]
+    fn the_vault_follows_the_auto_lock_setting_and_stays_open_while_used() {
+        let (_dir, app) = open_app();
+        assert_eq!(app.auto_lock_minutes(), 15, "the default setting");
+        assert!(!app.lock_if_idle(), "just unlocked");
+        assert_eq!(app.access(), Access::Open);
+
+        // Saving a new setting takes effect at once.
+        let mut s = app.snapshot().unwrap().unwrap().settings.clone();
+        s.auto_lock_minutes = 3;
+        app.write(|v, _| v.set_settings(&s)).unwrap().unwrap();
+        assert_eq!(app.auto_lock_minutes(), 3);
+
+        // Away longer than the setting: the watcher locks, and the key goes with the connection.
+        *lock(&app.0.auto_lock) = Duration::from_millis(20);
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(app.lock_if_idle());
+        assert_eq!(app.access(), Access::Locked);
+        assert!(app.snapshot().unwrap().is_none());
+        assert!(
+            app.write(|_, _| Ok(())).is_none(),
+            "nothing can be written while locked"
+        );
+    }
+
+    #[test]
+    fn coming_back_after_the_idle_time_finds_it_locked() {
+        let (_dir, app) = open_app();
+        *lock(&app.0.auto_lock) = Duration::from_millis(200);
+        // Activity within the time keeps it open...
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(50));
+            app.touch();
+            assert_eq!(app.access(), Access::Open);
+        }
+        // ...and the first request after a longer absence locks before it is answered.
+        *lock(&app.0.auto_lock) = Duration::from_millis(20);
+        std::thread::sleep(Duration::from_millis(40));
+        app.touch();
+        assert_eq!(app.access(), Access::Locked);
+    }
+
+    #[test]
+    fn the_launch_token_is_claimed_once() {
+        let (_dir, app) = open_app();
+        assert!(app.claim_launch_token());
+        assert!(!app.claim_launch_token());
+    }
+}
