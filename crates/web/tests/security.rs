@@ -58,7 +58,8 @@ fn unescaped(html: &str) -> String {
 }
 
 /// A list with a person, their harm, a restitution (id 1, an instalment due today) and a living
-/// amends (id 2, a check-in due today); parties 2 and 3 are named with markup.
+/// amends (id 2, a check-in due today); parties 2 and 3 are named with markup. Harms 1, 2 and 3
+/// belong to parties 1, 2 and 3.
 fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     let usd = Settings::default().currency;
     let p = v.add_party(NAME, PartyKind::Person, RELATION, NOTES, now)?;
@@ -105,6 +106,14 @@ fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     )?;
     let r = v.add_party(XSS_IMG, PartyKind::Person, "", "", now)?;
     v.set_willingness(&PartyRef::Id(r.id), Willingness::Later, XSS_SCRIPT, now)?;
+    v.add_harm(
+        &PartyRef::Id(r.id),
+        &HarmInput {
+            did: format!("{HARM} again"),
+            ..HarmInput::default()
+        },
+        now,
+    )?;
     Ok(())
 }
 
@@ -502,18 +511,22 @@ async fn only_loopback_host_names_are_answered() {
 // 5. A CSRF token on every change
 
 /// One route that can change something, and a form for it that would be accepted with the token.
-/// `$KEY` in a value is replaced by the vault's recovery key.
 struct Change {
     /// The route as registered (`.route("...", post(...))`).
     route: &'static str,
     /// A concrete path for it in the seeded list.
     path: &'static str,
     fields: &'static [(&'static str, &'static str)],
+    /// The status the handler answers with when the token is there: 303 for a change saved (or
+    /// a step done), 200 for a page, 422 for a form its handler read and showed again.
+    answer: u16,
 }
 
 /// Every route of the router that answers anything but GET. A new route goes here, with a form
 /// its handler accepts; keep the ones that lock the vault last (the accepted requests are sent
-/// in this order, after all the refused ones).
+/// in this order, after all the refused ones, so a row may build on the rows above it).
+/// `$KEY` in a value is the vault's recovery key, `$TODAY` today's date and `$SOON` a date a
+/// month from now.
 const CHANGES: &[Change] = &[
     Change {
         route: "/setup",
@@ -522,16 +535,19 @@ const CHANGES: &[Change] = &[
             ("passphrase", "another vault of strong words"),
             ("again", "another vault of strong words"),
         ],
+        answer: 303,
     },
     Change {
         route: "/setup/strength",
         path: "/setup/strength",
         fields: &[("passphrase", "short")],
+        answer: 200,
     },
     Change {
         route: "/setup/recovery",
         path: "/setup/recovery",
         fields: &[("written", "on"), ("last", "00000000")],
+        answer: 303,
     },
     Change {
         route: "/setup/choices",
@@ -541,11 +557,13 @@ const CHANGES: &[Change] = &[
             ("language", "en"),
             ("currency", "EUR"),
         ],
+        answer: 303,
     },
     Change {
         route: "/unlock",
         path: "/unlock",
         fields: &[("passphrase", common::PASSPHRASE)],
+        answer: 303,
     },
     Change {
         route: "/recover",
@@ -555,26 +573,231 @@ const CHANGES: &[Change] = &[
             ("passphrase", "a fresh passphrase of good words"),
             ("again", "a fresh passphrase of good words"),
         ],
+        answer: 303,
     },
     Change {
         route: "/commitments/{id}/pay",
         path: "/commitments/1/pay",
         fields: &[("amount", "5"), ("back", "/")],
+        answer: 303,
     },
     Change {
         route: "/commitments/{id}/checkin",
         path: "/commitments/2/checkin",
         fields: &[("kept", "yes"), ("back", "/")],
+        answer: 303,
+    },
+    Change {
+        route: "/capture",
+        path: "/capture",
+        fields: &[("name", "the bus driver"), ("did", "shouted at him")],
+        answer: 303,
+    },
+    Change {
+        route: "/list/move",
+        path: "/list/move",
+        fields: &[("party", "3"), ("willingness", "maybe")],
+        answer: 303,
+    },
+    Change {
+        route: "/list/table",
+        path: "/list/table",
+        fields: &[("q", "bus"), ("stage", ""), ("kind", ""), ("harm", "")],
+        answer: 200,
+    },
+    Change {
+        route: "/parties",
+        path: "/parties",
+        fields: &[
+            ("name", "a neighbour"),
+            ("kind", "person"),
+            ("relationship", "next door"),
+            ("did", "blocked the drive"),
+            ("kinds", "time"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/edit",
+        path: "/parties/1/edit",
+        fields: &[
+            ("name", NAME),
+            ("kind", "person"),
+            ("relationship", RELATION),
+            ("notes", "notes changed"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/harms",
+        path: "/parties/3/harms",
+        fields: &[("did", "kept the ladder"), ("kinds", "property")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/harms/{harm}/edit",
+        path: "/parties/2/harms/2/edit",
+        fields: &[("did", "the harm in other words")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/harms/{harm}/aside",
+        path: "/parties/3/harms/3/aside",
+        fields: &[("reason", "no-real-harm"), ("note", "")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/harms/{harm}/restore",
+        path: "/parties/3/harms/3/restore",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/willingness",
+        path: "/parties/3/willingness",
+        fields: &[("level", "now"), ("note", "")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/defer",
+        path: "/parties/3/defer",
+        fields: &[("reason", "not the right time"), ("review_on", "$SOON")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/resume",
+        path: "/parties/3/resume",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/aside",
+        path: "/parties/3/aside",
+        fields: &[("reason", "other"), ("note", "moved away from the list")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/restore",
+        path: "/parties/3/restore",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/safety",
+        path: "/parties/1/safety",
+        fields: &[
+            ("court-order", "no"),
+            ("asked-no-contact", "no"),
+            ("abused-them", "no"),
+            ("harmed-me", "no"),
+            ("legal-risk", "no"),
+            ("affair", "no"),
+            ("third-parties", "yes"),
+            ("my-safety", "no"),
+            ("deceased", "no"),
+            ("unreachable", "no"),
+            ("child", "no"),
+            ("family", "no"),
+            ("legal_decision", ""),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/consent",
+        path: "/parties/1/consent",
+        fields: &[
+            ("who", "their brother"),
+            ("given", "yes"),
+            ("on", "$TODAY"),
+            ("note", ""),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/plan",
+        path: "/parties/1/plan",
+        fields: &[
+            ("method", "letter"),
+            ("script", "I was wrong, and I am sorry."),
+            ("on", ""),
+            ("place", ""),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/consult",
+        path: "/parties/1/consult",
+        fields: &[
+            ("with", "sponsor"),
+            ("name", ""),
+            ("on", "$TODAY"),
+            ("advice", "send it"),
+            ("approved", "yes"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/attempt",
+        path: "/parties/1/attempt",
+        fields: &[("on", "$TODAY"), ("method", "letter"), ("outcome", "warm")],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/commitments",
+        path: "/parties/1/commitments",
+        fields: &[
+            ("kind", "promise"),
+            ("text", "call on her birthday"),
+            ("due", "$SOON"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/parties/{id}/commitments/{commitment}/close",
+        path: "/parties/1/commitments/1/close",
+        fields: &[("how", "released"), ("on", "$TODAY")],
+        answer: 303,
+    },
+    Change {
+        route: "/settings",
+        path: "/settings",
+        fields: &[
+            ("fellowship", "na"),
+            ("language", "en"),
+            ("currency", "EUR"),
+            ("auto_lock", "20"),
+            ("crisis_line", "988"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/settings/passphrase",
+        path: "/settings/passphrase",
+        fields: &[
+            // The passphrase `/recover` set, above.
+            ("current", "a fresh passphrase of good words"),
+            ("passphrase", "yet another passphrase of good words"),
+            ("again", "yet another passphrase of good words"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/settings/import",
+        path: "/settings/import",
+        fields: &[("file", "{}")],
+        answer: 422,
     },
     Change {
         route: "/lock",
         path: "/lock",
         fields: &[],
+        answer: 303,
     },
     Change {
         route: "/exit",
         path: "/exit",
         fields: &[],
+        answer: 303,
     },
 ];
 
@@ -667,10 +890,20 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
     let wrong = String::from_utf8(wrong).unwrap();
     let before = state_of(&s);
 
+    let today = common::amends_web_now().today;
+    let soon = today
+        .checked_add(jiff::Span::new().days(30))
+        .expect("a date a month from now");
     let fields_of = |c: &Change| -> Vec<(&'static str, String)> {
         c.fields
             .iter()
-            .map(|(k, v)| (*k, v.replace("$KEY", &key)))
+            .map(|(k, v)| {
+                let v = v
+                    .replace("$KEY", &key)
+                    .replace("$TODAY", &today.to_string())
+                    .replace("$SOON", &soon.to_string());
+                (*k, v)
+            })
             .collect()
     };
     let with = |token: &str, c: &Change| -> Vec<(&'static str, String)> {
@@ -801,23 +1034,27 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
     // 405s), from a form post (Chromium sends `Origin: null` under our no-referrer policy) and
     // from script (the page's own origin).
     for (i, c) in CHANGES.iter().enumerate() {
+        // The import takes a file, so its form is multipart, with the token first.
+        let (ctype, body) = if c.route == "/settings/import" {
+            multipart(&with(&csrf, c))
+        } else {
+            (form.to_string(), form_body(&with(&csrf, c)))
+        };
         let mut rq = s
             .request(Method::POST, c.path)
-            .header("content-type", form)
+            .header("content-type", ctype)
             .header("sec-fetch-site", "same-origin")
-            .body(form_body(&with(&csrf, c)));
+            .body(body);
         rq = if i % 2 == 0 {
             rq.header("origin", "null")
         } else {
             rq.header("origin", format!("http://127.0.0.1:{port}"))
         };
         let r = send(rq).await;
-        assert!(
-            ![401, 403, 404, 405, 413, 415, 421, 500].contains(&r.status),
+        assert_eq!(
+            r.status, c.answer,
             "POST {} with the token: {} {}",
-            c.path,
-            r.status,
-            r.body
+            c.path, r.status, r.body
         );
         if c.route == "/recover" {
             let keys = std::fs::read(amends_vault::keyfile_path(&s.vault_path)).unwrap();
@@ -825,6 +1062,36 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
                 !before.ends_with(&format!("{keys:?}")),
                 "the passphrase was reset"
             );
+        }
+        if c.route == "/parties/{id}/commitments/{commitment}/close" {
+            // The party changes went through, each one in the vault.
+            let records = s.app.read(|v| v.records()).unwrap().unwrap();
+            let by_id = |id: i64| records.iter().find(|r| r.party.id == id).unwrap();
+            let first = by_id(1);
+            assert_eq!(first.party.notes, "notes changed");
+            assert!(first.safety.is_some() && first.plan.is_some());
+            assert_eq!((first.consents.len(), first.consultations.len()), (1, 1));
+            assert_eq!(first.attempts.len(), 1);
+            assert_eq!(first.commitments.len(), 2);
+            assert!(first.commitments[0].closed.is_some());
+            let third = by_id(3);
+            assert!(third.current_aside().is_none(), "set aside, then back");
+            assert_eq!(
+                third.live_harms().count(),
+                2,
+                "one added, one set aside and back"
+            );
+            assert_eq!(third.deferrals.len(), 1);
+            assert_eq!(
+                third.willingness_now().map(|w| w.level),
+                Some(Willingness::Now)
+            );
+            assert_eq!(records.len(), 5, "two added, by capture and by the form");
+        }
+        if c.route == "/settings/import" {
+            // The import read the token, then the file (not an export), and said why not.
+            assert!(r.body.contains("cannot be imported"), "{}", r.body);
+            assert!(r.body.contains("id=\"file-error\""), "{}", r.body);
         }
         if c.route == "/setup/choices" {
             // The representative changes are visible, so the check above could see them.
@@ -1233,7 +1500,25 @@ async fn every_page_has_the_strict_csp_and_no_inline_code() {
 #[tokio::test]
 async fn typed_markup_is_shown_escaped_and_stays_inert() {
     let t = tour().await;
+    let mut downloads = 0;
     for s in &t.seen {
+        if s.resp
+            .header("content-disposition")
+            .starts_with("attachment")
+        {
+            // The export is the workbook word for word, as a file to keep: never shown as a
+            // page (JSON, a download, and no sniffing of the type).
+            downloads += 1;
+            assert!(
+                s.resp
+                    .header("content-type")
+                    .starts_with("application/json"),
+                "{}",
+                s.what
+            );
+            assert_eq!(s.resp.header("x-content-type-options"), "nosniff");
+            continue;
+        }
         for raw in [XSS_SCRIPT, XSS_IMG, "<img src=x", "onerror=alert(1)>"] {
             if raw.starts_with("onerror") {
                 // Escaped text may hold the words, never as an attribute of a tag.
@@ -1261,6 +1546,7 @@ async fn typed_markup_is_shown_escaped_and_stays_inert() {
             }
         }
     }
+    assert_eq!(downloads, 1, "the export was seen on the tour");
     // The names and words are on the pages, escaped: shown as text, never as markup.
     let home = t
         .seen
@@ -1401,7 +1687,8 @@ async fn every_asset_is_embedded_and_nothing_points_off_this_machine() {
         for a in addresses(&s.resp.body) {
             let ok = (a.starts_with('/') && !a.starts_with("//") && !a.contains('\\'))
                 || a.starts_with('#')
-                || a.starts_with("tel:");
+                || a.starts_with("tel:")
+                || a.starts_with("sms:");
             assert!(ok, "{}: the address {a:?} is not on this machine", s.what);
             if let Some(name) = a.strip_prefix("/assets/") {
                 used_assets.insert(name.split('?').next().unwrap_or("").to_string());
