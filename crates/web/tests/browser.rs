@@ -194,18 +194,15 @@ browser_test! {
     }
 }
 
-// The party pages are being written in another branch; these four follow the CLI's flows
-// (crates/cli/src/run.rs) and find things by their visible words, to be checked once merged.
-
 browser_test! {
-    #[ignore = "needs the party pages"]
     /// Adding someone with a first harm, from the home page.
     fn adding_a_party_with_a_harm() {
         let ui = Ui::empty_vault().await;
         ui.follow("Add the first person").await;
         ui.on_page("/parties/new").await;
-        ui.fill("Name", "Jordan").await;
-        ui.fill("Relationship", "my old flatmate").await;
+        ui.titled("Add to your list").await;
+        ui.fill("Their name", "Jordan").await;
+        ui.fill("Who they are to you", "my old flatmate").await;
         ui.fill("What I did", "Took their car without asking and brought it back dented.")
             .await;
         ui.fill("What I should have done", "Asked first, and told them about the dent at once.")
@@ -214,8 +211,8 @@ browser_test! {
             .await;
         ui.tick("property").await;
         ui.tick("trust").await;
-        ui.fill("owed", "150").await;
-        ui.send_form_of("Name").await;
+        ui.fill("Money owed", "150").await;
+        ui.press("Add to my list").await;
 
         let path = ui
             .eventually("the new party's page", || async {
@@ -224,14 +221,21 @@ browser_test! {
                 (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then_some(p)
             })
             .await;
+        ui.see("Added to your list, with the harm.").await;
         ui.see("Jordan").await;
+        ui.see("my old flatmate").await;
         ui.see("Took their car without asking and brought it back dented.").await;
         let records = records(&ui);
         assert_eq!(records.len(), 1);
         let r = &records[0];
         assert_eq!(path, format!("/parties/{}", r.party.id));
         assert_eq!(r.party.name, "Jordan");
+        assert_eq!(r.party.relationship, "my old flatmate");
         assert_eq!(r.harms.len(), 1);
+        assert_eq!(
+            r.harms[0].should,
+            "Asked first, and told them about the dent at once."
+        );
         assert!(r.harms[0].kinds.contains(&HarmKind::Property));
         assert!(r.harms[0].kinds.contains(&HarmKind::Trust));
         assert_eq!(r.harms[0].owed.map(|m| m.to_string()).as_deref(), Some("150.00 USD"));
@@ -239,29 +243,79 @@ browser_test! {
     }
 }
 
+/// The safety questions as the party page asks them (legends), each with the answer to give.
+fn safety_answers(court_order: &str) -> [(&'static str, &str); 12] {
+    [
+        (
+            "Is there a protective, restraining or no-contact order between you?",
+            court_order,
+        ),
+        ("Have they asked you not to contact them?", "no"),
+        ("Did you abuse them", "no"),
+        ("Did they harm or abuse you?", "no"),
+        ("Could this amends carry legal risk", "no"),
+        ("Does this involve an affair?", "no"),
+        ("Would making this amends implicate someone else?", "no"),
+        ("Could contact put you at risk", "no"),
+        ("Have they died?", "no"),
+        ("Is it impossible to find them?", "no"),
+        ("Are they a child?", "no"),
+        ("Are they close family?", "no"),
+    ]
+}
+
 browser_test! {
-    #[ignore = "needs the party pages"]
-    /// A court order (R4): the safety form says so, and a face-to-face plan is refused with the
-    /// reason and what is open instead; nothing is stored.
+    /// A court order (R4): the safety answers say so, the plan offers only ways that do not
+    /// reach them, and a face-to-face plan sent from a page opened before the answers (another
+    /// tab) is refused with the reason and what is open instead; nothing is stored.
     fn the_safety_form_refuses_a_direct_plan_under_a_court_order() {
         let (ui, id) = Ui::with_vault(|v, now| party(v, now, "Riley")).await;
-        ui.open(&format!("/parties/{id}")).await;
-        ui.tick("restraining").await;
-        ui.send_form_of("restraining").await;
+        let page = format!("/parties/{id}");
+        ui.open(&page).await;
+        ui.see("The questions are not answered yet.").await;
+        // The same page in a second tab, left open while the questions are answered.
+        let first = ui.client.window().await.expect("the first tab");
+        let second = ui.client.new_window(true).await.expect("a second tab").handle;
+        ui.client.switch_to_window(second.clone()).await.expect("to the second tab");
+        ui.open(&page).await;
+        ui.within("The plan").choose("How", "face to face").await;
+        ui.client.switch_to_window(first).await.expect("back to the first tab");
+
+        let safety = ui.within("Safety");
+        for (question, answer) in safety_answers("yes") {
+            safety.choose(question, answer).await;
+        }
+        safety.press("Save the answers").await;
+        ui.see("Your answers are saved.").await;
+        ui.see("No contact of any kind.").await;
         ui.see("A court order is in place between you.").await;
         assert!(records(&ui)[0].safety.as_ref().is_some_and(|s| s.answers.court_order));
+        // This page offers only what is open now.
+        ui.see("Only the ways that do not reach them are offered").await;
+        let offered = ui
+            .within("The plan")
+            .field("How")
+            .await
+            .text()
+            .await
+            .expect("the choices of the plan");
+        assert!(!offered.contains("face to face"), "{offered}");
+        assert!(offered.contains("an unsent letter"), "{offered}");
 
-        ui.choose("method", "face to face").await;
-        ui.send_form_of("method").await;
+        // The tab opened before still offers face to face; the server says no.
+        ui.client.switch_to_window(second).await.expect("to the second tab");
+        ui.within("The plan").press("Save the plan").await;
         ui.see("You cannot plan amends face to face because a court order forbids contact of any kind")
             .await;
+        ui.see("(rule R4)").await;
+        ui.see("Choose one of: living amends").await;
+        ui.see("No contact of any kind.").await;
         assert!(records(&ui)[0].plan.is_none(), "a refused plan is not stored");
         ui.assert_no_csp_complaints().await;
     }
 }
 
 browser_test! {
-    #[ignore = "needs the party pages"]
     /// An attempt: a letter, received warmly; the stage follows.
     fn recording_an_attempt() {
         let (ui, id) = Ui::with_vault(|v, now| {
@@ -283,20 +337,26 @@ browser_test! {
         })
         .await;
         ui.open(&format!("/parties/{id}")).await;
-        let attempt = ui.within("attempt");
-        attempt.choose("method", "a letter").await;
-        attempt.choose("how it went", "received warmly").await;
-        attempt.send_form_of("how it went").await;
-        ui.see("received warmly").await;
+        ui.see("No attempt is recorded yet.").await;
+        ui.unfold("Record how it went").await;
+        let attempt = ui.within("Record how it went");
+        attempt.choose("How", "a letter").await;
+        attempt.choose("How it went", "received warmly").await;
+        attempt.fill("How you felt after", "Lighter.").await;
+        attempt.press("Record this attempt").await;
+        ui.see("The attempt is recorded: received warmly.").await;
+        ui.do_not_see("No attempt is recorded yet.").await;
+        ui.see("a letter: received warmly").await;
         let r = &records(&ui)[0];
         assert_eq!(r.attempts.len(), 1);
         assert_eq!(r.attempts[0].method, Method::Letter);
+        assert_eq!(r.attempts[0].on, browser_support::now().today);
+        assert_eq!(r.attempts[0].feeling_after, "Lighter.");
         ui.assert_no_csp_complaints().await;
     }
 }
 
 browser_test! {
-    #[ignore = "needs the party pages"]
     /// A payment on the party's page, which comes back to the same page.
     fn a_payment_on_the_party_page() {
         let (ui, (id, cid)) = Ui::with_vault(|v, now| {
@@ -305,10 +365,12 @@ browser_test! {
         })
         .await;
         ui.open(&format!("/parties/{id}")).await;
+        ui.see("Still to repay: 120.00 USD").await;
         ui.fill("Amount paid", "25").await;
         ui.press("Paid").await;
         ui.on_page(&format!("/parties/{id}")).await;
         ui.see("Payment recorded. Still to repay: 95.00 USD.").await;
+        ui.see("Still to repay: 95.00 USD").await;
         assert_eq!(payments(&ui, cid), vec!["25.00 USD".to_string()]);
         ui.assert_no_csp_complaints().await;
     }

@@ -546,15 +546,14 @@ impl Ui {
         self.within("").press(words).await
     }
 
-    /// Presses the button that sends the form the field labelled `label` is in (for forms whose
-    /// button words are not the point of the test).
-    pub async fn send_form_of(&self, label: &str) {
-        self.within("").send_form_of(label).await
-    }
-
     /// Follows the link that reads `words`.
     pub async fn follow(&self, words: &str) {
         self.within("").follow(words).await
+    }
+
+    /// Opens the folded part (`<details>`) whose summary reads `words`, as a click on it does.
+    pub async fn unfold(&self, words: &str) {
+        self.within("").unfold(words).await
     }
 
     async fn click(&self, el: &Element) {
@@ -715,16 +714,33 @@ impl Part<'_> {
         self.ui.click(&b).await;
     }
 
-    /// See [`Ui::send_form_of`].
-    pub async fn send_form_of(&self, label: &str) {
-        let b = self.find("submit-of", label, "").await;
-        self.ui.click(&b).await;
-    }
-
     /// See [`Ui::follow`].
     pub async fn follow(&self, words: &str) {
         let a = self.find("link", words, "").await;
         self.ui.click(&a).await;
+    }
+
+    /// See [`Ui::unfold`].
+    pub async fn unfold(&self, words: &str) {
+        let summary = self.find("summary", words, "").await;
+        let open = |s: &Element| {
+            let s = s.clone();
+            async move {
+                let details = s
+                    .find(fantoccini::Locator::XPath(".."))
+                    .await
+                    .expect("a summary sits in its details");
+                details.attr("open").await.ok().flatten().is_some()
+            }
+        };
+        if !open(&summary).await {
+            self.ui.click(&summary).await;
+        }
+        self.ui
+            .eventually(&format!("{words:?} unfolded"), || async {
+                open(&summary).await.then_some(())
+            })
+            .await;
     }
 }
 
@@ -740,9 +756,10 @@ impl Drop for Ui {
     }
 }
 
-/// Finds an element the way a person would, by the words next to it. Arguments: kind, words,
-/// option. Matches an exact text first, then one that starts with the words, then one that
-/// contains them (all ignoring case and spacing). Returns the element or null.
+/// Finds an element the way a person would, by the words next to it. Arguments: scope (a
+/// heading's words, or empty for the whole page), kind (field, choice, button, link, summary),
+/// words, option. Matches an exact text first, then one that starts with the words, then one
+/// that contains them (all ignoring case and spacing). Returns the element or null.
 const LOCATE_JS: &str = r#"
 const [scope, kind, wanted, option] = arguments;
 const norm = (s) => (s || "").replace(/\s+/g, " ").trim().toLowerCase();
@@ -776,11 +793,6 @@ if (kind === "field") {
   const label = best(labels(), labelText, wanted);
   return label ? label.control : null;
 }
-if (kind === "submit-of") {
-  const label = best(labels().filter((l) => l.control.form), labelText, wanted);
-  if (!label) return null;
-  return label.control.form.querySelector("button:not([type=button]):not([type=reset]), input[type=submit]");
-}
 if (kind === "choice") {
   const label = best(labels().filter((l) => l.control.tagName === "SELECT"), labelText, wanted);
   if (label) return best([...label.control.options], (o) => o.textContent, option);
@@ -795,6 +807,9 @@ if (kind === "button") {
 }
 if (kind === "link") {
   return best(all("a[href]").filter(shown), (a) => a.textContent, wanted);
+}
+if (kind === "summary") {
+  return best(all("summary").filter(shown), (s) => s.textContent, wanted);
 }
 return null;
 "#;
