@@ -651,7 +651,7 @@ impl Ui {
             .unwrap_or(u64::from(size.1));
         let full = u32::try_from(height)
             .unwrap_or(size.1)
-            .clamp(size.1, 12_000);
+            .clamp(size.1, 16_000);
         self.viewport((size.0, full)).await;
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::write(file, png).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
