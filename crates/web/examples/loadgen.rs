@@ -350,6 +350,23 @@ impl Phase {
     }
 }
 
+/// Reads a whole response body and counts its bytes without keeping them (the generator's own
+/// work per request stays small beside the server's). `None` if the body broke off.
+async fn drain(mut r: reqwest::Response) -> Option<usize> {
+    let mut n = 0;
+    while let Some(chunk) = r.chunk().await.ok()? {
+        n += chunk.len();
+    }
+    Some(n)
+}
+
+/// The load average of the machine (1, 5 and 15 minutes), to tell a quiet run from a busy one.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
 /// Runs `clients` closed-loop clients against `url` until `until`, returning the latencies (µs),
 /// the error count and the size of one response.
 async fn hammer(
@@ -368,12 +385,12 @@ async fn hammer(
             while Instant::now() < until {
                 let t = Instant::now();
                 let ok = match client.get(&url).send().await {
-                    Ok(r) if r.status() == StatusCode::OK => match r.bytes().await {
-                        Ok(b) => {
-                            bytes = b.len();
+                    Ok(r) if r.status() == StatusCode::OK => match drain(r).await {
+                        Some(n) => {
+                            bytes = n;
                             true
                         }
-                        Err(_) => false,
+                        None => false,
                     },
                     _ => false,
                 };
@@ -417,6 +434,7 @@ fn main() {
             v
         }
     };
+    let load_before = loadavg();
     let (server, url) = Server::start(&args.bin, &vault);
     let proc = Proc::new(server.pid());
     let sampler = RssSampler::start(server.pid());
@@ -490,6 +508,7 @@ fn main() {
     });
     let rss_load_peak = proc.status_kib("VmHWM").unwrap_or(0);
     let rss_end = proc.status_kib("VmRSS").unwrap_or(0);
+    let load_after = loadavg();
     drop(sampler);
     drop(server);
 
@@ -507,6 +526,7 @@ fn main() {
             },
             end: rss_end,
         },
+        (&load_before, &load_after),
     );
 }
 
@@ -520,11 +540,21 @@ struct Memory {
     end: u64,
 }
 
-fn report(args: &Args, phases: &[Phase], skipped: &[(String, StatusCode)], m: Memory) {
+fn report(
+    args: &Args,
+    phases: &[Phase],
+    skipped: &[(String, StatusCode)],
+    m: Memory,
+    (load_before, load_after): (&str, &str),
+) {
     println!();
     println!(
         "{} concurrent clients (closed loop, one client thread), {:.0} s warm-up then {:.0} s measured per route, one server process.",
         args.clients, args.warmup, args.seconds
+    );
+    println!(
+        "{} processors; load average {load_before} before the run, {load_after} after (other work on the machine shows here).",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
     println!(
