@@ -73,6 +73,9 @@ pub struct Chart {
     pub rows: Vec<(String, usize, usize)>,
 }
 
+/// How many things due are shown before the rest are folded away.
+const DUE_SHOWN: usize = 10;
+
 const CHART_W: u32 = 640;
 const CHART_H: u32 = 220;
 const PAD_L: u32 = 44;
@@ -168,6 +171,8 @@ struct HomeView {
     kept: usize,
     missed: usize,
     due: Vec<Due>,
+    /// What is due beyond the first few, folded away so the page stays calm.
+    due_more: Vec<Due>,
     later: Vec<Due>,
     next: Vec<Next>,
     chart: Chart,
@@ -212,7 +217,12 @@ pub async fn home(State(app): State<App>) -> Response {
         .filter(|d| d.on <= week_ahead)
         .map(Due::from)
         .collect();
-    let due = due.into_iter().map(Due::from).collect();
+    let mut due: Vec<Due> = due.into_iter().map(Due::from).collect();
+    let due_more = if due.len() > DUE_SHOWN {
+        due.split_off(DUE_SHOWN)
+    } else {
+        Vec::new()
+    };
     let mut next: Vec<Next> = snap
         .records
         .iter()
@@ -241,6 +251,7 @@ pub async fn home(State(app): State<App>) -> Response {
         kept: s.checkins_kept,
         missed: s.checkins_missed,
         due,
+        due_more,
         later,
         next,
         chart: chart(&snap),
