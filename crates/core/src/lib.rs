@@ -4,6 +4,7 @@
 //! Nothing in this crate does IO: no files, no clock, no network. Callers pass "now" in.
 
 pub mod clock;
+pub mod coach;
 mod codes;
 pub mod due;
 pub mod error;

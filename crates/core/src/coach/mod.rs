@@ -1,0 +1,747 @@
+//! The script coach: reads a draft amends script or letter and points, gently and precisely, at
+//! what would undermine it (a conditional apology, blame, excuses, minimising, the passive,
+//! pressing for forgiveness, criticism, preaching, naming a third party) and at what is missing
+//! (a specific act, plain responsibility, asking about other harm, asking what would set it
+//! right, a concrete commitment). It never rewrites the person's words; it points and explains.
+//!
+//! The rules are data, one file per language (`en.json`, `es.json`): phrases written as
+//! lowercased word sequences, matched on word boundaries after folding case and Spanish accents.
+//! A phrase may use `(a|b c)` for alternatives (each one or more words) and `~` for a gap of up
+//! to two words. No regular expressions: every finding can be explained by the phrase that
+//! matched. Quoted speech ("…", “…”, «…») is not the writer's own voice and is not read for
+//! patterns; a negation a few words before a phrase in the same clause ("I won't make excuses")
+//! turns it off.
+//!
+//! Deterministic and without IO.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::codes::coded_enum;
+use crate::model::Language;
+
+coded_enum! {
+    /// What a finding is about.
+    FindingKind, "finding kind" {
+        Conditional = "conditional", "conditional or hedged apology";
+        Blame = "blame", "shifting the blame";
+        Excuse = "excuse", "excuse or justification";
+        Minimising = "minimising", "minimising";
+        Passive = "passive", "agency hidden in the passive";
+        PressingForgiveness = "pressing_forgiveness", "pressing for forgiveness";
+        Criticism = "criticism", "criticising them";
+        Preaching = "preaching", "preaching or programme talk";
+        ThirdParty = "third_party", "naming a third party";
+        MissingAct = "missing_act", "missing: a specific act in the first person";
+        MissingResponsibility = "missing_responsibility", "missing: taking responsibility plainly";
+        MissingOtherHarm = "missing_other_harm", "missing: asking about other harm";
+        MissingSetRight = "missing_set_right", "missing: asking what would set it right";
+        MissingCommitment = "missing_commitment", "missing: a concrete commitment";
+    }
+}
+
+impl FindingKind {
+    /// Whether this finding is about something absent (it then has no span).
+    pub fn is_missing(self) -> bool {
+        matches!(
+            self,
+            FindingKind::MissingAct
+                | FindingKind::MissingResponsibility
+                | FindingKind::MissingOtherHarm
+                | FindingKind::MissingSetRight
+                | FindingKind::MissingCommitment
+        )
+    }
+}
+
+/// Names the vault supplies. Leave out the person the script is addressed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Third parties involved in a harm where R1 (third parties) applies.
+    pub involved: Vec<String>,
+    /// Other names on the person's list.
+    pub listed: Vec<String>,
+}
+
+/// One thing the coach points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// Byte range into the script; `None` for a missing element.
+    pub span: Option<Range<usize>>,
+    /// One line on why it matters.
+    pub explanation: &'static str,
+    /// A better direction (for a missing element, a short example of its shape).
+    pub direction: String,
+}
+
+/// How much of the script is about the other person versus the writer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Balance {
+    /// Words about the other person ("you", "your", ...).
+    pub about_them: usize,
+    /// Words about the writer ("I", "me", "my", ...).
+    pub about_writer: usize,
+    /// A one-line reading of the two counts.
+    pub reading: &'static str,
+}
+
+/// What the coach makes of a script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// In order of where they are in the script; missing elements last.
+    pub findings: Vec<Finding>,
+    pub balance: Balance,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The data files.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatterns {
+    negations: Vec<String>,
+    negation_window: usize,
+    first_person: Vec<String>,
+    second_person: Vec<String>,
+    but: RawBut,
+    kinds: HashMap<String, RawKind>,
+    rules: Vec<RawRule>,
+    missing: Vec<RawRule>,
+    balance: RawBalance,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBut {
+    words: Vec<String>,
+    admissions: Vec<String>,
+    skip_before: Vec<String>,
+    skip_after: Vec<String>,
+    skip_sentence: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    explanation: String,
+    direction: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    kind: String,
+    phrases: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
+    #[serde(default)]
+    opening_only: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBalance {
+    empty: String,
+    about_them: String,
+    about_you: String,
+    even: String,
+}
+
+/// One element of a phrase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Elem {
+    /// One of these word sequences.
+    Alt(Vec<Vec<String>>),
+    /// Up to two words of anything (not a negation).
+    Gap,
+}
+
+type Phrase = Vec<Elem>;
+
+#[derive(Debug)]
+struct Rule {
+    kind: FindingKind,
+    phrases: Vec<Phrase>,
+    except: Vec<Phrase>,
+    opening_only: bool,
+}
+
+#[derive(Debug)]
+struct Patterns {
+    negations: HashSet<String>,
+    negation_window: usize,
+    first_person: HashSet<String>,
+    second_person: HashSet<String>,
+    but_words: HashSet<String>,
+    admissions: HashSet<String>,
+    but_skip_before: HashSet<String>,
+    but_skip_after: HashSet<String>,
+    but_skip_sentence: Vec<Phrase>,
+    texts: HashMap<FindingKind, (String, String)>,
+    rules: Vec<Rule>,
+    missing: Vec<Rule>,
+    balance: RawBalance,
+}
+
+/// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
+fn fold(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' => 'a',
+            'é' | 'è' => 'e',
+            'í' | 'ì' => 'i',
+            'ó' | 'ò' => 'o',
+            'ú' | 'ù' | 'ü' => 'u',
+            '’' => '\'',
+            other => other,
+        })
+        .collect()
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(fold).collect()
+}
+
+fn parse_phrase(text: &str) -> Result<Phrase, String> {
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('(') {
+            let close = after
+                .find(')')
+                .ok_or_else(|| format!("unclosed '(' in {text:?}"))?;
+            let alts: Vec<Vec<String>> = after[..close].split('|').map(words).collect();
+            if alts.iter().any(Vec::is_empty) {
+                return Err(format!("empty alternative in {text:?}"));
+            }
+            out.push(Elem::Alt(alts));
+            rest = after[close + 1..].trim_start();
+        } else {
+            let end = rest.find([' ', '(']).unwrap_or(rest.len());
+            let word = &rest[..end];
+            if word.contains([')', '|', '?', '¿', '*']) {
+                return Err(format!("stray symbol in {text:?}"));
+            }
+            if word == "~" {
+                out.push(Elem::Gap);
+            } else {
+                out.push(Elem::Alt(vec![vec![fold(word)]]));
+            }
+            rest = rest[end..].trim_start();
+        }
+    }
+    match (out.first(), out.last()) {
+        (Some(Elem::Alt(_)), Some(Elem::Alt(_))) => Ok(out),
+        _ => Err(format!("a phrase must start and end with words: {text:?}")),
+    }
+}
+
+fn parse_kind(code: &str) -> Result<FindingKind, String> {
+    FindingKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.code() == code)
+        .ok_or_else(|| format!("unknown kind {code:?}"))
+}
+
+fn set(list: &[String]) -> HashSet<String> {
+    list.iter().map(|w| fold(w)).collect()
+}
+
+fn build(source: &str) -> Result<Patterns, String> {
+    let raw: RawPatterns = serde_json::from_str(source).map_err(|e| e.to_string())?;
+    let mut texts = HashMap::new();
+    for (code, k) in &raw.kinds {
+        texts.insert(
+            parse_kind(code)?,
+            (k.explanation.clone(), k.direction.clone()),
+        );
+    }
+    for k in FindingKind::ALL {
+        if !texts.contains_key(k) {
+            return Err(format!("no explanation for {}", k.code()));
+        }
+    }
+    let rules = |list: &[RawRule], missing: bool| -> Result<Vec<Rule>, String> {
+        list.iter()
+            .map(|r| {
+                let kind = parse_kind(&r.kind)?;
+                if kind.is_missing() != missing || kind == FindingKind::ThirdParty {
+                    return Err(format!("{} is not allowed here", r.kind));
+                }
+                Ok(Rule {
+                    kind,
+                    phrases: r
+                        .phrases
+                        .iter()
+                        .map(|p| parse_phrase(p))
+                        .collect::<Result<_, _>>()?,
+                    except: r
+                        .except
+                        .iter()
+                        .map(|p| parse_phrase(p))
+                        .collect::<Result<_, _>>()?,
+                    opening_only: r.opening_only,
+                })
+            })
+            .collect()
+    };
+    Ok(Patterns {
+        negations: set(&raw.negations),
+        negation_window: raw.negation_window,
+        first_person: set(&raw.first_person),
+        second_person: set(&raw.second_person),
+        but_words: set(&raw.but.words),
+        admissions: set(&raw.but.admissions),
+        but_skip_before: set(&raw.but.skip_before),
+        but_skip_after: set(&raw.but.skip_after),
+        but_skip_sentence: raw
+            .but
+            .skip_sentence
+            .iter()
+            .map(|p| parse_phrase(p))
+            .collect::<Result<_, _>>()?,
+        texts,
+        rules: rules(&raw.rules, false)?,
+        missing: rules(&raw.missing, true)?,
+        balance: raw.balance,
+    })
+}
+
+fn source(language: Language) -> &'static str {
+    match language {
+        Language::En => include_str!("en.json"),
+        Language::Es => include_str!("es.json"),
+    }
+}
+
+fn patterns(language: Language) -> &'static Patterns {
+    static EN: OnceLock<Patterns> = OnceLock::new();
+    static ES: OnceLock<Patterns> = OnceLock::new();
+    let cell = match language {
+        Language::En => &EN,
+        Language::Es => &ES,
+    };
+    cell.get_or_init(|| {
+        build(source(language)).expect("the coach's patterns are checked by the unit tests")
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the script.
+
+#[derive(Debug)]
+struct Token<'a> {
+    /// As written.
+    raw: &'a str,
+    /// Folded.
+    norm: String,
+    start: usize,
+    end: usize,
+    /// Sentences also break at the edges of quotations.
+    sentence: usize,
+    clause: usize,
+    quoted: bool,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn tokenize(script: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let mut sentence = 0;
+    let mut clause = 0;
+    let mut quoted = false;
+    let chars: Vec<(usize, char)> = script.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        if is_word_char(c) {
+            let start = at;
+            let mut j = i + 1;
+            while j < chars.len() {
+                let (_, d) = chars[j];
+                let joiner = matches!(d, '\'' | '’' | '-')
+                    && j + 1 < chars.len()
+                    && is_word_char(chars[j + 1].1);
+                if is_word_char(d) || joiner {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(j).map_or(script.len(), |&(b, _)| b);
+            let raw = &script[start..end];
+            tokens.push(Token {
+                raw,
+                norm: fold(raw),
+                start,
+                end,
+                sentence,
+                clause,
+                quoted,
+            });
+            i = j;
+            continue;
+        }
+        match c {
+            '"' => {
+                quoted = !quoted;
+                sentence += 1;
+                clause += 1;
+            }
+            '“' | '«' => {
+                quoted = true;
+                sentence += 1;
+                clause += 1;
+            }
+            '”' | '»' => {
+                quoted = false;
+                sentence += 1;
+                clause += 1;
+            }
+            '.' | '!' | '?' | '\n' | '¿' | '¡' | '…' => {
+                sentence += 1;
+                clause += 1;
+            }
+            ',' | ';' | ':' | '—' | '–' | '(' | ')' => clause += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    tokens
+}
+
+/// Tries to match `phrase` at `tokens[at..]` within one sentence. Returns the index after the
+/// last matched token, or `None`. A gap never swallows a negation word.
+fn match_at(
+    tokens: &[&Token],
+    at: usize,
+    phrase: &[Elem],
+    negations: &HashSet<String>,
+) -> Option<usize> {
+    let sentence = tokens.get(at)?.sentence;
+    match_in(tokens, at, phrase, negations, sentence)
+}
+
+fn match_in(
+    tokens: &[&Token],
+    at: usize,
+    phrase: &[Elem],
+    negations: &HashSet<String>,
+    sentence: usize,
+) -> Option<usize> {
+    let Some((first, rest)) = phrase.split_first() else {
+        return Some(at);
+    };
+    match first {
+        Elem::Alt(alts) => alts.iter().find_map(|alt| {
+            let end = at + alt.len();
+            let here = end <= tokens.len()
+                && tokens[at..end]
+                    .iter()
+                    .zip(alt)
+                    .all(|(t, w)| t.norm == *w && t.sentence == sentence);
+            if here {
+                match_in(tokens, end, rest, negations, sentence)
+            } else {
+                None
+            }
+        }),
+        Elem::Gap => {
+            for skip in 0..=2 {
+                let end = at + skip;
+                if end > tokens.len() {
+                    break;
+                }
+                if skip > 0 {
+                    let t = tokens[end - 1];
+                    if t.sentence != sentence || negations.contains(&t.norm) {
+                        break;
+                    }
+                }
+                if let Some(done) = match_in(tokens, end, rest, negations, sentence) {
+                    return Some(done);
+                }
+            }
+            None
+        }
+    }
+}
+
+fn negated(tokens: &[&Token], at: usize, p: &Patterns) -> bool {
+    let here = tokens[at];
+    tokens[at.saturating_sub(p.negation_window)..at]
+        .iter()
+        .any(|t| {
+            t.sentence == here.sentence && t.clause == here.clause && p.negations.contains(&t.norm)
+        })
+}
+
+/// Every place a rule's phrases match (not negated, not excepted), as token ranges.
+fn matches(tokens: &[&Token], rule: &Rule, p: &Patterns) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let opening = if rule.opening_only {
+        opening_end(tokens)
+    } else {
+        usize::MAX
+    };
+    for at in 0..tokens.len() {
+        if tokens[at].sentence >= opening {
+            break;
+        }
+        if out.last().is_some_and(|r| r.end > at) {
+            continue;
+        }
+        let Some(end) = rule
+            .phrases
+            .iter()
+            .find_map(|ph| match_at(tokens, at, ph, &p.negations))
+        else {
+            continue;
+        };
+        if negated(tokens, at, p)
+            || rule
+                .except
+                .iter()
+                .any(|ph| match_at(tokens, at, ph, &p.negations).is_some())
+        {
+            continue;
+        }
+        out.push(at..end);
+    }
+    out
+}
+
+/// The sentence number where the opening (the first two sentences of the writer's own words) ends.
+fn opening_end(tokens: &[&Token]) -> usize {
+    let mut seen = Vec::new();
+    for t in tokens {
+        if !seen.contains(&t.sentence) {
+            seen.push(t.sentence);
+            if seen.len() == 3 {
+                return t.sentence;
+            }
+        }
+    }
+    usize::MAX
+}
+
+fn but_findings(tokens: &[&Token], p: &Patterns) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if !p.but_words.contains(&t.norm) {
+            continue;
+        }
+        let before = |k: usize| tokens.get(k).filter(|b| b.sentence == t.sentence);
+        if i > 0 && before(i - 1).is_some_and(|b| p.but_skip_before.contains(&b.norm)) {
+            continue;
+        }
+        if before(i + 1).is_some_and(|a| p.but_skip_after.contains(&a.norm)) {
+            continue;
+        }
+        let sentence_start = (0..i)
+            .rev()
+            .take_while(|&k| tokens[k].sentence == t.sentence)
+            .last()
+            .unwrap_or(i);
+        let skip = (sentence_start..i).any(|k| {
+            p.but_skip_sentence
+                .iter()
+                .any(|ph| match_at(tokens, k, ph, &p.negations).is_some_and(|e| e <= i))
+        });
+        if skip {
+            continue;
+        }
+        let admitted = tokens[sentence_start..i]
+            .iter()
+            .any(|b| p.admissions.contains(&b.norm));
+        if admitted {
+            let end = (i..tokens.len())
+                .take_while(|&k| tokens[k].sentence == t.sentence)
+                .last()
+                .unwrap_or(i);
+            out.push(i..end + 1);
+        }
+    }
+    out
+}
+
+fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for name in names {
+        let want = words(&name.replace(['.', ',', '\'', '’'], " "));
+        if want.is_empty() {
+            continue;
+        }
+        for at in 0..all.len() {
+            let end = at + want.len();
+            if end <= all.len()
+                && all[at].raw.chars().next().is_some_and(char::is_uppercase)
+                && all[at..end].iter().zip(&want).all(|(t, w)| t.norm == *w)
+            {
+                out.push(all[at].start..all[end - 1].end);
+            }
+        }
+    }
+    out
+}
+
+/// Reads a script and says what would undermine it and what is missing.
+pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
+    let p = patterns(language);
+    let all = tokenize(script);
+    let own: Vec<&Token> = all.iter().filter(|t| !t.quoted).collect();
+    let finding = |kind: FindingKind, span: Option<Range<usize>>| {
+        let (explanation, direction) = &p.texts[&kind];
+        Finding {
+            kind,
+            span,
+            explanation: explanation.as_str(),
+            direction: direction.clone(),
+        }
+    };
+    let byte_span = |r: &Range<usize>| own[r.start].start..own[r.end - 1].end;
+
+    let mut found: Vec<Finding> = Vec::new();
+    for rule in &p.rules {
+        for r in matches(&own, rule, p) {
+            found.push(finding(rule.kind, Some(byte_span(&r))));
+        }
+    }
+    for r in but_findings(&own, p) {
+        found.push(finding(FindingKind::Excuse, Some(byte_span(&r))));
+    }
+    let mut names = context.involved.clone();
+    names.extend(context.listed.iter().cloned());
+    for span in name_findings(&all, &names) {
+        found.push(finding(FindingKind::ThirdParty, Some(span)));
+    }
+    found.sort_by_key(|f| {
+        let s = f.span.clone().unwrap_or(0..0);
+        (s.start, s.end, f.kind)
+    });
+    // One finding per place and kind: overlapping spans of the same kind are one finding.
+    let mut findings: Vec<Finding> = Vec::new();
+    for f in found {
+        let overlaps = findings.iter().any(|g| {
+            g.kind == f.kind
+                && match (&g.span, &f.span) {
+                    (Some(a), Some(b)) => a.start < b.end && b.start < a.end,
+                    _ => false,
+                }
+        });
+        if !overlaps {
+            findings.push(f);
+        }
+    }
+    for rule in &p.missing {
+        if !findings.iter().any(|f| f.kind == rule.kind) && matches(&own, rule, p).is_empty() {
+            findings.push(finding(rule.kind, None));
+        }
+    }
+
+    let about_them = own
+        .iter()
+        .filter(|t| p.second_person.contains(&t.norm))
+        .count();
+    let about_writer = own
+        .iter()
+        .filter(|t| p.first_person.contains(&t.norm))
+        .count();
+    let reading = if about_them + about_writer == 0 {
+        &p.balance.empty
+    } else if about_them * 2 > about_writer * 3 {
+        &p.balance.about_them
+    } else if about_writer >= about_them {
+        &p.balance.about_you
+    } else {
+        &p.balance.even
+    };
+    Reading {
+        findings,
+        balance: Balance {
+            about_them,
+            about_writer,
+            reading: reading.as_str(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_valid_patterns() {
+        for l in Language::ALL {
+            if let Err(e) = build(source(*l)) {
+                panic!("{}: {e}", l.code());
+            }
+        }
+    }
+
+    #[test]
+    fn phrases_parse_alternatives_and_gaps() {
+        let p = parse_phrase("i ~ (took|ran off with) money").unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[1], Elem::Gap);
+        assert!(parse_phrase("~ sorry").is_err());
+        assert!(parse_phrase("(sorry").is_err());
+    }
+
+    fn kinds(script: &str) -> Vec<FindingKind> {
+        coach(script, Language::En, &Context::default())
+            .findings
+            .into_iter()
+            .map(|f| f.kind)
+            .collect()
+    }
+
+    #[test]
+    fn spans_point_at_the_words() {
+        let script = "I'm sorry if you were hurt.";
+        let r = coach(script, Language::En, &Context::default());
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::Conditional)
+            .unwrap();
+        assert_eq!(&script[f.span.clone().unwrap()], "sorry if");
+    }
+
+    #[test]
+    fn quoted_speech_and_negations_are_not_flagged() {
+        assert!(!kinds("You said \"sorry if\" to me once.").contains(&FindingKind::Conditional));
+        assert!(!kinds("I won't say it was the disease.").contains(&FindingKind::Excuse));
+        assert!(
+            !kinds("Not only did I lie, but I also stole from you.").contains(&FindingKind::Excuse)
+        );
+        assert!(kinds("I'm sorry I lied, but I was scared.").contains(&FindingKind::Excuse));
+        assert!(
+            !kinds("I am sorry. If you want, we can talk.").contains(&FindingKind::Conditional)
+        );
+    }
+
+    #[test]
+    fn names_are_found_only_when_capitalised() {
+        let ctx = Context {
+            involved: vec!["Will".into()],
+            listed: vec![],
+        };
+        let r = coach("I will tell Will nothing.", Language::En, &ctx);
+        let spans: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::ThirdParty)
+            .map(|f| f.span.clone().unwrap())
+            .collect();
+        assert_eq!(spans, vec![12..16]);
+    }
+}
