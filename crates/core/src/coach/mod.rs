@@ -31,15 +31,15 @@ coded_enum! {
         Excuse = "excuse", "excuse or justification";
         Minimising = "minimising", "minimising";
         Passive = "passive", "agency hidden in the passive";
-        PressingForgiveness = "pressing_forgiveness", "pressing for forgiveness";
+        PressingForgiveness = "pressing-forgiveness", "pressing for forgiveness";
         Criticism = "criticism", "criticising them";
         Preaching = "preaching", "preaching or programme talk";
-        ThirdParty = "third_party", "naming a third party";
-        MissingAct = "missing_act", "missing: a specific act in the first person";
-        MissingResponsibility = "missing_responsibility", "missing: taking responsibility plainly";
-        MissingOtherHarm = "missing_other_harm", "missing: asking about other harm";
-        MissingSetRight = "missing_set_right", "missing: asking what would set it right";
-        MissingCommitment = "missing_commitment", "missing: a concrete commitment";
+        ThirdParty = "third-party", "naming a third party";
+        MissingAct = "missing-act", "missing: a specific act in the first person";
+        MissingResponsibility = "missing-responsibility", "missing: taking responsibility plainly";
+        MissingOtherHarm = "missing-other-harm", "missing: asking about other harm";
+        MissingSetRight = "missing-set-right", "missing: asking what would set it right";
+        MissingCommitment = "missing-commitment", "missing: a concrete commitment";
     }
 }
 
@@ -610,8 +610,14 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     let byte_span = |r: &Range<usize>| own[r.start].start..own[r.end - 1].end;
 
     let mut found: Vec<Finding> = Vec::new();
+    // Words inside or just after a conditional apology: an act or responsibility named there is
+    // hedged ("I may have said some things", "if I hurt you"), so it does not count as named.
+    let mut hedged = HashSet::new();
     for rule in &p.rules {
         for r in matches(&own, rule, p) {
+            if rule.kind == FindingKind::Conditional {
+                hedged.extend(r.start..r.end + 2);
+            }
             found.push(finding(rule.kind, Some(byte_span(&r))));
         }
     }
@@ -642,7 +648,14 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
         }
     }
     for rule in &p.missing {
-        if !findings.iter().any(|f| f.kind == rule.kind) && matches(&own, rule, p).is_empty() {
+        let hedge_matters = matches!(
+            rule.kind,
+            FindingKind::MissingAct | FindingKind::MissingResponsibility
+        );
+        let present = matches(&own, rule, p)
+            .iter()
+            .any(|r| !(hedge_matters && hedged.contains(&r.start)));
+        if !present && !findings.iter().any(|f| f.kind == rule.kind) {
             findings.push(finding(rule.kind, None));
         }
     }
