@@ -40,6 +40,8 @@ pub enum Command {
     Settings(SettingsArgs),
     /// Show Steps 8 and 9 in the words of your fellowship
     Steps(JsonFlag),
+    /// Read a planned script or a letter and point out what could undermine it (your words are never changed)
+    Coach(CoachArgs),
     /// Add, list, edit, set aside or restore the parties on your list (Step 8)
     #[command(subcommand)]
     Party(PartyCmd),
@@ -150,6 +152,22 @@ pub struct SettingsArgs {
     /// Where to get help now, shown on the help page (empty for the default lines)
     #[arg(long, value_name = "TEXT")]
     pub crisis_line: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CoachArgs {
+    /// The party whose planned script to read, by id or name
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    pub party: Option<String>,
+    /// Read this file instead (a draft letter, say); no vault is needed
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Language of the script: en or es [default: the vault's language setting; en for --file]
+    #[arg(long, value_name = "LANGUAGE")]
+    pub language: Option<String>,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,

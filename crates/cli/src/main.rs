@@ -1,6 +1,7 @@
 //! `amends`: the command line over the core and the vault.
 
 mod args;
+mod coach;
 mod run;
 mod secrets;
 mod serve;

@@ -176,6 +176,7 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Serve(a) => crate::serve::serve(vault_path(&cli)?, a),
+        Command::Coach(a) => crate::coach::coach(a, || open(&cli)),
         Command::Init(a) => init(&cli, a),
         Command::Passphrase(a) => {
             let path = vault_path(&cli)?;
