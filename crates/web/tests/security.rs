@@ -725,6 +725,12 @@ const CHANGES: &[Change] = &[
         answer: 303,
     },
     Change {
+        route: "/parties/{id}/coach",
+        path: "/parties/1/coach",
+        fields: &[("script", "I'm sorry if you were hurt.")],
+        answer: 200,
+    },
+    Change {
         route: "/parties/{id}/consult",
         path: "/parties/1/consult",
         fields: &[

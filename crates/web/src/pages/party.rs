@@ -6,6 +6,7 @@
 //! 422, the message beside the form that was sent, and what was typed still in it.
 
 mod build;
+mod coach;
 mod entry;
 mod follow_through;
 mod harms;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<App> {
             get(to_party).post(planning::consult),
         )
         .route("/parties/{id}/plan", get(to_party).post(planning::plan))
+        .route("/parties/{id}/coach", get(to_party).post(coach::coach))
         .route(
             "/parties/{id}/consent",
             get(to_party).post(planning::consent),
