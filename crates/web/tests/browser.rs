@@ -357,6 +357,48 @@ browser_test! {
 }
 
 browser_test! {
+    /// The script coach reads along as the person types: htmx under the CSP posts the words
+    /// (debounced) and swaps the panel in, with no reload; the saved script is read at once.
+    fn the_script_coach_reads_along_as_you_type() {
+        let (ui, id) = Ui::with_vault(|v, now| {
+            let id = party(v, now, "Casey");
+            v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
+                .expect("no safety question applies");
+            v.plan(
+                &PartyRef::Id(id),
+                &PlanInput {
+                    method: Method::Letter,
+                    script: "I took your car without asking.".into(),
+                    on: None,
+                    place: String::new(),
+                },
+                now,
+            )
+            .expect("a plan");
+            id
+        })
+        .await;
+        ui.open(&format!("/parties/{id}")).await;
+        // On load: the reading of the saved script.
+        ui.see("What the coach notices").await;
+        ui.see("Words about them:").await;
+        ui.do_not_see("Conditional or hedged apology").await;
+
+        ui.fill("What you mean to say or write", "I'm sorry if you were hurt by what happened.")
+            .await;
+        ui.see("Conditional or hedged apology").await;
+        ui.see("What may be missing").await;
+        // The same page (no reload), and nothing saved by the coach.
+        ui.on_page(&format!("/parties/{id}")).await;
+        assert_eq!(
+            records(&ui)[0].plan.as_ref().map(|p| p.script.as_str()),
+            Some("I took your car without asking.")
+        );
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
     /// A payment on the party's page, which comes back to the same page.
     fn a_payment_on_the_party_page() {
         let (ui, (id, cid)) = Ui::with_vault(|v, now| {
