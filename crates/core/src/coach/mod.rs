@@ -168,6 +168,25 @@ struct Rule {
     phrases: Vec<Phrase>,
     except: Vec<Phrase>,
     opening_only: bool,
+    /// The words any phrase of the rule can start with, so most positions are skipped with
+    /// one lookup; `None` when a phrase starts with a gap (then every position is tried).
+    firsts: Option<HashSet<String>>,
+}
+
+/// The first words a set of phrases can start with (see `Rule::firsts`).
+fn first_words(phrases: &[Phrase]) -> Option<HashSet<String>> {
+    let mut out = HashSet::new();
+    for phrase in phrases {
+        match phrase.first() {
+            Some(Elem::Alt(alts)) => {
+                for alt in alts {
+                    out.insert(alt.first()?.clone());
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 #[derive(Debug)]
@@ -274,13 +293,15 @@ fn build(source: &str) -> Result<Patterns, String> {
                 if kind.is_missing() != missing || kind == FindingKind::ThirdParty {
                     return Err(format!("{} is not allowed here", r.kind));
                 }
+                let phrases: Vec<Phrase> = r
+                    .phrases
+                    .iter()
+                    .map(|p| parse_phrase(p))
+                    .collect::<Result<_, _>>()?;
                 Ok(Rule {
                     kind,
-                    phrases: r
-                        .phrases
-                        .iter()
-                        .map(|p| parse_phrase(p))
-                        .collect::<Result<_, _>>()?,
+                    firsts: first_words(&phrases),
+                    phrases,
                     except: r
                         .except
                         .iter()
@@ -499,6 +520,13 @@ fn matches(tokens: &[&Token], rule: &Rule, p: &Patterns) -> Vec<Range<usize>> {
         if out.last().is_some_and(|r| r.end > at) {
             continue;
         }
+        if rule
+            .firsts
+            .as_ref()
+            .is_some_and(|f| !f.contains(&tokens[at].norm))
+        {
+            continue;
+        }
         let Some(end) = rule
             .phrases
             .iter()
@@ -574,18 +602,22 @@ fn but_findings(tokens: &[&Token], p: &Patterns) -> Vec<Range<usize>> {
 }
 
 fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
+    // Where each capitalised word is, so each name costs a lookup rather than a pass.
+    let mut capitalised: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, t) in all.iter().enumerate() {
+        if t.raw.chars().next().is_some_and(char::is_uppercase) {
+            capitalised.entry(t.norm.as_str()).or_default().push(i);
+        }
+    }
     let mut out = Vec::new();
     for name in names {
         let want = words(&name.replace(['.', ',', '\'', '’'], " "));
-        if want.is_empty() {
+        let Some(first) = want.first() else {
             continue;
-        }
-        for at in 0..all.len() {
+        };
+        for &at in capitalised.get(first.as_str()).into_iter().flatten() {
             let end = at + want.len();
-            if end <= all.len()
-                && all[at].raw.chars().next().is_some_and(char::is_uppercase)
-                && all[at..end].iter().zip(&want).all(|(t, w)| t.norm == *w)
-            {
+            if end <= all.len() && all[at..end].iter().zip(&want).all(|(t, w)| t.norm == *w) {
                 out.push(all[at].start..all[end - 1].end);
             }
         }

@@ -1,0 +1,72 @@
+//! The script coach runs on every keystroke in the web editor: it must read a 1,000-word script
+//! in well under a millisecond. `cargo bench -p amends-core --bench coach`.
+
+use amends_core::coach::{Context, coach};
+use amends_core::model::Language;
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+/// A script of about `words` words, mixing plain admissions with the faults the coach looks for.
+fn script(words: usize, language: Language) -> String {
+    let paragraphs: &[&str] = match language {
+        Language::En => &[
+            "Jo, I lied to you about the money I borrowed in March, and that was wrong.",
+            "I am sorry if you were hurt, but I was going through a hard time back then.",
+            "It was only a little money and everyone does that sometimes, I know.",
+            "Mistakes were made and things got out of hand at the wedding in June.",
+            "You always said I never listened, and you also shouted at me that night.",
+            "Please forgive me, I need you to forgive me so we can move on.",
+            "Priya knew about the money and told me not to say anything to you.",
+            "I will pay back the two hundred dollars by the end of the month.",
+            "Is there any other way I have harmed you that I have not named here?",
+            "What can I do to set this right between us, in your own words?",
+        ],
+        Language::Es => &[
+            "Jo, te mentí sobre el dinero que te pedí prestado en marzo, y eso estuvo mal.",
+            "Lo siento si te hice daño, pero estaba pasando por un momento difícil.",
+            "Solo fue un poco de dinero y todo el mundo lo hace alguna vez, lo sé.",
+            "Se cometieron errores y las cosas se salieron de control en la boda.",
+            "Tú siempre dijiste que yo nunca escuchaba, y tú también me gritaste.",
+            "Por favor, perdóname, necesito que me perdones para poder seguir adelante.",
+            "Priya sabía lo del dinero y me dijo que no te contara nada.",
+            "Te devolveré los doscientos dólares antes de que termine el mes.",
+            "¿Hay alguna otra forma en que te haya hecho daño y que no haya nombrado?",
+            "¿Qué puedo hacer para reparar esto entre nosotros, con tus propias palabras?",
+        ],
+    };
+    let mut out = String::new();
+    let mut n = 0;
+    let mut i = 0;
+    while n < words {
+        let p = paragraphs[i % paragraphs.len()];
+        n += p.split_whitespace().count();
+        out.push_str(p);
+        out.push(if i % 3 == 2 { '\n' } else { ' ' });
+        i += 1;
+    }
+    out
+}
+
+fn context() -> Context {
+    Context {
+        involved: vec!["Priya".into()],
+        listed: (0..200).map(|i| format!("Person {i}")).collect(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let ctx = context();
+    for (name, language) in [("en", Language::En), ("es", Language::Es)] {
+        let text = script(1_000, language);
+        c.bench_function(&format!("coach_1000_words_{name}"), |b| {
+            b.iter(|| coach(black_box(&text), language, black_box(&ctx)))
+        });
+    }
+    let short = script(120, Language::En);
+    c.bench_function("coach_120_words_en", |b| {
+        b.iter(|| coach(black_box(&short), Language::En, black_box(&ctx)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
