@@ -25,6 +25,33 @@ pub struct Strength {
     pub advice: String,
 }
 
+/// Checks a new passphrase typed twice, filing any problem next to its field (`passphrase` or
+/// `again`): not empty, not guessable (below `MIN_SCORE`), the same both times. The words for an
+/// empty field and for a mismatch are the page's own. Returns the strength, for the meter.
+pub fn check_new_passphrase(
+    form: &mut FormState,
+    pass: &str,
+    again: &str,
+    empty: &str,
+    mismatch: &str,
+) -> Strength {
+    let s = strength(pass);
+    if pass.trim().is_empty() {
+        form.field_error("passphrase", empty);
+    } else if s.score < MIN_SCORE {
+        form.field_error(
+            "passphrase",
+            format!(
+                "This passphrase is {}: someone could guess it. {}",
+                s.label, s.advice
+            ),
+        );
+    } else if pass != again {
+        form.field_error("again", mismatch);
+    }
+    s
+}
+
 pub fn strength(passphrase: &str) -> Strength {
     if passphrase.is_empty() {
         return Strength {
@@ -119,26 +146,13 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
     let again = f.get("again").to_string();
     // A passphrase is never put back into a page.
     let mut form = FormState::default();
-    let s = strength(&pass);
-    if pass.trim().is_empty() {
-        form.field_error(
-            "passphrase",
-            "Choose a passphrase: a phrase of several words you can remember.",
-        );
-    } else if s.score < MIN_SCORE {
-        form.field_error(
-            "passphrase",
-            format!(
-                "This passphrase is {}: someone could guess it. {}",
-                s.label, s.advice
-            ),
-        );
-    } else if pass != again {
-        form.field_error(
-            "again",
-            "The two passphrases are not the same. Type them again.",
-        );
-    }
+    let s = check_new_passphrase(
+        &mut form,
+        &pass,
+        &again,
+        "Choose a passphrase: a phrase of several words you can remember.",
+        "The two passphrases are not the same. Type them again.",
+    );
     if form.has_errors() {
         return page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -442,26 +456,16 @@ pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
     let key = f.get("key").trim().to_string();
     let pass = f.get("passphrase").to_string();
     let mut form = FormState::default();
-    let s = strength(&pass);
     if key.is_empty() {
         form.field_error("key", "Type the recovery key you wrote down.");
     }
-    if pass.trim().is_empty() {
-        form.field_error("passphrase", "Choose a new passphrase.");
-    } else if s.score < MIN_SCORE {
-        form.field_error(
-            "passphrase",
-            format!(
-                "This passphrase is {}: someone could guess it. {}",
-                s.label, s.advice
-            ),
-        );
-    } else if pass != f.get("again") {
-        form.field_error(
-            "again",
-            "The two passphrases are not the same. Type them again.",
-        );
-    }
+    check_new_passphrase(
+        &mut form,
+        &pass,
+        f.get("again"),
+        "Choose a new passphrase.",
+        "The two passphrases are not the same. Type them again.",
+    );
     if !form.has_errors() {
         let path = app.config().vault.clone();
         let secret = SecretString::from(pass);

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, choice, web_words};
-use crate::pages::access::{Strength, strength};
+use crate::pages::access::{Strength, check_new_passphrase, strength};
 use crate::security::{CSRF_FIELD, csrf_ok, forbidden};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
@@ -26,9 +26,6 @@ pub fn routes() -> Router<App> {
         .route("/settings/export", get(export))
         .route("/settings/import", post(import))
 }
-
-/// Passphrases scoring below this (zxcvbn's 0-4 scale) are refused, as at first run.
-const MIN_SCORE: u8 = 2;
 
 /// The meter under the new passphrase (the fields `strength.html` reads).
 pub struct Meter {
@@ -214,29 +211,16 @@ pub async fn change_passphrase(State(app): State<App>, body: Bytes) -> Response 
     let old = f.get("current").to_string();
     let new = f.get("passphrase").to_string();
     let mut pass = FormState::default();
-    let s = strength(&new);
     if old.is_empty() {
         pass.field_error("current", "Type the passphrase you use now.");
     }
-    if new.trim().is_empty() {
-        pass.field_error(
-            "passphrase",
-            "Choose a new passphrase: a phrase of several words you can remember.",
-        );
-    } else if s.score < MIN_SCORE {
-        pass.field_error(
-            "passphrase",
-            format!(
-                "This passphrase is {}: someone could guess it. {}",
-                s.label, s.advice
-            ),
-        );
-    } else if new != f.get("again") {
-        pass.field_error(
-            "again",
-            "The two new passphrases are not the same. Type them again.",
-        );
-    }
+    let s = check_new_passphrase(
+        &mut pass,
+        &new,
+        f.get("again"),
+        "Choose a new passphrase: a phrase of several words you can remember.",
+        "The two new passphrases are not the same. Type them again.",
+    );
     if !pass.has_errors() {
         let path = app.config().vault.clone();
         let old = SecretString::from(old);
