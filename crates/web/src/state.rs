@@ -91,8 +91,8 @@ enum Slot {
 }
 
 /// The recovery key of a vault created in this browser, until the person confirms they wrote it down.
-pub struct PendingRecovery {
-    pub key: SecretString,
+struct PendingRecovery {
+    key: SecretString,
 }
 
 pub(crate) struct Shared {
@@ -103,7 +103,7 @@ pub(crate) struct Shared {
     pub csrf: String,
     slot: Mutex<Slot>,
     flash: Mutex<Vec<Flash>>,
-    pub pending_recovery: Mutex<Option<PendingRecovery>>,
+    pending_recovery: Mutex<Option<PendingRecovery>>,
     /// Idle minutes before locking, cached from the settings so the lock check needs no query.
     auto_lock: Mutex<Duration>,
 }
@@ -285,6 +285,24 @@ impl App {
             return None;
         };
         Some(f(&open.vault))
+    }
+
+    /// Holds the recovery key of a vault just created here until the person confirms it is
+    /// written down (`None` once they have).
+    pub fn set_pending_recovery(&self, key: Option<SecretString>) {
+        *lock(&self.0.pending_recovery) = key.map(|key| PendingRecovery { key });
+    }
+
+    /// The recovery key still waiting for that confirmation, if any.
+    pub fn pending_recovery_key(&self) -> Option<String> {
+        lock(&self.0.pending_recovery)
+            .as_ref()
+            .map(|p| secrecy::ExposeSecret::expose_secret(&p.key).to_string())
+    }
+
+    /// Whether a new vault's recovery key still waits to be confirmed.
+    pub fn recovery_pending(&self) -> bool {
+        lock(&self.0.pending_recovery).is_some()
     }
 
     pub fn flash(&self, kind: FlashKind, text: impl Into<String>) {

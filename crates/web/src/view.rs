@@ -102,13 +102,7 @@ pub fn open(app: &App) -> Result<Arc<Snapshot>, Response> {
         Access::Locked => return Err(see("/unlock")),
         Access::Open => {}
     }
-    if app
-        .0
-        .pending_recovery
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some()
-    {
+    if app.recovery_pending() {
         return Err(see("/setup/recovery"));
     }
     match app.snapshot() {

@@ -12,7 +12,7 @@ use axum::response::Response;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::forms::{Fields, FormState, web_words};
-use crate::state::{Access, App, FlashKind, PendingRecovery};
+use crate::state::{Access, App, FlashKind};
 use crate::view::{Layout, Nav, page, page_with, see};
 
 /// Passphrases scoring below this (zxcvbn's 0-4 scale) are refused.
@@ -170,12 +170,7 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
             .await;
     match created {
         Ok(Ok(c)) => {
-            *app.0
-                .pending_recovery
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(PendingRecovery {
-                key: c.recovery_key,
-            });
+            app.set_pending_recovery(Some(c.recovery_key));
             app.unlocked(c.vault);
             see("/setup/recovery")
         }
@@ -208,15 +203,6 @@ struct RecoveryView {
     form: FormState,
 }
 
-fn pending_key(app: &App) -> Option<String> {
-    app.0
-        .pending_recovery
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .map(|p| p.key.expose_secret().to_string())
-}
-
 fn key_groups(key: &str) -> Vec<String> {
     key.split('-').map(str::to_string).collect()
 }
@@ -226,7 +212,7 @@ fn key_groups(key: &str) -> Vec<String> {
 /// `Err` holds the page to go to instead.
 fn key_if_open(app: &App) -> Result<String, &'static str> {
     match app.access() {
-        Access::Open => pending_key(app).ok_or("/"),
+        Access::Open => app.pending_recovery_key().ok_or("/"),
         Access::Locked => Err("/unlock"),
         Access::NoVault => Err("/setup"),
     }
@@ -280,10 +266,7 @@ pub async fn recovery_confirm(State(app): State<App>, body: Bytes) -> Response {
             },
         );
     }
-    *app.0
-        .pending_recovery
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = None;
+    app.set_pending_recovery(None);
     see("/setup/choices")
 }
 

@@ -29,12 +29,7 @@ struct HelpView {
 /// `GET /help`.
 pub async fn help(State(app): State<App>) -> Response {
     let access = app.access();
-    let pending = app
-        .0
-        .pending_recovery
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some();
+    let pending = app.recovery_pending();
     let crisis_line = if access == Access::Open && !pending {
         match app.snapshot() {
             Ok(Some(snap)) => Some(snap.settings.crisis_line.clone()).filter(|l| !l.is_empty()),
