@@ -1,0 +1,25 @@
+//! Sharing with a sponsor or counsellor, end to end encrypted.
+//!
+//! Each vault has an identity: an age X25519 key to receive and an ed25519 key to sign. A
+//! contact code carries the public half; both people compare a short fingerprint out loud
+//! before a contact is trusted. A bundle is a signed document encrypted to one receiver: a
+//! standard age file outside, a signed JSON envelope inside (docs/sharing-format.md).
+//!
+//! This crate knows the formats and the steps; the vault stores what they need and knows SQL.
+
+mod build;
+mod bundle;
+pub mod document;
+mod error;
+mod flow;
+mod identity;
+
+pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
+pub use bundle::{Opened, open, seal};
+pub use error::ShareError;
+pub use flow::{
+    NoteInput, Prepared, PreparedReview, Received, Sealed, Supported, add_contact, add_note,
+    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact, seal_review,
+    seal_share, supported, supported_from,
+};
+pub use identity::{Identity, PublicKeys};
