@@ -61,6 +61,12 @@ pub enum VaultError {
     NoSuchParty,
     #[error("More than one party has that name (ids {0}). Refer to the party by its id.")]
     AmbiguousParty(String),
+    #[error("No contact matches that name or id. See your contacts with `amends contact list`.")]
+    NoSuchContact,
+    #[error(
+        "This bundle is older than, or the same as, one already opened from this person. Nothing was changed. Ask them to send a new one."
+    )]
+    Replayed,
     #[error("There is no {what} with id {id}. {hint}")]
     NoSuch {
         what: &'static str,

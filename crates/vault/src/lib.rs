@@ -11,12 +11,17 @@ pub mod keys;
 mod load;
 mod open;
 pub mod schema;
+mod sharing;
 mod write;
 
 pub use amends_core::rules::SafetyChange;
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
+pub use sharing::{
+    Contact, ContactRef, NewContact, ReceivedReview, ReviewApplied, ReviewItem, ReviewNote,
+    ReviewNoteInput, SentEntry, SentInput, SentKind, StoredIdentity, SupportedEntry, Verdict,
+};
 pub use write::{
     AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
     PlanChange, PlanInput, Recorded,

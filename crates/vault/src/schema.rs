@@ -205,10 +205,76 @@ ALTER TABLE settings ADD COLUMN auto_lock_minutes INTEGER NOT NULL DEFAULT 15;
 ALTER TABLE settings ADD COLUMN crisis_line TEXT NOT NULL DEFAULT '';
 "#;
 
+/// Sharing with a sponsor or adviser (and being one): this vault's identity secrets, its
+/// contacts, a log of what was sent, the latest document received from each person supported,
+/// review notes written for them, and reviews received on one's own parties. The documents are
+/// opaque text here; the vault never reads inside them.
+const V4: &str = r#"
+CREATE TABLE identity (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    age_secret  TEXT NOT NULL,          -- "AGE-SECRET-KEY-1..." string
+    sign_seed   BLOB NOT NULL,          -- 32-byte ed25519 seed
+    created     TEXT NOT NULL
+) STRICT;
+CREATE TABLE contacts (
+    id            INTEGER PRIMARY KEY,
+    label         TEXT NOT NULL UNIQUE,   -- the name this person gives the contact
+    role          TEXT NOT NULL,          -- an Adviser code (sponsor, spiritual-adviser, therapist, lawyer) or 'supported'
+    age_recipient TEXT NOT NULL UNIQUE,   -- "age1..."
+    sign_key      TEXT NOT NULL UNIQUE,   -- 64 lowercase hex digits
+    added         TEXT NOT NULL,
+    verified      TEXT,                   -- when the fingerprint was confirmed; NULL = not verified
+    sent_seq      INTEGER NOT NULL DEFAULT 0,
+    received_seq  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE shares_sent (
+    id            INTEGER PRIMARY KEY,
+    contact_id    INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+    contact_label TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('share', 'review', 'stop')),
+    sequence      INTEGER NOT NULL,
+    what          TEXT NOT NULL,          -- a short summary in words, made by the caller
+    bytes         INTEGER NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;
+CREATE TABLE supported (
+    contact_id  INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    sequence    INTEGER NOT NULL,
+    sent_at     TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    previous    TEXT                     -- the document it replaced, for showing differences
+) STRICT;
+CREATE TABLE review_notes (
+    id            INTEGER PRIMARY KEY,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    party_ref     INTEGER NOT NULL,       -- the sharer's party id, as in the document
+    plan_version  TEXT,                   -- the plan's `updated` timestamp string it is about, if any
+    verdict       TEXT CHECK (verdict IN ('approved', 'talk-first')),
+    text          TEXT NOT NULL DEFAULT '',
+    written       TEXT NOT NULL,
+    sent_sequence INTEGER                 -- NULL until sent in a review bundle
+) STRICT;
+CREATE TABLE reviews_received (
+    id              INTEGER PRIMARY KEY,
+    party_id        INTEGER NOT NULL REFERENCES parties(id),
+    contact_label   TEXT NOT NULL,
+    plan_version    TEXT,
+    verdict         TEXT CHECK (verdict IN ('approved', 'talk-first')),
+    text            TEXT NOT NULL DEFAULT '',
+    written         TEXT NOT NULL,
+    received        TEXT NOT NULL,
+    consultation_id INTEGER REFERENCES consultations(id),
+    stale           INTEGER NOT NULL DEFAULT 0   -- 1: a verdict on a plan version that had changed since
+) STRICT;
+CREATE INDEX reviews_received_party ON reviews_received(party_id);
+CREATE INDEX review_notes_contact ON review_notes(contact_id);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
