@@ -115,7 +115,9 @@ fn shared_party(rec: &PartyRecord, parts: &[Part], now: &Now) -> SharedParty {
                         CommitmentKind::Restitution {
                             amount, payments, ..
                         } => {
-                            let sum = payments.iter().fold(0i64, |s, p| s.saturating_add(p.amount.minor));
+                            let sum = payments
+                                .iter()
+                                .fold(0i64, |s, p| s.saturating_add(p.amount.minor));
                             (
                                 format!("pay back {amount}"),
                                 Some(Money::new(sum, amount.currency).to_string()),
@@ -240,7 +242,11 @@ pub fn differences(old: &ShareBody, new: &ShareBody) -> Vec<Difference> {
         if o.stage != p.stage {
             note(
                 &p.name,
-                format!("stage: {} → {}", stage_label(&o.stage), stage_label(&p.stage)),
+                format!(
+                    "stage: {} → {}",
+                    stage_label(&o.stage),
+                    stage_label(&p.stage)
+                ),
             );
         }
         if o.willingness != p.willingness {

@@ -180,7 +180,10 @@ mod tests {
         let bytes = seal(&doc(&a, &b, 1), &a, &b.public()).unwrap();
         let mut v = inside(&bytes, &b);
         v["document"]["body"]["parties"][0]["stage"] = "complete".into();
-        assert!(matches!(open(&reseal(&v, &b), &b), Err(ShareError::Altered)));
+        assert!(matches!(
+            open(&reseal(&v, &b), &b),
+            Err(ShareError::Altered)
+        ));
 
         // Signed by someone else, claiming to be from `a`.
         let mallory = Identity::generate().unwrap();
@@ -223,7 +226,9 @@ mod tests {
         d.body = Body::Stop(StopBody {});
         let stop = seal(&d, &a, &b.public()).unwrap();
         let mut v = inside(&stop, &b);
-        let text = v["document"].to_string().replace("\"stop\"", "\"something-new\"");
+        let text = v["document"]
+            .to_string()
+            .replace("\"stop\"", "\"something-new\"");
         // Re-signed by the real sender, so only the unknown kind is wrong.
         let sig = a.sign(&signed_bytes(&text));
         v["document"] = serde_json::from_str(&text).unwrap();

@@ -70,9 +70,7 @@ pub enum ShareError {
         "Their latest share does not include a plan for that party, so there is no plan to approve. Write a comment instead."
     )]
     NoPlanShared,
-    #[error(
-        "There is nothing new to send: write a comment or give a view on a plan first."
-    )]
+    #[error("There is nothing new to send: write a comment or give a view on a plan first.")]
     NothingToReview,
     #[error("{0}")]
     Vault(#[from] VaultError),

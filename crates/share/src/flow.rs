@@ -247,7 +247,9 @@ pub fn receive(vault: &mut Vault, bytes: &[u8], now: &Now) -> Result<Received, S
                 .map(|i| {
                     let verdict = match i.verdict.as_deref() {
                         None => None,
-                        Some(code) => Some(Verdict::parse(code).ok_or(ShareError::Unreadable)?),
+                        Some(code) => {
+                            Some(Verdict::parse(code).map_err(|_| ShareError::Unreadable)?)
+                        }
                     };
                     Ok(ReviewItem {
                         party_id: i.party,
@@ -310,7 +312,10 @@ pub fn supported(vault: &Vault) -> Result<Vec<Supported>, ShareError> {
 }
 
 /// The latest share from one contact, if they have shared.
-pub fn supported_from(vault: &Vault, contact: &ContactRef) -> Result<Option<Supported>, ShareError> {
+pub fn supported_from(
+    vault: &Vault,
+    contact: &ContactRef,
+) -> Result<Option<Supported>, ShareError> {
     let contact = vault.contact(contact)?;
     Ok(supported(vault)?
         .into_iter()

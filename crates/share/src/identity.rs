@@ -44,7 +44,10 @@ impl Identity {
     }
 
     /// The keys as the vault stores them.
-    pub fn from_parts(age_secret: &SecretString, sign_seed: &[u8; 32]) -> Result<Identity, ShareError> {
+    pub fn from_parts(
+        age_secret: &SecretString,
+        sign_seed: &[u8; 32],
+    ) -> Result<Identity, ShareError> {
         let age = age::x25519::Identity::from_str(age_secret.expose_secret())
             .map_err(|_| ShareError::IdentityDamaged)?;
         Ok(Identity {
@@ -105,8 +108,9 @@ impl PublicKeys {
     pub fn from_parts(age_recipient: &str, sign_key_hex: &str) -> Result<PublicKeys, ShareError> {
         let age = age::x25519::Recipient::from_str(age_recipient)
             .map_err(|_| ShareError::CodeMalformed("the receiving key is not an age key"))?;
-        let sign = verifying_key_hex(sign_key_hex)
-            .ok_or(ShareError::CodeMalformed("the signing key is not an ed25519 key"))?;
+        let sign = verifying_key_hex(sign_key_hex).ok_or(ShareError::CodeMalformed(
+            "the signing key is not an ed25519 key",
+        ))?;
         Ok(PublicKeys { age, sign })
     }
 
@@ -170,7 +174,9 @@ impl PublicKeys {
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-            .ok_or(ShareError::CodeMalformed("the signing key is not an ed25519 key"))?;
+            .ok_or(ShareError::CodeMalformed(
+                "the signing key is not an ed25519 key",
+            ))?;
         Ok(PublicKeys { age, sign })
     }
 
@@ -219,12 +225,18 @@ mod tests {
     fn a_changed_or_cut_code_is_refused() {
         let code = Identity::generate().unwrap().public().contact_code();
         let cut = &code[..code.len() - 3];
-        assert!(matches!(PublicKeys::parse_code(cut), Err(ShareError::CodeMalformed(_))));
+        assert!(matches!(
+            PublicKeys::parse_code(cut),
+            Err(ShareError::CodeMalformed(_))
+        ));
         let mut changed = code.clone().into_bytes();
         changed[20] = if changed[20] == b'q' { b'p' } else { b'q' };
         let changed = String::from_utf8(changed).unwrap();
         assert!(PublicKeys::parse_code(&changed).is_err());
-        assert!(matches!(PublicKeys::parse_code("amends:2:xyz"), Err(ShareError::CodeTooNew)));
+        assert!(matches!(
+            PublicKeys::parse_code("amends:2:xyz"),
+            Err(ShareError::CodeTooNew)
+        ));
         assert!(PublicKeys::parse_code("hello").is_err());
     }
 
