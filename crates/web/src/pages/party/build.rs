@@ -476,6 +476,55 @@ pub struct PartyView {
     pub promise: FormState,
     pub commit_open: &'static str,
     pub timeline: Vec<Event>,
+    pub reviews: Vec<ReviewView>,
+}
+
+/// A comment or a view on the plan that a sponsor or supporter sent back.
+pub struct ReviewView {
+    pub who: String,
+    pub received: String,
+    pub verdict: Option<&'static str>,
+    pub text: String,
+    /// What the view counts for, in words ("" for a plain comment).
+    pub status: &'static str,
+    /// Whether it stands as the review for the plan as it is now.
+    pub counts_now: bool,
+}
+
+fn review_view(snap: &Snapshot, r: &PartyRecord, rv: &amends_vault::ReceivedReview) -> ReviewView {
+    use amends_vault::Verdict as V;
+    let current = r.plan.as_ref().map(|p| p.updated.to_string());
+    let same_plan = rv.plan_version.is_some() && rv.plan_version == current;
+    let (status, counts_now) = match rv.verdict {
+        None => ("", false),
+        Some(_) if rv.stale || (rv.counted && !same_plan) => (
+            "This was about an earlier version of the plan. The plan changed since; ask for a new look.",
+            false,
+        ),
+        Some(V::Approved) if rv.counted => (
+            "This counts as the approval of the plan as it is now (rule R2).",
+            true,
+        ),
+        Some(V::TalkFirst) if rv.counted => (
+            "Recorded as talking it over: they would like to talk before you go ahead with this plan.",
+            true,
+        ),
+        Some(_) => (
+            "Kept as a comment: a view from a lawyer, or from someone you support, does not count as the review of rule R2.",
+            false,
+        ),
+    };
+    ReviewView {
+        who: rv.contact_label.clone(),
+        received: day_of(snap, rv.received),
+        verdict: rv.verdict.map(|v| match v {
+            V::Approved => "Approved the plan",
+            V::TalkFirst => "Would like to talk it over first",
+        }),
+        text: rv.text.clone(),
+        status,
+        counts_now,
+    }
 }
 
 /// Takes the form that was sent back if it is this one; otherwise the form as it starts.
@@ -878,13 +927,14 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
     let to_self = snap.settings.amends_to_self;
 
     // Histories the snapshot does not hold; a page without them is still a page.
-    let (edits, plans, answers) = ctx
+    let (edits, plans, answers, received) = ctx
         .app
         .read(|vault| {
             Ok((
                 vault.edits(id)?,
                 vault.plan_history(id)?,
                 vault.safety_history(id)?,
+                vault.reviews_for(id)?,
             ))
         })
         .and_then(Result::ok)
@@ -1239,5 +1289,6 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         promise,
         commit_open,
         timeline: timeline(snap, r, &edits, &plans_oldest, &answers),
+        reviews: received.iter().map(|rv| review_view(snap, r, rv)).collect(),
     }
 }
