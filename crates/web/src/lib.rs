@@ -61,6 +61,8 @@ pub fn router(app: App) -> Router {
         .merge(pages::capture::routes())
         .merge(pages::settings::routes())
         .merge(pages::help::routes())
+        .merge(pages::sharing::routes())
+        .merge(pages::supported::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()

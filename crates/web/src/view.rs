@@ -18,6 +18,8 @@ pub enum Nav {
     Capture,
     Settings,
     Help,
+    Sharing,
+    Supported,
 }
 
 /// The data of `base.html`. Titles are fixed words, never anything the person wrote.
@@ -58,6 +60,8 @@ impl Layout {
             Nav::Capture => "capture",
             Nav::Settings => "settings",
             Nav::Help => "help",
+            Nav::Sharing => "sharing",
+            Nav::Supported => "supported",
         };
         if mine == code { "page" } else { "false" }
     }
@@ -131,4 +135,20 @@ pub fn day(d: jiff::civil::Date) -> String {
 /// An instant as a date in the machine's time zone.
 pub fn day_of(snap: &Snapshot, at: jiff::Timestamp) -> String {
     day(snap.now.date_of(at))
+}
+
+/// A sealed bundle as a file download: never cached, named with no one's name in it.
+pub fn download(file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
 }

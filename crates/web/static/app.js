@@ -63,6 +63,22 @@
     reset();
   }
 
+  // Copy buttons: <button data-copy="ID"> copies the text of the field with that id.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest("[data-copy]") : null;
+    if (!b) { return; }
+    var field = document.getElementById(b.getAttribute("data-copy"));
+    if (!field) { return; }
+    field.focus();
+    field.select();
+    var say = document.getElementById(field.id + "-copied");
+    var done = function () { if (say) { say.textContent = "Copied."; } };
+    var fallback = function () { try { if (document.execCommand("copy")) { done(); } } catch (e) { /* selected for copying by hand */ } };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else { fallback(); }
+  });
+
   // Buttons that ask first: <button data-confirm="...">.
   document.addEventListener("click", function (ev) {
     var el = ev.target.closest ? ev.target.closest("[data-confirm]") : null;

@@ -8,3 +8,6 @@ pub mod home;
 pub mod list;
 pub mod party;
 pub mod settings;
+pub mod shared;
+pub mod sharing;
+pub mod supported;
