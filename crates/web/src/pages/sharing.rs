@@ -116,7 +116,9 @@ struct SharingView {
     log: Vec<LogView>,
 }
 
-/// What the sharing page shows besides its forms. `None` when locked.
+/// What the sharing page shows besides its forms; otherwise the page to show instead.
+// The error is the response itself.
+#[allow(clippy::result_large_err)]
 fn sharing_view(
     app: &App,
     snap: &Snapshot,
@@ -209,8 +211,7 @@ pub async fn sharing_page(State(app): State<App>) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let mut add = FormState::default();
-    add.values = Fields::parse(&Bytes::from_static(b"role=sponsor"));
+    let add = FormState::new(Fields::parse(&Bytes::from_static(b"role=sponsor")));
     show(&app, &snap, StatusCode::OK, add, FormState::default(), None)
 }
 
