@@ -30,11 +30,13 @@ const NOTES: &str = "Notes-Tapir";
 const BEHAVIOUR: &str = "Behaviour-Ibex";
 /// Typed into the app's own forms during the tour.
 const TYPED: &str = "Typed-Pangolin";
+/// The name given to a contact (the sponsor whose share the seeded vault holds).
+const CONTACT: &str = "Contact-Quokka";
 /// A wrong passphrase typed into the unlock form.
 const WRONG_PASS: &str = "Secret-Axolotl wrong words";
 
 const PERSONAL: &[&str] = &[
-    NAME, XSS_SCRIPT, XSS_IMG, HARM, RELATION, NOTES, BEHAVIOUR, TYPED, WRONG_PASS,
+    NAME, XSS_SCRIPT, XSS_IMG, HARM, RELATION, NOTES, BEHAVIOUR, TYPED, WRONG_PASS, CONTACT,
 ];
 
 /// Text as the browser shows it: the character references the templates write, undone.
@@ -59,8 +61,64 @@ fn unescaped(html: &str) -> String {
 
 /// A list with a person, their harm, a restitution (id 1, an instalment due today) and a living
 /// amends (id 2, a check-in due today); parties 2 and 3 are named with markup. Harms 1, 2 and 3
-/// belong to parties 1, 2 and 3.
+/// belong to parties 1, 2 and 3. Contact 1 is a verified contact who shared a list with this
+/// vault (their party 1 has a plan), so every sharing page has something to show.
 fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
+    seed_list(v, now)?;
+    seed_sharing(v, now).map_err(|e| VaultError::Storage(e.to_string()))
+}
+
+fn seed_sharing(v: &mut Vault, now: &Now) -> Result<(), amends_share::ShareError> {
+    use amends_share::document::{
+        Body, Document, KeysOut, Part, ShareBody, SharedHarm, SharedParty, SharedPlan,
+    };
+    let friend = amends_share::Identity::generate()?;
+    let keys = |k: &amends_share::PublicKeys| KeysOut {
+        age: k.age_recipient(),
+        sign: k.sign_key_hex(),
+    };
+    let (id, _) =
+        amends_share::add_contact(v, &friend.public().contact_code(), CONTACT, "sponsor", now)?;
+    v.verify_contact(id, now)?;
+    let me = amends_share::identity(v, now)?.public();
+    let doc = Document {
+        from: keys(&friend.public()),
+        to: keys(&me),
+        sequence: 1,
+        created: now.at,
+        app: "test".into(),
+        body: Body::Share(ShareBody {
+            whole_list: true,
+            parts: vec![Part::Harms, Part::Plans, Part::Scripts],
+            fellowship: "aa".into(),
+            parties: vec![SharedParty {
+                id: 1,
+                name: format!("{NAME} {XSS_IMG}"),
+                kind: "person".into(),
+                relationship: XSS_SCRIPT.into(),
+                stage: "planned".into(),
+                stage_reason: XSS_SCRIPT.into(),
+                willingness: Some("now".into()),
+                harms: Some(vec![SharedHarm {
+                    did: format!("{HARM} {XSS_SCRIPT}"),
+                    ..SharedHarm::default()
+                }]),
+                plan: Some(SharedPlan {
+                    version: now.at.to_string(),
+                    method: "letter".into(),
+                    script: Some(XSS_IMG.into()),
+                    ..SharedPlan::default()
+                }),
+                ..SharedParty::default()
+            }],
+        }),
+    };
+    let bytes = amends_share::seal(&doc, &friend, &me)?;
+    amends_share::receive(v, &bytes, now)?;
+    Ok(())
+}
+
+fn seed_list(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     let usd = Settings::default().currency;
     let p = v.add_party(NAME, PartyKind::Person, RELATION, NOTES, now)?;
     v.add_harm(
@@ -794,6 +852,64 @@ const CHANGES: &[Change] = &[
         answer: 422,
     },
     Change {
+        route: "/sharing/contacts",
+        path: "/sharing/contacts",
+        fields: &[("code", "not a code"), ("name", "Sam"), ("role", "sponsor")],
+        answer: 422,
+    },
+    Change {
+        route: "/sharing/contacts/{id}/verify",
+        path: "/sharing/contacts/1/verify",
+        fields: &[("matched", "on")],
+        answer: 303,
+    },
+    Change {
+        route: "/sharing/contacts/{id}/preview",
+        path: "/sharing/contacts/1/preview",
+        fields: &[("scope", "all"), ("part", "harms")],
+        answer: 200,
+    },
+    Change {
+        // A digest that is not the preview's: the preview again, nothing sealed.
+        route: "/sharing/contacts/{id}/seal",
+        path: "/sharing/contacts/1/seal",
+        fields: &[("scope", "all"), ("part", "harms"), ("digest", "0")],
+        answer: 200,
+    },
+    Change {
+        route: "/sharing/open",
+        path: "/sharing/open",
+        fields: &[("file", "{}")],
+        answer: 422,
+    },
+    Change {
+        route: "/supported/{id}/notes",
+        path: "/supported/1/notes",
+        fields: &[("party", "1"), ("verdict", "approved"), ("text", "")],
+        answer: 303,
+    },
+    Change {
+        // The note just written (id 1), sealed into a review: the download.
+        route: "/supported/{id}/review",
+        path: "/supported/1/review",
+        fields: &[("notes", "1")],
+        answer: 200,
+    },
+    Change {
+        // Sent now, so it stays as the record of what was sent: a note, and back.
+        route: "/supported/{id}/notes/{note}/delete",
+        path: "/supported/1/notes/1/delete",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
+        // Something was sent to them: the stop bundle downloads.
+        route: "/sharing/contacts/{id}/remove",
+        path: "/sharing/contacts/1/remove",
+        fields: &[],
+        answer: 200,
+    },
+    Change {
         route: "/lock",
         path: "/lock",
         fields: &[],
@@ -1041,7 +1157,7 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
     // from script (the page's own origin).
     for (i, c) in CHANGES.iter().enumerate() {
         // The import takes a file, so its form is multipart, with the token first.
-        let (ctype, body) = if c.route == "/settings/import" {
+        let (ctype, body) = if c.route == "/settings/import" || c.route == "/sharing/open" {
             multipart(&with(&csrf, c))
         } else {
             (form.to_string(), form_body(&with(&csrf, c)))
@@ -1098,6 +1214,17 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
             // The import read the token, then the file (not an export), and said why not.
             assert!(r.body.contains("cannot be imported"), "{}", r.body);
             assert!(r.body.contains("id=\"file-error\""), "{}", r.body);
+        }
+        if c.route == "/sharing/open" {
+            assert!(r.body.contains("not an Amends bundle"), "{}", r.body);
+        }
+        if c.route == "/sharing/contacts/{id}/seal" {
+            assert!(r.body.contains("Something changed since you last looked."));
+        }
+        if c.route == "/sharing/contacts/{id}/remove" {
+            assert_eq!(r.header("content-type"), "application/octet-stream");
+            let sent = s.app.read(|v| v.sent_log()).unwrap().unwrap();
+            assert_eq!(sent.len(), 2, "the review and the stop, nothing else");
         }
         if c.route == "/setup/choices" {
             // The representative changes are visible, so the check above could see them.

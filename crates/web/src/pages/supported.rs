@@ -28,7 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/supported/{id}/notes", get(to_theirs).post(add))
         .route(
             "/supported/{id}/notes/{note}/delete",
-            get(to_theirs).post(delete),
+            get(to_theirs).post(delete_note),
         )
         .route("/supported/{id}/review", get(review_page).post(send_review))
 }
@@ -372,7 +372,10 @@ pub async fn add(State(app): State<App>, Path(id): Path<String>, body: Bytes) ->
 }
 
 /// `POST /supported/{id}/notes/{note}/delete`: deletes a note not yet sent.
-pub async fn delete(State(app): State<App>, Path((id, note)): Path<(String, String)>) -> Response {
+pub async fn delete_note(
+    State(app): State<App>,
+    Path((id, note)): Path<(String, String)>,
+) -> Response {
     if let Err(r) = open(&app) {
         return r;
     }
