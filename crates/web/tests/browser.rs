@@ -542,3 +542,145 @@ fn payments(ui: &Ui, commitment: i64) -> Vec<String> {
         .map(|p| p.amount.to_string())
         .collect()
 }
+
+browser_test! {
+    /// Sharing between two people, each with their own app and vault: codes exchanged and
+    /// fingerprints confirmed through the pages, the whole list shared from one (a real
+    /// download), opened in the other, the plan approved, the review sent back (another
+    /// download) and opened, and the approval on the sharer's party page.
+    fn a_sponsor_reviews_a_shared_plan_and_the_approval_comes_back() {
+        let (ui, id, ()) = Ui::with_two_vaults(
+            |v, now| {
+                let id = party(v, now, "Jordan");
+                v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
+                    .expect("no safety question applies");
+                v.plan(
+                    &PartyRef::Id(id),
+                    &PlanInput {
+                        method: Method::Letter,
+                        script: "I took your car without asking.".into(),
+                        on: None,
+                        place: String::new(),
+                    },
+                    now,
+                )
+                .expect("a plan");
+                id
+            },
+            |_, _| (),
+        )
+        .await;
+
+        // Each reads their own code from their Sharing page.
+        ui.open("/sharing").await;
+        ui.titled("Sharing").await;
+        ui.see("Your contact code").await;
+        let code_a = value(&ui, "Your contact code").await;
+        assert!(code_a.starts_with("amends:1:age1"), "{code_a}");
+        ui.open_other("/sharing").await;
+        ui.titled("Sharing").await;
+        let code_b = value(&ui, "Your contact code").await;
+        assert_ne!(code_a, code_b);
+
+        // B (the sponsor) adds A as someone they support, and confirms the fingerprints.
+        add_and_verify(&ui, &code_a, "Alex", "someone I support").await;
+        // A adds B as their sponsor, and confirms the fingerprints.
+        ui.open("/sharing").await;
+        add_and_verify(&ui, &code_b, "Sam", "sponsor").await;
+
+        // A shares the whole list, with the scripts, after seeing exactly what goes.
+        ui.follow("Share with Sam").await;
+        ui.titled("Share").await;
+        ui.tick("The whole list").await;
+        ui.tick("Scripts").await;
+        ui.press("See what will be shared").await;
+        ui.titled("Check what will be shared").await;
+        ui.see("This is what Sam will receive").await;
+        ui.see("Jordan").await;
+        ui.see("I took your car without asking.").await;
+        ui.press("Confirm and download the file").await;
+        let share = ui.downloaded("amends-share-").await;
+
+        // B opens it and finds Alex under People I support.
+        ui.open_other("/sharing").await;
+        ui.field("The bundle file").await
+            .send_keys(&share.display().to_string())
+            .await
+            .expect("the file input takes the path");
+        ui.press("Open it").await;
+        ui.see("Alex shared their list with you").await;
+        let held = ui.other_app().read(|v| v.supported()).expect("open").expect("readable");
+        assert_eq!(held.len(), 1, "the share is kept under people I support");
+        assert!(
+            ui.other_app().read(|v| v.records()).expect("open").expect("readable").is_empty(),
+            "and not on the sponsor's own list"
+        );
+        ui.follow("People I support").await;
+        ui.titled("People I support").await;
+        ui.see("1 plan waiting for a review").await;
+        ui.follow("Read Alex's list").await;
+        ui.see("This is Alex's list, not yours").await;
+        ui.see("I took your car without asking.").await;
+
+        // B approves the plan, with a word, and sends the review.
+        ui.unfold("Leave a note on Jordan").await;
+        let note = ui.within("Leave a note on Jordan");
+        note.choose("Your view of the plan", "Approved").await;
+        note.fill("Your comment", "Clear and kind. Go ahead.").await;
+        note.press("Keep this note").await;
+        ui.see("Your note is kept.").await;
+        ui.follow("Send my review").await;
+        ui.titled("Send your review").await;
+        ui.see("Clear and kind. Go ahead.").await;
+        ui.press("Confirm and download the review").await;
+        let review = ui.downloaded("amends-review-").await;
+
+        // A opens the review: the approval is on Jordan's page and counts for the plan.
+        ui.open("/sharing").await;
+        ui.field("The bundle file").await
+            .send_keys(&review.display().to_string())
+            .await
+            .expect("the file input takes the path");
+        ui.press("Open it").await;
+        ui.see("Sam sent their review").await;
+        ui.open(&format!("/parties/{id}")).await;
+        ui.see("From your sponsor or supporters").await;
+        ui.see("Approved the plan").await;
+        ui.see("Clear and kind. Go ahead.").await;
+        ui.see("This counts as the approval of the plan as it is now").await;
+        let rec = records(&ui).into_iter().find(|r| r.party.id == id).expect("Jordan");
+        assert!(
+            amends_core::rules::approval_for_plan(&rec).is_some(),
+            "the review counts as the approval rule R2 needs"
+        );
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+/// The value of a form field (a text area's text), found by its label.
+async fn value(ui: &Ui, label: &str) -> String {
+    ui.field(label)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Adds a contact code on the Sharing page shown, then confirms the fingerprints.
+async fn add_and_verify(ui: &Ui, code: &str, name: &str, role: &str) {
+    let add = ui.within("Add a contact");
+    add.fill("Their contact code", code).await;
+    add.fill("Their name", name).await;
+    add.choose("Who they are to you", role).await;
+    add.press("Add this contact").await;
+    ui.see(&format!("{name} is added.")).await;
+    let heading = format!("Compare fingerprints with {name}");
+    let compare = ui.within(&heading);
+    compare
+        .tick("We read them out loud to each other and they matched")
+        .await;
+    compare.press("Mark").await;
+    ui.see(&format!("{name} is verified.")).await;
+}

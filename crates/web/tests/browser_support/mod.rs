@@ -253,6 +253,17 @@ impl Drop for Server {
     }
 }
 
+/// A new vault with the tests' passphrase and default settings.
+fn new_vault(path: &Path) -> Vault {
+    Vault::create(
+        path,
+        &SecretString::from(PASSPHRASE),
+        &amends_core::model::Settings::default(),
+    )
+    .expect("a new vault")
+    .vault
+}
+
 /// The moment the tests work in.
 pub fn now() -> Now {
     Now::new(jiff::Timestamp::now(), jiff::tz::TimeZone::system())
@@ -266,7 +277,12 @@ pub struct Ui {
     // removed after Chromium is gone.
     driver: Chromedriver,
     _profile: TempDir,
+    /// Where Chromium saves downloads.
+    downloads: TempDir,
     server: Server,
+    /// A second app on its own vault, reached as `localhost` (the first is `127.0.0.1`), so the
+    /// browser keeps a separate session cookie for each.
+    other: Option<Server>,
 }
 
 impl Ui {
@@ -283,13 +299,7 @@ impl Ui {
         let ui = Ui::start(
             false,
             |path| {
-                let created = Vault::create(
-                    path,
-                    &SecretString::from(PASSPHRASE),
-                    &amends_core::model::Settings::default(),
-                )
-                .expect("a new vault");
-                let mut vault = created.vault;
+                let mut vault = new_vault(path);
                 out = Some(fill(&mut vault, &now()));
                 Some(vault)
             },
@@ -314,6 +324,63 @@ impl Ui {
         .await
     }
 
+    /// Two apps on two vaults, both open, filled by `fill` and `fill_other` (each is told which
+    /// vault it fills). The browser arrives on the first app's home page and is admitted to the
+    /// second too; `open` goes to the first, `open_other` to the second.
+    pub async fn with_two_vaults<T, U>(
+        fill: impl FnOnce(&mut Vault, &Now) -> T,
+        fill_other: impl FnOnce(&mut Vault, &Now) -> U,
+    ) -> (Ui, T, U) {
+        let mut out_other = None;
+        let other = Server::start(false, |path| {
+            let mut vault = new_vault(path);
+            out_other = Some(fill_other(&mut vault, &now()));
+            Some(vault)
+        })
+        .await;
+        let (mut ui, out) = Ui::with_vault(fill).await;
+        let launch = other.launch_url.replacen("127.0.0.1", "localhost", 1);
+        ui.other = Some(other);
+        ui.client
+            .goto(&launch)
+            .await
+            .expect("the second app's address opens");
+        ui.on_page("/").await;
+        ui.open("/").await;
+        (ui, out, out_other.expect("the second vault was filled"))
+    }
+
+    /// Opens a path of the second app (see [`Ui::with_two_vaults`]).
+    pub async fn open_other(&self, path: &str) {
+        let other = self.other.as_ref().expect("a second app");
+        let origin = other.origin.replacen("127.0.0.1", "localhost", 1);
+        self.client
+            .goto(&format!("{origin}{path}"))
+            .await
+            .unwrap_or_else(|e| panic!("could not open {path} in the second app: {e}"));
+    }
+
+    /// The second app (to check what was stored).
+    pub fn other_app(&self) -> &App {
+        &self.other.as_ref().expect("a second app").app
+    }
+
+    /// Waits for a finished download whose name starts with `prefix`; returns its path.
+    pub async fn downloaded(&self, prefix: &str) -> PathBuf {
+        self.eventually(&format!("a download named {prefix}…"), || async {
+            std::fs::read_dir(self.downloads.path())
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    name.starts_with(prefix)
+                        && !name.ends_with(".crdownload")
+                        && p.metadata().is_ok_and(|m| m.len() > 0)
+                })
+        })
+        .await
+    }
+
     async fn start(
         demo: bool,
         prepare: impl FnOnce(&Path) -> Option<Vault>,
@@ -323,6 +390,7 @@ impl Ui {
         let server = Server::start(demo, prepare).await;
         let driver = Chromedriver::start(&driver_program);
         let profile = tempfile::tempdir().expect("a temporary browser profile");
+        let downloads = tempfile::tempdir().expect("a temporary download folder");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.push(format!("--window-size={},{}", size.0, size.1));
@@ -332,6 +400,12 @@ impl Ui {
             "goog:chromeOptions": {
                 "binary": chromium.display().to_string(),
                 "args": args,
+                "prefs": {
+                    "download.default_directory": downloads.path().display().to_string(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                    "safebrowsing.enabled": false,
+                },
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         });
@@ -354,9 +428,18 @@ impl Ui {
             session,
             driver,
             _profile: profile,
+            downloads,
             server,
+            other: None,
         };
         ui.viewport(size).await;
+        // Headless Chromium saves downloads only when told where, for this browser.
+        let folder = ui.downloads.path().display().to_string();
+        ui.cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": folder }),
+        )
+        .await;
         ui.client
             .goto(&ui.server.launch_url)
             .await
