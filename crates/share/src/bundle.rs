@@ -239,4 +239,20 @@ mod tests {
         let bytes = age::encrypt(b.public().recipient(), env.as_bytes()).unwrap();
         assert!(matches!(open(&bytes, &b), Err(ShareError::Unreadable)));
     }
+
+    #[test]
+    fn fields_a_later_version_adds_are_ignored() {
+        let (a, b) = (Identity::generate().unwrap(), Identity::generate().unwrap());
+        let d = doc(&a, &b, 1);
+        let json = serde_json::to_string(&d).unwrap();
+        let text = format!("{{\"mood\":\"hopeful\",{}", &json[1..]);
+        let sig = a.sign(&signed_bytes(&text));
+        let env = format!(
+            "{{\"format\":\"amends-bundle\",\"version\":1,\"compression\":\"none\",\"signer\":\"{}\",\"signature\":\"{}\",\"document\":{text}}}",
+            a.public().sign_key_hex(),
+            STANDARD.encode(sig.to_bytes())
+        );
+        let bytes = age::encrypt(b.public().recipient(), env.as_bytes()).unwrap();
+        assert_eq!(open(&bytes, &b).unwrap().document, d);
+    }
 }

@@ -133,7 +133,7 @@ impl PublicKeys {
     pub fn contact_code(&self) -> String {
         let body = format!(
             "{CODE_PREFIX}{}:{}",
-            self.age.to_string(),
+            self.age,
             URL_SAFE_NO_PAD.encode(self.sign.as_bytes())
         );
         let check = checksum(&body);
