@@ -11,6 +11,8 @@ command -v perl >/dev/null 2>&1 || need+=(perl)
 # The web app's browser tests drive a real headless Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# The sharing tests check that the standard age tool opens a bundle's outer layer.
+command -v age >/dev/null 2>&1 || need+=(age)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

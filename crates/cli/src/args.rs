@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "amends", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock."
+    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock; 5 a bundle was refused (nothing was changed)."
 )]
 pub struct Cli {
     /// The vault file [default: vault.amends in your data directory]
@@ -87,6 +87,22 @@ pub enum Command {
     Export(ExportArgs),
     /// Import a JSON export into an empty vault (all or nothing)
     Import(ImportArgs),
+    /// Your contact code and fingerprint, to give to someone you want to share with
+    Identity(IdentityArgs),
+    /// Add, verify, list or remove the people you share with
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Seal your list, or part of it, in a file for a verified contact (you see it all first)
+    #[command(after_help = SHARE_HELP)]
+    Share(ShareArgs),
+    /// What you have sent, to whom and when
+    Shared(JsonFlag),
+    /// Open a file someone sent you: a share, a review of yours, or a request to stop
+    Receive(ReceiveArgs),
+    /// The people who share their list with you, and what they shared
+    Supported(SupportedArgs),
+    /// Write a comment or a view on a plan someone shared with you, then send your notes back
+    Review(ReviewArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
@@ -728,4 +744,141 @@ pub struct ImportArgs {
 pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// Print your age secret key instead, as an age identity file (keep it secret)
+    #[arg(long, conflicts_with = "json")]
+    pub age_key: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Add someone's contact code under a name you choose
+    Add(ContactAddArgs),
+    /// Confirm that you and they read out the same fingerprints
+    Verify(ContactVerifyArgs),
+    /// List your contacts: verified or not, their role, when added
+    List(JsonFlag),
+    /// Remove a contact; if you shared with them, a last file asks their app to delete it
+    Remove(ContactRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactAddArgs {
+    /// Their contact code, as they gave it to you (from `amends identity`)
+    pub code: String,
+    /// A name for them, as you want to see it
+    #[arg(long)]
+    pub name: String,
+    /// Who they are to you: sponsor, spiritual-adviser, therapist, lawyer, or supported
+    /// (someone you support, who shares their list with you)
+    #[arg(long, default_value = "sponsor")]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactVerifyArgs {
+    /// The contact, by id or name
+    pub contact: String,
+    /// Do not ask: you have already compared the fingerprints out loud and they matched
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactRemoveArgs {
+    /// The contact, by id or name
+    pub contact: String,
+    /// Where to write the last file, asking their app to delete what you shared
+    /// (needed if you ever sent them anything)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub const SHARE_HELP: &str = "What goes: each party's name, kind, relationship, stage and willingness always go. \
+Harms, plans, scripts, attempts and commitments go only if you choose them with --parts (or --all-parts). \
+Nothing is written until you have seen all of it and typed yes (or given --yes).";
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// The verified contact to share with, by id or name
+    #[arg(long, value_name = "CONTACT")]
+    pub to: String,
+    /// Share only this party, by id or name (repeat for each) [default: the whole list]
+    #[arg(long = "party", value_name = "PARTY")]
+    pub parties: Vec<String>,
+    /// What else to share, comma-separated: harms, plans, scripts, attempts, commitments
+    /// [default: none; names and stages only]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PARTS",
+        conflicts_with = "all_parts"
+    )]
+    pub parts: Vec<String>,
+    /// Share every part: harms, plans, scripts, attempts and commitments
+    #[arg(long)]
+    pub all_parts: bool,
+    /// The file to write (it must not exist yet)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Do not ask: seal what the preview shows without typing yes
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    /// The file you were sent
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SupportedArgs {
+    /// Show everything this person shared, by contact id or name [default: everyone at a glance]
+    pub contact: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("view").multiple(false))]
+pub struct ReviewArgs {
+    /// The person whose share you are reviewing, by contact id or name
+    pub contact: String,
+    /// The party your note is about: its number or name in what they shared
+    #[arg(
+        long,
+        value_name = "PARTY",
+        required_unless_present = "send",
+        conflicts_with = "send"
+    )]
+    pub party: Option<String>,
+    /// The note is about their plan for this party (a view on the plan always is)
+    #[arg(long, conflicts_with = "send")]
+    pub plan: bool,
+    /// You approve the plan as they shared it
+    #[arg(long, group = "view", conflicts_with = "send")]
+    pub approve: bool,
+    /// You would like to talk the plan over with them first
+    #[arg(long, group = "view", conflicts_with = "send")]
+    pub talk_first: bool,
+    /// Your comment, in your own words
+    #[arg(long, value_name = "TEXT", conflicts_with = "send")]
+    pub comment: Option<String>,
+    /// Seal the notes you have not sent yet in a file for them (you see them first)
+    #[arg(long, requires = "out")]
+    pub send: bool,
+    /// The file to write with --send (it must not exist yet)
+    #[arg(long, value_name = "FILE", requires = "send")]
+    pub out: Option<PathBuf>,
+    /// With --send: do not ask, seal what the preview shows
+    #[arg(long, requires = "send")]
+    pub yes: bool,
 }

@@ -5,14 +5,39 @@ mod coach;
 mod run;
 mod secrets;
 mod serve;
+mod share;
 mod views;
 
 use std::process::ExitCode;
 
+use amends_share::ShareError;
 use amends_vault::VaultError;
 use clap::Parser;
 
 fn exit_code(err: &anyhow::Error) -> u8 {
+    if let Some(e) = err.downcast_ref::<ShareError>() {
+        return match e {
+            ShareError::NotABundle
+            | ShareError::NotForYou
+            | ShareError::Damaged
+            | ShareError::Altered
+            | ShareError::TooNew { .. }
+            | ShareError::Unreadable
+            | ShareError::UnknownSigner
+            | ShareError::Unverified => 5,
+            ShareError::CodeMalformed(_)
+            | ShareError::CodeTooNew
+            | ShareError::OwnCode
+            | ShareError::NotVerified
+            | ShareError::NothingChosen
+            | ShareError::NoSuchParty
+            | ShareError::NothingShared
+            | ShareError::NotInShare
+            | ShareError::NoPlanShared
+            | ShareError::NothingToReview => 2,
+            _ => 1,
+        };
+    }
     match err.downcast_ref::<VaultError>() {
         Some(
             VaultError::WrongPassphrase
@@ -23,12 +48,14 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             | VaultError::KeyFileDamaged,
         ) => 4,
         Some(VaultError::Refused(_)) => 3,
+        Some(VaultError::Replayed) => 5,
         Some(
             VaultError::Invalid { .. }
             | VaultError::AlreadyExists { .. }
             | VaultError::Import(_)
             | VaultError::ImportNotEmpty(_)
             | VaultError::NoSuchParty
+            | VaultError::NoSuchContact
             | VaultError::AmbiguousParty(_)
             | VaultError::NoSuch { .. },
         ) => 2,

@@ -46,7 +46,7 @@ fn vault_path(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
-fn open(cli: &Cli) -> Result<Vault> {
+pub(crate) fn open(cli: &Cli) -> Result<Vault> {
     let path = vault_path(cli)?;
     if !path.is_file() {
         return Err(VaultError::NotFound { path }.into());
@@ -62,7 +62,7 @@ fn open(cli: &Cli) -> Result<Vault> {
     Ok(vault)
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> anyhow::Error {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> anyhow::Error {
     VaultError::Invalid {
         field: field.to_string(),
         message: message.into(),
@@ -101,7 +101,7 @@ fn date_or_today(field: &str, text: Option<&str>, now: &Now) -> Result<Date> {
     }
 }
 
-fn print_json<T: Serialize>(v: &T) -> Result<()> {
+pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
@@ -109,7 +109,7 @@ fn print_json<T: Serialize>(v: &T) -> Result<()> {
 }
 
 /// Writes text to standard output, reporting a closed pipe as an error the caller can ignore.
-fn emit(text: &str) -> Result<()> {
+pub(crate) fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -177,7 +177,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Serve(a) => crate::serve::serve(vault_path(&cli)?, a),
         Command::Coach(a) => crate::coach::coach(a, || open(&cli)),
-        Command::Init(a) => init(&cli, a),
+        Command::Init(a) => init(&cli, a, &now),
         Command::Passphrase(a) => {
             let path = vault_path(&cli)?;
             let old = secrets::passphrase(cli.passphrase_file.as_deref())?;
@@ -452,11 +452,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     replaced_at: at.to_string(),
                 })
                 .collect();
-            let detail = views::party_detail(&record, &stage, edits);
+            let reviews = vault.reviews_for(id)?;
+            let detail = views::party_detail(&record, &stage, edits, &reviews);
             if a.json {
                 print_json(&detail)
             } else {
-                emit(&views::party_detail_text(&detail, &record, &now))
+                emit(&views::party_detail_text(&detail, &record, &reviews, &now))
             }
         }
         Command::Status(a) => {
@@ -539,6 +540,13 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Identity(a) => crate::share::identity_cmd(&cli, a, &now),
+        Command::Contact(c) => crate::share::contact_cmd(&cli, c, &now),
+        Command::Share(a) => crate::share::share_cmd(&cli, a, &now),
+        Command::Shared(a) => crate::share::shared_cmd(&cli, a, &now),
+        Command::Receive(a) => crate::share::receive_cmd(&cli, a, &now),
+        Command::Supported(a) => crate::share::supported_cmd(&cli, a, &now),
+        Command::Review(a) => crate::share::review_cmd(&cli, a, &now),
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "amends", &mut std::io::stdout());
@@ -586,7 +594,7 @@ fn write_export(path: &Path, doc: &amends_vault::export::ExportDoc) -> Result<()
     Ok(())
 }
 
-fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
+fn init(cli: &Cli, a: &InitArgs, now: &Now) -> Result<()> {
     let settings = Settings {
         fellowship: core(Fellowship::parse(&a.fellowship))?,
         amends_to_self: a.amends_to_self,
@@ -604,7 +612,9 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
             secrets::new_passphrase(None, "AMENDS_PASSPHRASE", "Choose a passphrase")?
         }
     };
-    let created = Vault::create(&path, &pass, &settings)?;
+    let mut created = Vault::create(&path, &pass, &settings)?;
+    // The sharing identity is made now, so the contact code is ready when it is first asked for.
+    crate::share::sh(amends_share::identity(&mut created.vault, now))?;
     let key = created.recovery_key.expose_secret();
     if a.json {
         return print_json(&serde_json::json!({

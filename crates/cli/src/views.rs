@@ -9,6 +9,7 @@ use amends_core::rules::{Verdict, verdict};
 use amends_core::stage::{StageInfo, readiness_gaps};
 use amends_core::summary::Summary;
 use amends_core::{Money, Now};
+use amends_vault::{ReceivedReview, Verdict as ReviewVerdict};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -366,6 +367,89 @@ pub struct PartyDetail {
     pub commitments: Vec<CommitmentView>,
     /// Earlier wordings kept when the party or a harm was edited.
     pub edits: Vec<EditView>,
+    /// Comments and views on the plan received from people this person shares with.
+    pub reviews: Vec<ReviewView>,
+}
+
+/// A review received on this party from someone the person shares with.
+#[derive(Serialize)]
+pub struct ReviewView {
+    pub id: i64,
+    pub from: String,
+    pub written: String,
+    pub received: String,
+    /// `approved` or `talk-first`, for a view on the plan.
+    pub verdict: Option<&'static str>,
+    pub comment: String,
+    /// The plan version it was about, if it was about the plan.
+    pub plan_version: Option<String>,
+    /// `comment`; `counts` (a view on the plan as it is now, recorded as the consultation R2
+    /// asks for); `earlier-plan` (it counted, but the plan has changed since); `stale` (it was
+    /// about an older plan when it arrived); `not-counted` (from someone whose approval cannot
+    /// count: a lawyer, or someone this person supports).
+    pub standing: &'static str,
+}
+
+pub fn review_views(r: &PartyRecord, reviews: &[ReceivedReview]) -> Vec<ReviewView> {
+    let current = r.plan.as_ref().map(|p| p.updated.to_string());
+    reviews
+        .iter()
+        .map(|v| {
+            let standing = match (v.verdict, v.counted, v.stale) {
+                (None, _, _) => "comment",
+                (Some(_), _, true) => "stale",
+                (Some(_), true, false) if v.plan_version.is_some() && v.plan_version == current => {
+                    "counts"
+                }
+                (Some(_), true, false) => "earlier-plan",
+                (Some(_), false, false) => "not-counted",
+            };
+            ReviewView {
+                id: v.id,
+                from: v.contact_label.clone(),
+                written: v.written.to_string(),
+                received: v.received.to_string(),
+                verdict: v.verdict.map(|x| x.code()),
+                comment: v.text.clone(),
+                plan_version: v.plan_version.clone(),
+                standing,
+            }
+        })
+        .collect()
+}
+
+fn review_text(out: &mut String, v: &ReviewView, r: &ReceivedReview, now: &Now) {
+    let what = match r.verdict {
+        None if v.plan_version.is_some() => "a comment on the plan".to_string(),
+        None => "a comment".to_string(),
+        Some(ReviewVerdict::Approved) => "approved the plan".to_string(),
+        Some(ReviewVerdict::TalkFirst) => "would like to talk the plan over first".to_string(),
+    };
+    let standing = match v.standing {
+        "counts" if r.verdict == Some(ReviewVerdict::Approved) => {
+            " — this approval counts for the plan as it is now (rule R2)"
+        }
+        "counts" => " — recorded as a view on the plan as it is now",
+        "earlier-plan" => {
+            " — it was for an earlier version of the plan; you changed the plan since, so it no longer counts"
+        }
+        "stale" => {
+            " — it was about an older version of the plan, so it does not count; share the plan again for a new view"
+        }
+        "not-counted" => {
+            " — kept as a comment: only a sponsor, spiritual adviser or therapist's approval counts for rule R2"
+        }
+        _ => "",
+    };
+    let _ = writeln!(
+        out,
+        "  {} from {}: {what}{standing}",
+        now.date_of(r.received),
+        v.from
+    );
+    for line in v.comment.lines() {
+        let _ = writeln!(out, "      {line}");
+    }
 }
 
 #[derive(Serialize)]
@@ -444,7 +528,12 @@ pub struct AttemptView {
     pub notes: String,
 }
 
-pub fn party_detail(r: &PartyRecord, s: &StageInfo, edits: Vec<EditView>) -> PartyDetail {
+pub fn party_detail(
+    r: &PartyRecord,
+    s: &StageInfo,
+    edits: Vec<EditView>,
+    reviews: &[ReceivedReview],
+) -> PartyDetail {
     let v = verdict(r);
     let active_deferral = r.active_deferral().map(|d| d.id);
     PartyDetail {
@@ -573,6 +662,7 @@ pub fn party_detail(r: &PartyRecord, s: &StageInfo, edits: Vec<EditView>) -> Par
             .collect(),
         commitments: commitment_views(r),
         edits,
+        reviews: review_views(r, reviews),
     }
 }
 
@@ -580,7 +670,12 @@ fn section(out: &mut String, title: &str) {
     let _ = writeln!(out, "\n{title}");
 }
 
-pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String {
+pub fn party_detail_text(
+    d: &PartyDetail,
+    r: &PartyRecord,
+    reviews: &[ReceivedReview],
+    now: &Now,
+) -> String {
     let mut out = String::new();
     let rel = if d.relationship.is_empty() {
         String::new()
@@ -749,6 +844,12 @@ pub fn party_detail_text(d: &PartyDetail, r: &PartyRecord, now: &Now) -> String 
         section(&mut out, "Commitments");
         for c in &d.commitments {
             let _ = writeln!(out, "  {}", commitment_line(c));
+        }
+    }
+    if !d.reviews.is_empty() {
+        section(&mut out, "Reviews from people you share with");
+        for (v, r) in d.reviews.iter().zip(reviews) {
+            review_text(&mut out, v, r, now);
         }
     }
     out
