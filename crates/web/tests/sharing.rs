@@ -605,7 +605,28 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
     r.expect(422);
     assert!(r.body.contains("no plan to approve"), "{}", r.body);
 
+    // A note written by mistake is deleted before it goes.
+    b.post(
+        &format!("/supported/{a_in_b}/notes"),
+        &[("party", &other), ("text", "Note-To-Delete")],
+    )
+    .await
+    .expect(303);
+    let notes = b
+        .app
+        .read(|v| v.review_notes(a_in_b, true))
+        .unwrap()
+        .unwrap();
+    let gone = notes
+        .iter()
+        .find(|n| n.text == "Note-To-Delete")
+        .unwrap()
+        .id;
+    b.post(&format!("/supported/{a_in_b}/notes/{gone}/delete"), &[])
+        .await
+        .expect(303);
     let review = b.get(&format!("/supported/{a_in_b}/review")).await;
+    assert!(!review.body.contains("Note-To-Delete"));
     review.expect(200);
     assert!(review.body.contains("Kind and clear.") && review.body.contains("Shall we talk"));
     let ids = hidden(&review.body, "notes");
