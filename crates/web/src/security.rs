@@ -288,6 +288,18 @@ pub fn csrf_ok(app: &App, token: &str) -> bool {
     same(token, app.csrf())
 }
 
+/// Reads the first field of an upload, which must be the page's CSRF token, before any of the
+/// file is read. An upload whose first field is anything else is refused.
+pub async fn multipart_csrf_ok(app: &App, multipart: &mut axum::extract::Multipart) -> bool {
+    match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => match field.text().await {
+            Ok(t) => csrf_ok(app, &t),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
 pub fn forbidden() -> Response {
     plain(
         StatusCode::FORBIDDEN,

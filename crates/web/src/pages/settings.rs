@@ -15,7 +15,7 @@ use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, choice, web_words};
 use crate::pages::access::{Strength, check_new_passphrase, strength};
-use crate::security::{CSRF_FIELD, csrf_ok, forbidden};
+use crate::security::{forbidden, multipart_csrf_ok};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
 
@@ -285,15 +285,7 @@ pub async fn export(State(app): State<App>) -> Response {
 /// `POST /settings/import`: multipart with `_csrf` first, then `file`. Goes only into an
 /// empty vault; all or nothing.
 pub async fn import(State(app): State<App>, mut multipart: Multipart) -> Response {
-    // The token must come first, and be right, before any of the file is read.
-    let token_ok = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => match field.text().await {
-            Ok(t) => csrf_ok(&app, &t),
-            Err(_) => false,
-        },
-        _ => false,
-    };
-    if !token_ok {
+    if !multipart_csrf_ok(&app, &mut multipart).await {
         tracing::warn!("an import without the page's token was refused");
         return forbidden();
     }

@@ -21,7 +21,7 @@ use super::shared::{
     write_share,
 };
 use crate::forms::{Fields, FormState};
-use crate::security::{CSRF_FIELD, csrf_ok, forbidden};
+use crate::security::{forbidden, multipart_csrf_ok};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day_of, download, open, page, page_with, see};
 
@@ -778,14 +778,7 @@ fn received_view(app: &App, r: Received) -> ReceivedView {
 /// `POST /sharing/open`: multipart with `_csrf` first, then `file` (a bundle). Opens it, or
 /// says why not and changes nothing.
 pub async fn open_bundle(State(app): State<App>, mut multipart: Multipart) -> Response {
-    let token_ok = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => match field.text().await {
-            Ok(t) => csrf_ok(&app, &t),
-            Err(_) => false,
-        },
-        _ => false,
-    };
-    if !token_ok {
+    if !multipart_csrf_ok(&app, &mut multipart).await {
         tracing::warn!("a bundle upload without the page's token was refused");
         return forbidden();
     }
