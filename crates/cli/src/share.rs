@@ -245,11 +245,7 @@ pub fn contact_cmd(cli: &Cli, c: &ContactCmd, now: &Now) -> Result<()> {
         ContactCmd::List(a) => {
             let vault = open(cli)?;
             let contacts = vault.contacts()?;
-            let sharing: Vec<i64> = vault
-                .supported()?
-                .into_iter()
-                .map(|s| s.contact.id)
-                .collect();
+            let sharing = vault.sharing_contact_ids()?;
             let views = contacts
                 .iter()
                 .map(|c| {
@@ -978,9 +974,7 @@ pub fn supported_cmd(cli: &Cli, a: &SupportedArgs, now: &Now) -> Result<()> {
             contact.label
         ));
     };
-    let first = vault
-        .supported_from(contact.id)?
-        .is_none_or(|e| e.previous.is_none());
+    let first = s.first;
     let notes = note_views(&vault, &contact, Some(&s.body))?;
     let view = SupportedView {
         contact_id: contact.id,

@@ -6,7 +6,7 @@ use amends_core::Now;
 use amends_core::model::Id;
 use amends_vault::{
     Contact, ContactRef, NewContact, ReviewApplied, ReviewItem, ReviewNote, ReviewNoteInput,
-    SentInput, SentKind, StoredIdentity, Vault, VaultError, Verdict,
+    SentInput, SentKind, StoredIdentity, SupportedEntry, Vault, VaultError, Verdict,
 };
 use sha2::{Digest, Sha256};
 
@@ -284,31 +284,32 @@ pub struct Supported {
     pub sent_at: jiff::Timestamp,
     pub received_at: jiff::Timestamp,
     pub changes: Vec<Difference>,
+    /// Whether this is the first share held from them (nothing to compare with).
+    pub first: bool,
     pub glance: Glance,
+}
+
+fn held(e: SupportedEntry) -> Result<Supported, ShareError> {
+    let body = parse_body(&e.document)?;
+    let changes = match &e.previous {
+        Some(p) => differences(&parse_body(p)?, &body),
+        None => Vec::new(),
+    };
+    Ok(Supported {
+        glance: glance(&body),
+        first: e.previous.is_none(),
+        contact: e.contact,
+        sequence: e.sequence,
+        sent_at: e.sent_at,
+        received_at: e.received_at,
+        changes,
+        body,
+    })
 }
 
 /// Everyone who has shared with this person, by name.
 pub fn supported(vault: &Vault) -> Result<Vec<Supported>, ShareError> {
-    vault
-        .supported()?
-        .into_iter()
-        .map(|e| {
-            let body = parse_body(&e.document)?;
-            let changes = match &e.previous {
-                Some(p) => differences(&parse_body(p)?, &body),
-                None => Vec::new(),
-            };
-            Ok(Supported {
-                glance: glance(&body),
-                contact: e.contact,
-                sequence: e.sequence,
-                sent_at: e.sent_at,
-                received_at: e.received_at,
-                changes,
-                body,
-            })
-        })
-        .collect()
+    vault.supported()?.into_iter().map(held).collect()
 }
 
 /// The latest share from one contact, if they have shared.
@@ -317,9 +318,7 @@ pub fn supported_from(
     contact: &ContactRef,
 ) -> Result<Option<Supported>, ShareError> {
     let contact = vault.contact(contact)?;
-    Ok(supported(vault)?
-        .into_iter()
-        .find(|s| s.contact.id == contact.id))
+    vault.supported_from(contact.id)?.map(held).transpose()
 }
 
 /// A supporter's note on one party of a share they hold.

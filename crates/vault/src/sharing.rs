@@ -683,6 +683,15 @@ impl Vault {
         self.supported_where(None)
     }
 
+    /// The contacts who have shared something that is held here, without reading what.
+    pub fn sharing_contact_ids(&self) -> Result<Vec<Id>, VaultError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM supported ORDER BY contact_id")?;
+        let ids = st.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<Result<Vec<Id>, _>>()?)
+    }
+
     /// The document a contact last shared, if any.
     pub fn supported_from(&self, contact_id: Id) -> Result<Option<SupportedEntry>, VaultError> {
         Ok(self.supported_where(Some(contact_id))?.pop())

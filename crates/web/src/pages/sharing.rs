@@ -130,7 +130,7 @@ fn sharing_view(
         let me = identity(v, now)?.public();
         let contacts = v.contacts()?;
         let log = v.sent_log()?;
-        let sharers: Vec<i64> = v.supported()?.into_iter().map(|s| s.contact.id).collect();
+        let sharers = v.sharing_contact_ids()?;
         let mut views = Vec::with_capacity(contacts.len());
         for c in contacts {
             let fingerprint = contact_keys(&c)?.fingerprint();
