@@ -129,10 +129,6 @@ impl Relay {
         let log = self.log.lock().unwrap().join("\n");
         (status.success(), log)
     }
-
-    fn log_text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
 }
 
 impl Drop for Relay {
