@@ -1,7 +1,9 @@
 //! The shared backend: PostgreSQL, for several relay instances behind one address.
 //!
 //! A pool of connections per instance (no connection setup per request), statements prepared
-//! once per connection, one transaction per request. Two instances starting at once migrate
+//! once per connection, one transaction per request: a single statement (nonce and operation
+//! together, in one round trip) where the operation can only succeed or be replayed, and an
+//! explicit transaction for a post, whose refusals (blocked, mailbox full) roll the nonce back. Two instances starting at once migrate
 //! under an advisory lock; only one instance sweeps at a time (the others skip that round).
 //! TLS to PostgreSQL is not supported: `sslmode=require` is refused with a clear message.
 
@@ -9,7 +11,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use amends_relay_proto::KeyHash;
-use deadpool_postgres::Transaction;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::config::{Host, SslMode};
@@ -139,28 +140,6 @@ where
     }
 }
 
-async fn nonce(tx: &Transaction<'_>, auth: &Auth) -> Result<(), Fail> {
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .await?;
-    let inserted = tx
-        .execute(
-            &stmt,
-            &[
-                &auth.key.as_bytes().as_slice(),
-                &auth.nonce.as_slice(),
-                &auth.nonce_until_ms,
-            ],
-        )
-        .await?;
-    if inserted == 0 {
-        return Err(Fail::Store(StoreError::Replayed));
-    }
-    Ok(())
-}
-
 fn hash(bytes: &[u8]) -> Result<KeyHash, Fail> {
     let array: [u8; 32] = bytes.try_into().map_err(|_| {
         Fail::Store(StoreError::Unavailable(
@@ -250,192 +229,264 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// One transaction and one statement: the nonce, the block check, the mailbox's room and the
+    /// bundle. A refusal after the nonce went in rolls it all back.
     async fn post_once(
         &self,
         auth: &Auth,
         bundle: &NewBundle,
         max_mailbox_bytes: u64,
     ) -> Result<(), Fail> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        let key = auth.key.as_bytes().as_slice();
-        let recipient = bundle.recipient.as_bytes().as_slice();
-        let first = tx
-            .prepare_cached(
-                "WITH n AS (
-                    INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
-                    ON CONFLICT DO NOTHING RETURNING 1
-                 )
-                 SELECT EXISTS (SELECT 1 FROM n),
-                        EXISTS (SELECT 1 FROM relay_blocks WHERE mailbox = $4 AND sender = $1)",
-            )
-            .await?;
-        let row = tx
-            .query_one(
-                &first,
-                &[
-                    &key,
-                    &auth.nonce.as_slice(),
-                    &auth.nonce_until_ms,
-                    &recipient,
-                ],
-            )
-            .await?;
-        if !row.get::<_, bool>(0) {
-            return Err(Fail::Store(StoreError::Replayed));
-        }
-        if row.get::<_, bool>(1) {
-            return Err(Fail::Store(StoreError::Blocked));
-        }
         let size = bundle.bytes.len() as i64;
         if size as u64 > max_mailbox_bytes {
             return Err(Fail::Store(StoreError::MailboxFull));
         }
-        let second = tx
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
             .prepare_cached(
-                "WITH m AS (
-                    INSERT INTO relay_mailboxes (mailbox, bytes) VALUES ($1, $2)
+                "WITH n AS (
+                    INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                 ),
+                 bl AS (SELECT 1 FROM relay_blocks WHERE mailbox = $4 AND sender = $1),
+                 m AS (
+                    INSERT INTO relay_mailboxes (mailbox, bytes)
+                    SELECT $4::bytea, $5::bigint
+                    WHERE EXISTS (SELECT 1 FROM n) AND NOT EXISTS (SELECT 1 FROM bl)
                     ON CONFLICT (mailbox) DO UPDATE SET bytes = relay_mailboxes.bytes + EXCLUDED.bytes
-                    WHERE relay_mailboxes.bytes + EXCLUDED.bytes <= $3
+                    WHERE relay_mailboxes.bytes + EXCLUDED.bytes <= $6
+                    RETURNING 1
+                 ),
+                 i AS (
+                    INSERT INTO relay_bundles (id, mailbox, sender, size, received, expires, bytes)
+                    SELECT $7::text, $4::bytea, $1::bytea, $5::bigint, $8::bigint, $9::bigint, $10::bytea
+                    WHERE EXISTS (SELECT 1 FROM m)
                     RETURNING 1
                  )
-                 INSERT INTO relay_bundles (id, mailbox, sender, size, received, expires, bytes)
-                 SELECT $4::text, $1::bytea, $5::bytea, $2::bigint, $6::bigint, $7::bigint, $8::bytea
-                 WHERE EXISTS (SELECT 1 FROM m)",
+                 SELECT EXISTS (SELECT 1 FROM n), EXISTS (SELECT 1 FROM bl), EXISTS (SELECT 1 FROM i)",
             )
             .await?;
-        let stored = tx
-            .execute(
-                &second,
+        let row = tx
+            .query_one(
+                &stmt,
                 &[
-                    &recipient,
+                    &auth.key.as_bytes().as_slice(),
+                    &auth.nonce.as_slice(),
+                    &auth.nonce_until_ms,
+                    &bundle.recipient.as_bytes().as_slice(),
                     &size,
                     &(max_mailbox_bytes as i64),
                     &bundle.id,
-                    &key,
                     &auth.now_ms,
                     &bundle.expires_ms,
                     &bundle.bytes.as_ref(),
                 ],
             )
             .await?;
-        if stored == 0 {
+        let (fresh, blocked, stored): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
+        // Dropping the transaction without committing rolls back the nonce of a refusal.
+        if !fresh {
+            return Err(Fail::Store(StoreError::Replayed));
+        }
+        if blocked {
+            return Err(Fail::Store(StoreError::Blocked));
+        }
+        if !stored {
             return Err(Fail::Store(StoreError::MailboxFull));
         }
         tx.commit().await?;
         Ok(())
     }
 
+    /// One statement (so one transaction): the nonce, then the oldest pending bundles within the
+    /// budget. The bytes of a bundle past the budget are not read.
     async fn fetch_once(&self, auth: &Auth, limit: u32, budget: u64) -> Result<Fetched, Fail> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        nonce(&tx, auth).await?;
-        let key = auth.key.as_bytes().as_slice();
-        let list = tx
+        let client = self.pool.get().await?;
+        let stmt = client
             .prepare_cached(
-                "SELECT id, sender, size, received FROM relay_bundles
-                 WHERE mailbox = $1 AND expires > $2
-                 ORDER BY received, seq LIMIT $3",
+                "WITH n AS (
+                    INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                 ),
+                 c AS (
+                    SELECT id, sender, size, received,
+                           row_number() OVER w AS k,
+                           (sum(size) OVER w)::bigint AS running
+                    FROM relay_bundles
+                    WHERE mailbox = $1 AND expires > $4 AND EXISTS (SELECT 1 FROM n)
+                    WINDOW w AS (ORDER BY received, seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                    ORDER BY received, seq
+                    LIMIT $5
+                 )
+                 SELECT EXISTS (SELECT 1 FROM n), c.id, c.sender, c.size, c.received,
+                        CASE WHEN c.k = 1 OR c.running <= $6 THEN b.bytes END
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN c ON true
+                 LEFT JOIN relay_bundles b ON b.id = c.id
+                 ORDER BY c.k",
             )
             .await?;
-        let rows = tx
-            .query(&list, &[&key, &auth.now_ms, &(i64::from(limit) + 1)])
+        let rows = client
+            .query(
+                &stmt,
+                &[
+                    &auth.key.as_bytes().as_slice(),
+                    &auth.nonce.as_slice(),
+                    &auth.nonce_until_ms,
+                    &auth.now_ms,
+                    &(i64::from(limit) + 1),
+                    &i64::try_from(budget).unwrap_or(i64::MAX),
+                ],
+            )
             .await?;
-        let sizes: Vec<u64> = rows.iter().map(|r| r.get::<_, i64>(2) as u64).collect();
-        let (taken, more) = super::within_budget(&sizes, limit as usize, budget);
-        let ids: Vec<String> = rows[..taken].iter().map(|r| r.get(0)).collect();
-        let mut bytes: std::collections::HashMap<String, Vec<u8>> = if ids.is_empty() {
-            Default::default()
-        } else {
-            let read = tx
-                .prepare_cached("SELECT id, bytes FROM relay_bundles WHERE id = ANY($1)")
-                .await?;
-            tx.query(&read, &[&ids])
-                .await?
-                .into_iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect()
-        };
-        tx.commit().await?;
-        let mut bundles = Vec::with_capacity(taken);
-        for row in &rows[..taken] {
-            let id: String = row.get(0);
-            // Present: the rows were read in this transaction and no one else deletes from
-            // this mailbox but its owner (whose ack would have to come after this fetch) and the
-            // sweep (which takes expired ones only). Skip one that went all the same.
-            let Some(b) = bytes.remove(&id) else { continue };
+        if !rows.first().is_some_and(|r| r.get::<_, bool>(0)) {
+            return Err(Fail::Store(StoreError::Replayed));
+        }
+        let candidates: Vec<_> = rows
+            .iter()
+            .filter(|r| r.get::<_, Option<String>>(1).is_some())
+            .collect();
+        let mut bundles = Vec::new();
+        for row in &candidates {
+            // Within the budget (the bytes were read) and the limit: a prefix of the candidates.
+            let Some(bytes) = row.get::<_, Option<Vec<u8>>>(5) else {
+                break;
+            };
+            if bundles.len() == limit as usize {
+                break;
+            }
             bundles.push(StoredBundle {
-                sender: hash(row.get::<_, &[u8]>(1))?,
-                size: row.get::<_, i64>(2) as u64,
-                received_ms: row.get(3),
-                bytes: b,
-                id,
+                id: row.get(1),
+                sender: hash(row.get::<_, &[u8]>(2))?,
+                size: row.get::<_, i64>(3) as u64,
+                received_ms: row.get(4),
+                bytes,
             });
         }
+        let more = candidates.len() > bundles.len();
         Ok(Fetched { bundles, more })
     }
 
+    /// One statement: the nonce, then the deletion (from the requester's own mailbox only).
     async fn ack_once(&self, auth: &Auth, ids: &[String]) -> Result<u64, Fail> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        nonce(&tx, auth).await?;
-        let stmt = tx
+        let client = self.pool.get().await?;
+        let stmt = client
             .prepare_cached(
-                "WITH d AS (
-                    DELETE FROM relay_bundles WHERE mailbox = $1 AND id = ANY($2) RETURNING size
+                "WITH n AS (
+                    INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                 ),
+                 d AS (
+                    DELETE FROM relay_bundles
+                    WHERE mailbox = $1 AND id = ANY($4) AND EXISTS (SELECT 1 FROM n)
+                    RETURNING size
                  ),
                  u AS (
                     UPDATE relay_mailboxes
                     SET bytes = GREATEST(bytes - (SELECT coalesce(sum(size), 0) FROM d), 0)
                     WHERE mailbox = $1 AND EXISTS (SELECT 1 FROM d)
                  )
-                 SELECT count(*) FROM d",
+                 SELECT EXISTS (SELECT 1 FROM n), (SELECT count(*) FROM d)",
             )
             .await?;
-        let deleted: i64 = tx
-            .query_one(&stmt, &[&auth.key.as_bytes().as_slice(), &ids])
-            .await?
-            .get(0);
-        tx.commit().await?;
-        Ok(deleted as u64)
-    }
-
-    async fn blocks_once(&self, auth: &Auth) -> Result<Vec<KeyHash>, Fail> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        nonce(&tx, auth).await?;
-        let stmt = tx
-            .prepare_cached("SELECT sender FROM relay_blocks WHERE mailbox = $1 ORDER BY sender")
+        let row = client
+            .query_one(
+                &stmt,
+                &[
+                    &auth.key.as_bytes().as_slice(),
+                    &auth.nonce.as_slice(),
+                    &auth.nonce_until_ms,
+                    &ids,
+                ],
+            )
             .await?;
-        let rows = tx.query(&stmt, &[&auth.key.as_bytes().as_slice()]).await?;
-        tx.commit().await?;
-        rows.iter().map(|r| hash(r.get::<_, &[u8]>(0))).collect()
+        if !row.get::<_, bool>(0) {
+            return Err(Fail::Store(StoreError::Replayed));
+        }
+        Ok(row.get::<_, i64>(1) as u64)
     }
 
+    /// One statement: the nonce, then the requester's blocks.
+    async fn blocks_once(&self, auth: &Auth) -> Result<Vec<KeyHash>, Fail> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached(
+                "WITH n AS (
+                    INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 SELECT EXISTS (SELECT 1 FROM n), b.sender
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN relay_blocks b ON b.mailbox = $1
+                 ORDER BY b.sender",
+            )
+            .await?;
+        let rows = client
+            .query(
+                &stmt,
+                &[
+                    &auth.key.as_bytes().as_slice(),
+                    &auth.nonce.as_slice(),
+                    &auth.nonce_until_ms,
+                ],
+            )
+            .await?;
+        if !rows.first().is_some_and(|r| r.get::<_, bool>(0)) {
+            return Err(Fail::Store(StoreError::Replayed));
+        }
+        rows.iter()
+            .filter_map(|r| r.get::<_, Option<&[u8]>>(1))
+            .map(hash)
+            .collect()
+    }
+
+    /// One statement: the nonce, then the block or unblock.
     async fn set_block_once(
         &self,
         auth: &Auth,
         sender: &KeyHash,
         blocked: bool,
     ) -> Result<(), Fail> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        nonce(&tx, auth).await?;
+        let client = self.pool.get().await?;
         let sql = if blocked {
-            "INSERT INTO relay_blocks (mailbox, sender) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            "WITH n AS (
+                INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                ON CONFLICT DO NOTHING RETURNING 1
+             ),
+             x AS (
+                INSERT INTO relay_blocks (mailbox, sender)
+                SELECT $1::bytea, $4::bytea WHERE EXISTS (SELECT 1 FROM n)
+                ON CONFLICT DO NOTHING
+             )
+             SELECT EXISTS (SELECT 1 FROM n)"
         } else {
-            "DELETE FROM relay_blocks WHERE mailbox = $1 AND sender = $2"
+            "WITH n AS (
+                INSERT INTO relay_nonces (key, nonce, until) VALUES ($1, $2, $3)
+                ON CONFLICT DO NOTHING RETURNING 1
+             ),
+             x AS (
+                DELETE FROM relay_blocks
+                WHERE mailbox = $1 AND sender = $4 AND EXISTS (SELECT 1 FROM n)
+             )
+             SELECT EXISTS (SELECT 1 FROM n)"
         };
-        let stmt = tx.prepare_cached(sql).await?;
-        tx.execute(
-            &stmt,
-            &[
-                &auth.key.as_bytes().as_slice(),
-                &sender.as_bytes().as_slice(),
-            ],
-        )
-        .await?;
-        tx.commit().await?;
+        let stmt = client.prepare_cached(sql).await?;
+        let fresh: bool = client
+            .query_one(
+                &stmt,
+                &[
+                    &auth.key.as_bytes().as_slice(),
+                    &auth.nonce.as_slice(),
+                    &auth.nonce_until_ms,
+                    &sender.as_bytes().as_slice(),
+                ],
+            )
+            .await?
+            .get(0);
+        if !fresh {
+            return Err(Fail::Store(StoreError::Replayed));
+        }
         Ok(())
     }
 
