@@ -13,6 +13,7 @@ pub mod document;
 mod error;
 mod flow;
 mod identity;
+pub mod relay;
 
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
 pub use bundle::{Opened, open, seal};
