@@ -9,6 +9,7 @@
 
 mod build;
 mod bundle;
+mod deliver;
 pub mod document;
 mod error;
 mod flow;
@@ -17,10 +18,16 @@ pub mod relay;
 
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
 pub use bundle::{Opened, open, seal};
+pub use deliver::{
+    Blocked, Delivery, FlushReport, InboxReport, Refused, Unsent, WaitReason, Waiting,
+    block_sender, blocked_senders, check_inbox, contact_mailbox, flush_outbox, relay_for, send_via,
+    set_relay_address, unblock_sender,
+};
 pub use error::ShareError;
 pub use flow::{
     NoteInput, Prepared, PreparedReview, Received, Sealed, Supported, add_contact, add_note,
-    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact, seal_review,
-    seal_share, supported, supported_from,
+    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact,
+    remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share, seal_share_for_relay,
+    supported, supported_from,
 };
 pub use identity::{Identity, PublicKeys};
