@@ -421,65 +421,61 @@ struct BlockedView {
     contact_id: Option<i64>,
 }
 
-pub fn relay_cmd(cli: &Cli, c: &RelayCmd, now: &Now) -> Result<()> {
-    match c {
-        RelayCmd::Block(a) | RelayCmd::Unblock(a) => {
-            let mut vault = open(cli)?;
-            let relay = sh(relay_for(&vault, a.via.as_deref()))?;
-            let (hash, name) = sender_of(&vault, &a.sender)?;
-            let who = name.unwrap_or_else(|| format!("the sender {hash}"));
-            if matches!(c, RelayCmd::Block(_)) {
-                block_sender(&mut vault, &relay, &hash, now)
-                    .map_err(|e| relay_failed(&relay, e))?;
-                emit(&format!(
-                    "Blocked {who} on the relay at {}: it refuses their bundles to you from now on. \
-                     Bundles from them already waiting there stay until they expire. \
-                     Undo with `amends relay unblock`.\n",
-                    relay.address()
-                ))
-            } else {
-                unblock_sender(&mut vault, &relay, &hash, now)
-                    .map_err(|e| relay_failed(&relay, e))?;
-                emit(&format!(
-                    "Unblocked {who} on the relay at {}: their bundles reach you again.\n",
-                    relay.address()
-                ))
+/// `amends relay block` (`block` true) and `amends relay unblock`.
+pub fn block_cmd(cli: &Cli, a: &RelayBlockArgs, block: bool, now: &Now) -> Result<()> {
+    let mut vault = open(cli)?;
+    let relay = sh(relay_for(&vault, a.via.as_deref()))?;
+    let (hash, name) = sender_of(&vault, &a.sender)?;
+    let who = name.unwrap_or_else(|| format!("the sender {hash}"));
+    if block {
+        block_sender(&mut vault, &relay, &hash, now).map_err(|e| relay_failed(&relay, e))?;
+        emit(&format!(
+            "Blocked {who} on the relay at {}: it refuses their bundles to you from now on. \
+             Bundles from them already waiting there stay until they expire. \
+             Undo with `amends relay unblock`.\n",
+            relay.address()
+        ))
+    } else {
+        unblock_sender(&mut vault, &relay, &hash, now).map_err(|e| relay_failed(&relay, e))?;
+        emit(&format!(
+            "Unblocked {who} on the relay at {}: their bundles reach you again.\n",
+            relay.address()
+        ))
+    }
+}
+
+/// `amends relay blocked`.
+pub fn blocked_cmd(cli: &Cli, a: &RelayBlockedArgs, now: &Now) -> Result<()> {
+    let mut vault = open(cli)?;
+    let relay = sh(relay_for(&vault, a.via.as_deref()))?;
+    let list = blocked_senders(&mut vault, &relay, now).map_err(|e| relay_failed(&relay, e))?;
+    let views: Vec<BlockedView> = list
+        .iter()
+        .map(|b| BlockedView {
+            sender: b.sender.to_string(),
+            contact: b.contact.as_ref().map(|c| c.label.clone()),
+            contact_id: b.contact.as_ref().map(|c| c.id),
+        })
+        .collect();
+    if a.json {
+        return print_json(&views);
+    }
+    if views.is_empty() {
+        return emit(&format!(
+            "You have not blocked anyone on the relay at {}.\n",
+            relay.address()
+        ));
+    }
+    let mut out = format!("Blocked on the relay at {}:\n", relay.address());
+    for v in &views {
+        match &v.contact {
+            Some(name) => {
+                let _ = writeln!(out, "  {} ({name})", v.sender);
             }
-        }
-        RelayCmd::Blocked(a) => {
-            let mut vault = open(cli)?;
-            let relay = sh(relay_for(&vault, a.via.as_deref()))?;
-            let list =
-                blocked_senders(&mut vault, &relay, now).map_err(|e| relay_failed(&relay, e))?;
-            let views: Vec<BlockedView> = list
-                .iter()
-                .map(|b| BlockedView {
-                    sender: b.sender.to_string(),
-                    contact: b.contact.as_ref().map(|c| c.label.clone()),
-                    contact_id: b.contact.as_ref().map(|c| c.id),
-                })
-                .collect();
-            if a.json {
-                return print_json(&views);
+            None => {
+                let _ = writeln!(out, "  {}", v.sender);
             }
-            if views.is_empty() {
-                return emit(&format!(
-                    "You have not blocked anyone on the relay at {}.\n",
-                    relay.address()
-                ));
-            }
-            let mut out = format!("Blocked on the relay at {}:\n", relay.address());
-            for v in &views {
-                match &v.contact {
-                    Some(name) => {
-                        let _ = writeln!(out, "  {} ({name})", v.sender);
-                    }
-                    None => {
-                        let _ = writeln!(out, "  {}", v.sender);
-                    }
-                }
-            }
-            emit(&out)
         }
     }
+    emit(&out)
 }

@@ -3,6 +3,7 @@
 mod args;
 mod coach;
 mod inbox;
+mod relay;
 mod run;
 mod secrets;
 mod serve;

@@ -548,7 +548,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Supported(a) => crate::share::supported_cmd(&cli, a, &now),
         Command::Review(a) => crate::share::review_cmd(&cli, a, &now),
         Command::Inbox(a) => crate::inbox::inbox_cmd(&cli, a, &now),
-        Command::Relay(c) => crate::inbox::relay_cmd(&cli, c, &now),
+        Command::Relay(RelayCmd::Serve(a)) => crate::relay::serve(a),
+        Command::Relay(RelayCmd::Block(a)) => crate::inbox::block_cmd(&cli, a, true, &now),
+        Command::Relay(RelayCmd::Unblock(a)) => crate::inbox::block_cmd(&cli, a, false, &now),
+        Command::Relay(RelayCmd::Blocked(a)) => crate::inbox::blocked_cmd(&cli, a, &now),
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "amends", &mut std::io::stdout());
