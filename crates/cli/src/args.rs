@@ -996,6 +996,9 @@ pub struct RelayServeArgs {
     /// Seconds a request waits for the database before answering 503 [default: 5]
     #[arg(long, env = "AMENDS_RELAY_DATABASE_TIMEOUT_SECS", value_name = "SECS")]
     pub database_timeout_secs: Option<String>,
+    /// Seconds a stopping relay keeps serving with readiness at 503, for load balancers [default: 0]
+    #[arg(long, env = "AMENDS_RELAY_DRAIN_SECS", value_name = "SECS")]
+    pub drain_secs: Option<String>,
     /// Seconds a stopping relay waits for requests in flight [default: 30]
     #[arg(long, env = "AMENDS_RELAY_SHUTDOWN_TIMEOUT_SECS", value_name = "SECS")]
     pub shutdown_timeout_secs: Option<String>,
@@ -1021,6 +1024,7 @@ impl RelayServeArgs {
             ("sweep_interval_secs", &self.sweep_interval_secs),
             ("pool_size", &self.pool_size),
             ("database_timeout_secs", &self.database_timeout_secs),
+            ("drain_secs", &self.drain_secs),
             ("shutdown_timeout_secs", &self.shutdown_timeout_secs),
             ("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms),
         ]

@@ -289,6 +289,7 @@ async fn post_bundle(
     request: Request,
 ) -> Result<Response, ApiError> {
     let recipient = key_hash_in_path(&recipient, "recipient")?;
+    tracing::debug!("a bundle is arriving");
     let (parts, body) = request.into_parts();
     let bytes = read_body(&parts.headers, body, app.config.max_bundle_bytes, true).await?;
     let auth = authenticate(&app, &parts.method, &parts.uri, &parts.headers, &bytes)?;

@@ -65,7 +65,7 @@ pub enum ConfigError {
 }
 
 /// The names of every setting, in the order docs/relay.md lists them.
-pub const SETTINGS: [&str; 12] = [
+pub const SETTINGS: [&str; 13] = [
     "listen",
     "database",
     "max_bundle_bytes",
@@ -76,6 +76,7 @@ pub const SETTINGS: [&str; 12] = [
     "sweep_interval_secs",
     "pool_size",
     "database_timeout_secs",
+    "drain_secs",
     "shutdown_timeout_secs",
     "sqlite_busy_timeout_ms",
 ];
@@ -104,6 +105,9 @@ pub struct Config {
     pub pool_size: usize,
     /// How long a request waits for the database before answering 503.
     pub database_timeout: Duration,
+    /// How long a stopping relay goes on serving with readiness at 503, so a load balancer
+    /// sends new requests elsewhere before this instance stops accepting them.
+    pub drain: Duration,
     /// How long a stopping relay waits for requests in flight before it closes anyway.
     pub shutdown_timeout: Duration,
     /// How long SQLite waits for a lock held by another process before giving up.
@@ -123,6 +127,7 @@ impl Default for Config {
             sweep_interval: Duration::from_secs(60),
             pool_size: 16,
             database_timeout: Duration::from_secs(5),
+            drain: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(30),
             sqlite_busy_timeout: Duration::from_millis(5_000),
         }
@@ -203,6 +208,12 @@ impl Config {
                 self.database_timeout = Duration::from_secs(
                     whole(value, 1, 600)
                         .map_err(|w| bad(w, "write a whole number of seconds from 1 to 600"))?,
+                )
+            }
+            "drain_secs" => {
+                self.drain = Duration::from_secs(
+                    whole(value, 0, 600)
+                        .map_err(|w| bad(w, "write a whole number of seconds from 0 to 600"))?,
                 )
             }
             "shutdown_timeout_secs" => {
@@ -312,7 +323,7 @@ impl Config {
     /// Every setting as `name = value` lines of TOML, with any database password hidden.
     pub fn describe(&self) -> String {
         format!(
-            "listen = \"{}\"\ndatabase = \"{}\"\nmax_bundle_bytes = {}\nmax_mailbox_bytes = {}\nrequests_per_minute = {}\nexpiry_days = {}\nfetch_budget_bytes = {}\nsweep_interval_secs = {}\npool_size = {}\ndatabase_timeout_secs = {}\nshutdown_timeout_secs = {}\nsqlite_busy_timeout_ms = {}\n",
+            "listen = \"{}\"\ndatabase = \"{}\"\nmax_bundle_bytes = {}\nmax_mailbox_bytes = {}\nrequests_per_minute = {}\nexpiry_days = {}\nfetch_budget_bytes = {}\nsweep_interval_secs = {}\npool_size = {}\ndatabase_timeout_secs = {}\ndrain_secs = {}\nshutdown_timeout_secs = {}\nsqlite_busy_timeout_ms = {}\n",
             self.listen,
             redact_password(&self.database),
             self.max_bundle_bytes,
@@ -323,6 +334,7 @@ impl Config {
             self.sweep_interval.as_secs(),
             self.pool_size,
             self.database_timeout.as_secs(),
+            self.drain.as_secs(),
             self.shutdown_timeout.as_secs(),
             self.sqlite_busy_timeout.as_millis(),
         )

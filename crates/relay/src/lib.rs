@@ -6,7 +6,7 @@
 //! at any time. Only the per-key rate limit is per instance.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), amends_relay::StartError> {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let relay = amends_relay::start(amends_relay::Config::default(), amends_relay::Clock::system()).await?;
 //! println!("listening on {}", relay.local_addr());
 //! relay.run(async { let _ = tokio::signal::ctrl_c().await; }).await?;
@@ -147,8 +147,9 @@ impl Relay {
         Sweeper(self.app.clone())
     }
 
-    /// Serves until `shutdown` completes, then: readiness answers 503, no new connection is
-    /// accepted, requests in flight finish (up to `shutdown_timeout`), and the database closes.
+    /// Serves until `shutdown` completes, then: readiness answers 503 (still serving for `drain`),
+    /// no new connection is accepted, requests in flight finish (up to `shutdown_timeout`), and
+    /// the database closes.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -167,6 +168,13 @@ impl Relay {
             async move {
                 shutdown.await;
                 app.shutting_down.store(true, Ordering::SeqCst);
+                if !app.config.drain.is_zero() {
+                    tracing::info!(
+                        seconds = app.config.drain.as_secs(),
+                        "the relay is stopping: not ready, still serving while load balancers notice"
+                    );
+                    tokio::time::sleep(app.config.drain).await;
+                }
                 tracing::info!("the relay is stopping: finishing the requests in flight");
                 let _ = stopping_tx.send(true);
             }
@@ -216,6 +224,8 @@ async fn sweep_once(app: &AppState) -> Result<Swept, StoreError> {
 async fn sweep_loop(app: Arc<AppState>) {
     let mut every = tokio::time::interval(app.config.sweep_interval);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is at once: sweep only after a whole interval.
+    every.tick().await;
     loop {
         every.tick().await;
         match sweep_once(&app).await {
