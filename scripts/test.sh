@@ -26,6 +26,14 @@ for component in rustfmt clippy; do
   fi
 done
 
+# The relay's tests run against a real PostgreSQL too: start a throwaway one (installing it when
+# missing) unless AMENDS_TEST_POSTGRES already names one.
+if [ -z "${AMENDS_TEST_POSTGRES:-}" ]; then
+  echo "== PostgreSQL for the relay's tests"
+  AMENDS_TEST_POSTGRES="$(./scripts/postgres.sh)"
+fi
+export AMENDS_TEST_POSTGRES
+
 echo "== format"
 cargo fmt --all -- --check
 echo "== lints"

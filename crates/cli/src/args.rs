@@ -103,6 +103,9 @@ pub enum Command {
     Supported(SupportedArgs),
     /// Write a comment or a view on a plan someone shared with you, then send your notes back
     Review(ReviewArgs),
+    /// Run a relay: a server that passes sealed bundles between people, unable to read them
+    #[command(subcommand)]
+    Relay(RelayCmd),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
@@ -881,4 +884,90 @@ pub struct ReviewArgs {
     /// With --send: do not ask, seal what the preview shows
     #[arg(long, requires = "send")]
     pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayCmd {
+    /// Start the relay server (it needs no vault). Settings: defaults, then --config FILE, then
+    /// AMENDS_RELAY_* variables, then flags. See docs/relay.md.
+    Serve(RelayServeArgs),
+}
+
+/// Every value is text here; the relay checks it and says which setting was wrong and why.
+#[derive(Debug, Args)]
+pub struct RelayServeArgs {
+    /// A TOML file of settings (the keys are the flag names with underscores)
+    #[arg(long, env = "AMENDS_RELAY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8440]; port 0 takes a free one
+    #[arg(long, env = "AMENDS_RELAY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DATABASE [default: sqlite:// relay.sqlite in your data directory]
+    #[arg(
+        long,
+        env = "AMENDS_RELAY_DATABASE",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
+    /// The largest bundle accepted, e.g. 8MiB [default: 8MiB]
+    #[arg(long, env = "AMENDS_RELAY_MAX_BUNDLE_BYTES", value_name = "SIZE")]
+    pub max_bundle_bytes: Option<String>,
+    /// The most one mailbox may hold, all pending bundles together [default: 64MiB]
+    #[arg(long, env = "AMENDS_RELAY_MAX_MAILBOX_BYTES", value_name = "SIZE")]
+    pub max_mailbox_bytes: Option<String>,
+    /// Requests one key may make in a minute, per relay instance [default: 120]
+    #[arg(long, env = "AMENDS_RELAY_REQUESTS_PER_MINUTE", value_name = "N")]
+    pub requests_per_minute: Option<String>,
+    /// Days an undelivered bundle waits before it is deleted [default: 30]
+    #[arg(long, env = "AMENDS_RELAY_EXPIRY_DAYS", value_name = "DAYS")]
+    pub expiry_days: Option<String>,
+    /// The most bytes of bundles one fetch returns (at least one bundle always) [default: 16MiB]
+    #[arg(long, env = "AMENDS_RELAY_FETCH_BUDGET_BYTES", value_name = "SIZE")]
+    pub fetch_budget_bytes: Option<String>,
+    /// Seconds between sweeps of expired bundles and old nonces [default: 60]
+    #[arg(long, env = "AMENDS_RELAY_SWEEP_INTERVAL_SECS", value_name = "SECS")]
+    pub sweep_interval_secs: Option<String>,
+    /// PostgreSQL connections this instance keeps open [default: 16]
+    #[arg(long, env = "AMENDS_RELAY_POOL_SIZE", value_name = "N")]
+    pub pool_size: Option<String>,
+    /// Seconds a request waits for the database before answering 503 [default: 5]
+    #[arg(long, env = "AMENDS_RELAY_DATABASE_TIMEOUT_SECS", value_name = "SECS")]
+    pub database_timeout_secs: Option<String>,
+    /// Seconds a stopping relay keeps serving with readiness at 503, for load balancers [default: 0]
+    #[arg(long, env = "AMENDS_RELAY_DRAIN_SECS", value_name = "SECS")]
+    pub drain_secs: Option<String>,
+    /// Seconds a stopping relay waits for requests in flight [default: 30]
+    #[arg(long, env = "AMENDS_RELAY_SHUTDOWN_TIMEOUT_SECS", value_name = "SECS")]
+    pub shutdown_timeout_secs: Option<String>,
+    /// Milliseconds SQLite waits for a lock held by another process [default: 5000]
+    #[arg(long, env = "AMENDS_RELAY_SQLITE_BUSY_TIMEOUT_MS", value_name = "MS")]
+    pub sqlite_busy_timeout_ms: Option<String>,
+    /// Check the settings, print them (without any password) and exit
+    #[arg(long)]
+    pub check: bool,
+}
+
+impl RelayServeArgs {
+    /// The settings given as flags or environment variables, by their names in the config file.
+    pub fn given(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("listen", &self.listen),
+            ("database", &self.database),
+            ("max_bundle_bytes", &self.max_bundle_bytes),
+            ("max_mailbox_bytes", &self.max_mailbox_bytes),
+            ("requests_per_minute", &self.requests_per_minute),
+            ("expiry_days", &self.expiry_days),
+            ("fetch_budget_bytes", &self.fetch_budget_bytes),
+            ("sweep_interval_secs", &self.sweep_interval_secs),
+            ("pool_size", &self.pool_size),
+            ("database_timeout_secs", &self.database_timeout_secs),
+            ("drain_secs", &self.drain_secs),
+            ("shutdown_timeout_secs", &self.shutdown_timeout_secs),
+            ("sqlite_busy_timeout_ms", &self.sqlite_busy_timeout_ms),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
 }

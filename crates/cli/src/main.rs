@@ -2,6 +2,7 @@
 
 mod args;
 mod coach;
+mod relay;
 mod run;
 mod secrets;
 mod serve;

@@ -547,6 +547,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Receive(a) => crate::share::receive_cmd(&cli, a, &now),
         Command::Supported(a) => crate::share::supported_cmd(&cli, a, &now),
         Command::Review(a) => crate::share::review_cmd(&cli, a, &now),
+        Command::Relay(c) => crate::relay::relay_cmd(c),
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "amends", &mut std::io::stdout());
