@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "amends", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock; 5 a bundle was refused (nothing was changed)."
+    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock; 5 a bundle was refused (nothing was changed); 6 a bundle is saved in this vault, not sent yet (`amends inbox` sends it); 7 the relay did not answer or refused (nothing was lost)."
 )]
 pub struct Cli {
     /// The vault file [default: vault.amends in your data directory]
@@ -92,7 +92,7 @@ pub enum Command {
     /// Add, verify, list or remove the people you share with
     #[command(subcommand)]
     Contact(ContactCmd),
-    /// Seal your list, or part of it, in a file for a verified contact (you see it all first)
+    /// Seal your list, or part of it, for a verified contact: a file, or through the relay (you see it all first)
     #[command(after_help = SHARE_HELP)]
     Share(ShareArgs),
     /// What you have sent, to whom and when
@@ -103,7 +103,9 @@ pub enum Command {
     Supported(SupportedArgs),
     /// Write a comment or a view on a plan someone shared with you, then send your notes back
     Review(ReviewArgs),
-    /// Run a relay: a server that passes sealed bundles between people, unable to read them
+    /// Send what waits for the relay, then fetch and open what the relay holds for you
+    Inbox(InboxArgs),
+    /// The relay: run one, or block and unblock senders on the one you use
     #[command(subcommand)]
     Relay(RelayCmd),
     /// Print shell completions
@@ -171,6 +173,12 @@ pub struct SettingsArgs {
     /// Where to get help now, shown on the help page (empty for the default lines)
     #[arg(long, value_name = "TEXT")]
     pub crisis_line: Option<String>,
+    /// The relay that carries bundles when you give --via alone (https://... or http://...)
+    #[arg(long, value_name = "URL", conflicts_with = "no_relay")]
+    pub relay: Option<String>,
+    /// Forget the relay address
+    #[arg(long)]
+    pub no_relay: bool,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -798,14 +806,19 @@ pub struct ContactRemoveArgs {
     /// The contact, by id or name
     pub contact: String,
     /// Where to write the last file, asking their app to delete what you shared
-    /// (needed if you ever sent them anything)
+    /// (if you ever sent them anything, give --out, --via or both)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Send the last bundle through the relay at URL (alone: the relay in your settings)
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub via: Option<String>,
 }
 
 pub const SHARE_HELP: &str = "What goes: each party's name, kind, relationship, stage and willingness always go. \
 Harms, plans, scripts, attempts and commitments go only if you choose them with --parts (or --all-parts). \
-Nothing is written until you have seen all of it and typed yes (or given --yes).";
+Nothing is written until you have seen all of it and typed yes (or given --yes). \
+Give --out FILE for a file, --via for the relay, or both (--via alone uses the relay in your settings). \
+If the relay cannot take it now, the bundle stays in this vault (exit code 6) and `amends inbox` sends it later.";
 
 #[derive(Debug, Args)]
 pub struct ShareArgs {
@@ -828,8 +841,11 @@ pub struct ShareArgs {
     #[arg(long)]
     pub all_parts: bool,
     /// The file to write (it must not exist yet)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "via")]
+    pub out: Option<PathBuf>,
+    /// Send it through the relay at URL (alone: the relay in your settings)
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub via: Option<String>,
     /// Do not ask: seal what the preview shows without typing yes
     #[arg(long)]
     pub yes: bool,
@@ -875,22 +891,68 @@ pub struct ReviewArgs {
     /// Your comment, in your own words
     #[arg(long, value_name = "TEXT", conflicts_with = "send")]
     pub comment: Option<String>,
-    /// Seal the notes you have not sent yet in a file for them (you see them first)
-    #[arg(long, requires = "out")]
+    /// Seal the notes you have not sent yet for them, in a file (--out) or through the relay
+    /// (--via), or both (you see them first)
+    #[arg(long)]
     pub send: bool,
     /// The file to write with --send (it must not exist yet)
     #[arg(long, value_name = "FILE", requires = "send")]
     pub out: Option<PathBuf>,
+    /// With --send: send it through the relay at URL (alone: the relay in your settings)
+    #[arg(
+        long,
+        value_name = "URL",
+        num_args = 0..=1,
+        default_missing_value = "",
+        requires = "send"
+    )]
+    pub via: Option<String>,
     /// With --send: do not ask, seal what the preview shows
     #[arg(long, requires = "send")]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// The relay to use [default: the relay in your settings]
+    #[arg(long, value_name = "URL")]
+    pub via: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RelayCmd {
     /// Start the relay server (it needs no vault). Settings: defaults, then --config FILE, then
     /// AMENDS_RELAY_* variables, then flags. See docs/relay.md.
-    Serve(RelayServeArgs),
+    Serve(Box<RelayServeArgs>),
+    /// Ask the relay to refuse bundles for you from this sender (a key hash shown by
+    /// `amends inbox`, or a contact)
+    Block(RelayBlockArgs),
+    /// Accept bundles from this sender again
+    Unblock(RelayBlockArgs),
+    /// The senders you have blocked on the relay
+    Blocked(RelayBlockedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RelayBlockArgs {
+    /// The sender: the 64-digit key hash `amends inbox` showed, or a contact by id or name
+    pub sender: String,
+    /// The relay to use [default: the relay in your settings]
+    #[arg(long, value_name = "URL")]
+    pub via: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RelayBlockedArgs {
+    /// The relay to use [default: the relay in your settings]
+    #[arg(long, value_name = "URL")]
+    pub via: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Every value is text here; the relay checks it and says which setting was wrong and why.

@@ -2,6 +2,7 @@
 
 mod args;
 mod coach;
+mod inbox;
 mod relay;
 mod run;
 mod secrets;
@@ -12,12 +13,21 @@ mod views;
 use std::process::ExitCode;
 
 use amends_share::ShareError;
+use amends_share::relay::RelayError;
 use amends_vault::VaultError;
 use clap::Parser;
 
 fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<inbox::NotSent>().is_some() {
+        return 6;
+    }
+    if err.downcast_ref::<inbox::RelayDown>().is_some() {
+        return 7;
+    }
     if let Some(e) = err.downcast_ref::<ShareError>() {
         return match e {
+            ShareError::Relay(RelayError::Address(_)) | ShareError::NoRelay => 2,
+            ShareError::Relay(_) => 7,
             ShareError::NotABundle
             | ShareError::NotForYou
             | ShareError::Damaged

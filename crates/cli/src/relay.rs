@@ -5,13 +5,7 @@ use std::io::{IsTerminal, Write};
 use amends_relay::{Clock, Config, Source};
 use anyhow::{Context, Result};
 
-use crate::args::{RelayCmd, RelayServeArgs};
-
-pub fn relay_cmd(cmd: &RelayCmd) -> Result<()> {
-    match cmd {
-        RelayCmd::Serve(a) => serve(a),
-    }
-}
+use crate::args::RelayServeArgs;
 
 /// The embedded database when none is given: `relay.sqlite` in this user's data directory.
 fn default_database() -> Result<String> {
@@ -63,7 +57,7 @@ async fn stop_signal() {
     }
 }
 
-fn serve(a: &RelayServeArgs) -> Result<()> {
+pub fn serve(a: &RelayServeArgs) -> Result<()> {
     let config = settings(a)?;
     if a.check {
         print!("{}", config.describe());

@@ -547,7 +547,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Receive(a) => crate::share::receive_cmd(&cli, a, &now),
         Command::Supported(a) => crate::share::supported_cmd(&cli, a, &now),
         Command::Review(a) => crate::share::review_cmd(&cli, a, &now),
-        Command::Relay(c) => crate::relay::relay_cmd(c),
+        Command::Inbox(a) => crate::inbox::inbox_cmd(&cli, a, &now),
+        Command::Relay(RelayCmd::Serve(a)) => crate::relay::serve(a),
+        Command::Relay(RelayCmd::Block(a)) => crate::inbox::block_cmd(&cli, a, true, &now),
+        Command::Relay(RelayCmd::Unblock(a)) => crate::inbox::block_cmd(&cli, a, false, &now),
+        Command::Relay(RelayCmd::Blocked(a)) => crate::inbox::blocked_cmd(&cli, a, &now),
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "amends", &mut std::io::stdout());
@@ -647,7 +651,9 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
         || a.currency.is_some()
         || a.language.is_some()
         || a.auto_lock.is_some()
-        || a.crisis_line.is_some();
+        || a.crisis_line.is_some()
+        || a.relay.is_some()
+        || a.no_relay;
     let fellowship = a
         .fellowship
         .as_deref()
@@ -663,6 +669,13 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
         .as_deref()
         .map(|c| core(Currency::parse(c)))
         .transpose()?;
+    // Checked before anything is saved, so a mistyped address changes nothing.
+    let relay_address = a
+        .relay
+        .as_deref()
+        .map(amends_share::relay::check_address)
+        .transpose()
+        .map_err(amends_share::ShareError::from)?;
     let mut vault = open(cli)?;
     let mut s = vault.settings()?;
     if changing {
@@ -685,7 +698,11 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
             s.crisis_line = line.trim().to_string();
         }
         vault.set_settings(&s)?;
+        if relay_address.is_some() || a.no_relay {
+            vault.set_relay_address(relay_address.as_deref())?;
+        }
     }
+    let relay = vault.relay_address()?;
     if a.json {
         return print_json(&serde_json::json!({
             "fellowship": s.fellowship.code(),
@@ -694,6 +711,7 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
             "language": s.language.code(),
             "auto_lock_minutes": s.auto_lock_minutes,
             "crisis_line": s.crisis_line,
+            "relay": relay,
         }));
     }
     if changing {
@@ -719,6 +737,10 @@ fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
         println!("Crisis line:    the default lines (988; SAMHSA 1-800-662-4357)");
     } else {
         println!("Crisis line:    {}", s.crisis_line);
+    }
+    match &relay {
+        Some(r) => println!("Relay:          {r}"),
+        None => println!("Relay:          none (bundles go as files unless you give --via URL)"),
     }
     Ok(())
 }

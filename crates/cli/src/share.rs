@@ -6,14 +6,15 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use amends_core::Now;
 use amends_core::model::{Adviser, Method, Outcome, PartyKind, Willingness};
 use amends_share::document::{Part, ShareBody, SharedParty};
 use amends_share::{
     NoteInput, Received, Selection, ShareError, Supported, add_contact, add_note, contact_keys,
-    identity, prepare_review, prepare_share, receive, remove_contact, seal_review, seal_share,
+    identity, prepare_review, prepare_share, receive, relay_for, remove_contact,
+    remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share, seal_share_for_relay,
     stage_label, supported, supported_from,
 };
 use amends_vault::{Contact, ContactRef, PartyRef, Vault, VaultError, Verdict};
@@ -297,6 +298,11 @@ pub fn contact_cmd(cli: &Cli, c: &ContactCmd, now: &Now) -> Result<()> {
             let mut vault = open(cli)?;
             let who = ContactRef::parse(&a.contact);
             let contact = vault.contact(&who)?;
+            let relay = a
+                .via
+                .as_deref()
+                .map(|via| sh(relay_for(&vault, Some(via))))
+                .transpose()?;
             let held = vault.supported_from(contact.id)?.is_some();
             if contact.sent_seq == 0 {
                 let stop = sh(remove_contact(&mut vault, &ContactRef::Id(contact.id), now))?;
@@ -309,33 +315,63 @@ pub fn contact_cmd(cli: &Cli, c: &ContactCmd, now: &Now) -> Result<()> {
                 if a.out.is_some() {
                     out.push_str(" No file was written.");
                 }
+                if relay.is_some() {
+                    out.push_str(" Nothing was sent.");
+                }
                 return emit(&(out + "\n"));
             }
-            let Some(path) = &a.out else {
+            if a.out.is_none() && relay.is_none() {
                 return Err(invalid(
                     "out",
-                    "you have shared with this contact, so removing them makes a last file that asks their app \
-                     to delete what it holds; give --out FILE to say where to write it",
+                    "you have shared with this contact, so removing them makes a last bundle that asks their app \
+                     to delete what it holds; give --out FILE to say where to write it, --via to send it through \
+                     the relay, or both",
                 ));
-            };
-            let tmp = prepare_out(path)?;
-            let sealed = sh(remove_contact(&mut vault, &ContactRef::Id(contact.id), now))?
-                .ok_or_else(|| anyhow!("the last file could not be made"))?;
-            finish_out(tmp, path, &sealed.bytes)?;
-            let mut out = format!(
-                "Removed {} from your contacts.\n\n\
-                 {} asks their app to delete everything you shared with them. Give it to them the way you gave them \
-                 the others; their Amends deletes what it holds from you when they open it.\n\n\
-                 What it cannot do: a copy they made (a screenshot, a printout, a saved file) cannot be recalled, \
+            }
+            let tmp = a.out.as_deref().map(prepare_out).transpose()?;
+            let sealed = if relay.is_some() {
+                sh(remove_contact_for_relay(
+                    &mut vault,
+                    &ContactRef::Id(contact.id),
+                    now,
+                ))?
+            } else {
+                sh(remove_contact(&mut vault, &ContactRef::Id(contact.id), now))?
+            }
+            .ok_or_else(|| anyhow!("the last bundle could not be made"))?;
+            let mut out = format!("Removed {} from your contacts.\n\n", contact.label);
+            if let (Some(tmp), Some(path)) = (tmp, &a.out) {
+                finish_out(tmp, path, &sealed.bytes)?;
+                let _ = writeln!(
+                    out,
+                    "{} asks their app to delete everything you shared with them. Give it to them the way you gave \
+                     them the others; their Amends deletes what it holds from you when they open it.\n",
+                    path.display()
+                );
+            }
+            if relay.is_some() {
+                let _ = writeln!(
+                    out,
+                    "A last bundle asks their app to delete everything you shared with them; it goes through the \
+                     relay, and their Amends deletes what it holds from you when it arrives. Anything for them \
+                     that was still waiting to be sent is dropped.\n"
+                );
+            }
+            out.push_str(
+                "What it cannot do: a copy they made (a screenshot, a printout, a saved file) cannot be recalled, \
                  and the files you sent them before still exist wherever they were kept. The list of what you sent \
                  stays in `amends shared`.\n",
-                contact.label,
-                path.display()
             );
             if held {
                 out.push_str("What they had shared with you is deleted from this vault.\n");
             }
-            emit(&out)
+            emit(&out)?;
+            match &relay {
+                Some(relay) => {
+                    crate::inbox::deliver(&mut vault, relay, &sealed, a.out.is_some(), now)
+                }
+                None => Ok(()),
+            }
         }
     }
 }
@@ -558,8 +594,16 @@ pub fn share_cmd(cli: &Cli, a: &ShareArgs, now: &Now) -> Result<()> {
             })
             .collect::<Result<Vec<_>>>()?
     };
-    refuse_existing(&a.out)?;
+    if let Some(out) = &a.out {
+        refuse_existing(out)?;
+    }
     let mut vault = open(cli)?;
+    // Which relay, checked before anything is shown or sealed.
+    let relay = a
+        .via
+        .as_deref()
+        .map(|via| sh(relay_for(&vault, Some(via))))
+        .transpose()?;
     let to = ContactRef::parse(&a.to);
     let parties = if a.parties.is_empty() {
         None
@@ -596,17 +640,31 @@ pub fn share_cmd(cli: &Cli, a: &ShareArgs, now: &Now) -> Result<()> {
     if !a.yes && !confirm(&format!("Type yes to seal it for {name}"))? {
         return Err(not_confirmed("Nothing was sealed or written"));
     }
-    let tmp = prepare_out(&a.out)?;
-    let sealed = sh(seal_share(&mut vault, &prepared, now))?;
-    finish_out(tmp, &a.out, &sealed.bytes)?;
-    emit(&format!(
-        "Sealed for {name} and written to {} ({}; number {} of what you have sent them).\n\
-         Only their Amends can open it. Give them the file however suits you both. \
-         `amends shared` lists what you have sent.\n",
-        a.out.display(),
+    let tmp = a.out.as_deref().map(prepare_out).transpose()?;
+    let sealed = if relay.is_some() {
+        sh(seal_share_for_relay(&mut vault, &prepared, now))?
+    } else {
+        sh(seal_share(&mut vault, &prepared, now))?
+    };
+    let mut said = format!(
+        "Sealed for {name} ({}; number {} of what you have sent them). Only their Amends can open it.\n",
         size(sealed.bytes.len()),
         sealed.sequence
-    ))
+    );
+    if let (Some(tmp), Some(out)) = (tmp, &a.out) {
+        finish_out(tmp, out, &sealed.bytes)?;
+        let _ = writeln!(
+            said,
+            "Written to {}. Give them the file however suits you both.",
+            out.display()
+        );
+    }
+    said.push_str("`amends shared` lists what you have sent.\n");
+    emit(&said)?;
+    match &relay {
+        Some(relay) => crate::inbox::deliver(&mut vault, relay, &sealed, a.out.is_some(), now),
+        None => Ok(()),
+    }
 }
 
 #[derive(Serialize)]
@@ -619,11 +677,43 @@ struct SentView {
     what: String,
     bytes: u64,
     at: String,
+    /// Set while the bundle waits in this vault to be sent through the relay.
+    waiting: Option<WaitingView>,
+}
+
+#[derive(Serialize)]
+struct WaitingView {
+    /// Tries that did not succeed so far.
+    attempts: u64,
+    /// Why the last one did not: a short code such as `unreachable` or `mailbox_full`.
+    last_error: Option<String>,
+    last_attempt: Option<String>,
+}
+
+/// Words for an outbox error code.
+pub(crate) fn outbox_reason(code: &str) -> &'static str {
+    match code {
+        "unreachable" => "the relay did not answer",
+        "name_not_found" => "the relay's name was not found",
+        "timeout" => "the relay took too long to answer",
+        "tls" => "a secure connection to the relay could not be made",
+        "connection_lost" => "the connection to the relay broke off",
+        "mailbox_full" => "their mailbox on the relay was full",
+        "rate_limited" => "the relay asked to wait a moment",
+        "unavailable" => "the relay was not available",
+        "expired" => "this computer's clock was too far from the relay's",
+        "too_large" => "it is larger than the relay accepts",
+        "blocked" => "they do not accept bundles from you on that relay",
+        "protocol" => "the relay's answer was not understood",
+        _ => "the relay did not take it",
+    }
 }
 
 pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
     let vault = open(cli)?;
     let log = vault.sent_log()?;
+    let outbox = vault.outbox()?;
+    let waiting = |id: i64| outbox.iter().find(|o| o.sent_id == Some(id));
     if a.json {
         let views: Vec<SentView> = log
             .iter()
@@ -636,6 +726,11 @@ pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
                 what: e.what.clone(),
                 bytes: e.bytes,
                 at: e.at.to_string(),
+                waiting: waiting(e.id).map(|o| WaitingView {
+                    attempts: o.attempts,
+                    last_error: o.last_error.clone(),
+                    last_attempt: o.last_attempt.map(|t| t.to_string()),
+                }),
             })
             .collect();
         return print_json(&views);
@@ -659,6 +754,20 @@ pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
             e.kind,
             e.sequence
         );
+        if let Some(o) = waiting(e.id) {
+            let why = match &o.last_error {
+                Some(code) => format!(
+                    "; tried {}, {}",
+                    plural(o.attempts as usize, "time", "times"),
+                    outbox_reason(code)
+                ),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    waiting in this vault to be sent through the relay{why}; `amends inbox` sends it"
+            );
+        }
     }
     emit(&out)
 }
@@ -677,9 +786,14 @@ pub fn receive_cmd(cli: &Cli, a: &ReceiveArgs, now: &Now) -> Result<()> {
         .with_context(|| format!("the file {} could not be read", a.file.display()))?;
     let mut vault = open(cli)?;
     let received = sh(receive(&mut vault, &bytes, now))?;
+    emit(&received_text(&received))
+}
+
+/// What opening a bundle did, in words: the same for a file and for the relay.
+pub(crate) fn received_text(received: &Received) -> String {
     let name = &received.contact().label;
     let mut out = String::new();
-    match &received {
+    match received {
         Received::Share {
             parties,
             changes,
@@ -760,7 +874,7 @@ pub fn receive_cmd(cli: &Cli, a: &ReceiveArgs, now: &Now) -> Result<()> {
             );
         }
     }
-    emit(&out)
+    out
 }
 
 fn difference_line(out: &mut String, party: &str, change: &str) {
@@ -1115,12 +1229,21 @@ pub fn review_cmd(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
 }
 
 fn review_send(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
-    let out_path: PathBuf = a
-        .out
-        .clone()
-        .ok_or_else(|| invalid("out", "give --out FILE to say where to write the review"))?;
-    refuse_existing(&out_path)?;
+    if a.out.is_none() && a.via.is_none() {
+        return Err(invalid(
+            "out",
+            "give --out FILE to write the review in a file, --via to send it through the relay, or both",
+        ));
+    }
+    if let Some(out) = &a.out {
+        refuse_existing(out)?;
+    }
     let mut vault = open(cli)?;
+    let relay = a
+        .via
+        .as_deref()
+        .map(|via| sh(relay_for(&vault, Some(via))))
+        .transpose()?;
     let contact = vault.contact(&ContactRef::parse(&a.contact))?;
     let prepared = sh(prepare_review(&mut vault, &ContactRef::Id(contact.id)))?;
     let body = sh(supported_from(&vault, &ContactRef::Id(contact.id)))?.map(|s| s.body);
@@ -1141,13 +1264,24 @@ fn review_send(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
             "Nothing was sealed or written, and your notes are kept",
         ));
     }
-    let tmp = prepare_out(&out_path)?;
-    let sealed = sh(seal_review(&mut vault, &prepared, now))?;
-    finish_out(tmp, &out_path, &sealed.bytes)?;
-    emit(&format!(
-        "Sealed for {name} and written to {} ({}). Give them the file; when they open it, your notes appear \
-         on their parties, and an approval counts for the plan as you saw it.\n",
-        out_path.display(),
+    let tmp = a.out.as_deref().map(prepare_out).transpose()?;
+    let sealed = if relay.is_some() {
+        sh(seal_review_for_relay(&mut vault, &prepared, now))?
+    } else {
+        sh(seal_review(&mut vault, &prepared, now))?
+    };
+    let mut said = format!(
+        "Sealed for {name} ({}). When they open it, your notes appear on their parties, and an approval \
+         counts for the plan as you saw it.\n",
         size(sealed.bytes.len())
-    ))
+    );
+    if let (Some(tmp), Some(out)) = (tmp, &a.out) {
+        finish_out(tmp, out, &sealed.bytes)?;
+        let _ = writeln!(said, "Written to {}. Give them the file.", out.display());
+    }
+    emit(&said)?;
+    match &relay {
+        Some(relay) => crate::inbox::deliver(&mut vault, relay, &sealed, a.out.is_some(), now),
+        None => Ok(()),
+    }
 }

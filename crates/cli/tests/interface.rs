@@ -37,7 +37,7 @@ fn init_creates_the_vault_and_shows_the_recovery_key_once() {
     assert_eq!(
         w.json(&["settings", "--json"]),
         json!({"fellowship": "na", "amends_to_self": false, "currency": "EUR",
-               "language": "en", "auto_lock_minutes": 15, "crisis_line": ""})
+               "language": "en", "auto_lock_minutes": 15, "crisis_line": "", "relay": null})
     );
 
     // The settings the web app uses can be set here too, and bad values change nothing.

@@ -2,6 +2,8 @@
 
 use amends_vault::VaultError;
 
+use crate::relay::RelayError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
     #[error("The system could not provide secure random numbers; nothing was written. Try again.")]
@@ -72,6 +74,12 @@ pub enum ShareError {
     NoPlanShared,
     #[error("There is nothing new to send: write a comment or give a view on a plan first.")]
     NothingToReview,
+    #[error(
+        "No relay address is set. Give one with --via URL, or keep one in the settings: amends settings --relay URL."
+    )]
+    NoRelay,
+    #[error("{0}")]
+    Relay(#[from] RelayError),
     #[error("{0}")]
     Vault(#[from] VaultError),
 }

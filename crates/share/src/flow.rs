@@ -120,6 +120,16 @@ pub struct Sealed {
     pub sequence: u64,
     /// A file name with no one's name in it.
     pub file_name: String,
+    /// Where it waits in the outbox for the relay (the `_for_relay` sealing steps); `None`
+    /// when it was sealed only to be saved as a file.
+    pub outbox: Option<Id>,
+}
+
+/// Whether a sealed bundle also goes into the outbox, for the relay.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    File,
+    Relay,
 }
 
 fn seal_to(
@@ -127,6 +137,7 @@ fn seal_to(
     contact: &Contact,
     body: Body,
     what: String,
+    route: Route,
     now: &Now,
 ) -> Result<Sealed, ShareError> {
     let me = identity(vault, now)?;
@@ -146,25 +157,50 @@ fn seal_to(
         body,
     };
     let bytes = seal(&doc, &me, &to)?;
-    vault.record_sent(
-        &SentInput {
-            contact_id: contact.id,
-            kind,
-            sequence,
-            what,
-            bytes: bytes.len() as u64,
-        },
-        now,
-    )?;
+    let sent = SentInput {
+        contact_id: contact.id,
+        kind,
+        sequence,
+        what,
+        bytes: bytes.len() as u64,
+    };
+    let outbox = match route {
+        Route::File => {
+            vault.record_sent(&sent, now)?;
+            None
+        }
+        Route::Relay => Some(vault.record_sent_to_outbox(&sent, &bytes, now)?),
+    };
     Ok(Sealed {
         file_name: format!("amends-{}-{}-{sequence}.age", doc.body.kind(), now.today),
         bytes,
         sequence,
+        outbox,
     })
 }
 
 /// Seals a previewed share and records it in the log of what was shared.
 pub fn seal_share(vault: &mut Vault, prepared: &Prepared, now: &Now) -> Result<Sealed, ShareError> {
+    seal_share_by(vault, prepared, Route::File, now)
+}
+
+/// As [`seal_share`], and in the same transaction that logs it, puts the bundle in the outbox
+/// for the relay (`Sealed::outbox`). Send it with `send_via`; until the relay has it, it stays
+/// in the vault. The bytes are returned too, in case the person also wants the file.
+pub fn seal_share_for_relay(
+    vault: &mut Vault,
+    prepared: &Prepared,
+    now: &Now,
+) -> Result<Sealed, ShareError> {
+    seal_share_by(vault, prepared, Route::Relay, now)
+}
+
+fn seal_share_by(
+    vault: &mut Vault,
+    prepared: &Prepared,
+    route: Route,
+    now: &Now,
+) -> Result<Sealed, ShareError> {
     let contact = vault.contact(&ContactRef::Id(prepared.contact.id))?;
     if contact.verified.is_none() {
         return Err(ShareError::NotVerified);
@@ -174,6 +210,7 @@ pub fn seal_share(vault: &mut Vault, prepared: &Prepared, now: &Now) -> Result<S
         &contact,
         Body::Share(prepared.body.clone()),
         prepared.summary(),
+        route,
         now,
     )
 }
@@ -213,10 +250,27 @@ impl Received {
 pub fn receive(vault: &mut Vault, bytes: &[u8], now: &Now) -> Result<Received, ShareError> {
     let me = identity(vault, now)?;
     let opened = open(bytes, &me)?;
-    let contact = vault
+    let contact = signer_contact(vault, &opened)?.ok_or(ShareError::UnknownSigner)?;
+    file_opened(vault, contact, opened, now)
+}
+
+/// The contact who signed an opened bundle, if the signer is one (both keys must match).
+pub(crate) fn signer_contact(
+    vault: &Vault,
+    opened: &crate::bundle::Opened,
+) -> Result<Option<Contact>, ShareError> {
+    Ok(vault
         .contact_by_sign_key(&opened.signer.sign_key_hex())?
-        .filter(|c| c.age_recipient == opened.signer.age_recipient())
-        .ok_or(ShareError::UnknownSigner)?;
+        .filter(|c| c.age_recipient == opened.signer.age_recipient()))
+}
+
+/// Files an opened bundle from `contact`, who must be verified.
+pub(crate) fn file_opened(
+    vault: &mut Vault,
+    contact: Contact,
+    opened: crate::bundle::Opened,
+    now: &Now,
+) -> Result<Received, ShareError> {
     if contact.verified.is_none() {
         return Err(ShareError::Unverified);
     }
@@ -401,6 +455,25 @@ pub fn seal_review(
     prepared: &PreparedReview,
     now: &Now,
 ) -> Result<Sealed, ShareError> {
+    seal_review_by(vault, prepared, Route::File, now)
+}
+
+/// As [`seal_review`], and puts the bundle in the outbox for the relay, in the same
+/// transaction that logs it (`Sealed::outbox`). Send it with `send_via`.
+pub fn seal_review_for_relay(
+    vault: &mut Vault,
+    prepared: &PreparedReview,
+    now: &Now,
+) -> Result<Sealed, ShareError> {
+    seal_review_by(vault, prepared, Route::Relay, now)
+}
+
+fn seal_review_by(
+    vault: &mut Vault,
+    prepared: &PreparedReview,
+    route: Route,
+    now: &Now,
+) -> Result<Sealed, ShareError> {
     let body = ReviewBody {
         in_reply_to: prepared.in_reply_to,
         items: prepared
@@ -421,7 +494,14 @@ pub fn seal_review(
         "a review: {n} {}, {verdicts} on plans",
         plural(n, "note", "notes")
     );
-    let sealed = seal_to(vault, &prepared.contact, Body::Review(body), what, now)?;
+    let sealed = seal_to(
+        vault,
+        &prepared.contact,
+        Body::Review(body),
+        what,
+        route,
+        now,
+    )?;
     let ids: Vec<Id> = prepared.notes.iter().map(|n| n.id).collect();
     vault.mark_review_sent(&ids, sealed.sequence)?;
     Ok(sealed)
@@ -429,9 +509,31 @@ pub fn seal_review(
 
 /// Removes a contact. If anything was ever sent to them, returns a final bundle asking their
 /// app to delete what it holds from this person.
+///
+/// Bundles for them still waiting in the outbox are dropped: they were never delivered, and
+/// this person has stopped sharing.
 pub fn remove_contact(
     vault: &mut Vault,
     who: &ContactRef,
+    now: &Now,
+) -> Result<Option<Sealed>, ShareError> {
+    remove_contact_by(vault, who, Route::File, now)
+}
+
+/// As [`remove_contact`], and the stop bundle (if any) goes into the outbox for the relay. It
+/// is still sent after the contact is gone: the outbox keeps the recipient's key.
+pub fn remove_contact_for_relay(
+    vault: &mut Vault,
+    who: &ContactRef,
+    now: &Now,
+) -> Result<Option<Sealed>, ShareError> {
+    remove_contact_by(vault, who, Route::Relay, now)
+}
+
+fn remove_contact_by(
+    vault: &mut Vault,
+    who: &ContactRef,
+    route: Route,
     now: &Now,
 ) -> Result<Option<Sealed>, ShareError> {
     let contact = vault.contact(who)?;
@@ -441,6 +543,7 @@ pub fn remove_contact(
             &contact,
             Body::Stop(StopBody {}),
             "stopped sharing: asked their app to delete what it holds".into(),
+            route,
             now,
         )?)
     } else {

@@ -80,6 +80,11 @@ impl Identity {
     pub(crate) fn sign(&self, message: &[u8]) -> Signature {
         self.sign.sign(message)
     }
+
+    /// The ed25519 key that signs relay requests. Never leaves this crate.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.sign
+    }
 }
 
 /// The public half of an identity: what a contact code carries.
@@ -126,6 +131,10 @@ impl PublicKeys {
 
     pub(crate) fn recipient(&self) -> &age::x25519::Recipient {
         &self.age
+    }
+
+    pub(crate) fn verifying_key(&self) -> &VerifyingKey {
+        &self.sign
     }
 
     /// The contact code: `amends:1:` then the age recipient, the signing key (base64url) and a

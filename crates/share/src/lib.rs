@@ -5,21 +5,32 @@
 //! before a contact is trusted. A bundle is a signed document encrypted to one receiver: a
 //! standard age file outside, a signed JSON envelope inside (docs/sharing-format.md).
 //!
+//! Bundles travel as files, or through a relay (`relay`: a signed HTTP client; `deliver`: the
+//! outbox and the inbox steps), which stores them for the receiver without being able to read them.
+//!
 //! This crate knows the formats and the steps; the vault stores what they need and knows SQL.
 
 mod build;
 mod bundle;
+mod deliver;
 pub mod document;
 mod error;
 mod flow;
 mod identity;
+pub mod relay;
 
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
 pub use bundle::{Opened, open, seal};
+pub use deliver::{
+    Blocked, Delivery, FlushReport, InboxReport, Refused, Unsent, WaitReason, Waiting,
+    block_sender, blocked_senders, check_inbox, contact_mailbox, flush_outbox, relay_for, send_via,
+    set_relay_address, unblock_sender,
+};
 pub use error::ShareError;
 pub use flow::{
     NoteInput, Prepared, PreparedReview, Received, Sealed, Supported, add_contact, add_note,
-    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact, seal_review,
-    seal_share, supported, supported_from,
+    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact,
+    remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share, seal_share_for_relay,
+    supported, supported_from,
 };
 pub use identity::{Identity, PublicKeys};

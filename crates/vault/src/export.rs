@@ -47,6 +47,9 @@ pub struct SettingsOut {
     /// Absent or empty means the default crisis lines.
     #[serde(default)]
     pub crisis_line: String,
+    /// The relay that carries bundles between vaults; absent or empty means none chosen.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub relay: String,
 }
 
 fn default_language() -> String {
@@ -320,6 +323,8 @@ impl Vault {
     pub fn export(&self, exported_at: Timestamp) -> Result<ExportDoc, VaultError> {
         let tx = self.conn.unchecked_transaction()?;
         let settings = crate::load::settings(&tx)?;
+        let relay: String =
+            tx.query_row("SELECT relay FROM settings WHERE id = 1", [], |r| r.get(0))?;
         let recs = records(&tx, None)?;
         let mut parties = Vec::with_capacity(recs.len());
         for r in &recs {
@@ -481,6 +486,7 @@ impl Vault {
                 language: settings.language.code().into(),
                 auto_lock_minutes: settings.auto_lock_minutes,
                 crisis_line: settings.crisis_line.clone(),
+                relay,
             },
             parties,
         })
@@ -646,6 +652,7 @@ fn describe_data_error(msg: &str) -> String {
 /// Values parsed and checked before anything is written.
 struct Checked {
     settings: amends_core::model::Settings,
+    relay: Option<String>,
 }
 
 fn problem(path: &str, msg: impl std::fmt::Display) -> VaultError {
@@ -988,7 +995,9 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
             }
         }
     }
-    Ok(Checked { settings })
+    let relay = crate::outbox::address_text(Some(&doc.settings.relay))
+        .map_err(|_| problem("settings.relay", "is not one web address without spaces"))?;
+    Ok(Checked { settings, relay })
 }
 
 fn insert(
@@ -997,6 +1006,10 @@ fn insert(
     checked: &Checked,
 ) -> Result<(), VaultError> {
     crate::write::store_settings(tx, &checked.settings)?;
+    tx.execute(
+        "UPDATE settings SET relay = ?1 WHERE id = 1",
+        [checked.relay.as_deref().unwrap_or_default()],
+    )?;
     // Codes are stored in their canonical spelling.
     let canon = |r: Result<&'static str, amends_core::Invalid>| r.map_err(VaultError::from);
     for p in &doc.parties {

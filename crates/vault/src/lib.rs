@@ -10,6 +10,7 @@ pub mod export;
 pub mod keys;
 mod load;
 mod open;
+mod outbox;
 pub mod schema;
 mod sharing;
 mod write;
@@ -18,6 +19,7 @@ pub use amends_core::rules::SafetyChange;
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
+pub use outbox::OutboxEntry;
 pub use sharing::{
     Contact, ContactRef, NewContact, ReceivedReview, ReviewApplied, ReviewItem, ReviewNote,
     ReviewNoteInput, SentEntry, SentInput, SentKind, StoredIdentity, SupportedEntry, Verdict,

@@ -271,10 +271,34 @@ CREATE INDEX reviews_received_party ON reviews_received(party_id);
 CREATE INDEX review_notes_contact ON review_notes(contact_id);
 "#;
 
+/// Sending through a relay: the relay's address (a setting; empty = none chosen), and an outbox
+/// holding every bundle meant for the relay until the relay has accepted it. A bundle keeps the
+/// recipient's signing key (their mailbox is named after it) and name, because a last "stop"
+/// bundle must still go after the contact is removed. `last_error` is one of this app's short
+/// codes, never text from the network.
+const V5: &str = r#"
+ALTER TABLE settings ADD COLUMN relay TEXT NOT NULL DEFAULT '';
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    sent_id       INTEGER REFERENCES shares_sent(id),
+    contact_id    INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+    contact_label TEXT NOT NULL,
+    recipient_key TEXT NOT NULL,          -- the recipient's ed25519 key, 64 lowercase hex digits
+    kind          TEXT NOT NULL CHECK (kind IN ('share', 'review', 'stop')),
+    sequence      INTEGER NOT NULL,
+    bundle        BLOB NOT NULL,
+    created       TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_attempt  TEXT,
+    last_error    TEXT                    -- a short code such as 'unreachable' or 'mailbox_full'
+) STRICT;
+CREATE INDEX outbox_contact ON outbox(contact_id);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;

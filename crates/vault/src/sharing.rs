@@ -277,11 +277,11 @@ pub struct ReceivedReview {
     pub stale: bool,
 }
 
-fn bad(what: &str) -> VaultError {
+pub(crate) fn bad(what: &str) -> VaultError {
     VaultError::Storage(format!("a stored {what} could not be read"))
 }
 
-fn stamp(now: &Now) -> String {
+pub(crate) fn stamp(now: &Now) -> String {
     now.at.to_string()
 }
 
@@ -289,12 +289,12 @@ fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>, VaultError> {
     s.map(|s| ts(&s)).transpose()
 }
 
-fn count(v: i64, what: &str) -> Result<u64, VaultError> {
+pub(crate) fn count(v: i64, what: &str) -> Result<u64, VaultError> {
     u64::try_from(v).map_err(|_| bad(what))
 }
 
 /// A sequence number or size as SQLite stores it.
-fn stored(field: &'static str, v: u64) -> Result<i64, VaultError> {
+pub(crate) fn stored(field: &'static str, v: u64) -> Result<i64, VaultError> {
     i64::try_from(v).map_err(|_| Invalid::new(field, "is too large").into())
 }
 
@@ -384,7 +384,7 @@ fn contact_row(r: &Row<'_>) -> Result<Contact, VaultError> {
     })
 }
 
-fn contact_by_id(conn: &Connection, id: Id) -> Result<Contact, VaultError> {
+pub(crate) fn contact_by_id(conn: &Connection, id: Id) -> Result<Contact, VaultError> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {CONTACT_COLS} FROM contacts c WHERE c.id = ?1"
     ))?;
@@ -571,8 +571,15 @@ impl Vault {
 
     /// Removes a contact with the document they shared and the review notes written for
     /// them. The log of what was sent keeps their name; reviews received from them stay.
+    ///
+    /// Bundles for them still waiting in the outbox are dropped (they were never delivered, and
+    /// the person has stopped sharing), except a last "stop" bundle, which still has to go.
     pub fn remove_contact(&mut self, id: Id) -> Result<(), VaultError> {
         self.write(|tx| {
+            tx.execute(
+                "DELETE FROM outbox WHERE contact_id = ?1 AND kind <> 'stop'",
+                [id],
+            )?;
             let n = tx.execute("DELETE FROM contacts WHERE id = ?1", [id])?;
             if n == 0 {
                 return Err(VaultError::NoSuchContact);
@@ -602,26 +609,8 @@ impl Vault {
 
     /// Logs a bundle sent to a contact, keeping the contact's name with it.
     pub fn record_sent(&mut self, s: &SentInput, now: &Now) -> Result<Id, VaultError> {
-        let what = text::optional("what", &s.what, TEXT_MAX)?;
-        let sequence = stored("sequence", s.sequence)?;
-        let bytes = stored("bytes", s.bytes)?;
-        self.write(|tx| {
-            let contact = contact_by_id(tx, s.contact_id)?;
-            tx.execute(
-                "INSERT INTO shares_sent (contact_id, contact_label, kind, sequence, what, bytes, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    contact.id,
-                    contact.label,
-                    s.kind.code(),
-                    sequence,
-                    what,
-                    bytes,
-                    stamp(now)
-                ],
-            )?;
-            Ok(tx.last_insert_rowid())
-        })
+        let checked = CheckedSent::new(s)?;
+        self.write(|tx| Ok(checked.insert(tx, now)?.0))
     }
 
     /// Everything sent, newest first.
@@ -977,6 +966,48 @@ impl Vault {
             });
         }
         Ok(out)
+    }
+}
+
+/// A log entry checked before its transaction starts.
+pub(crate) struct CheckedSent<'a> {
+    input: &'a SentInput,
+    what: String,
+    sequence: i64,
+    bytes: i64,
+}
+
+impl<'a> CheckedSent<'a> {
+    pub(crate) fn new(s: &'a SentInput) -> Result<CheckedSent<'a>, VaultError> {
+        Ok(CheckedSent {
+            input: s,
+            what: text::optional("what", &s.what, TEXT_MAX)?,
+            sequence: stored("sequence", s.sequence)?,
+            bytes: stored("bytes", s.bytes)?,
+        })
+    }
+
+    /// Writes the log entry; returns its id and the contact it went to.
+    pub(crate) fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        now: &Now,
+    ) -> Result<(Id, Contact), VaultError> {
+        let contact = contact_by_id(tx, self.input.contact_id)?;
+        tx.execute(
+            "INSERT INTO shares_sent (contact_id, contact_label, kind, sequence, what, bytes, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                contact.id,
+                contact.label,
+                self.input.kind.code(),
+                self.sequence,
+                self.what,
+                self.bytes,
+                stamp(now)
+            ],
+        )?;
+        Ok((tx.last_insert_rowid(), contact))
     }
 }
 

@@ -735,7 +735,7 @@ fn another_window_sees_sharing_writes_change_the_data_version() {
 }
 
 #[test]
-fn a_vault_of_the_third_format_is_brought_up_to_the_fourth() {
+fn a_vault_of_the_third_format_is_brought_up_to_date() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("v.amends");
     let created = Vault::create_with(&path, &pass(), &Settings::default(), FAST).unwrap();
@@ -750,15 +750,16 @@ fn a_vault_of_the_third_format_is_brought_up_to_the_fourth() {
         conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
             .unwrap();
         conn.execute_batch(
-            "DROP TABLE reviews_received; DROP TABLE review_notes; DROP TABLE supported;
+            "DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
+             DROP TABLE reviews_received; DROP TABLE review_notes; DROP TABLE supported;
              DROP TABLE shares_sent; DROP TABLE contacts; DROP TABLE identity;
              PRAGMA user_version = 3;",
         )
         .unwrap();
     }
     let mut v = Vault::open(&path, &pass()).unwrap();
-    assert_eq!(v.schema_version().unwrap(), 4);
-    assert_eq!(amends_vault::schema::LATEST, 4);
+    assert_eq!(v.schema_version().unwrap(), 5);
+    assert_eq!(amends_vault::schema::LATEST, 5);
     let backup = v.migration_backup().expect("a backup was taken");
     assert!(backup.to_string_lossy().contains(".backup-v3-"));
     // Everything recorded is still there, and sharing works.
