@@ -216,6 +216,7 @@ impl Sweeper {
 async fn sweep_once(app: &AppState) -> Result<Swept, StoreError> {
     let swept = app.store.sweep(app.clock.now_ms()).await?;
     app.metrics.expired(swept.expired_bundles);
+    app.metrics.pending_bytes(app.store.pending_bytes().await?);
     app.limiter.retain_recent();
     app.limiter.shrink_to_fit();
     Ok(swept)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
@@ -37,6 +38,7 @@ pub struct Metrics {
     stored: Counter,
     delivered: Counter,
     expired: Counter,
+    pending_bytes: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -131,8 +133,16 @@ impl Metrics {
             "Bundles deleted unacknowledged after their expiry (by this instance's sweeps)",
             expired.clone(),
         );
+        let pending_bytes = Gauge::default();
+        registry.register_with_unit(
+            "pending",
+            "Bundle bytes waiting in all mailboxes of the database, as of this instance's last sweep",
+            Unit::Bytes,
+            pending_bytes.clone(),
+        );
         Metrics {
             registry,
+            pending_bytes,
             requests,
             latency,
             refusals,
@@ -176,6 +186,11 @@ impl Metrics {
 
     pub(crate) fn expired(&self, n: u64) {
         self.expired.inc_by(n);
+    }
+
+    pub(crate) fn pending_bytes(&self, bytes: u64) {
+        self.pending_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     /// The OpenMetrics text of every metric.

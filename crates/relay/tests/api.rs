@@ -208,12 +208,21 @@ async fn undelivered_bundles_expire_and_the_sweep_deletes_them_and_old_nonces(ba
     let after = relay.counts().await;
     assert_eq!((after.bundles, after.nonces), (1, 1));
     assert_eq!(after.pending_bytes, b"newer".len() as u64);
+    let (_, metrics) = relay.get("/metrics").await;
+    assert!(
+        metrics.contains("amends_relay_pending_bytes 5"),
+        "{metrics}"
+    );
     relay.clock.advance(Duration::from_secs(600));
     assert_eq!(relay.sweeper.sweep().await.unwrap().expired_bundles, 1);
     assert_eq!(relay.counts().await.bundles, 0);
     let (_, metrics) = relay.get("/metrics").await;
     assert!(
         metrics.contains("amends_relay_bundles_expired_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("amends_relay_pending_bytes 0"),
         "{metrics}"
     );
     relay.stop().await;

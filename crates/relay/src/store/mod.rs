@@ -137,6 +137,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Rows in each table.
     fn counts(&self) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// Bytes waiting in all mailboxes together (from the per-mailbox totals: no table scan).
+    fn pending_bytes(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 /// The backend chosen by the database address's scheme.
@@ -233,6 +236,9 @@ impl Store for AnyStore {
     }
     async fn counts(&self) -> Result<Counts, StoreError> {
         dispatch!(self, s => s.counts())
+    }
+    async fn pending_bytes(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.pending_bytes())
     }
 }
 

@@ -624,4 +624,18 @@ impl Store for PostgresStore {
     async fn counts(&self) -> Result<Counts, StoreError> {
         retried(|| self.counts_once()).await
     }
+
+    async fn pending_bytes(&self) -> Result<u64, StoreError> {
+        retried(|| async {
+            let client = self.pool.get().await?;
+            let row = client
+                .query_one(
+                    "SELECT coalesce(sum(bytes), 0)::bigint FROM relay_mailboxes",
+                    &[],
+                )
+                .await?;
+            Ok(row.get::<_, i64>(0) as u64)
+        })
+        .await
+    }
 }

@@ -492,4 +492,17 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn pending_bytes(&self) -> Result<u64, StoreError> {
+        self.call(|conn| {
+            conn.query_row(
+                "SELECT coalesce(sum(bytes), 0) FROM relay_mailboxes",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(db)
+        })
+        .await
+    }
 }
