@@ -25,6 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A cluster of its own with PostgreSQL's default durability (every commit flushed to disk), unlike
+# the test cluster, which turns that off for speed.
+export PGPORT=55433 PGDATA_DIR=/tmp/amends-bench-pg PG_DURABLE=1
 admin_url="$(./scripts/postgres.sh)"
 database="amends_bench_$$"
 psql -q -d "$admin_url" -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
@@ -58,3 +61,4 @@ echo "|---|---|---|---|---|---|---|---|---|"
 run SQLite "sqlite://$work/relay.sqlite"
 run PostgreSQL "$pg_url"
 psql -q -d "$admin_url" -c "DROP DATABASE IF EXISTS $database"
+./scripts/postgres.sh stop

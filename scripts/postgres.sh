@@ -3,6 +3,10 @@
 # admin URL. Idempotent: when the cluster is already running it only prints the URL.
 #   PGPORT      port on 127.0.0.1 (default 55432)
 #   PGDATA_DIR  data directory (default /tmp/amends-test-pg)
+#   PG_DURABLE  1 to keep PostgreSQL's own durability settings (fsync, synchronous commit, full
+#               page writes); by default they are off, which is fine for tests and wrong for
+#               measuring. The benchmark sets it, on its own data directory and port.
+#   postgres.sh stop   stops the cluster of PGDATA_DIR instead.
 # Trust authentication on 127.0.0.1 only: never use this cluster for anything but tests.
 set -euo pipefail
 
@@ -48,11 +52,18 @@ if [ ! -s "$data/PG_VERSION" ]; then
   as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >/dev/null
 fi
 
+if [ "${1:-}" = stop ]; then
+  as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+  exit 0
+fi
+
 if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   # Sockets in the data directory, so nothing else on the machine is needed or touched.
-  as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p ${port} -k ${data} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null
+  options="-h 127.0.0.1 -p ${port} -k ${data} -c max_connections=300"
+  if [ "${PG_DURABLE:-0}" != 1 ]; then
+    options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "$options" start >/dev/null
 fi
 
 # Wait until it answers (pg_ctl -w waits too; this covers a cluster started by someone else).
