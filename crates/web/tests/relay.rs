@@ -5,6 +5,7 @@
 //! skipped, and no talk with the relay on a page load that did not ask for it.
 
 mod common;
+mod relay_support;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -14,7 +15,8 @@ use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Willingness
 use amends_core::rules::approval_for_plan;
 use amends_share::relay::Relay;
 use amends_vault::{HarmInput, PartyRef, PlanInput, Vault, VaultError};
-use common::{Resp, Server, TestRelay, tags};
+use common::{Resp, Server, tags};
+use relay_support::TestRelay;
 
 const CHOSEN: &str = "Avery-Chosen";
 const OTHER: &str = "Blake-Other";

@@ -4,6 +4,7 @@
 //! words in addresses, titles or logs, every asset embedded, no caching, quick exit.
 
 mod common;
+mod relay_support;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
@@ -12,7 +13,8 @@ use std::time::Duration;
 use amends_core::model::{Cadence, CommitmentKind, HarmKind, PartyKind, Settings, Willingness};
 use amends_core::{Money, Now};
 use amends_vault::{CommitmentInput, HarmInput, PartyRef, Vault, VaultError};
-use common::{Resp, Server, TestRelay, addresses, send, stranger, tags, title};
+use common::{Resp, Server, addresses, send, stranger, tags, title};
+use relay_support::TestRelay;
 use reqwest::Method;
 
 /// The policy every response must carry, word for word.
