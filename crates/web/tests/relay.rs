@@ -696,3 +696,44 @@ async fn a_bundle_from_an_unknown_sender_waits_and_the_sender_can_be_blocked() {
     let page = after(&mut b, &r).await;
     assert!(page.body.contains("nothing was blocked"), "{}", page.body);
 }
+
+// Two threads: if quick exit waited for the vault, the client's time limit would fail the test
+// instead of the server's one thread hanging it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_exit_does_not_wait_for_a_relay_that_does_not_answer() {
+    // A "relay" that takes the connection and says nothing until the test lets it go.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (knocked_tx, knocked) = tokio::sync::oneshot::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let silent = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().expect("the check knocks");
+        knocked_tx.send(()).unwrap();
+        released.recv().unwrap();
+        drop(conn);
+    });
+    let mut s = Server::ready(seed).await;
+    use_relay(&mut s, &url).await;
+    let token = s.token().await;
+    let checking = tokio::spawn(common::send(
+        s.request(reqwest::Method::POST, "/sharing/inbox")
+            .form(&[("_csrf", token.as_str())]),
+    ));
+    knocked.await.unwrap();
+
+    // The check holds the vault while it waits for the relay; quick exit still locks at once.
+    let r = s.post("/exit", &[]).await;
+    assert_eq!(r.location(), "/away");
+    s.get("/away").await.expect(200);
+    assert_eq!(s.get("/").await.location(), "/unlock");
+    release.send(()).unwrap();
+    silent.join().unwrap();
+    // The check ends without showing anything, and the vault is closed.
+    let r = checking.await.unwrap();
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/unlock");
+    assert!(s.app.read(|_| Ok(())).is_none(), "the vault is closed");
+    // Unlocked again, everything is as it was.
+    s.unlock().await;
+    s.get("/sharing").await.expect(200);
+}

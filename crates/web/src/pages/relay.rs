@@ -8,7 +8,8 @@
 //! the link that asks it. The relay client's time limits bound how long one step can take:
 //! 10 seconds to connect and 120 seconds for one exchange. A relay that does not answer at all
 //! stops the step at its first request, so the vault is held for at most about two minutes;
-//! a relay that answers, but slowly, can take that long for each request of the step.
+//! a relay that answers, but slowly, can take that long for each request of the step. Other
+//! pages wait for the vault meanwhile; Lock and Quick exit do not (see `App::lock`).
 //!
 //! Nothing here logs anything but fixed words: no names, addresses, key hashes or bundle ids.
 
@@ -30,7 +31,7 @@ use axum::routing::get;
 
 use super::shared::{share_words, write_share};
 use crate::forms::Fields;
-use crate::state::{App, FlashKind, Snapshot};
+use crate::state::{Access, App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day_of, open, page, see};
 
 pub fn routes() -> Router<App> {
@@ -77,6 +78,7 @@ where
     F: FnOnce(&mut Vault, &Relay, &Now) -> Result<T, ShareError> + Send + 'static,
 {
     let app = app.clone();
+    let app_after = app.clone();
     let joined = tokio::task::spawn_blocking(move || {
         write_share(&app, |v, now| {
             let relay = relay_for(v, None)?;
@@ -88,6 +90,9 @@ where
     match joined {
         Err(_) => Step::Interrupted,
         Ok(None) => Step::Locked,
+        // Locked (or left with quick exit) while the relay was busy: what the step did is kept
+        // in the vault, but nothing of it is shown now.
+        Ok(Some(_)) if app_after.access() != Access::Open => Step::Locked,
         Ok(Some(Err(ShareError::NoRelay))) => Step::NoRelay,
         Ok(Some(Err(e))) => Step::Unusable(e),
         Ok(Some(Ok((address, result)))) => Step::Ran { address, result },
@@ -125,7 +130,9 @@ pub fn relay_trouble(address: &str, why: &RelayError) -> String {
     let reason = why.reason();
     match why {
         RelayError::Unreachable(_) => format!("The relay at {address} did not answer ({reason})."),
-        RelayError::Refused(_) => format!("The relay at {address} refused ({reason})."),
+        RelayError::Refused(_) => {
+            format!("The relay at {address} refused the request ({reason}).")
+        }
         RelayError::Protocol(_) => format!(
             "The relay at {address} answered in a way this version of Amends does not understand ({reason}). Check the address under Settings, or update Amends."
         ),
@@ -136,10 +143,12 @@ pub fn relay_trouble(address: &str, why: &RelayError) -> String {
 }
 
 /// What to say after a bundle sealed for the relay was handed to it: "Sent through the relay."
-/// or why it stays in the outbox. `what` names the bundle ("Your share for Sam").
+/// or why it stays in the outbox. `what` names the bundle ("Your share for Sam"); `instead` is
+/// the other way to reach them, for a relay that will keep refusing it.
 pub fn delivery_words(
     address: &str,
     what: &str,
+    instead: &str,
     sent: Result<Delivery, ShareError>,
 ) -> (FlashKind, String) {
     let later =
@@ -163,7 +172,7 @@ pub fn delivery_words(
                 )
             } else {
                 format!(
-                    "The relay at {address} refused it ({reason}). {what} is saved in this vault and is tried again each time you check for new or press Send now, but this relay will refuse it until that changes. You could give it to them as a file instead."
+                    "The relay at {address} refused it ({reason}). {what} is saved in this vault and is tried again each time you check for new or press Send now, but this relay will refuse it until that changes. {instead}"
                 )
             };
             (FlashKind::Note, text)

@@ -701,8 +701,12 @@ async fn seal_for_relay(
     };
     tracing::info!("a share was sealed for the relay");
     let saved = !matches!(sent, Ok(amends_share::Delivery::Sent));
-    let (kind, text) =
-        relay::delivery_words(&address, &format!("Your share for {}", c.label), sent);
+    let (kind, text) = relay::delivery_words(
+        &address,
+        &format!("Your share for {}", c.label),
+        "To give it to them as a file instead, share again and download the file.",
+        sent,
+    );
     app.flash(kind, text);
     see(if saved {
         "/sharing#outbox-h"
@@ -812,7 +816,12 @@ async fn remove_for_relay(app: &App, c: &Contact) -> Response {
                     c.label
                 ),
             );
-            let (kind, text) = relay::delivery_words(&address, "That last bundle", sent);
+            let (kind, text) = relay::delivery_words(
+                &address,
+                "That last bundle",
+                "If it cannot reach them, tell them yourself that you stopped sharing.",
+                sent,
+            );
             app.flash(kind, text);
             see(if saved {
                 "/sharing#outbox-h"

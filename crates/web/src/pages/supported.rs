@@ -570,6 +570,7 @@ async fn review_for_relay(
             let (kind, text) = relay::delivery_words(
                 &address,
                 &format!("Your review for {}", s.contact.label),
+                "If it cannot reach them, talk your notes over with them instead.",
                 sent,
             );
             app.flash(kind, text);
