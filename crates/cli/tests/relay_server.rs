@@ -54,6 +54,7 @@ struct Relay {
     addr: String,
     log: Arc<Mutex<Vec<String>>>,
     log_lines: mpsc::Receiver<String>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Relay {
@@ -70,7 +71,7 @@ impl Relay {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
         let kept = log.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 kept.lock().unwrap().push(line.clone());
                 let _ = tx.send(line);
@@ -98,6 +99,7 @@ impl Relay {
             addr,
             log,
             log_lines,
+            reader: Some(reader),
         }
     }
 
@@ -125,7 +127,10 @@ impl Relay {
 
     fn wait(mut self) -> (bool, String) {
         let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
+        // Everything it wrote has been read once its standard error closes.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
         let log = self.log.lock().unwrap().join("\n");
         (status.success(), log)
     }
@@ -708,4 +713,51 @@ fn the_example_config_is_read_by_the_real_binary() {
         "{text}"
     );
     assert!(!text.contains("hunter2secret"), "{text}");
+}
+
+#[test]
+fn the_systemd_unit_is_valid_and_hardened() {
+    let unit = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/relay/amends-relay.service"
+    );
+    let text = std::fs::read_to_string(unit).unwrap();
+    for directive in [
+        "DynamicUser=yes",
+        "StateDirectory=amends-relay",
+        "Restart=on-failure",
+        "TimeoutStopSec=",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ExecStart=/usr/local/bin/amends relay serve --config /etc/amends-relay/relay.toml",
+    ] {
+        assert!(text.contains(directive), "the unit lacks {directive}");
+    }
+    // systemd's own check, where systemd is installed, on a copy that runs the binary under test.
+    let has_systemd = Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_systemd {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("amends-relay.service");
+        std::fs::write(
+            &copy,
+            text.replace(
+                "/usr/local/bin/amends",
+                cargo_bin("amends").to_str().unwrap(),
+            ),
+        )
+        .unwrap();
+        let out = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -5,6 +5,9 @@
 //! before a contact is trusted. A bundle is a signed document encrypted to one receiver: a
 //! standard age file outside, a signed JSON envelope inside (docs/sharing-format.md).
 //!
+//! Bundles travel as files, or through a relay (`relay`: a signed HTTP client; `deliver`: the
+//! outbox and the inbox steps), which stores them for the receiver without being able to read them.
+//!
 //! This crate knows the formats and the steps; the vault stores what they need and knows SQL.
 
 mod build;

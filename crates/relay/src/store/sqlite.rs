@@ -201,6 +201,11 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
+            // The request gave up waiting (its database timeout passed) before its turn came:
+            // do nothing, so a request answered 503 changes nothing.
+            if tx.is_closed() {
+                return;
+            }
             let _ = tx.send(f(conn));
         });
         {
