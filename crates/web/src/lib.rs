@@ -63,6 +63,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::help::routes())
         .merge(pages::sharing::routes())
         .merge(pages::supported::routes())
+        .merge(pages::relay::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()

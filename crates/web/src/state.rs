@@ -2,7 +2,8 @@
 //! open, and a snapshot of the workbook that pages render from.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use amends_core::Now;
@@ -102,6 +103,10 @@ pub(crate) struct Shared {
     pub cookie: String,
     pub csrf: String,
     slot: Mutex<Slot>,
+    /// A lock (or quick exit) asked for while a step held the vault (a relay step can hold it
+    /// for minutes): the vault is closed as soon as that step lets go of it, and until then the
+    /// app answers as if it were locked already.
+    lock_pending: AtomicBool,
     flash: Mutex<Vec<Flash>>,
     pending_recovery: Mutex<Option<PendingRecovery>>,
     /// Idle minutes before locking, cached from the settings so the lock check needs no query.
@@ -137,6 +142,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The lock if it is free now; `None` while someone else holds it.
+fn try_lock<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match m.try_lock() {
+        Ok(g) => Some(g),
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
 impl App {
     pub fn new(config: Config) -> App {
         App(Arc::new(Shared {
@@ -146,6 +160,7 @@ impl App {
             cookie: random_hex(32),
             csrf: random_hex(32),
             slot: Mutex::new(Slot::Locked),
+            lock_pending: AtomicBool::new(false),
             flash: Mutex::new(Vec::new()),
             pending_recovery: Mutex::new(None),
             auto_lock: Mutex::new(Duration::from_secs(15 * 60)),
@@ -178,7 +193,7 @@ impl App {
     }
 
     pub fn access(&self) -> Access {
-        if matches!(*lock(&self.0.slot), Slot::Open(_)) {
+        if !self.0.lock_pending.load(Ordering::SeqCst) && matches!(*self.slot(), Slot::Open(_)) {
             Access::Open
         } else if self.0.config.vault.exists() {
             Access::Locked
@@ -187,28 +202,54 @@ impl App {
         }
     }
 
+    /// The slot, with a lock asked for meanwhile carried out first.
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        let mut slot = lock(&self.0.slot);
+        self.settle(&mut slot);
+        slot
+    }
+
+    /// Closes the vault if a lock was asked for while it was held.
+    fn settle(&self, slot: &mut Slot) {
+        if self.0.lock_pending.swap(false, Ordering::SeqCst) {
+            *slot = Slot::Locked;
+        }
+    }
+
     /// Puts an unlocked vault in the slot.
     pub fn unlocked(&self, vault: Vault) {
         let minutes = vault.settings().map(|s| s.auto_lock_minutes).unwrap_or(15);
         *lock(&self.0.auto_lock) = Duration::from_secs(u64::from(minutes) * 60);
-        *lock(&self.0.slot) = Slot::Open(Box::new(Open {
+        let mut slot = self.slot();
+        *slot = Slot::Open(Box::new(Open {
             vault,
             last_seen: Instant::now(),
             snapshot: None,
         }));
     }
 
-    /// Locks at once: the vault connection, and with it the key, is dropped.
+    /// Locks at once: the vault connection, and with it the key, is dropped. If a step holds
+    /// the vault just now (a relay step can, for minutes), this does not wait for it: the app
+    /// answers as locked from now on, and the vault is closed the moment the step ends.
     pub fn lock(&self) {
-        let old = std::mem::replace(&mut *lock(&self.0.slot), Slot::Locked);
-        drop(old);
+        self.0.lock_pending.store(true, Ordering::SeqCst);
+        if let Some(mut slot) = try_lock(&self.0.slot) {
+            let old = std::mem::replace(&mut *slot, Slot::Locked);
+            self.0.lock_pending.store(false, Ordering::SeqCst);
+            drop(slot);
+            drop(old);
+        }
         lock(&self.0.flash).clear();
     }
 
     /// Notes that the person did something; locks first if they had been away too long.
+    /// While a step holds the vault, there is nothing to do: that step is the person's doing.
     pub fn touch(&self) {
         let idle = *lock(&self.0.auto_lock);
-        let mut slot = lock(&self.0.slot);
+        let Some(mut slot) = try_lock(&self.0.slot) else {
+            return;
+        };
+        self.settle(&mut slot);
         if let Slot::Open(open) = &mut *slot {
             if open.last_seen.elapsed() > idle {
                 *slot = Slot::Locked;
@@ -221,7 +262,10 @@ impl App {
     /// Locks if the person has been away longer than the auto-lock setting. Returns whether it locked.
     pub fn lock_if_idle(&self) -> bool {
         let idle = *lock(&self.0.auto_lock);
-        let mut slot = lock(&self.0.slot);
+        let Some(mut slot) = try_lock(&self.0.slot) else {
+            return false;
+        };
+        self.settle(&mut slot);
         if let Slot::Open(open) = &*slot
             && open.last_seen.elapsed() > idle
         {
@@ -239,7 +283,7 @@ impl App {
     /// The snapshot of the open vault, rebuilt if the vault changed (here or in another program)
     /// or the day turned. `None` when locked.
     pub fn snapshot(&self) -> Result<Option<Arc<Snapshot>>, VaultError> {
-        let mut slot = lock(&self.0.slot);
+        let mut slot = self.slot();
         let Slot::Open(open) = &mut *slot else {
             return Ok(None);
         };
@@ -262,7 +306,7 @@ impl App {
         &self,
         f: impl FnOnce(&mut Vault, &Now) -> Result<T, VaultError>,
     ) -> Option<Result<T, VaultError>> {
-        let mut slot = lock(&self.0.slot);
+        let mut slot = self.slot();
         let Slot::Open(open) = &mut *slot else {
             return None;
         };
@@ -272,6 +316,8 @@ impl App {
             *lock(&self.0.auto_lock) =
                 Duration::from_secs(u64::from(settings.auto_lock_minutes) * 60);
         }
+        // Locked while this ran: close it now that it is done.
+        self.settle(&mut slot);
         Some(result)
     }
 
@@ -280,7 +326,7 @@ impl App {
         &self,
         f: impl FnOnce(&Vault) -> Result<T, VaultError>,
     ) -> Option<Result<T, VaultError>> {
-        let slot = lock(&self.0.slot);
+        let slot = self.slot();
         let Slot::Open(open) = &*slot else {
             return None;
         };
@@ -384,6 +430,45 @@ mod tests {
         *lock(&app.0.auto_lock) = Duration::from_millis(20);
         std::thread::sleep(Duration::from_millis(40));
         app.touch();
+        assert_eq!(app.access(), Access::Locked);
+    }
+
+    #[test]
+    fn a_lock_asked_for_while_a_step_holds_the_vault_does_not_wait_for_it() {
+        use std::sync::mpsc::channel;
+        let (_dir, app) = open_app();
+        // A step holds the vault (as a relay step does while the relay is slow) until released.
+        let (started_tx, started) = channel();
+        let (release, released) = channel::<()>();
+        let held = app.clone();
+        let step = std::thread::spawn(move || {
+            held.write(|_, _| {
+                started_tx.send(()).unwrap();
+                released.recv().unwrap();
+                Ok(())
+            })
+        });
+        started.recv().unwrap();
+        // Locking, and what every page does first, answer without waiting for the step. They
+        // run on a thread of their own so that a wait would fail this test instead of hanging.
+        let asking = app.clone();
+        let (answered_tx, answered) = channel();
+        std::thread::spawn(move || {
+            asking.lock();
+            asking.touch();
+            let idle = asking.lock_if_idle();
+            answered_tx.send((asking.access(), idle)).unwrap();
+        });
+        let got = answered.recv_timeout(Duration::from_secs(60));
+        release.send(()).unwrap();
+        assert_eq!(
+            got.expect("lock did not wait for the step"),
+            (Access::Locked, false)
+        );
+        // The step ran to its end, and the vault closed the moment it let go.
+        assert!(step.join().unwrap().is_some());
+        assert!(app.snapshot().unwrap().is_none());
+        assert!(app.write(|_, _| Ok(())).is_none());
         assert_eq!(app.access(), Access::Locked);
     }
 

@@ -7,6 +7,7 @@
 //! Screenshots for the docs: `./scripts/screenshots.sh` (the ignored test `screenshots`).
 
 mod browser_support;
+mod relay_support;
 
 use amends_core::model::{
     Cadence, CommitmentKind, HarmKind, Method, PartyKind, PartyRecord, SafetyAnswers, Willingness,
@@ -16,6 +17,7 @@ use amends_core::{Currency, Now};
 use amends_vault::{CommitmentInput, HarmInput, PartyRef, PlanInput, Vault};
 use browser_support::{DESKTOP, PASSPHRASE, PHONE, Ui};
 use fantoccini::key::Key;
+use relay_support::TestRelay;
 
 /// Tests run on a runtime with a second thread: the app serves while the test drives the browser.
 macro_rules! browser_test {
@@ -653,6 +655,67 @@ browser_test! {
             amends_core::rules::approval_for_plan(&rec).is_some(),
             "the review counts as the approval rule R2 needs"
         );
+        ui.assert_no_csp_complaints().await;
+    }
+}
+
+browser_test! {
+    /// Sharing through a relay, by clicking: two apps set the same relay in Settings, exchange
+    /// codes and confirm fingerprints; the sharer sends the list through the relay from the
+    /// preview, and the other presses Check for new and finds the share.
+    fn a_share_sent_through_the_relay_arrives_when_the_other_checks_for_new() {
+        let relay = TestRelay::start();
+        let (ui, (), ()) = Ui::with_two_vaults(
+            |v, now| {
+                party(v, now, "Jordan");
+            },
+            |_, _| (),
+        )
+        .await;
+
+        // Both keep the relay's address in Settings.
+        ui.open("/settings").await;
+        ui.fill("Relay address", &relay.url).await;
+        ui.press("Save the relay address").await;
+        ui.see("The relay address is saved.").await;
+        ui.open_other("/settings").await;
+        ui.fill("Relay address", &relay.url).await;
+        ui.press("Save the relay address").await;
+        ui.see("The relay address is saved.").await;
+
+        // They add each other and confirm the fingerprints.
+        ui.open("/sharing").await;
+        let code_a = value(&ui, "Your contact code").await;
+        ui.open_other("/sharing").await;
+        let code_b = value(&ui, "Your contact code").await;
+        add_and_verify(&ui, &code_a, "Alex", "someone I support").await;
+        ui.open("/sharing").await;
+        add_and_verify(&ui, &code_b, "Sam", "sponsor").await;
+
+        // A sends the whole list through the relay after seeing what goes.
+        ui.follow("Share with Sam").await;
+        ui.tick("The whole list").await;
+        ui.press("See what will be shared").await;
+        ui.titled("Check what will be shared").await;
+        ui.see("Jordan").await;
+        ui.press("Confirm and send through the relay").await;
+        ui.see("Sent through the relay.").await;
+        ui.titled("Sharing").await;
+        assert!(
+            ui.app().read(|v| v.outbox()).expect("open").expect("readable").is_empty(),
+            "nothing is left waiting"
+        );
+
+        // B checks for new and finds Alex under People I support.
+        ui.open_other("/sharing").await;
+        ui.press("Check for new").await;
+        ui.titled("Checked for new").await;
+        ui.see("Alex shared their list with you").await;
+        ui.follow("Read what Alex shared").await;
+        ui.see("This is Alex's list, not yours").await;
+        ui.see("Jordan").await;
+        let held = ui.other_app().read(|v| v.supported()).expect("open").expect("readable");
+        assert_eq!(held.len(), 1, "the share is kept under people I support");
         ui.assert_no_csp_complaints().await;
     }
 }

@@ -4,6 +4,7 @@
 //! words in addresses, titles or logs, every asset embedded, no caching, quick exit.
 
 mod common;
+mod relay_support;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
@@ -13,6 +14,7 @@ use amends_core::model::{Cadence, CommitmentKind, HarmKind, PartyKind, Settings,
 use amends_core::{Money, Now};
 use amends_vault::{CommitmentInput, HarmInput, PartyRef, Vault, VaultError};
 use common::{Resp, Server, addresses, send, stranger, tags, title};
+use relay_support::TestRelay;
 use reqwest::Method;
 
 /// The policy every response must carry, word for word.
@@ -178,6 +180,42 @@ fn seed_list(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
 /// A server over the seeded list, admitted and unlocked.
 async fn seeded() -> Server {
     Server::ready(seed).await
+}
+
+/// A server over the seeded list that uses a real relay (running until the relay is dropped).
+async fn seeded_with_relay() -> (Server, TestRelay) {
+    let relay = TestRelay::start();
+    let url = relay.url.clone();
+    let s = Server::ready(move |v, now| {
+        seed(v, now)?;
+        v.set_relay_address(Some(&url))
+    })
+    .await;
+    (s, relay)
+}
+
+/// A sender the seeded vault does not know: the key hash of its mailbox name. Blocked and
+/// unblocked on the relay by the CSRF table.
+const STRANGER_KEY: &str = "5f0e1d2c3b4a59687766554433221100ffeeddccbbaa99887766554433221100";
+
+/// A real bundle for `to`, from someone who is not in their contacts.
+fn stranger_bundle(to: &amends_share::PublicKeys) -> (amends_share::Identity, Vec<u8>) {
+    use amends_share::document::{Body, Document, KeysOut, StopBody};
+    let stranger = amends_share::Identity::generate().unwrap();
+    let keys = |k: &amends_share::PublicKeys| KeysOut {
+        age: k.age_recipient(),
+        sign: k.sign_key_hex(),
+    };
+    let doc = Document {
+        from: keys(&stranger.public()),
+        to: keys(to),
+        sequence: 1,
+        created: jiff::Timestamp::now(),
+        app: "test".into(),
+        body: Body::Stop(StopBody {}),
+    };
+    let bytes = amends_share::seal(&doc, &stranger, to).unwrap();
+    (stranger, bytes)
 }
 
 /// Concrete paths for a route pattern: `{name}` of the assets is each embedded file, any other
@@ -883,6 +921,44 @@ const CHANGES: &[Change] = &[
         answer: 422,
     },
     Change {
+        // The relay is already set by the seed; set again, it is checked and kept.
+        route: "/settings/relay",
+        path: "/settings/relay",
+        fields: &[("relay", "$RELAY")],
+        answer: 303,
+    },
+    Change {
+        // Asks the relay: nothing waits to be sent and nothing is there, so it says so.
+        route: "/sharing/inbox",
+        path: "/sharing/inbox",
+        fields: &[],
+        answer: 200,
+    },
+    Change {
+        route: "/sharing/outbox/send",
+        path: "/sharing/outbox/send",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
+        route: "/sharing/block",
+        path: "/sharing/block",
+        fields: &[("sender", STRANGER_KEY), ("confirm", "yes")],
+        answer: 303,
+    },
+    Change {
+        route: "/settings/relay/unblock",
+        path: "/settings/relay/unblock",
+        fields: &[("sender", STRANGER_KEY)],
+        answer: 303,
+    },
+    Change {
+        route: "/settings/relay/clear",
+        path: "/settings/relay/clear",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
         route: "/supported/{id}/notes",
         path: "/supported/1/notes",
         fields: &[("party", "1"), ("verdict", "approved"), ("text", "")],
@@ -992,18 +1068,26 @@ fn multipart(fields: &[(&str, String)]) -> (String, String) {
 
 /// What the app holds: settings, every record, and the key file (a passphrase change rewrites it).
 fn state_of(s: &Server) -> String {
-    let (settings, records) = s
+    let (settings, records, relay, outbox, contacts) = s
         .app
-        .read(|v| Ok((v.settings()?, v.records()?)))
+        .read(|v| {
+            Ok((
+                v.settings()?,
+                v.records()?,
+                v.relay_address()?,
+                v.outbox()?,
+                v.contacts()?,
+            ))
+        })
         .expect("unlocked")
         .expect("readable");
     let keys = std::fs::read(amends_vault::keyfile_path(&s.vault_path)).unwrap();
-    format!("{settings:?}\n{records:?}\n{keys:?}")
+    format!("{settings:?}\n{records:?}\n{relay:?}\n{outbox:?}\n{contacts:?}\n{keys:?}")
 }
 
 #[tokio::test]
 async fn every_change_needs_the_csrf_token_from_this_app() {
-    let mut s = seeded().await;
+    let (mut s, relay) = seeded_with_relay().await;
     let port = s.addr.port();
     let csrf = s.token().await;
     let key = s.recovery_key.clone().unwrap();
@@ -1021,6 +1105,7 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
             .iter()
             .map(|(k, v)| {
                 let v = v
+                    .replace("$RELAY", &relay.url)
                     .replace("$KEY", &key)
                     .replace("$TODAY", &today.to_string())
                     .replace("$SOON", &soon.to_string());
@@ -1215,6 +1300,24 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
             assert!(r.body.contains("cannot be imported"), "{}", r.body);
             assert!(r.body.contains("id=\"file-error\""), "{}", r.body);
         }
+        if c.route == "/sharing/inbox" {
+            assert!(r.body.contains("Nothing new on the relay."), "{}", r.body);
+        }
+        if c.route == "/sharing/block" {
+            let blocked = s.get("/settings/relay/blocked").await;
+            assert!(blocked.body.contains(STRANGER_KEY), "{}", blocked.body);
+        }
+        if c.route == "/settings/relay/unblock" {
+            let blocked = s.get("/settings/relay/blocked").await;
+            assert!(
+                blocked.body.contains("You have not blocked anyone"),
+                "{}",
+                blocked.body
+            );
+        }
+        if c.route == "/settings/relay/clear" {
+            assert_eq!(s.app.read(|v| v.relay_address()).unwrap().unwrap(), None);
+        }
         if c.route == "/sharing/open" {
             assert!(r.body.contains("not an Amends bundle"), "{}", r.body);
         }
@@ -1283,6 +1386,9 @@ struct Tour {
     seen: Vec<Seen>,
     /// Secrets of the session that must not leak into logs.
     secrets: Vec<String>,
+    /// The address of the relay the seeded vault uses: on this machine, and shown as text
+    /// (the address the person set), never as something a page loads.
+    relay: String,
 }
 
 impl Tour {
@@ -1477,8 +1583,39 @@ async fn tour() -> Tour {
     secrets.push(a.token.clone());
     drop(a);
 
-    // A list with people on it: every page there is.
-    let mut b = seeded().await;
+    // A list with people on it, using a relay: every page there is. A share to the contact
+    // waits in the outbox, and the relay holds a bundle from a stranger and one that is not a
+    // bundle at all.
+    let (mut b, relay) = seeded_with_relay().await;
+    let me = b
+        .app
+        .write(|v, now| {
+            let prepared = amends_share::prepare_share(
+                v,
+                &amends_vault::ContactRef::Id(1),
+                &amends_share::Selection {
+                    parties: None,
+                    parts: vec![amends_share::document::Part::Harms],
+                },
+                now,
+            )
+            .unwrap();
+            amends_share::seal_share_for_relay(v, &prepared, now).unwrap();
+            Ok(amends_share::identity(v, now).unwrap().public())
+        })
+        .unwrap()
+        .unwrap();
+    let (stranger, bundle) = stranger_bundle(&me);
+    let stranger_key = stranger.public().mailbox().to_string();
+    let url = relay.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let r = amends_share::relay::Relay::new(&url).unwrap();
+        r.post(&stranger, &me.mailbox(), &bundle).unwrap();
+        r.post(&stranger, &me.mailbox(), b"not a bundle at all")
+            .unwrap();
+    })
+    .await
+    .unwrap();
     let mut queue: VecDeque<String> = VecDeque::from(vec!["/".to_string()]);
     queue.extend(get_paths());
     queue.push_back("/parties/1".into());
@@ -1539,6 +1676,59 @@ async fn tour() -> Tour {
             note(&mut b, &mut seen, "GET", &to, &[]).await;
         }
     }
+    // The relay: an address that cannot be used, typed with markup; checking for new (the
+    // outbox sent, the stranger's bundle waiting, the other one dropped); blocking the
+    // stranger and unblocking them.
+    let typed_relay = format!("https://{TYPED}.example/ {XSS_SCRIPT}");
+    let r = note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/settings/relay",
+        &[("relay", &typed_relay)],
+    )
+    .await;
+    r.expect(422);
+    let r = note(&mut b, &mut seen, "POST", "/sharing/inbox", &[]).await;
+    r.expect(200);
+    assert!(r.body.contains(CONTACT), "the share sent: {}", r.body);
+    assert!(r.body.contains(&stranger_key), "the stranger waits");
+    assert!(r.body.contains("Dropped"), "the other one is dropped");
+    note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/sharing/block",
+        &[("sender", &stranger_key)],
+    )
+    .await
+    .expect(200);
+    let r = note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/sharing/block",
+        &[("sender", &stranger_key), ("confirm", "yes")],
+    )
+    .await;
+    r.expect(303);
+    let to = r.location().to_string();
+    note(&mut b, &mut seen, "GET", &to, &[]).await.expect(200);
+    let r = note(&mut b, &mut seen, "GET", "/settings/relay/blocked", &[]).await;
+    assert!(r.body.contains(&stranger_key), "{}", r.body);
+    let r = note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/settings/relay/unblock",
+        &[("sender", &stranger_key)],
+    )
+    .await;
+    r.expect(303);
+    let to = r.location().to_string();
+    note(&mut b, &mut seen, "GET", &to, &[]).await.expect(200);
+    let r = note(&mut b, &mut seen, "POST", "/sharing/outbox/send", &[]).await;
+    r.expect(303);
     note(&mut b, &mut seen, "POST", "/exit", &[])
         .await
         .expect(303);
@@ -1550,7 +1740,11 @@ async fn tour() -> Tour {
     secrets.push(b.token.clone());
     secrets.push(b.recovery_key.clone().unwrap());
     secrets.push(common::PASSPHRASE.into());
-    Tour { seen, secrets }
+    Tour {
+        seen,
+        secrets,
+        relay: relay.url.clone(),
+    }
 }
 
 // =============================================================================================
@@ -1808,11 +2002,25 @@ async fn every_asset_is_embedded_and_nothing_points_off_this_machine() {
     let t = tour().await;
     let mut used_assets = BTreeSet::new();
     for s in &t.seen {
+        // The relay's address is shown as the text the person set (on this machine here), and
+        // a typed address that was refused is shown back in its field; nothing loads them. A
+        // scheme named alone ("it starts with https://") is no address at all.
+        let foreign: Vec<String> = foreign_urls(&s.resp.body)
+            .into_iter()
+            .filter(|u| !u.starts_with(&t.relay) && !u.contains(TYPED))
+            .filter(|u| {
+                let rest = u
+                    .strip_prefix("https://")
+                    .or_else(|| u.strip_prefix("http://"))
+                    .unwrap_or(u);
+                rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[')
+            })
+            .collect();
         assert!(
-            foreign_urls(&s.resp.body).is_empty(),
+            foreign.is_empty(),
             "{} points elsewhere: {:?}",
             s.what,
-            foreign_urls(&s.resp.body)
+            foreign
         );
         if !s.resp.is_html() {
             continue;

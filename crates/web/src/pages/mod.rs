@@ -7,6 +7,7 @@ pub mod help;
 pub mod home;
 pub mod list;
 pub mod party;
+pub mod relay;
 pub mod settings;
 pub mod shared;
 pub mod sharing;

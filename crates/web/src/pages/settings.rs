@@ -1,8 +1,10 @@
-//! Settings: the choices of the whole vault, a new passphrase, and the workbook taken out
-//! (export) or brought in (import).
+//! Settings: the choices of the whole vault, the relay's address, a new passphrase, and the
+//! workbook taken out (export) or brought in (import).
 
 use amends_core::Currency;
 use amends_core::model::{Fellowship, Language, PartyKind, Settings};
+use amends_share::relay::RelayError;
+use amends_share::{ShareError, set_relay_address};
 use amends_vault::{Vault, VaultError};
 use askama::Template;
 use axum::Router;
@@ -15,6 +17,7 @@ use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, choice, web_words};
 use crate::pages::access::{Strength, check_new_passphrase, strength};
+use crate::pages::shared::{share_words, write_share};
 use crate::security::{forbidden, multipart_csrf_ok};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
@@ -22,6 +25,8 @@ use crate::view::{Layout, Nav, open, page, page_with, see};
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/settings", get(settings_page).post(save))
+        .route("/settings/relay", get(to_settings).post(save_relay))
+        .route("/settings/relay/clear", get(to_settings).post(clear_relay))
         .route("/settings/passphrase", post(change_passphrase))
         .route("/settings/export", get(export))
         .route("/settings/import", post(import))
@@ -38,6 +43,11 @@ pub struct Meter {
 struct SettingsView {
     layout: Layout,
     form: FormState,
+    relay: FormState,
+    /// The relay address kept now, if any.
+    relay_address: Option<String>,
+    /// Bundles waiting in the outbox.
+    outbox: usize,
     pass: FormState,
     import: FormState,
     meter: Meter,
@@ -63,16 +73,31 @@ fn current(s: &Settings) -> FormState {
     FormState::new(Fields::parse(&Bytes::from(q.finish())))
 }
 
+/// The relay form as it is when nothing has been typed: the address in force.
+fn relay_current(address: Option<&str>) -> FormState {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("relay", address.unwrap_or(""));
+    FormState::new(Fields::parse(&Bytes::from(q.finish())))
+}
+
 fn view(
     app: &App,
     snap: &Snapshot,
     form: Option<FormState>,
+    relay: Option<FormState>,
     pass: FormState,
     import: FormState,
 ) -> SettingsView {
+    let (relay_address, outbox) = app
+        .read(|v| Ok((v.relay_address()?, v.outbox()?.len())))
+        .and_then(Result::ok)
+        .unwrap_or_default();
     SettingsView {
         layout: Layout::new(app, "Settings", Nav::Settings),
         form: form.unwrap_or_else(|| current(&snap.settings)),
+        relay: relay.unwrap_or_else(|| relay_current(relay_address.as_deref())),
+        relay_address,
+        outbox,
         pass,
         import,
         meter: Meter {
@@ -97,6 +122,7 @@ pub async fn settings_page(State(app): State<App>) -> Response {
     page(&view(
         &app,
         &snap,
+        None,
         None,
         FormState::default(),
         FormState::default(),
@@ -194,10 +220,109 @@ pub async fn save(State(app): State<App>, body: Bytes) -> Response {
             &app,
             &snap,
             Some(form),
+            None,
             FormState::default(),
             FormState::default(),
         ),
     )
+}
+
+async fn to_settings() -> Response {
+    see("/settings")
+}
+
+/// A relay address that cannot be used, in words for the field (no example address: the
+/// person's own relay is the one to give).
+fn relay_address_words(why: &RelayError) -> String {
+    format!(
+        "That address cannot be used: {}. Give the address of the relay exactly as you were given it; it starts with https://, or with http:// for a relay on this computer or your own network.",
+        why.reason()
+    )
+}
+
+/// `POST /settings/relay`: relay. Checks the address and keeps it; nothing is sent.
+pub async fn save_relay(State(app): State<App>, body: Bytes) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut relay = FormState::new(Fields::parse(&body));
+    let typed = relay.value("relay").trim().to_string();
+    if typed.is_empty() {
+        relay.field_error(
+            "relay",
+            "Give the address of the relay you want to use. To stop using a relay, press Stop using a relay instead.",
+        );
+    } else {
+        match write_share(&app, |v, _| set_relay_address(v, Some(&typed))) {
+            Some(Ok(_)) => {
+                tracing::info!("the relay address was saved");
+                app.flash(
+                    FlashKind::Done,
+                    "The relay address is saved. Nothing was sent yet: the relay is used when you send through it or check for new.",
+                );
+                return see("/settings#relay-h");
+            }
+            Some(Err(ShareError::Relay(why))) => {
+                relay.field_error("relay", relay_address_words(&why))
+            }
+            Some(Err(ShareError::Vault(VaultError::Invalid { message, .. }))) => relay.field_error(
+                "relay",
+                format!(
+                    "That address cannot be used: it {message}. Give the address of the relay exactly as you were given it."
+                ),
+            ),
+            Some(Err(e)) => relay.problem = Some(share_words(&e)),
+            None => return see("/unlock"),
+        }
+    }
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &view(
+            &app,
+            &snap,
+            None,
+            Some(relay),
+            FormState::default(),
+            FormState::default(),
+        ),
+    )
+}
+
+/// `POST /settings/relay/clear`: stops using a relay. What waits in the outbox stays there.
+pub async fn clear_relay(State(app): State<App>) -> Response {
+    if let Err(r) = open(&app) {
+        return r;
+    }
+    match write_share(&app, |v, _| {
+        set_relay_address(v, None)?;
+        Ok(v.outbox()?.len())
+    }) {
+        Some(Ok(waiting)) => {
+            tracing::info!("the relay address was cleared");
+            let mut text = String::from(
+                "The relay address is cleared. Nothing is sent or fetched through a relay until you set one again.",
+            );
+            if waiting > 0 {
+                text.push_str(&format!(
+                    " {} in this vault, kept safe; {} when you set a relay again and press Send now.",
+                    if waiting == 1 {
+                        "1 bundle still waits".to_string()
+                    } else {
+                        format!("{waiting} bundles still wait")
+                    },
+                    if waiting == 1 { "it goes" } else { "they go" }
+                ));
+            }
+            app.flash(FlashKind::Done, text);
+            see("/settings#relay-h")
+        }
+        Some(Err(e)) => {
+            app.flash(FlashKind::Note, share_words(&e));
+            see("/settings#relay-h")
+        }
+        None => see("/unlock"),
+    }
 }
 
 /// `POST /settings/passphrase`: current, passphrase, again. No passphrase is ever put back
@@ -245,7 +370,7 @@ pub async fn change_passphrase(State(app): State<App>, body: Bytes) -> Response 
             }
         }
     }
-    let mut v = view(&app, &snap, None, pass, FormState::default());
+    let mut v = view(&app, &snap, None, None, pass, FormState::default());
     v.meter = Meter { s, matches: None };
     page_with(StatusCode::UNPROCESSABLE_ENTITY, &v)
 }
@@ -351,6 +476,6 @@ pub async fn import(State(app): State<App>, mut multipart: Multipart) -> Respons
     }
     page_with(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &view(&app, &snap, None, FormState::default(), import),
+        &view(&app, &snap, None, None, FormState::default(), import),
     )
 }

@@ -1,11 +1,12 @@
 //! Sharing: this vault's contact code and fingerprint, contacts and comparing fingerprints,
 //! sharing with a verified contact (choose, preview exactly what goes, confirm, download),
-//! opening a bundle someone sent, stopping, and the log of what was sent to whom.
+//! opening a bundle someone sent, stopping, and the log of what was sent to whom. With a relay
+//! address set, a share and a stop can go through the relay instead of as a file (`relay.rs`).
 
 use amends_share::document::Part;
 use amends_share::{
     Prepared, Received, Selection, ShareError, add_contact, contact_keys, identity, prepare_share,
-    receive, remove_contact, seal_share,
+    receive, remove_contact, remove_contact_for_relay, seal_share, seal_share_for_relay, send_via,
 };
 use amends_vault::{Contact, ContactRef, SentKind, VaultError};
 use askama::Template;
@@ -16,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::relay::{self, Step};
 use super::shared::{
     PartyShown, ROLES, parties_shown, parts_words, qr_svg, read_share, role_label, share_words,
     write_share,
@@ -114,6 +116,10 @@ struct SharingView {
     roles: Vec<Choice>,
     bundle: FormState,
     log: Vec<LogView>,
+    /// The relay address, when one is set.
+    relay: Option<String>,
+    /// What waits in the outbox for the relay.
+    outbox: Vec<relay::Waiting>,
 }
 
 /// What the sharing page shows besides its forms; otherwise the page to show instead.
@@ -136,9 +142,10 @@ fn sharing_view(
             let fingerprint = contact_keys(&c)?.fingerprint();
             views.push((c, fingerprint));
         }
-        Ok((me, views, log, sharers))
+        let relay = (v.relay_address()?, v.outbox()?);
+        Ok((me, views, log, sharers, relay))
     });
-    let (me, contacts, log, sharers) = match loaded {
+    let (me, contacts, log, sharers, (relay, outbox)) = match loaded {
         Some(Ok(x)) => x,
         Some(Err(e)) => return Err(share_trouble(&e)),
         None => return Err(see("/unlock")),
@@ -167,6 +174,8 @@ fn sharing_view(
         roles: roles(add.value("role")),
         add,
         bundle,
+        outbox: relay::waiting(snap, &outbox),
+        relay,
         log: log
             .into_iter()
             .map(|e| LogView {
@@ -509,6 +518,8 @@ struct PreviewView {
     hidden: Vec<Hidden>,
     digest: String,
     changed: bool,
+    /// The relay address, when one is set: the share can go through it.
+    relay: Option<String>,
 }
 
 fn preview_view(app: &App, prepared: &Prepared, form: &FormState, changed: bool) -> PreviewView {
@@ -539,6 +550,7 @@ fn preview_view(app: &App, prepared: &Prepared, form: &FormState, changed: bool)
         hidden,
         digest: prepared.digest(),
         changed,
+        relay: relay::address(app),
     }
 }
 
@@ -613,6 +625,9 @@ pub async fn seal(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     if prepared.digest() != digest {
         return page(&preview_view(&app, &prepared, &form, true));
     }
+    if form.value("via") == "relay" {
+        return seal_for_relay(&app, &snap, &c, prepared, form).await;
+    }
     match write_share(&app, |v, now| seal_share(v, &prepared, now)) {
         Some(Ok(sealed)) => {
             tracing::info!("a share was sealed");
@@ -638,6 +653,68 @@ pub async fn seal(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     }
 }
 
+/// Seals a previewed share into the outbox and hands it to the relay; says what happened.
+async fn seal_for_relay(
+    app: &App,
+    snap: &Snapshot,
+    c: &Contact,
+    prepared: Prepared,
+    mut form: FormState,
+) -> Response {
+    let step = relay::run(app, move |v, relay, now| {
+        let sealed = seal_share_for_relay(v, &prepared, now)?;
+        let sent = match sealed.outbox {
+            Some(id) => send_via(v, id, relay, now),
+            None => Ok(amends_share::Delivery::Sent),
+        };
+        Ok(sent)
+    })
+    .await;
+    let (address, sent) = match step {
+        Step::Locked => return see("/unlock"),
+        Step::Ran {
+            address,
+            result: Ok(sent),
+        } => (address, sent),
+        Step::Ran {
+            result: Err(ShareError::NotVerified),
+            ..
+        } => return refused(app, c),
+        Step::Ran { result: Err(e), .. } => {
+            // Not sealed: nothing was kept or sent.
+            form.problem = Some(share_words(&e));
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &choose_view(app, snap, c, form),
+            );
+        }
+        other => {
+            form.problem = Some(format!(
+                "{} Nothing was sealed.",
+                relay::not_run_words(&other)
+            ));
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &choose_view(app, snap, c, form),
+            );
+        }
+    };
+    tracing::info!("a share was sealed for the relay");
+    let saved = !matches!(sent, Ok(amends_share::Delivery::Sent));
+    let (kind, text) = relay::delivery_words(
+        &address,
+        &format!("Your share for {}", c.label),
+        "To give it to them as a file instead, share again and download the file.",
+        sent,
+    );
+    app.flash(kind, text);
+    see(if saved {
+        "/sharing#outbox-h"
+    } else {
+        "/sharing"
+    })
+}
+
 #[derive(Template)]
 #[template(path = "share_remove.html")]
 struct RemoveView {
@@ -645,6 +722,7 @@ struct RemoveView {
     contact: ContactBrief,
     sent: bool,
     holds_theirs: bool,
+    relay: Option<String>,
 }
 
 /// `GET /sharing/contacts/{id}/remove`: what removing does, and what it cannot do.
@@ -665,12 +743,13 @@ pub async fn remove_page(State(app): State<App>, Path(id): Path<String>) -> Resp
         contact: brief(&c),
         sent: c.sent_seq > 0,
         holds_theirs,
+        relay: relay::address(&app),
     })
 }
 
-/// `POST /sharing/contacts/{id}/remove`: removes the contact; the stop bundle downloads if
-/// anything was ever sent to them.
-pub async fn remove(State(app): State<App>, Path(id): Path<String>) -> Response {
+/// `POST /sharing/contacts/{id}/remove`: via ("relay" or nothing). Removes the contact; the
+/// stop bundle downloads if anything was ever sent to them, or goes through the relay.
+pub async fn remove(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     if let Err(r) = open(&app) {
         return r;
     }
@@ -679,6 +758,9 @@ pub async fn remove(State(app): State<App>, Path(id): Path<String>) -> Response 
         Err(r) => return r,
     };
     let cid = c.id;
+    if Fields::parse(&body).get("via") == "relay" {
+        return remove_for_relay(&app, &c).await;
+    }
     match write_share(&app, |v, now| remove_contact(v, &ContactRef::Id(cid), now)) {
         Some(Ok(Some(sealed))) => {
             tracing::info!("a contact was removed with a stop bundle");
@@ -706,6 +788,74 @@ pub async fn remove(State(app): State<App>, Path(id): Path<String>) -> Response 
             see("/sharing")
         }
         None => see("/unlock"),
+    }
+}
+
+/// Removes a contact; the stop bundle, if one is made, goes into the outbox and to the relay.
+async fn remove_for_relay(app: &App, c: &Contact) -> Response {
+    let cid = c.id;
+    let step = relay::run(app, move |v, relay, now| {
+        let stop = remove_contact_for_relay(v, &ContactRef::Id(cid), now)?;
+        Ok(stop
+            .and_then(|s| s.outbox)
+            .map(|id| send_via(v, id, relay, now)))
+    })
+    .await;
+    match step {
+        Step::Locked => see("/unlock"),
+        Step::Ran {
+            address,
+            result: Ok(Some(sent)),
+        } => {
+            tracing::info!("a contact was removed with a stop bundle for the relay");
+            let saved = !matches!(sent, Ok(amends_share::Delivery::Sent));
+            app.flash(
+                FlashKind::Done,
+                format!(
+                    "{} is removed. A last bundle asks their Amends to delete what you shared with them.",
+                    c.label
+                ),
+            );
+            let (kind, text) = relay::delivery_words(
+                &address,
+                "That last bundle",
+                "If it cannot reach them, tell them yourself that you stopped sharing.",
+                sent,
+            );
+            app.flash(kind, text);
+            see(if saved {
+                "/sharing#outbox-h"
+            } else {
+                "/sharing"
+            })
+        }
+        Step::Ran {
+            result: Ok(None), ..
+        } => {
+            app.flash(
+                FlashKind::Done,
+                format!(
+                    "{} is removed. You had not shared anything with them, so there is nothing to ask back and nothing was sent.",
+                    c.label
+                ),
+            );
+            see("/sharing")
+        }
+        Step::Ran { result: Err(e), .. } => {
+            app.flash(FlashKind::Note, share_words(&e));
+            see("/sharing")
+        }
+        other => {
+            app.flash(
+                FlashKind::Note,
+                format!(
+                    "{} {} is still in your contacts; nothing was changed.",
+                    relay::not_run_words(&other),
+                    c.label
+                ),
+            );
+            see(&format!("/sharing/contacts/{cid}/remove"))
+        }
     }
 }
 

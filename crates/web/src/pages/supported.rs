@@ -1,10 +1,10 @@
 //! People I support: what each person who shares with this vault shared, read-only and kept
 //! apart from the person's own list, with their progress at a glance; notes on their entries
-//! and plans, and the review sent back (preview, confirm, download).
+//! and plans, and the review sent back (preview, confirm, download or send through the relay).
 
 use amends_share::{
-    NoteInput, PreparedReview, ShareError, Supported, add_note, prepare_review, seal_review,
-    supported, supported_from,
+    Delivery, NoteInput, PreparedReview, ShareError, Supported, add_note, prepare_review,
+    seal_review, seal_review_for_relay, send_via, supported, supported_from,
 };
 use amends_vault::{ContactRef, ReviewNote, VaultError, Verdict};
 use askama::Template;
@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
+use super::relay::{self, Step};
 use super::shared::{PartyShown, parties_shown, parts_words, read_share, share_words, write_share};
 use super::sharing::{no_contact, sentence};
 use crate::forms::{Fields, FormState};
@@ -61,6 +62,8 @@ struct ListView {
     layout: Layout,
     cards: Vec<Card>,
     waiting: Vec<Waiting>,
+    /// Whether a relay address is set (to offer "Check for new").
+    relay: bool,
 }
 
 /// `GET /supported`: one card per person who shares with this vault.
@@ -117,6 +120,7 @@ pub async fn list_page(State(app): State<App>) -> Response {
         layout: Layout::new(&app, "People I support", Nav::Supported),
         cards,
         waiting,
+        relay: relay::address(&app).is_some(),
     })
 }
 
@@ -421,6 +425,10 @@ struct ReviewView {
     ids: String,
     changed: bool,
     message: Option<String>,
+    /// Why the last try to send did not run (shown above the confirm button).
+    problem: Option<String>,
+    /// The relay address, when one is set: the review can go through it.
+    relay: Option<String>,
 }
 
 fn ids_of(p: &PreparedReview) -> String {
@@ -447,6 +455,8 @@ fn review_view(
         ids: String::new(),
         changed,
         message: None,
+        problem: None,
+        relay: relay::address(app),
     };
     match result {
         Ok(p) => {
@@ -498,7 +508,8 @@ pub async fn send_review(State(app): State<App>, Path(id): Path<String>, body: B
         Err(r) => return r,
     };
     let cid = s.contact.id;
-    let previewed = Fields::parse(&body).get("notes").trim().to_string();
+    let fields = Fields::parse(&body);
+    let previewed = fields.get("notes").trim().to_string();
     let Some(result) = write_share(&app, |v, _| prepare_review(v, &ContactRef::Id(cid))) else {
         return see("/unlock");
     };
@@ -510,6 +521,9 @@ pub async fn send_review(State(app): State<App>, Path(id): Path<String>, body: B
             return page_with(status, &v);
         }
     };
+    if fields.get("via") == "relay" {
+        return review_for_relay(&app, &snap, &s, prepared).await;
+    }
     match write_share(&app, |v, now| seal_review(v, &prepared, now)) {
         Some(Ok(sealed)) => {
             tracing::info!("a review was sealed");
@@ -528,4 +542,58 @@ pub async fn send_review(State(app): State<App>, Path(id): Path<String>, body: B
         }
         None => see("/unlock"),
     }
+}
+
+/// Seals the review previewed into the outbox and hands it to the relay; says what happened.
+async fn review_for_relay(
+    app: &App,
+    snap: &Snapshot,
+    s: &Supported,
+    prepared: PreparedReview,
+) -> Response {
+    let cid = s.contact.id;
+    let step = relay::run(app, move |v, relay, now| {
+        let sealed = seal_review_for_relay(v, &prepared, now)?;
+        Ok(match sealed.outbox {
+            Some(id) => send_via(v, id, relay, now),
+            None => Ok(Delivery::Sent),
+        })
+    })
+    .await;
+    match step {
+        Step::Locked => see("/unlock"),
+        Step::Ran {
+            address,
+            result: Ok(sent),
+        } => {
+            tracing::info!("a review was sealed for the relay");
+            let (kind, text) = relay::delivery_words(
+                &address,
+                &format!("Your review for {}", s.contact.label),
+                "If it cannot reach them, talk your notes over with them instead.",
+                sent,
+            );
+            app.flash(kind, text);
+            see(&format!("/supported/{cid}"))
+        }
+        Step::Ran { result: Err(e), .. } => {
+            // Not sealed: the notes are still unsent, and nothing was kept or sent.
+            let (_, v) = review_view(app, snap, s, Err(e), false);
+            page_with(StatusCode::UNPROCESSABLE_ENTITY, &v)
+        }
+        other => {
+            let (_, mut v) = review_view(app, snap, s, prepare_again(app, cid), false);
+            v.problem = Some(format!(
+                "{} Nothing was sealed.",
+                relay::not_run_words(&other)
+            ));
+            page_with(StatusCode::UNPROCESSABLE_ENTITY, &v)
+        }
+    }
+}
+
+/// The review as it would go now (after a step that did not run).
+fn prepare_again(app: &App, cid: i64) -> Result<PreparedReview, ShareError> {
+    write_share(app, |v, _| prepare_review(v, &ContactRef::Id(cid)))
+        .unwrap_or(Err(ShareError::NothingToReview))
 }
