@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::args::*;
 use crate::run::{emit, open, print_json};
-use crate::share::{outbox_reason, received_text, sh};
+use crate::share::{received_text, sh};
 
 /// A bundle was sealed and kept in the vault, but the relay did not take it (exit code 6).
 #[derive(Debug)]
@@ -340,7 +340,11 @@ fn inbox_text(v: &InboxView, still_waiting: usize) -> String {
             if u.code == "refused" {
                 u.reason.clone()
             } else {
-                format!("{}: {}", outbox_reason(u.code), u.reason)
+                format!(
+                    "{}: {}",
+                    amends_share::relay::problem_words(u.code),
+                    u.reason
+                )
             }
         );
     }

@@ -690,25 +690,6 @@ struct WaitingView {
     last_attempt: Option<String>,
 }
 
-/// Words for an outbox error code.
-pub(crate) fn outbox_reason(code: &str) -> &'static str {
-    match code {
-        "unreachable" => "the relay did not answer",
-        "name_not_found" => "the relay's name was not found",
-        "timeout" => "the relay took too long to answer",
-        "tls" => "a secure connection to the relay could not be made",
-        "connection_lost" => "the connection to the relay broke off",
-        "mailbox_full" => "their mailbox on the relay was full",
-        "rate_limited" => "the relay asked to wait a moment",
-        "unavailable" => "the relay was not available",
-        "expired" => "this computer's clock was too far from the relay's",
-        "too_large" => "it is larger than the relay accepts",
-        "blocked" => "they do not accept bundles from you on that relay",
-        "protocol" => "the relay's answer was not understood",
-        _ => "the relay did not take it",
-    }
-}
-
 pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
     let vault = open(cli)?;
     let log = vault.sent_log()?;
@@ -759,7 +740,7 @@ pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
                 Some(code) => format!(
                     "; tried {}, {}",
                     plural(o.attempts as usize, "time", "times"),
-                    outbox_reason(code)
+                    amends_share::relay::problem_words(code)
                 ),
                 None => String::new(),
             };

@@ -184,6 +184,26 @@ impl RelayError {
     }
 }
 
+/// A short code kept in the outbox (`RelayError::code`), in words people read: why a bundle is
+/// still waiting. One table, so the CLI and the web app say the same thing.
+pub fn problem_words(code: &str) -> &'static str {
+    match code {
+        "unreachable" => "the relay did not answer",
+        "name_not_found" => "the relay's name was not found",
+        "timeout" => "the relay took too long to answer",
+        "tls" => "a secure connection to the relay could not be made",
+        "connection_lost" => "the connection to the relay broke off",
+        "mailbox_full" => "their mailbox on the relay was full",
+        "rate_limited" => "the relay asked to wait a moment",
+        "unavailable" => "the relay was not available",
+        "expired" => "this computer's clock was too far from the relay's",
+        "too_large" => "it is larger than the relay accepts",
+        "blocked" => "they do not accept bundles from you on that relay",
+        "protocol" => "the relay's answer was not understood",
+        _ => "the relay did not take it",
+    }
+}
+
 /// A relay at one address, ready to be called. Cheap to clone.
 #[derive(Clone)]
 pub struct Relay {

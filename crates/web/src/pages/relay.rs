@@ -199,25 +199,6 @@ pub fn kind_words(kind: SentKind) -> &'static str {
     }
 }
 
-/// The short code of the last problem kept in the outbox, in words.
-pub fn problem_words(code: &str) -> &'static str {
-    match code {
-        "unreachable" => "the relay did not answer",
-        "name_not_found" => "the relay's name was not found",
-        "timeout" => "the relay took too long to answer",
-        "tls" => "a secure connection to the relay could not be made",
-        "connection_lost" => "the connection to the relay broke off",
-        "mailbox_full" => "their mailbox on the relay was full",
-        "rate_limited" => "the relay asked to wait a moment",
-        "unavailable" => "the relay was not available",
-        "expired" => "this computer's clock was too far from the relay's",
-        "too_large" => "it is larger than the relay accepts",
-        "blocked" => "they do not accept bundles from you on that relay",
-        "protocol" => "the relay's answer was not understood",
-        _ => "the relay did not take it",
-    }
-}
-
 /// A date and time as people read it ("3 May 2026, 14:05").
 fn when(snap: &Snapshot, at: jiff::Timestamp) -> String {
     let time = at
@@ -246,9 +227,12 @@ pub fn waiting(snap: &Snapshot, outbox: &[OutboxEntry]) -> Vec<Waiting> {
             problem: e.last_error.as_deref().map(|c| {
                 let at = e.last_attempt.map(|t| when(snap, t)).unwrap_or_default();
                 if at.is_empty() {
-                    upper_first(problem_words(c))
+                    upper_first(amends_share::relay::problem_words(c))
                 } else {
-                    format!("{} ({at})", upper_first(problem_words(c)))
+                    format!(
+                        "{} ({at})",
+                        upper_first(amends_share::relay::problem_words(c))
+                    )
                 }
             }),
             tries: e.attempts,
