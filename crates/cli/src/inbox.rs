@@ -432,11 +432,16 @@ pub fn block_cmd(cli: &Cli, a: &RelayBlockArgs, block: bool, now: &Now) -> Resul
     let (hash, name) = sender_of(&vault, &a.sender)?;
     let who = name.unwrap_or_else(|| format!("the sender {hash}"));
     if block {
-        block_sender(&mut vault, &relay, &hash, now).map_err(|e| relay_failed(&relay, e))?;
+        let removed =
+            block_sender(&mut vault, &relay, &hash, now).map_err(|e| relay_failed(&relay, e))?;
+        let waiting = match removed {
+            0 => String::new(),
+            1 => " The one bundle of theirs that was waiting for you there is deleted.".to_string(),
+            n => format!(" The {n} bundles of theirs that were waiting for you there are deleted."),
+        };
         emit(&format!(
-            "Blocked {who} on the relay at {}: it refuses their bundles to you from now on. \
-             Bundles from them already waiting there stay until they expire. \
-             Undo with `amends relay unblock`.\n",
+            "Blocked {who} on the relay at {}: from now on it quietly discards what they send you, \
+             and they are not told.{waiting} Undo with `amends relay unblock`.\n",
             relay.address()
         ))
     } else {

@@ -1135,7 +1135,7 @@ pub fn supported_cmd(cli: &Cli, a: &SupportedArgs, now: &Now) -> Result<()> {
         }
         let _ = writeln!(
             out,
-            "Send them with `amends review {} --send --out FILE`.",
+            "Send them with `amends review {} --send --out FILE`, or `--via` to send them through a relay.",
             contact.id
         );
     }
@@ -1204,7 +1204,7 @@ pub fn review_cmd(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
         .unwrap_or_default();
     emit(&format!(
         "Note {id} kept on {about}{}{view}. It goes to {} with your other unsent notes when you run \
-         `amends review {} --send --out FILE`.\n",
+         `amends review {} --send --out FILE` (or `--via` for a relay).\n",
         party.name, contact.label, contact.id
     ))
 }

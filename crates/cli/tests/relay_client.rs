@@ -2,8 +2,9 @@
 //! vaults driving the real binary. A share goes with --via and arrives with `amends inbox`, a
 //! review comes back the same way, a relay that is down leaves the bundle in the vault (exit 6)
 //! until `amends inbox` sends it, a bundle from someone unverified or unknown waits on the relay,
-//! a copy of one already opened is acknowledged and harmless, a blocked sender is refused, a
-//! bundle that can never be opened is dropped, and a stop bundle outlives its contact.
+//! a copy of one already opened is acknowledged and harmless, a blocked sender's bundles vanish
+//! without their being told, a bundle that can never be opened is dropped, and a stop bundle
+//! outlives its contact.
 
 mod common;
 
@@ -364,7 +365,7 @@ fn a_bundle_from_an_unverified_contact_waits_and_opens_after_verifying() {
 }
 
 #[test]
-fn a_stranger_waits_until_blocked_and_a_blocked_sender_is_refused() {
+fn a_stranger_waits_until_blocked_and_a_blocked_sender_is_never_told() {
     let relay = Relay::new();
     let (b, c) = (Vault::init(), Vault::init());
     // c has b's code and verified it; b never added c.
@@ -384,31 +385,44 @@ fn a_stranger_waits_until_blocked_and_a_blocked_sender_is_refused() {
 
     let out = ok(&b, &["relay", "block", &hash, "--via", &relay.url]);
     assert!(out.contains("Blocked the sender"), "{out}");
+    assert!(out.contains("they are not told"), "{out}");
+    assert!(
+        out.contains("The one bundle of theirs that was waiting for you there is deleted."),
+        "{out}"
+    );
     let blocked = json(&b, &["relay", "blocked", "--via", &relay.url, "--json"]);
     assert_eq!(blocked[0]["sender"], hash.as_str());
+    let out = ok(&b, &["inbox", "--via", &relay.url]);
+    assert!(out.contains("Nothing new on the relay."), "{out}");
 
-    // Their next share is refused by the relay (403): kept in their vault, with a clear reason.
-    let (_, err) = exits(&c, &share_via("Sam", &relay.url), 6);
-    assert!(
-        err.contains(&format!("The relay at {} refused it", relay.url)),
-        "{err}"
-    );
-    assert!(err.contains("share again with --out FILE"), "{err}");
+    // Their next share is not refused where they can see it: the relay answers as usual and
+    // discards it, so they are never told they are blocked. Nothing reaches b.
+    let out = ok(&c, &share_via("Sam", &relay.url));
+    assert!(out.contains("Sent through the relay"), "{out}");
     let shared = json(&c, &["shared", "--json"]);
-    assert_eq!(shared[0]["waiting"]["last_error"], "blocked", "{shared}");
+    assert!(
+        shared
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["waiting"].is_null()),
+        "nothing waits in their outbox: {shared}"
+    );
+    let out = ok(&b, &["inbox", "--via", &relay.url]);
+    assert!(out.contains("Nothing new on the relay."), "{out}");
 
-    // Unblocked, the bundle that waited in their vault goes with their next inbox.
+    // Unblocked, what they send from then on reaches b's mailbox again (and waits, since b
+    // has not added them).
     let out = ok(&b, &["relay", "unblock", &hash, "--via", &relay.url]);
     assert!(out.contains("Unblocked"), "{out}");
     assert_eq!(
         json(&b, &["relay", "blocked", "--via", &relay.url, "--json"]),
         serde_json::json!([])
     );
-    let out = ok(&c, &["inbox", "--via", &relay.url]);
-    assert!(
-        out.contains("Sent through the relay: to Sam, share #2."),
-        "{out}"
-    );
+    ok(&c, &share_via("Sam", &relay.url));
+    let report = json(&b, &["inbox", "--via", &relay.url, "--json"]);
+    assert_eq!(report["waiting"][0]["reason"], "unknown_sender", "{report}");
+    assert_eq!(report["waiting"].as_array().unwrap().len(), 1, "{report}");
 }
 
 #[test]

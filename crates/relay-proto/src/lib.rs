@@ -382,6 +382,8 @@ pub mod codes {
     pub const BAD_SIGNATURE: &str = "bad_signature";
     pub const EXPIRED: &str = "expired";
     pub const REPLAYED: &str = "replayed";
+    /// Never sent: a relay answers a blocked sender's post as if it stored the bundle, and
+    /// discards it, so that a block is never revealed to the person blocked.
     pub const BLOCKED: &str = "blocked";
     pub const TOO_LARGE: &str = "too_large";
     pub const MAILBOX_FULL: &str = "mailbox_full";

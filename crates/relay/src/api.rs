@@ -143,11 +143,8 @@ fn from_store(e: StoreError) -> ApiError {
             codes::REPLAYED,
             "This exact request was already received once, so it was not carried out again. Send a newly signed request instead.",
         ),
-        StoreError::Blocked => ApiError::new(
-            StatusCode::FORBIDDEN,
-            codes::BLOCKED,
-            "The recipient does not accept bundles from this key on this relay. If you think this is a mistake, ask them directly.",
-        ),
+        // Never sent: `post_bundle` answers a blocked sender as if the bundle were stored.
+        StoreError::Blocked => ApiError::new(StatusCode::CREATED, codes::BLOCKED, ""),
         StoreError::MailboxFull => ApiError::new(
             StatusCode::INSUFFICIENT_STORAGE,
             codes::MAILBOX_FULL,
@@ -307,12 +304,20 @@ async fn post_bundle(
     };
     let id = bundle.id.clone();
     let expires = rfc3339(bundle.expires_ms);
-    within(
+    match within(
         &app,
         app.store.post(auth, bundle, app.config.max_mailbox_bytes),
     )
-    .await?;
-    app.metrics.stored();
+    .await
+    {
+        Ok(()) => app.metrics.stored(),
+        // A block is never told to the sender: they get the answer of a stored bundle, and the
+        // bundle is discarded. Someone a person chose to block may be someone they need to be
+        // safe from; learning of the block, or being invited to try another way, must not come
+        // from here.
+        Err(e) if e.code == codes::BLOCKED => app.metrics.dropped(),
+        Err(e) => return Err(e),
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(PostResponse { id, expires }),

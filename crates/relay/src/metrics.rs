@@ -36,6 +36,7 @@ pub struct Metrics {
     latency: Latencies,
     refusals: Family<CodeLabels, Counter>,
     stored: Counter,
+    dropped: Counter,
     delivered: Counter,
     expired: Counter,
     pending_bytes: Gauge,
@@ -121,6 +122,12 @@ impl Metrics {
             "Bundles accepted and stored",
             stored.clone(),
         );
+        let dropped = Counter::default();
+        registry.register(
+            "bundles_dropped_blocked",
+            "Bundles from a sender the recipient blocked: answered as if stored, then discarded",
+            dropped.clone(),
+        );
         let delivered = Counter::default();
         registry.register(
             "bundles_delivered",
@@ -147,6 +154,7 @@ impl Metrics {
             latency,
             refusals,
             stored,
+            dropped,
             delivered,
             expired,
         }
@@ -178,6 +186,10 @@ impl Metrics {
 
     pub(crate) fn stored(&self) {
         self.stored.inc();
+    }
+
+    pub(crate) fn dropped(&self) {
+        self.dropped.inc();
     }
 
     pub(crate) fn delivered(&self, n: u64) {

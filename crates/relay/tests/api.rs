@@ -527,9 +527,24 @@ async fn a_recipient_blocks_and_unblocks_a_sender(backend: Backend) {
         bob.blocks().await.json["blocked"],
         serde_json::json!([alice.hash().to_string()])
     );
+    // A blocked sender is not told: the answer is that of a stored bundle, but nothing is kept
+    // and Bob never sees it.
     let before = relay.counts().await;
     let a = alice.post(&bob.hash(), b"hello").await;
-    refused(&relay, before, a, 403, "blocked", "a blocked sender").await;
+    assert_eq!(a.status, 201, "{:?}", a.json);
+    assert!(a.json["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(a.json["expires"].as_str().is_some());
+    assert_eq!(
+        relay.counts().await,
+        before,
+        "nothing from a blocked sender is stored"
+    );
+    assert_eq!(bob.fetch().await.json["bundles"], serde_json::json!([]));
+    let (_, metrics) = relay.get("/metrics").await;
+    assert!(
+        metrics.contains("amends_relay_bundles_dropped_blocked_total 1"),
+        "{metrics}"
+    );
     // Others still reach Bob, and Alice still reaches others.
     assert_eq!(carol.post(&bob.hash(), b"hi").await.status, 201);
     assert_eq!(alice.post(&carol.hash(), b"hi").await.status, 201);

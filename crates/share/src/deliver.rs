@@ -366,15 +366,44 @@ fn outcome_of(e: ShareError) -> Outcome {
     }
 }
 
-/// Blocks a sender's key hash on the relay: it refuses their bundles to this vault from then on.
+/// Blocks a sender's key hash on the relay: from then on it discards what they send to this
+/// vault (without telling them). Bundles of theirs already waiting in this vault's mailbox are
+/// deleted there too, so they stop coming back; returns how many. If the block was made but the
+/// mailbox could not be read afterwards, the block stands and 0 is returned: those bundles go at
+/// the next block or when the relay lets them expire.
 pub fn block_sender(
     vault: &mut Vault,
     relay: &Relay,
     sender: &KeyHash,
     now: &Now,
-) -> Result<(), ShareError> {
+) -> Result<usize, ShareError> {
     let me = identity(vault, now)?;
-    Ok(relay.block(&me, sender)?)
+    relay.block(&me, sender)?;
+    let mut removed = 0;
+    // Waiting bundles come back on every fetch (oldest first), so each round deletes theirs
+    // among the first page; stop when a page holds none of theirs or nothing more is waiting.
+    for _ in 0..100 {
+        let Ok(page) = relay.fetch(&me, None) else {
+            break;
+        };
+        let theirs: Vec<String> = page
+            .bundles
+            .iter()
+            .filter(|b| b.sender.parse::<KeyHash>().is_ok_and(|h| h == *sender))
+            .map(|b| b.id.clone())
+            .collect();
+        if theirs.is_empty() {
+            break;
+        }
+        match relay.ack(&me, &theirs) {
+            Ok(n) => removed += usize::try_from(n).unwrap_or(usize::MAX),
+            Err(_) => break,
+        }
+        if !page.more {
+            break;
+        }
+    }
+    Ok(removed)
 }
 
 /// Lifts a block.

@@ -78,7 +78,7 @@ pub enum ShareError {
         "No relay address is set. Give one with --via URL, or keep one in the settings: amends settings --relay URL."
     )]
     NoRelay,
-    #[error("{0}")]
+    #[error(transparent)]
     Relay(#[from] RelayError),
     #[error("{0}")]
     Vault(#[from] VaultError),

@@ -703,14 +703,22 @@ pub async fn block(State(app): State<App>, body: Bytes) -> Response {
     match step {
         Step::Locked => return see("/unlock"),
         Step::Ran {
-            result: Ok(()),
+            result: Ok(removed),
             address,
         } => {
             tracing::info!("a sender was blocked on the relay");
+            let waiting = match removed {
+                0 => String::new(),
+                1 => " The one bundle of theirs that was waiting for you there is deleted."
+                    .to_string(),
+                n => format!(
+                    " The {n} bundles of theirs that were waiting for you there are deleted."
+                ),
+            };
             app.flash(
                 FlashKind::Done,
                 format!(
-                    "Blocked. From now on the relay at {address} refuses bundles from this sender to you. No one is told, and nothing in your vault changed. To undo it, see the blocked senders under Settings."
+                    "Blocked. From now on the relay at {address} quietly discards what this sender sends you. They are not told, and nothing in your vault changed.{waiting} To undo it, see the blocked senders under Settings."
                 ),
             );
         }
