@@ -105,6 +105,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Send what waits for the relay, then fetch and open what the relay holds for you
     Inbox(InboxArgs),
+    /// What waits in this vault to be sent through the relay; save one as a file, or discard it
+    Outbox(OutboxArgs),
     /// The relay: run one, or block and unblock senders on the one you use
     #[command(subcommand)]
     Relay(RelayCmd),
@@ -920,6 +922,48 @@ pub struct InboxArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub command: Option<OutboxCmd>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// Write a waiting bundle to a file, to give it to them by hand (it keeps waiting too)
+    Save(OutboxSaveArgs),
+    /// Stop trying to send a waiting bundle (you are asked first)
+    Discard(OutboxDiscardArgs),
+}
+
+fn outbox_id(text: &str) -> Result<i64, String> {
+    number(text, "waiting bundle", "amends outbox")
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxSaveArgs {
+    /// The waiting bundle's number, as `amends outbox` shows it
+    #[arg(value_parser = outbox_id)]
+    pub id: i64,
+    /// The file to write (it must not exist yet)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxDiscardArgs {
+    /// The waiting bundle's number, as `amends outbox` shows it
+    #[arg(value_parser = outbox_id)]
+    pub id: i64,
+    /// Do not ask: you have read what discarding means
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,18 +7,20 @@
 use std::fmt::Write as _;
 
 use amends_core::Now;
-use amends_share::relay::{KeyHash, Relay, RelayError};
+use amends_share::relay::{KeyHash, Relay, RelayError, passing_code, problem_words};
 use amends_share::{
     Delivery, InboxReport, Sealed, ShareError, Unsent, WaitReason, block_sender, blocked_senders,
-    check_inbox, contact_mailbox, relay_for, send_via, unblock_sender,
+    check_inbox, contact_mailbox, discard_outbox, outbox_file, relay_for, send_via, unblock_sender,
 };
-use amends_vault::{ContactRef, OutboxEntry, Vault};
-use anyhow::Result;
+use amends_vault::{ContactRef, OutboxEntry, SentKind, Vault};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::args::*;
 use crate::run::{emit, open, print_json};
-use crate::share::{received_text, sh};
+use crate::share::{
+    confirm, not_confirmed, persist_out, prepare_out, received_text, sh, size, when,
+};
 
 /// A bundle was sealed and kept in the vault, but the relay did not take it (exit code 6).
 #[derive(Debug)]
@@ -32,8 +34,8 @@ impl std::fmt::Display for NotSent {
 
 impl std::error::Error for NotSent {}
 
-/// What to say when a bundle stays in the outbox.
-fn saved_words(relay: &Relay, why: &RelayError, file_too: bool) -> String {
+/// What to say when a bundle stays in the outbox (`id`: its number there).
+fn saved_words(relay: &Relay, why: &RelayError, file_too: bool, id: i64) -> String {
     let url = relay.address();
     let reason = why.reason();
     let later =
@@ -44,9 +46,11 @@ fn saved_words(relay: &Relay, why: &RelayError, file_too: bool) -> String {
         format!("The relay at {url} could not take it just now ({reason}). {later}")
     } else {
         let file = if file_too {
-            "Give them the file you wrote instead."
+            format!(
+                "Give them the file you wrote instead; then `amends outbox discard {id}` stops the tries."
+            )
         } else {
-            "To give it to them as a file instead, share again with --out FILE."
+            lasting_words(id)
         };
         format!(
             "The relay at {url} refused it ({reason}). The bundle is saved in this vault and `amends inbox` \
@@ -69,8 +73,16 @@ pub(crate) fn deliver(
     };
     match sh(send_via(vault, id, relay, now))? {
         Delivery::Sent => emit("Sent through the relay.\n"),
-        Delivery::Saved { why } => Err(NotSent(saved_words(relay, &why, file_too)).into()),
+        Delivery::Saved { why } => Err(NotSent(saved_words(relay, &why, file_too, id)).into()),
     }
+}
+
+/// The ways out for a bundle the relay will keep refusing.
+pub(crate) fn lasting_words(id: i64) -> String {
+    format!(
+        "To give it to them by hand, save it as a file: `amends outbox save {id} --out FILE`. \
+         To stop trying: `amends outbox discard {id}`."
+    )
 }
 
 fn sender_text(sender: &Option<KeyHash>) -> String {
@@ -79,6 +91,8 @@ fn sender_text(sender: &Option<KeyHash>) -> String {
 
 #[derive(Serialize)]
 struct OutboxView {
+    /// Its number in the outbox (`amends outbox`).
+    id: i64,
     to: String,
     kind: &'static str,
     sequence: u64,
@@ -87,6 +101,7 @@ struct OutboxView {
 impl OutboxView {
     fn of(e: &OutboxEntry) -> OutboxView {
         OutboxView {
+            id: e.id,
             to: e.contact_label.clone(),
             kind: e.kind.code(),
             sequence: e.sequence,
@@ -100,6 +115,8 @@ struct UnsentView {
     bundle: OutboxView,
     code: &'static str,
     reason: String,
+    /// The relay will keep refusing it (too large for it, or the receiver blocked you).
+    refused_for_good: bool,
 }
 
 #[derive(Serialize)]
@@ -200,6 +217,7 @@ fn unsent_view(u: &Unsent) -> UnsentView {
         bundle: OutboxView::of(&u.entry),
         code: u.why.code(),
         reason: u.why.reason(),
+        refused_for_good: !u.why.is_passing(),
     }
 }
 
@@ -290,7 +308,7 @@ pub fn inbox_cmd(cli: &Cli, a: &InboxArgs, now: &Now) -> Result<()> {
     }
     if still_waiting > 0 {
         return Err(NotSent(format!(
-            "{} in this vault, not sent yet (see above); `amends inbox` tries again.",
+            "{} in this vault, not sent yet (see above); `amends inbox` tries again, and `amends outbox` lists them.",
             plural(still_waiting, "bundle waits", "bundles wait")
         ))
         .into());
@@ -331,7 +349,7 @@ fn inbox_text(v: &InboxView, still_waiting: usize) -> String {
         );
     }
     for u in &v.unsent {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "Not sent yet: to {}, {} #{} ({}). It stays in this vault.",
             u.bundle.to,
@@ -347,6 +365,14 @@ fn inbox_text(v: &InboxView, still_waiting: usize) -> String {
                 )
             }
         );
+        if u.refused_for_good {
+            let _ = write!(
+                out,
+                " This relay will keep refusing it. {}",
+                lasting_words(u.bundle.id)
+            );
+        }
+        out.push('\n');
     }
     if v.interrupted.is_some() && v.received.is_empty() {
         return out;
@@ -487,4 +513,218 @@ pub fn blocked_cmd(cli: &Cli, a: &RelayBlockedArgs, now: &Now) -> Result<()> {
         }
     }
     emit(&out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox: what waits to be sent, saving one as a file, discarding one
+
+#[derive(Serialize)]
+struct WaitingBundleView {
+    id: i64,
+    to: String,
+    /// `None` once they are no longer a contact (a last "stop" bundle still waits).
+    contact_id: Option<i64>,
+    kind: &'static str,
+    sequence: u64,
+    bytes: u64,
+    sealed: String,
+    attempts: u64,
+    last_attempt: Option<String>,
+    /// Why the last try did not succeed, as a short code (`unreachable`, `blocked`, ...).
+    last_error: Option<String>,
+    /// The same, in words.
+    problem: Option<&'static str>,
+    /// The relay will keep refusing it: save it as a file or discard it.
+    refused_for_good: bool,
+}
+
+fn waiting_view(e: &OutboxEntry) -> WaitingBundleView {
+    WaitingBundleView {
+        id: e.id,
+        to: e.contact_label.clone(),
+        contact_id: e.contact_id,
+        kind: e.kind.code(),
+        sequence: e.sequence,
+        bytes: e.bytes,
+        sealed: e.created.to_string(),
+        attempts: e.attempts,
+        last_attempt: e.last_attempt.map(|t| t.to_string()),
+        last_error: e.last_error.clone(),
+        problem: e.last_error.as_deref().map(problem_words),
+        refused_for_good: refused_for_good(e),
+    }
+}
+
+fn refused_for_good(e: &OutboxEntry) -> bool {
+    e.last_error.as_deref().is_some_and(|c| !passing_code(c))
+}
+
+/// "to Sam, share #2" (and whether Sam is still a contact).
+fn bundle_words(e: &OutboxEntry) -> String {
+    format!(
+        "to {}{}, {} #{}",
+        e.contact_label,
+        if e.contact_id.is_none() {
+            " (no longer a contact)"
+        } else {
+            ""
+        },
+        e.kind.code(),
+        e.sequence
+    )
+}
+
+/// A bundle that is not (or no longer) waiting: nothing was changed.
+fn not_waiting(id: i64) -> anyhow::Error {
+    amends_vault::VaultError::NoSuch {
+        what: "bundle waiting to be sent",
+        id,
+        hint: "It may have gone through the relay already, or been discarded. See what still waits with `amends outbox`.",
+    }
+    .into()
+}
+
+pub fn outbox_cmd(cli: &Cli, a: &OutboxArgs, now: &Now) -> Result<()> {
+    match &a.command {
+        None => outbox_list(cli, a.json, now),
+        Some(OutboxCmd::Save(s)) => outbox_save(cli, s, now),
+        Some(OutboxCmd::Discard(d)) => outbox_discard(cli, d, now),
+    }
+}
+
+fn outbox_list(cli: &Cli, json: bool, now: &Now) -> Result<()> {
+    let vault = open(cli)?;
+    let waiting = vault.outbox()?;
+    if json {
+        return print_json(&waiting.iter().map(waiting_view).collect::<Vec<_>>());
+    }
+    if waiting.is_empty() {
+        return emit("Nothing is waiting to be sent through the relay.\n");
+    }
+    let mut out = format!(
+        "{} in this vault to be sent through the relay:\n",
+        plural(waiting.len(), "bundle waits", "bundles wait")
+    );
+    for e in &waiting {
+        let _ = writeln!(
+            out,
+            "\n#{}  {}, sealed {} ({})",
+            e.id,
+            bundle_words(e),
+            when(now, e.created),
+            size(usize::try_from(e.bytes).unwrap_or(usize::MAX))
+        );
+        match &e.last_error {
+            None => {
+                let _ = writeln!(out, "    not tried yet");
+            }
+            Some(code) => {
+                let _ = writeln!(
+                    out,
+                    "    tried {}; the last time {}",
+                    plural(
+                        usize::try_from(e.attempts).unwrap_or(usize::MAX),
+                        "time",
+                        "times"
+                    ),
+                    problem_words(code)
+                );
+            }
+        }
+        if refused_for_good(e) {
+            let _ = writeln!(
+                out,
+                "    This relay will keep refusing it. {}",
+                lasting_words(e.id)
+            );
+        }
+    }
+    out.push_str(
+        "\n`amends inbox` sends what waits. `amends outbox save ID --out FILE` writes one as a file to give \
+         by hand; `amends outbox discard ID` stops trying to send one.\n",
+    );
+    emit(&out)
+}
+
+fn outbox_save(cli: &Cli, a: &OutboxSaveArgs, now: &Now) -> Result<()> {
+    let tmp = prepare_out(&a.out)?;
+    let vault = open(cli)?;
+    if vault.outbox_entry(a.id)?.is_none() {
+        return Err(not_waiting(a.id));
+    }
+    let file = sh(outbox_file(&vault, a.id, now))?;
+    persist_out(tmp, &a.out, &file.bytes)
+        .context("nothing was changed, and the bundle still waits in this vault")?;
+    emit(&format!(
+        "Wrote the bundle {} to {} ({}). It is the same sealed bundle: give them the file however suits \
+         you both, and their Amends opens it as any bundle file (`amends receive FILE`, or Open a bundle \
+         in the web app).\n\
+         It still waits in this vault too. If the relay takes it later as well, their app keeps only the \
+         first copy it opens. To stop trying to send it: `amends outbox discard {}`.\n",
+        bundle_words(&file.entry),
+        a.out.display(),
+        size(file.bytes.len()),
+        file.entry.id
+    ))
+}
+
+/// What discarding a waiting bundle means, one point a line.
+fn discard_meaning(e: &OutboxEntry) -> String {
+    let mut out = String::from(
+        "What discarding means:\n\
+         \x20 - It will not be sent: not now, and not by any later check for new.\n\
+         \x20 - What it contained stays in your vault; nothing on your list changes.\n",
+    );
+    let _ = writeln!(
+        out,
+        "  - `amends shared` still lists it as sealed for {}.",
+        e.contact_label
+    );
+    let last = match e.kind {
+        SentKind::Share => {
+            "  - A later share sends your list as it is then, so they can still have it all.".to_string()
+        }
+        SentKind::Review => {
+            "  - The notes in it stay in your vault, counted as sent, so a later review does not repeat \
+             them: write again what you still want them to read."
+                .to_string()
+        }
+        SentKind::Stop => format!(
+            "  - This is the bundle that asks their app to delete what you shared with them. Discarded, \
+             their app will not be asked, unless they get this file another way. To give it to them by \
+             hand first: `amends outbox save {} --out FILE`.",
+            e.id
+        ),
+    };
+    out.push_str(&last);
+    out.push('\n');
+    out
+}
+
+fn outbox_discard(cli: &Cli, a: &OutboxDiscardArgs, now: &Now) -> Result<()> {
+    let mut vault = open(cli)?;
+    let Some(e) = vault.outbox_entry(a.id)? else {
+        return Err(not_waiting(a.id));
+    };
+    emit(&format!(
+        "Waiting to be sent: {}, sealed {}.\n\n{}\n",
+        bundle_words(&e),
+        when(now, e.created),
+        discard_meaning(&e)
+    ))?;
+    if !a.yes && !confirm("Type yes to discard it")? {
+        return Err(not_confirmed("Nothing was discarded"));
+    }
+    match sh(discard_outbox(&mut vault, a.id)) {
+        Ok(_) => emit("Discarded. It will not be sent; nothing else was changed.\n"),
+        Err(err)
+            if matches!(
+                err.downcast_ref::<amends_vault::VaultError>(),
+                Some(amends_vault::VaultError::NoSuch { .. })
+            ) =>
+        {
+            Err(not_waiting(a.id))
+        }
+        Err(err) => Err(err),
+    }
 }

@@ -548,6 +548,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Supported(a) => crate::share::supported_cmd(&cli, a, &now),
         Command::Review(a) => crate::share::review_cmd(&cli, a, &now),
         Command::Inbox(a) => crate::inbox::inbox_cmd(&cli, a, &now),
+        Command::Outbox(a) => crate::inbox::outbox_cmd(&cli, a, &now),
         Command::Relay(RelayCmd::Serve(a)) => crate::relay::serve(a),
         Command::Relay(RelayCmd::Block(a)) => crate::inbox::block_cmd(&cli, a, true, &now),
         Command::Relay(RelayCmd::Unblock(a)) => crate::inbox::block_cmd(&cli, a, false, &now),

@@ -57,14 +57,14 @@ fn as_role(role: &str) -> String {
     }
 }
 
-fn when(now: &Now, at: jiff::Timestamp) -> String {
+pub(crate) fn when(now: &Now, at: jiff::Timestamp) -> String {
     at.to_zoned(now.tz.clone())
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
 }
 
 /// Asks on the terminal (or whatever standard input is) and returns whether the answer was yes.
-fn confirm(question: &str) -> Result<bool> {
+pub(crate) fn confirm(question: &str) -> Result<bool> {
     eprint!("{question}: ");
     std::io::stderr().flush()?;
     let mut line = String::new();
@@ -79,7 +79,7 @@ fn confirm(question: &str) -> Result<bool> {
     Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
-fn not_confirmed(what: &str) -> anyhow::Error {
+pub(crate) fn not_confirmed(what: &str) -> anyhow::Error {
     anyhow!("{what}: you did not type yes. Nothing was changed.")
 }
 
@@ -98,7 +98,7 @@ fn refuse_existing(path: &Path) -> Result<()> {
 
 /// Claims a place for a new file beside `path` before anything is sealed, so that a file that
 /// exists or a folder that cannot be written to is found before the vault changes.
-fn prepare_out(path: &Path) -> Result<NamedTempFile> {
+pub(crate) fn prepare_out(path: &Path) -> Result<NamedTempFile> {
     refuse_existing(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -116,7 +116,9 @@ fn prepare_out(path: &Path) -> Result<NamedTempFile> {
         })
 }
 
-fn finish_out(mut tmp: NamedTempFile, path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` into the place `prepare_out` claimed, and gives it its name (never over a
+/// file that appeared meanwhile).
+pub(crate) fn persist_out(mut tmp: NamedTempFile, path: &Path, bytes: &[u8]) -> Result<()> {
     let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
     written
         .map_err(|e| anyhow!("{} could not be written: {}", path.display(), e.kind()))
@@ -129,10 +131,14 @@ fn finish_out(mut tmp: NamedTempFile, path: &Path, bytes: &[u8]) -> Result<()> {
                 )
             })
         })
+}
+
+fn finish_out(tmp: NamedTempFile, path: &Path, bytes: &[u8]) -> Result<()> {
+    persist_out(tmp, path, bytes)
         .context("it was sealed and logged, but the file is missing; make a new one")
 }
 
-fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     if bytes < 10 * 1024 {
         format!("{bytes} bytes")
     } else {
@@ -683,6 +689,8 @@ struct SentView {
 
 #[derive(Serialize)]
 struct WaitingView {
+    /// Its number in the outbox (`amends outbox`).
+    outbox_id: i64,
     /// Tries that did not succeed so far.
     attempts: u64,
     /// Why the last one did not: a short code such as `unreachable` or `mailbox_full`.
@@ -708,6 +716,7 @@ pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
                 bytes: e.bytes,
                 at: e.at.to_string(),
                 waiting: waiting(e.id).map(|o| WaitingView {
+                    outbox_id: o.id,
                     attempts: o.attempts,
                     last_error: o.last_error.clone(),
                     last_attempt: o.last_attempt.map(|t| t.to_string()),
@@ -744,10 +753,22 @@ pub fn shared_cmd(cli: &Cli, a: &JsonFlag, now: &Now) -> Result<()> {
                 ),
                 None => String::new(),
             };
-            let _ = writeln!(
-                out,
-                "    waiting in this vault to be sent through the relay{why}; `amends inbox` sends it"
-            );
+            let lasting = o
+                .last_error
+                .as_deref()
+                .is_some_and(|c| !amends_share::relay::passing_code(c));
+            if lasting {
+                let _ = writeln!(
+                    out,
+                    "    waiting in this vault to be sent through the relay{why}. This relay will keep refusing it. {}",
+                    crate::inbox::lasting_words(o.id)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    waiting in this vault to be sent through the relay{why}; `amends inbox` sends it (`amends outbox` lists what waits)"
+                );
+            }
         }
     }
     emit(&out)

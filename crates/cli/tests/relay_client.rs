@@ -34,16 +34,23 @@ struct Relay {
     url: String,
     listen: String,
     child: Option<Child>,
+    /// Settings given to `amends relay serve` beyond the address and database.
+    settings: Vec<String>,
 }
 
 impl Relay {
     fn new() -> Relay {
+        Relay::with(&[])
+    }
+
+    fn with(settings: &[&str]) -> Relay {
         let dir = TempDir::new().expect("a temporary directory");
         let mut relay = Relay {
             dir,
             url: String::new(),
             listen: "127.0.0.1:0".into(),
             child: None,
+            settings: settings.iter().map(|s| s.to_string()).collect(),
         };
         relay.start();
         relay
@@ -62,6 +69,7 @@ impl Relay {
         let mut child = cmd
             .args(["relay", "serve", "--listen", &self.listen, "--database"])
             .arg(format!("sqlite://{}", self.database().display()))
+            .args(&self.settings)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -527,4 +535,191 @@ fn relay_addresses_are_checked_and_a_missing_one_is_explained() {
     ok(&a, &["settings", "--relay", &relay.url]);
     let out = ok(&a, &["settings", "--no-relay"]);
     assert!(out.contains("Relay:          none"), "{out}");
+}
+
+/// Runs with `input` on standard input (the answer to a question); returns the output.
+fn answer(v: &Vault, args: &[&str], input: &str) -> Output {
+    let mut c = v.cmd();
+    for p in PROXY_ENV {
+        c.env_remove(p);
+    }
+    c.args(args)
+        .write_stdin(input)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The one bundle waiting in the outbox, as `amends outbox --json` shows it.
+fn only_waiting(v: &Vault) -> Value {
+    let list = json(v, &["outbox", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    list[0].clone()
+}
+
+#[test]
+fn a_bundle_refused_for_good_can_be_saved_as_a_file_or_discarded() {
+    // A relay that takes nothing larger than 64 bytes: every bundle is refused, every time.
+    let relay = Relay::with(&["--max-bundle-bytes", "64"]);
+    let (a, b) = (Vault::init(), Vault::init());
+    introduce(&a, "Sam", &b, "Alex", true, true);
+    party_with_plan(&a, "Frank");
+    ok(&a, &["settings", "--relay", &relay.url]);
+    let out = ok(&a, &["outbox"]);
+    assert!(
+        out.contains("Nothing is waiting to be sent through the relay."),
+        "{out}"
+    );
+    assert_eq!(json(&a, &["outbox", "--json"]), serde_json::json!([]));
+
+    // Alex's share is too large for this relay, and will be every time.
+    let (_, err) = exits(&a, &share_via("Sam", ""), 6);
+    let waiting = only_waiting(&a);
+    let id = waiting["id"].as_i64().unwrap().to_string();
+    assert!(err.contains("refused it"), "{err}");
+    assert!(
+        err.contains(&format!("amends outbox save {id} --out FILE")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("amends outbox discard {id}")),
+        "{err}"
+    );
+    assert_eq!(waiting["to"], "Sam");
+    assert_eq!(waiting["kind"], "share");
+    assert_eq!(waiting["sequence"], 1);
+    assert_eq!(waiting["attempts"], 1);
+    assert_eq!(waiting["last_error"], "too_large");
+    assert_eq!(waiting["problem"], "it is larger than the relay accepts");
+    assert_eq!(waiting["refused_for_good"], true);
+
+    // The list says who, what, when, how often and why, in words, with the ways out.
+    let out = ok(&a, &["outbox"]);
+    assert!(out.contains("1 bundle waits in this vault"), "{out}");
+    assert!(
+        out.contains(&format!("#{id}  to Sam, share #1, sealed ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("tried 1 time; the last time it is larger than the relay accepts"),
+        "{out}"
+    );
+    assert!(out.contains("This relay will keep refusing it."), "{out}");
+    assert!(
+        out.contains(&format!("amends outbox save {id} --out FILE")),
+        "{out}"
+    );
+    // So do the inbox, which tries it again, and the log of what was sent.
+    let (out, _) = exits(&a, &["inbox"], 6);
+    assert!(out.contains("Not sent yet: to Sam, share #1"), "{out}");
+    assert!(out.contains("This relay will keep refusing it."), "{out}");
+    assert!(
+        out.contains(&format!("amends outbox discard {id}")),
+        "{out}"
+    );
+    assert_eq!(only_waiting(&a)["attempts"], 2);
+    let out = ok(&a, &["shared"]);
+    assert!(
+        out.contains(&format!("amends outbox save {id} --out FILE")),
+        "{out}"
+    );
+    assert_eq!(
+        json(&a, &["shared", "--json"])[0]["waiting"]["outbox_id"]
+            .as_i64()
+            .unwrap()
+            .to_string(),
+        id
+    );
+
+    // Saved as a file: the same sealed bundle, which Sam's vault opens. It still waits.
+    let file = a.file("for-sam.age");
+    let out = ok(&a, &["outbox", "save", &id, "--out", path_str(&file)]);
+    assert!(out.contains("Wrote the bundle to Sam, share #1"), "{out}");
+    assert!(out.contains("It still waits in this vault too."), "{out}");
+    let out = ok(&b, &["receive", path_str(&file)]);
+    assert!(out.contains("Opened a share from Alex: 1 party"), "{out}");
+    assert_eq!(only_waiting(&a)["id"].as_i64().unwrap().to_string(), id);
+    // Never over a file that exists; an id that does not wait is refused plainly. Nothing
+    // changes, and no file is left behind.
+    let before = std::fs::read(&file).unwrap();
+    let files_before: Vec<PathBuf> = a.files().into_iter().map(|(p, _)| p).collect();
+    let err = a.refused(&["outbox", "save", &id, "--out", path_str(&file)], 2);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    let other = a.file("other.age");
+    let err = a.refused(&["outbox", "save", "99", "--out", path_str(&other)], 2);
+    assert!(
+        err.contains("There is no bundle waiting to be sent with id 99"),
+        "{err}"
+    );
+    assert!(err.contains("amends outbox"), "{err}");
+    assert!(!other.exists());
+    assert_eq!(
+        a.files().into_iter().map(|(p, _)| p).collect::<Vec<_>>(),
+        files_before
+    );
+    let err = a.refused(&["outbox", "discard", "99", "--yes"], 2);
+    assert!(
+        err.contains("There is no bundle waiting to be sent with id 99"),
+        "{err}"
+    );
+    let o = run(&a, &["outbox", "discard", "nine"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`amends outbox`"), "{}", stderr(&o));
+
+    // Discarding asks first, and says honestly what it means; anything but yes changes nothing.
+    let o = answer(&a, &["outbox", "discard", &id], "no\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let said = stdout(&o);
+    for words in [
+        "It will not be sent",
+        "What it contained stays in your vault",
+        "`amends shared` still lists it as sealed for Sam",
+        "A later share sends your list as it is then",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert!(
+        stderr(&o).contains("Type yes to discard it"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("Nothing was discarded: you did not type yes."),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(only_waiting(&a)["id"].as_i64().unwrap().to_string(), id);
+    let o = answer(&a, &["outbox", "discard", &id], "yes\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Discarded. It will not be sent"));
+    assert_eq!(json(&a, &["outbox", "--json"]), serde_json::json!([]));
+    let shared = json(&a, &["shared", "--json"]);
+    assert_eq!(shared.as_array().unwrap().len(), 1, "the log keeps it");
+    assert_eq!(shared[0]["waiting"], Value::Null);
+    // The next check no longer tries it.
+    let out = ok(&a, &["inbox"]);
+    assert!(!out.contains("Not sent yet"), "{out}");
+
+    // A stop bundle refused for good: discarding it says their app will not be asked to delete.
+    let (_, err) = exits(&a, &["contact", "remove", "Sam", "--via"], 6);
+    assert!(err.contains("amends outbox discard"), "{err}");
+    let stop = only_waiting(&a);
+    assert_eq!(stop["kind"], "stop");
+    assert_eq!(stop["contact_id"], Value::Null);
+    let stop_id = stop["id"].as_i64().unwrap().to_string();
+    let out = ok(&a, &["outbox"]);
+    assert!(
+        out.contains("to Sam (no longer a contact), stop #2"),
+        "{out}"
+    );
+    let o = answer(&a, &["outbox", "discard", &stop_id], "\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("their app will not be asked, unless they get this file another way"),
+        "{}",
+        stdout(&o)
+    );
+    let out = ok(&a, &["outbox", "discard", &stop_id, "--yes"]);
+    assert!(out.contains("Discarded."), "{out}");
+    assert_eq!(json(&a, &["outbox", "--json"]), serde_json::json!([]));
 }

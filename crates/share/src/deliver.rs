@@ -186,6 +186,39 @@ fn flush_entries(
     Ok(report)
 }
 
+/// A bundle waiting in the outbox, as a file to pass by hand instead: the same sealed bytes
+/// (the receiver opens it as any bundle file), and a file name with no one's name in it.
+#[derive(Clone, Debug)]
+pub struct OutboxFile {
+    pub entry: OutboxEntry,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A waiting bundle as a file (`ShareError::Vault(VaultError::NoSuch)` if it no longer
+/// waits). It stays in the outbox: saving it is not sending it, and if the relay takes it later
+/// too, the receiving app keeps only the first copy it opens.
+pub fn outbox_file(vault: &Vault, outbox_id: Id, now: &Now) -> Result<OutboxFile, ShareError> {
+    let (entry, bytes) = vault.outbox_item(outbox_id)?;
+    Ok(OutboxFile {
+        file_name: format!(
+            "amends-{}-{}-{}.age",
+            entry.kind.code(),
+            now.date_of(entry.created),
+            entry.sequence
+        ),
+        entry,
+        bytes,
+    })
+}
+
+/// The person chose not to send a waiting bundle: it leaves the outbox and no check sends it
+/// again. What it held stays in the vault, and the log of what was sent still lists it as
+/// sealed. Returns its entry, to say what was discarded.
+pub fn discard_outbox(vault: &mut Vault, outbox_id: Id) -> Result<OutboxEntry, ShareError> {
+    Ok(vault.discard_outbox(outbox_id)?)
+}
+
 /// Why a bundle was left on the relay, to be fetched again later.
 #[derive(Debug)]
 pub enum WaitReason {

@@ -22,9 +22,9 @@ pub mod relay;
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
 pub use bundle::{Opened, open, seal};
 pub use deliver::{
-    Blocked, Delivery, FlushReport, InboxReport, Refused, Unsent, WaitReason, Waiting,
-    block_sender, blocked_senders, check_inbox, contact_mailbox, flush_outbox, relay_for, send_via,
-    set_relay_address, unblock_sender,
+    Blocked, Delivery, FlushReport, InboxReport, OutboxFile, Refused, Unsent, WaitReason, Waiting,
+    block_sender, blocked_senders, check_inbox, contact_mailbox, discard_outbox, flush_outbox,
+    outbox_file, relay_for, send_via, set_relay_address, unblock_sender,
 };
 pub use error::ShareError;
 pub use flow::{

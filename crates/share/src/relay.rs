@@ -141,18 +141,7 @@ impl RelayError {
     /// full, the clock off. A bundle too large, or a sender the receiver blocked, will not go
     /// however often it is tried.
     pub fn is_passing(&self) -> bool {
-        match self {
-            RelayError::Unreachable(_) | RelayError::Protocol(_) | RelayError::Randomness => true,
-            RelayError::Address(_) => false,
-            RelayError::Refused(r) => matches!(
-                r.code,
-                codes::MAILBOX_FULL
-                    | codes::RATE_LIMITED
-                    | codes::UNAVAILABLE
-                    | codes::EXPIRED
-                    | codes::REPLAYED
-            ),
-        }
+        passing_code(self.code())
     }
 
     /// Whether the relay could not be reached at all (so nothing else will get through now).
@@ -182,6 +171,29 @@ impl RelayError {
             RelayError::Randomness => "no secure random numbers were available".to_string(),
         }
     }
+}
+
+/// Whether the short code kept in the outbox (`RelayError::code`) names a problem that may well
+/// pass by itself (the relay down or busy, a full mailbox, the clock off), as
+/// [`RelayError::is_passing`] says of the error itself. A bundle too large for the relay, or a
+/// sender the receiver blocked, will not go however often it is tried: the person can save it
+/// as a file or discard it instead.
+pub fn passing_code(code: &str) -> bool {
+    matches!(
+        code,
+        "unreachable"
+            | "name_not_found"
+            | "timeout"
+            | "tls"
+            | "connection_lost"
+            | "protocol"
+            | "randomness"
+            | codes::MAILBOX_FULL
+            | codes::RATE_LIMITED
+            | codes::UNAVAILABLE
+            | codes::EXPIRED
+            | codes::REPLAYED
+    )
 }
 
 /// A short code kept in the outbox (`RelayError::code`), in words people read: why a bundle is
@@ -514,6 +526,47 @@ impl Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_passes_by_itself_is_told_apart_by_the_kept_code_alone() {
+        let refused = |code: &'static str| {
+            RelayError::Refused(Refusal {
+                status: 400,
+                code,
+                message: String::new(),
+                retry_after: None,
+            })
+        };
+        let passing = [
+            RelayError::Unreachable(Unreachable::Refused),
+            RelayError::Unreachable(Unreachable::NameNotFound),
+            RelayError::Unreachable(Unreachable::TimedOut),
+            RelayError::Unreachable(Unreachable::Secure),
+            RelayError::Unreachable(Unreachable::Broken),
+            RelayError::Protocol("x"),
+            RelayError::Randomness,
+            refused(codes::MAILBOX_FULL),
+            refused(codes::RATE_LIMITED),
+            refused(codes::UNAVAILABLE),
+            refused(codes::EXPIRED),
+            refused(codes::REPLAYED),
+        ];
+        let lasting = [
+            RelayError::Address("x"),
+            refused(codes::TOO_LARGE),
+            refused(codes::BLOCKED),
+            refused(codes::NOT_FOUND),
+            refused(codes::MALFORMED),
+            refused(codes::BAD_SIGNATURE),
+            refused("refused"),
+        ];
+        for e in &passing {
+            assert!(e.is_passing() && passing_code(e.code()), "{e:?}");
+        }
+        for e in &lasting {
+            assert!(!e.is_passing() && !passing_code(e.code()), "{e:?}");
+        }
+    }
 
     #[test]
     fn relay_addresses_are_checked_and_tidied() {

@@ -198,4 +198,37 @@ impl Vault {
     pub fn delete_outbox(&mut self, id: Id) -> Result<bool, VaultError> {
         self.write(|tx| Ok(tx.execute("DELETE FROM outbox WHERE id = ?1", [id])? > 0))
     }
+
+    /// A waiting bundle with its bytes, to save it as a file. `VaultError::NoSuch` if it is no
+    /// longer waiting.
+    pub fn outbox_item(&self, id: Id) -> Result<(OutboxEntry, Vec<u8>), VaultError> {
+        let entry = self.outbox_entry(id)?.ok_or(no_such_waiting(id))?;
+        let bytes = self.outbox_bundle(id)?.ok_or(no_such_waiting(id))?;
+        Ok((entry, bytes))
+    }
+
+    /// The person chose not to send a waiting bundle: it leaves the outbox and is never sent.
+    /// The log of what was sent keeps its entry (it was sealed), and nothing else changes.
+    /// Returns the entry as it was; `VaultError::NoSuch` if it is no longer waiting.
+    pub fn discard_outbox(&mut self, id: Id) -> Result<OutboxEntry, VaultError> {
+        self.write(|tx| {
+            let entry = {
+                let mut st =
+                    tx.prepare_cached(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = ?1"))?;
+                let mut rows = st.query([id])?;
+                rows.next()?.map(outbox_row).transpose()?
+            }
+            .ok_or(no_such_waiting(id))?;
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+            Ok(entry)
+        })
+    }
+}
+
+fn no_such_waiting(id: Id) -> VaultError {
+    VaultError::NoSuch {
+        what: "bundle waiting to be sent",
+        id,
+        hint: "It may have gone through the relay already, or been discarded.",
+    }
 }

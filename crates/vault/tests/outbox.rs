@@ -268,3 +268,55 @@ fn a_vault_of_the_fourth_format_gains_the_outbox_and_keeps_its_sharing() {
     queue(&mut v, sam, SentKind::Share, b"now through the relay", 2);
     assert_eq!(v.outbox().unwrap()[0].sequence, 2);
 }
+
+#[test]
+fn a_discarded_bundle_leaves_the_outbox_for_good_and_the_log_keeps_it() {
+    let dir = TempDir::new().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let sam = contact(&mut v, "Sam", 7);
+    let first = queue(&mut v, sam, SentKind::Share, b"refused for good", 1);
+    let second = queue(&mut v, sam, SentKind::Stop, b"the stop", 2);
+    v.mark_outbox_attempt(first, "blocked", &now(3)).unwrap();
+
+    // Read whole, to save as a file: reading changes nothing.
+    let (entry, bytes) = v.outbox_item(first).unwrap();
+    assert_eq!(entry.id, first);
+    assert_eq!(entry.last_error.as_deref(), Some("blocked"));
+    assert_eq!(bytes, b"refused for good");
+    assert_eq!(v.outbox().unwrap().len(), 2);
+
+    let gone = v.discard_outbox(first).unwrap();
+    assert_eq!(gone, entry, "it returns the entry as it was");
+    drop(v);
+    let mut v = Vault::open(&path(&dir), &pass()).unwrap();
+    assert_eq!(
+        v.outbox().unwrap().iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![second],
+        "only the other one still waits"
+    );
+    assert_eq!(v.outbox_bundle(first).unwrap(), None);
+    let log = v.sent_log().unwrap();
+    assert_eq!(log.len(), 2, "the log still lists what was sealed");
+    assert_eq!(log[1].id, entry.sent_id.unwrap());
+    assert_eq!(
+        v.contacts().unwrap()[0].sent_seq,
+        2,
+        "the numbering goes on"
+    );
+
+    // Twice, or an id that never waited: a clear refusal, and nothing changes.
+    for id in [first, 999] {
+        let e = v.discard_outbox(id).unwrap_err();
+        assert!(
+            matches!(e, VaultError::NoSuch { id: i, .. } if i == id),
+            "{e}"
+        );
+        assert!(e.to_string().contains("no longer") || e.to_string().contains("already"));
+        assert!(matches!(
+            v.outbox_item(id).unwrap_err(),
+            VaultError::NoSuch { .. }
+        ));
+    }
+    assert_eq!(v.outbox().unwrap().len(), 1);
+    assert_eq!(v.sent_log().unwrap().len(), 2);
+}

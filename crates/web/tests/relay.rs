@@ -738,3 +738,223 @@ async fn quick_exit_does_not_wait_for_a_relay_that_does_not_answer() {
     s.unlock().await;
     s.get("/sharing").await.expect(200);
 }
+
+/// Uploads a file to `/sharing/open` as the page's form does (the token first).
+async fn upload(s: &mut Server, file: &[u8]) -> Resp {
+    let token = s.token().await;
+    let boundary = "----amendsbundle5c1d";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.age\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    common::send(
+        s.request(reqwest::Method::POST, "/sharing/open")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body),
+    )
+    .await
+}
+
+/// Presses "Save as a file" on a waiting bundle: the answer's headers and bytes.
+async fn save_waiting(s: &mut Server, id: i64) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let token = s.token().await;
+    let r = s
+        .request(reqwest::Method::POST, &format!("/sharing/outbox/{id}/save"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(r.status(), 200);
+    let headers = r.headers().clone();
+    (headers, r.bytes().await.expect("the file").to_vec())
+}
+
+fn waiting_ids(s: &Server) -> Vec<i64> {
+    s.app
+        .read(|v| v.outbox())
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bundle_refused_for_good_can_be_saved_as_a_file_or_discarded() {
+    // A relay that takes nothing larger than 64 bytes: what A sends is refused, every time.
+    let relay = TestRelay::taking_at_most(64);
+    let (mut a, mut b, b_in_a, _) = pair(&relay).await;
+    let r = share(&mut a, b_in_a, "relay").await;
+    assert_eq!(r.location(), "/sharing#outbox-h");
+    let page = after(&mut a, &r).await;
+    assert!(page.body.contains("refused it"), "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Under Waiting to send on the Sharing page, you can save it as a file to give them yourself, or discard it."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("share again and download"));
+    let ids = waiting_ids(&a);
+    assert_eq!(ids.len(), 1);
+    let id = ids[0];
+    let sharing = a.get("/sharing").await;
+    assert!(
+        sharing.body.contains("This relay will keep refusing it."),
+        "{}",
+        sharing.body
+    );
+    assert!(
+        sharing
+            .body
+            .contains(&format!("action=\"/sharing/outbox/{id}/save\""))
+    );
+    assert!(
+        sharing
+            .body
+            .contains(&format!("href=\"/sharing/outbox/{id}/discard\""))
+    );
+
+    // Saved as a file: the very bundle that waits, named without anyone's name, which B's app
+    // opens. It still waits.
+    let (headers, bytes) = save_waiting(&mut a, id).await;
+    let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_string();
+    assert_eq!(header("content-type"), "application/octet-stream");
+    assert_eq!(header("cache-control"), "no-store");
+    let disposition = header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment; filename=\"amends-share-")
+            && disposition.ends_with("-1.age\""),
+        "{disposition}"
+    );
+    for name in ["Sam", "Alex", "Sponsor", "Sponsee"] {
+        assert!(!disposition.contains(name), "{disposition}");
+    }
+    let kept = a.app.read(|v| v.outbox_bundle(id)).unwrap().unwrap();
+    assert_eq!(Some(bytes.clone()), kept);
+    assert_eq!(waiting_ids(&a), vec![id], "saving is not sending");
+    let sharing = a.get("/sharing").await;
+    assert!(
+        sharing.body.contains("is saved as the file amends-share-"),
+        "{}",
+        sharing.body
+    );
+    let opened = upload(&mut b, &bytes).await;
+    opened.expect(200);
+    assert!(
+        opened
+            .body
+            .contains("Sponsee Alex shared their list with you"),
+        "{}",
+        opened.body
+    );
+
+    // Discard asks first, and says what it means; without confirm nothing changes.
+    let ask = a.get(&format!("/sharing/outbox/{id}/discard")).await;
+    ask.expect(200);
+    assert_eq!(
+        common::title(&ask.body),
+        "Discard a waiting bundle · Amends"
+    );
+    for words in [
+        "It will not be sent",
+        "What it contained stays in your vault",
+        "still lists it as sealed for Sponsor Sam",
+        "A later share sends your list as it is then",
+        "This relay will keep refusing it.",
+    ] {
+        assert!(ask.body.contains(words), "{words}: {}", ask.body);
+    }
+    assert_eq!(hidden(&ask.body, "confirm"), "yes");
+    let r = a.post(&format!("/sharing/outbox/{id}/discard"), &[]).await;
+    r.expect(200);
+    assert!(r.body.contains("What discarding means"));
+    assert_eq!(waiting_ids(&a), vec![id], "not without confirm");
+    let r = a
+        .post(
+            &format!("/sharing/outbox/{id}/discard"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.location(), "/sharing");
+    let page = after(&mut a, &r).await;
+    assert!(
+        page.body
+            .contains("Discarded. Your shared list to Sponsor Sam will not be sent"),
+        "{}",
+        page.body
+    );
+    assert!(waiting_ids(&a).is_empty());
+    assert!(!page.body.contains("id=\"outbox-h\""));
+    assert_eq!(
+        a.app.read(|v| v.sent_log()).unwrap().unwrap().len(),
+        1,
+        "the log still lists it"
+    );
+    // Send now no longer tries it.
+    let r = a.post("/sharing/outbox/send", &[]).await;
+    let page = after(&mut a, &r).await;
+    assert!(
+        page.body.contains("Nothing was waiting to be sent."),
+        "{}",
+        page.body
+    );
+
+    // A bundle that no longer waits, or an id that never did: said plainly, nothing changed.
+    for (method, path) in [
+        ("POST", format!("/sharing/outbox/{id}/save")),
+        ("POST", format!("/sharing/outbox/{id}/discard")),
+        ("GET", "/sharing/outbox/999/discard".to_string()),
+        ("POST", "/sharing/outbox/nine/save".to_string()),
+    ] {
+        let r = if method == "GET" {
+            a.get(&path).await
+        } else {
+            a.post(&path, &[("confirm", "yes")]).await
+        };
+        assert_eq!(r.location(), "/sharing#outbox-h", "{method} {path}");
+        let page = after(&mut a, &r).await;
+        assert!(
+            page.body
+                .contains("That bundle is no longer waiting to be sent"),
+            "{method} {path}: {}",
+            page.body
+        );
+    }
+    assert_eq!(a.app.read(|v| v.sent_log()).unwrap().unwrap().len(), 1);
+
+    // A stop bundle refused for good: discarding it means their app is not asked to delete.
+    let r = a
+        .post(
+            &format!("/sharing/contacts/{b_in_a}/remove"),
+            &[("via", "relay")],
+        )
+        .await;
+    let page = after(&mut a, &r).await;
+    assert!(page.body.contains("refused it"), "{}", page.body);
+    let ids = waiting_ids(&a);
+    assert_eq!(ids.len(), 1);
+    let ask = a.get(&format!("/sharing/outbox/{}/discard", ids[0])).await;
+    assert!(
+        ask.body
+            .contains("their app will not be asked, unless they get this file another way"),
+        "{}",
+        ask.body
+    );
+    let r = a
+        .post(
+            &format!("/sharing/outbox/{}/discard", ids[0]),
+            &[("confirm", "yes")],
+        )
+        .await;
+    after(&mut a, &r).await;
+    assert!(waiting_ids(&a).is_empty());
+}

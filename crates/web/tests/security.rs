@@ -194,6 +194,29 @@ async fn seeded_with_relay() -> (Server, TestRelay) {
     (s, relay)
 }
 
+/// Seals a share of the seeded list for its contact into the outbox (number 1 there), without
+/// sending it; returns this vault's public keys.
+fn wait_in_outbox(s: &Server) -> amends_share::PublicKeys {
+    s.app
+        .write(|v, now| {
+            let prepared = amends_share::prepare_share(
+                v,
+                &amends_vault::ContactRef::Id(1),
+                &amends_share::Selection {
+                    parties: None,
+                    parts: vec![amends_share::document::Part::Harms],
+                },
+                now,
+            )
+            .unwrap();
+            let sealed = amends_share::seal_share_for_relay(v, &prepared, now).unwrap();
+            assert_eq!(sealed.outbox, Some(1));
+            Ok(amends_share::identity(v, now).unwrap().public())
+        })
+        .unwrap()
+        .unwrap()
+}
+
 /// A sender the seeded vault does not know: the key hash of its mailbox name. Blocked and
 /// unblocked on the relay by the CSRF table.
 const STRANGER_KEY: &str = "5f0e1d2c3b4a59687766554433221100ffeeddccbbaa99887766554433221100";
@@ -921,6 +944,19 @@ const CHANGES: &[Change] = &[
         answer: 422,
     },
     Change {
+        // The share that waits in the outbox (`wait_in_outbox`), as a file: the download.
+        route: "/sharing/outbox/{id}/save",
+        path: "/sharing/outbox/1/save",
+        fields: &[],
+        answer: 200,
+    },
+    Change {
+        route: "/sharing/outbox/{id}/discard",
+        path: "/sharing/outbox/1/discard",
+        fields: &[("confirm", "yes")],
+        answer: 303,
+    },
+    Change {
         // The relay is already set by the seed; set again, it is checked and kept.
         route: "/settings/relay",
         path: "/settings/relay",
@@ -1088,6 +1124,7 @@ fn state_of(s: &Server) -> String {
 #[tokio::test]
 async fn every_change_needs_the_csrf_token_from_this_app() {
     let (mut s, relay) = seeded_with_relay().await;
+    wait_in_outbox(&s);
     let port = s.addr.port();
     let csrf = s.token().await;
     let key = s.recovery_key.clone().unwrap();
@@ -1321,13 +1358,25 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
         if c.route == "/sharing/open" {
             assert!(r.body.contains("not an Amends bundle"), "{}", r.body);
         }
+        if c.route == "/sharing/outbox/{id}/save" {
+            assert_eq!(r.header("content-type"), "application/octet-stream");
+            assert!(r.body.starts_with("age-encryption.org/v1"), "the bundle");
+            assert_eq!(s.app.read(|v| v.outbox()).unwrap().unwrap().len(), 1);
+        }
+        if c.route == "/sharing/outbox/{id}/discard" {
+            assert!(s.app.read(|v| v.outbox()).unwrap().unwrap().is_empty());
+        }
         if c.route == "/sharing/contacts/{id}/seal" {
             assert!(r.body.contains("Something changed since you last looked."));
         }
         if c.route == "/sharing/contacts/{id}/remove" {
             assert_eq!(r.header("content-type"), "application/octet-stream");
             let sent = s.app.read(|v| v.sent_log()).unwrap().unwrap();
-            assert_eq!(sent.len(), 2, "the review and the stop, nothing else");
+            assert_eq!(
+                sent.len(),
+                3,
+                "the share discarded, the review and the stop, nothing else"
+            );
         }
         if c.route == "/setup/choices" {
             // The representative changes are visible, so the check above could see them.
@@ -1587,24 +1636,7 @@ async fn tour() -> Tour {
     // waits in the outbox, and the relay holds a bundle from a stranger and one that is not a
     // bundle at all.
     let (mut b, relay) = seeded_with_relay().await;
-    let me = b
-        .app
-        .write(|v, now| {
-            let prepared = amends_share::prepare_share(
-                v,
-                &amends_vault::ContactRef::Id(1),
-                &amends_share::Selection {
-                    parties: None,
-                    parts: vec![amends_share::document::Part::Harms],
-                },
-                now,
-            )
-            .unwrap();
-            amends_share::seal_share_for_relay(v, &prepared, now).unwrap();
-            Ok(amends_share::identity(v, now).unwrap().public())
-        })
-        .unwrap()
-        .unwrap();
+    let me = wait_in_outbox(&b);
     let (stranger, bundle) = stranger_bundle(&me);
     let stranger_key = stranger.public().mailbox().to_string();
     let url = relay.url.clone();
@@ -1689,6 +1721,14 @@ async fn tour() -> Tour {
     )
     .await;
     r.expect(422);
+    // Discarding the share that waits: without confirm, the page that asks (it stays).
+    let r = note(&mut b, &mut seen, "POST", "/sharing/outbox/1/discard", &[]).await;
+    r.expect(200);
+    assert!(r.body.contains("What discarding means"), "{}", r.body);
+    assert!(
+        seen.iter()
+            .any(|s| s.what == "GET /sharing/outbox/1/discard" && s.resp.status == 200)
+    );
     let r = note(&mut b, &mut seen, "POST", "/sharing/inbox", &[]).await;
     r.expect(200);
     assert!(r.body.contains(CONTACT), "the share sent: {}", r.body);

@@ -1,5 +1,6 @@
 //! The relay in the web app: sending a sealed bundle through it, checking for new bundles,
-//! what waits in the outbox, and blocking (and unblocking) senders. The relay's address is kept
+//! what waits in the outbox (sent now, saved as a file, or discarded), and blocking (and
+//! unblocking) senders. The relay's address is kept
 //! on the Settings page (`settings.rs`).
 //!
 //! Every step that talks to the relay runs in `spawn_blocking` while it holds the vault
@@ -19,25 +20,31 @@ use amends_core::Now;
 use amends_share::relay::{KeyHash, Relay, RelayError};
 use amends_share::{
     Delivery, FlushReport, InboxReport, Received, ShareError, Unsent, WaitReason, block_sender,
-    blocked_senders, check_inbox, contact_mailbox, flush_outbox, relay_for, unblock_sender,
+    blocked_senders, check_inbox, contact_mailbox, discard_outbox, flush_outbox, outbox_file,
+    relay_for, unblock_sender,
 };
-use amends_vault::{Contact, OutboxEntry, SentKind, Vault};
+use amends_vault::{Contact, OutboxEntry, SentKind, Vault, VaultError};
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 
-use super::shared::{share_words, write_share};
+use super::shared::{read_share, share_words, write_share};
 use crate::forms::Fields;
 use crate::state::{Access, App, FlashKind, Snapshot};
-use crate::view::{Layout, Nav, day_of, open, page, see};
+use crate::view::{Layout, Nav, day_of, download, open, page, see};
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/sharing/inbox", get(to_sharing).post(check))
         .route("/sharing/outbox/send", get(to_sharing).post(send_now))
+        .route("/sharing/outbox/{id}/save", get(to_sharing).post(save))
+        .route(
+            "/sharing/outbox/{id}/discard",
+            get(discard_page).post(discard),
+        )
         .route("/sharing/block", get(to_sharing).post(block))
         .route("/settings/relay/blocked", get(blocked_page))
         .route("/settings/relay/unblock", get(to_blocked).post(unblock))
@@ -171,9 +178,14 @@ pub fn delivery_words(
                     "The relay at {address} could not take it just now ({reason}). {what} is saved in this vault and {later}."
                 )
             } else {
-                format!(
-                    "The relay at {address} refused it ({reason}). {what} is saved in this vault and is tried again each time you check for new or press Send now, but this relay will refuse it until that changes. {instead}"
-                )
+                let text = format!(
+                    "The relay at {address} refused it ({reason}). {what} is saved in this vault and is tried again each time you check for new or press Send now, but this relay will refuse it until that changes. {LASTING}"
+                );
+                if instead.is_empty() {
+                    text
+                } else {
+                    format!("{text} {instead}")
+                }
             };
             (FlashKind::Note, text)
         }
@@ -208,19 +220,31 @@ fn when(snap: &Snapshot, at: jiff::Timestamp) -> String {
     format!("{}, {time}", day_of(snap, at))
 }
 
+/// The ways out for a bundle the relay will keep refusing.
+const LASTING: &str = "Under Waiting to send on the Sharing page, you can save it as a file to give them yourself, or discard it.";
+
 /// One bundle waiting in the outbox, for the Sharing page.
 pub struct Waiting {
+    /// Its number in the outbox, for the buttons that save or discard it.
+    pub id: i64,
     pub to: String,
     pub kind: String,
     pub sealed: String,
     pub problem: Option<String>,
     pub tries: u64,
+    /// The relay will keep refusing it (too large for it, or the receiver blocked you).
+    pub lasting: bool,
 }
 
 pub fn waiting(snap: &Snapshot, outbox: &[OutboxEntry]) -> Vec<Waiting> {
     outbox
         .iter()
         .map(|e| Waiting {
+            id: e.id,
+            lasting: e
+                .last_error
+                .as_deref()
+                .is_some_and(|c| !amends_share::relay::passing_code(c)),
             to: e.contact_label.clone(),
             kind: upper_first(kind_words(e.kind)),
             sealed: when(snap, e.created),
@@ -296,7 +320,7 @@ fn unsent_words(address: &str, u: &Unsent) -> String {
         )
     } else {
         format!(
-            "{what} is still waiting: {} It stays in this vault, but this relay will refuse it until that changes.",
+            "{what} is still waiting: {} It stays in this vault, but this relay will refuse it until that changes. {LASTING}",
             relay_trouble(address, &u.why)
         )
     }
@@ -337,6 +361,124 @@ pub async fn send_now(State(app): State<App>) -> Response {
         other => app.flash(FlashKind::Note, not_run_words(&other)),
     }
     see("/sharing#outbox-h")
+}
+
+/// What to say when a bundle asked for is not (or no longer) waiting.
+const GONE: &str = "That bundle is no longer waiting to be sent: it may have gone through the relay already, or been discarded. Nothing was changed.";
+
+/// A waiting bundle's number from the address.
+fn outbox_id(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+fn gone(app: &App) -> Response {
+    app.flash(FlashKind::Note, GONE);
+    see("/sharing#outbox-h")
+}
+
+/// `POST /sharing/outbox/{id}/save`: answers with the waiting bundle as a file to download, to
+/// give by hand. It is the same sealed bundle, and it keeps waiting for the relay.
+pub async fn save(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(id) = outbox_id(&id) else {
+        return gone(&app);
+    };
+    match read_share(&app, |v| outbox_file(v, id, &snap.now)) {
+        Some(Ok(file)) => {
+            tracing::info!("a waiting bundle was saved as a file");
+            app.flash(
+                FlashKind::Done,
+                format!(
+                    "{} to {} is saved as the file {}. It is the same sealed bundle: give it to them any way you like, and their Amends opens it under Open a bundle. It still waits here too; if the relay takes it later as well, their app keeps only the first copy it opens. To stop trying to send it, discard it.",
+                    upper_first(kind_words(file.entry.kind)),
+                    file.entry.contact_label,
+                    file.file_name
+                ),
+            );
+            download(&file.file_name, file.bytes)
+        }
+        Some(Err(ShareError::Vault(VaultError::NoSuch { .. }))) => gone(&app),
+        Some(Err(e)) => {
+            app.flash(FlashKind::Note, share_words(&e));
+            see("/sharing#outbox-h")
+        }
+        None => see("/unlock"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "relay_discard.html")]
+struct DiscardView {
+    layout: Layout,
+    waiting: Waiting,
+    /// share, review or stop.
+    kind: &'static str,
+}
+
+/// The page that asks before discarding; otherwise the response to give instead.
+fn discard_view(app: &App, snap: &Snapshot, id: &str) -> Response {
+    let Some(id) = outbox_id(id) else {
+        return gone(app);
+    };
+    match read_share(app, |v| Ok(v.outbox_entry(id)?)) {
+        Some(Ok(Some(e))) => page(&DiscardView {
+            layout: Layout::new(app, "Discard a waiting bundle", Nav::Sharing),
+            kind: e.kind.code(),
+            waiting: waiting(snap, std::slice::from_ref(&e)).remove(0),
+        }),
+        Some(Ok(None)) => gone(app),
+        Some(Err(e)) => {
+            app.flash(FlashKind::Note, share_words(&e));
+            see("/sharing#outbox-h")
+        }
+        None => see("/unlock"),
+    }
+}
+
+/// `GET /sharing/outbox/{id}/discard`: what discarding a waiting bundle means, and a button.
+pub async fn discard_page(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match open(&app) {
+        Ok(snap) => discard_view(&app, &snap, &id),
+        Err(r) => r,
+    }
+}
+
+/// `POST /sharing/outbox/{id}/discard`: confirm. Without `confirm=yes`, the page that asks;
+/// with it, the bundle leaves the outbox and is never sent.
+pub async fn discard(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
+    let snap = match open(&app) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if Fields::parse(&body).get("confirm") != "yes" {
+        return discard_view(&app, &snap, &id);
+    }
+    let Some(id) = outbox_id(&id) else {
+        return gone(&app);
+    };
+    match write_share(&app, |v, _| discard_outbox(v, id)) {
+        Some(Ok(e)) => {
+            tracing::info!("a waiting bundle was discarded");
+            app.flash(
+                FlashKind::Done,
+                format!(
+                    "Discarded. {} to {} will not be sent; nothing else was changed.",
+                    upper_first(kind_words(e.kind)),
+                    e.contact_label
+                ),
+            );
+            see("/sharing")
+        }
+        Some(Err(ShareError::Vault(VaultError::NoSuch { .. }))) => gone(&app),
+        Some(Err(e)) => {
+            app.flash(FlashKind::Note, share_words(&e));
+            see("/sharing#outbox-h")
+        }
+        None => see("/unlock"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

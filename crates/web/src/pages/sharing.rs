@@ -701,12 +701,8 @@ async fn seal_for_relay(
     };
     tracing::info!("a share was sealed for the relay");
     let saved = !matches!(sent, Ok(amends_share::Delivery::Sent));
-    let (kind, text) = relay::delivery_words(
-        &address,
-        &format!("Your share for {}", c.label),
-        "To give it to them as a file instead, share again and download the file.",
-        sent,
-    );
+    let (kind, text) =
+        relay::delivery_words(&address, &format!("Your share for {}", c.label), "", sent);
     app.flash(kind, text);
     see(if saved {
         "/sharing#outbox-h"

@@ -19,17 +19,25 @@ pub struct TestRelay {
     pub addr: SocketAddr,
     dir: tempfile::TempDir,
     running: Option<(oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
+    /// The largest bundle this relay takes.
+    max_bundle_bytes: u64,
 }
 
 impl TestRelay {
     /// A relay on a free port.
     pub fn start() -> TestRelay {
+        TestRelay::taking_at_most(amends_relay::Config::default().max_bundle_bytes)
+    }
+
+    /// A relay on a free port that refuses any bundle larger than `max_bundle_bytes`.
+    pub fn taking_at_most(max_bundle_bytes: u64) -> TestRelay {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut r = TestRelay {
             url: String::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             dir,
             running: None,
+            max_bundle_bytes,
         };
         r.launch();
         r.url = format!("http://{}", r.addr);
@@ -44,6 +52,7 @@ impl TestRelay {
                 self.dir.path().join("relay.sqlite").display()
             ),
             shutdown_timeout: Duration::from_secs(5),
+            max_bundle_bytes: self.max_bundle_bytes,
             ..amends_relay::Config::default()
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
