@@ -286,8 +286,10 @@ pub fn inbox_cmd(cli: &Cli, a: &InboxArgs, now: &Now) -> Result<()> {
         emit(&inbox_text(&v, still_waiting))?;
     }
     if let Err(e) = outcome {
-        let mut words = format!("The relay at {} did not answer", relay.address());
-        let _ = write!(words, " ({}).", e_reason(&e));
+        let mut words = match &e {
+            ShareError::Relay(r) => r.sentence(relay.address()),
+            other => other.to_string(),
+        };
         if still_waiting > 0 {
             let _ = write!(
                 words,
@@ -300,9 +302,10 @@ pub fn inbox_cmd(cli: &Cli, a: &InboxArgs, now: &Now) -> Result<()> {
                 }
             );
         } else {
-            words.push_str(
-                " Nothing was lost: what was not fetched stays on the relay. Try again later.",
-            );
+            words.push_str(" Nothing was lost: what was not fetched stays on the relay.");
+            if matches!(&e, ShareError::Relay(r) if r.is_passing()) {
+                words.push_str(" Try again later.");
+            }
         }
         return Err(RelayDown(words).into());
     }
@@ -314,13 +317,6 @@ pub fn inbox_cmd(cli: &Cli, a: &InboxArgs, now: &Now) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-fn e_reason(e: &ShareError) -> String {
-    match e {
-        ShareError::Relay(r) => r.reason(),
-        other => other.to_string(),
-    }
 }
 
 /// The relay could not be reached or refused (exit code 7), in words already made.

@@ -675,6 +675,23 @@ fn bad_settings_and_unreachable_places_are_plain_errors_naming_no_secret() {
         err.contains("TLS") && !err.contains("hunter2secret"),
         "{err}"
     );
+    // Said once, not twice over.
+    assert_eq!(err.matches("sslmode=require").count(), 1, "{err}");
+    // `--check` finds it too, without reaching PostgreSQL.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
+        .args([
+            "relay",
+            "serve",
+            "--database",
+            "postgres://relay:hunter2secret@127.0.0.1:1/relay?sslmode=require",
+            "--check",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("sslmode=require"), "{err}");
+    assert!(!err.contains("hunter2secret"), "{err}");
 }
 
 #[test]

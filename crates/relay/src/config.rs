@@ -315,6 +315,26 @@ impl Config {
                 "keep bundles at least a day",
             ));
         }
+        if self.database.starts_with("postgres://") || self.database.starts_with("postgresql://") {
+            // Checked here too, so that `--check` finds it; the address itself is never printed.
+            match <tokio_postgres::Config as std::str::FromStr>::from_str(&self.database) {
+                Err(_) => {
+                    return Err(bad(
+                        "database",
+                        "is not a PostgreSQL address the relay can read".into(),
+                        "write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+                    ));
+                }
+                Ok(pg) if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Require => {
+                    return Err(bad(
+                        "database",
+                        "asks for TLS to PostgreSQL (sslmode=require), which the relay does not support".into(),
+                        "reach PostgreSQL over a private network, a Unix socket or a local TLS tunnel, and leave sslmode out",
+                    ));
+                }
+                Ok(_) => {}
+            }
+        }
         Ok(())
     }
 }

@@ -73,10 +73,18 @@ pub(crate) struct AppState {
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    // Not `#[from]`: the message already carries the store's words, so it is not also a source
+    // (which would print them twice).
     #[error("the database could not be opened: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("the relay could not listen on {addr}: {why}; choose another address with --listen")]
     Bind { addr: SocketAddr, why: String },
+}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> StartError {
+        StartError::Store(e)
+    }
 }
 
 /// A relay that has its database and its address, ready to [`run`](Relay::run).

@@ -92,7 +92,7 @@ impl Refusal {
             codes::MAILBOX_FULL => {
                 "the receiver's mailbox on the relay is full until they collect what waits there"
             }
-            codes::RATE_LIMITED => "too many requests in a short time; it asks to wait a moment",
+            codes::RATE_LIMITED => "too many requests in a short time",
             codes::BLOCKED => "the receiver does not accept bundles from you on this relay",
             codes::EXPIRED => {
                 "this computer's clock is too far from the relay's; check the date, time and time zone"
@@ -105,10 +105,11 @@ impl Refusal {
             codes::MALFORMED => "it did not understand the request",
             _ => "it refused the request",
         };
-        let mut out = if self.message.is_empty() {
-            own.to_string()
-        } else {
-            self.message.trim_end_matches('.').to_string()
+        // Our own words for every code we know (short, and the same on every relay); the
+        // relay's sentence only for a code this version does not know.
+        let mut out = match (self.code, self.message.is_empty()) {
+            ("refused", false) => self.message.trim_end_matches('.').to_string(),
+            _ => own.to_string(),
         };
         if let (codes::RATE_LIMITED, Some(s)) = (self.code, self.retry_after) {
             out.push_str(&format!(" (it asks to wait {s} seconds)"));
@@ -158,6 +159,27 @@ impl RelayError {
             RelayError::Refused(r) => r.code,
             RelayError::Protocol(_) => "protocol",
             RelayError::Randomness => "randomness",
+        }
+    }
+
+    /// One sentence that names the relay and says what went wrong, in the right words for the
+    /// kind of trouble (it did not answer; it refused; something else answered), without advice
+    /// about what happens next.
+    pub fn sentence(&self, address: &str) -> String {
+        let reason = self.reason();
+        match self {
+            RelayError::Unreachable(_) => {
+                format!("The relay at {address} did not answer ({reason}).")
+            }
+            RelayError::Refused(_) => {
+                format!("The relay at {address} refused the request ({reason}).")
+            }
+            RelayError::Protocol(_) => format!(
+                "Something answered at {address}, but not as an Amends relay does ({reason}). Check the relay address."
+            ),
+            RelayError::Address(_) | RelayError::Randomness => {
+                format!("The relay at {address} could not be used ({reason}).")
+            }
         }
     }
 
