@@ -530,15 +530,26 @@ async fn a_recipient_blocks_and_unblocks_a_sender(backend: Backend) {
     // A blocked sender is not told: the answer is that of a stored bundle, but nothing is kept
     // and Bob never sees it.
     let before = relay.counts().await;
-    let a = alice.post(&bob.hash(), b"hello").await;
+    let path = format!("/v1/mailboxes/{}", bob.hash());
+    let signed = alice.sign("POST", &path, b"hello");
+    let a = alice
+        .raw("POST", &path, &signed.pairs(), b"hello".to_vec())
+        .await;
     assert_eq!(a.status, 201, "{:?}", a.json);
     assert!(a.json["id"].as_str().is_some_and(|id| !id.is_empty()));
     assert!(a.json["expires"].as_str().is_some());
+    let after = relay.counts().await;
     assert_eq!(
-        relay.counts().await,
-        before,
+        (after.bundles, after.pending_bytes),
+        (before.bundles, before.pending_bytes),
         "nothing from a blocked sender is stored"
     );
+    // Sent again, the same request is refused as a replay, as it would be had it been stored:
+    // replaying tells the sender nothing.
+    let again = alice
+        .raw("POST", &path, &signed.pairs(), b"hello".to_vec())
+        .await;
+    assert_eq!((again.status, again.code()), (401, "replayed"));
     assert_eq!(bob.fetch().await.json["bundles"], serde_json::json!([]));
     let (_, metrics) = relay.get("/metrics").await;
     assert!(

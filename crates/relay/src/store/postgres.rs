@@ -285,11 +285,15 @@ impl PostgresStore {
             )
             .await?;
         let (fresh, blocked, stored): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
-        // Dropping the transaction without committing rolls back the nonce of a refusal.
+        // Dropping the transaction without committing rolls back the nonce of a refusal (a
+        // block is not a refusal the sender sees: its nonce is kept).
         if !fresh {
             return Err(Fail::Store(StoreError::Replayed));
         }
         if blocked {
+            // The nonce is kept, so that a replay is refused exactly as it would be for a
+            // stored bundle: nothing the sender can do tells them apart.
+            tx.commit().await?;
             return Err(Fail::Store(StoreError::Blocked));
         }
         if !stored {

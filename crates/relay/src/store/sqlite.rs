@@ -245,6 +245,9 @@ impl Store for SqliteStore {
                 .map_err(db)?
                 .is_some();
             if blocked {
+                // The nonce is kept, so that a replay is refused exactly as it would be for a
+                // stored bundle: nothing the sender can do tells them apart.
+                tx.commit().map_err(db)?;
                 return Err(StoreError::Blocked);
             }
             let size = bundle.bytes.len() as i64;
