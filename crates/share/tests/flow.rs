@@ -2,8 +2,11 @@
 //! review that counts as the approval of rule R2 for the plan version it saw, and every kind of
 //! bundle that must be refused without changing anything.
 
-use amends_core::Now;
-use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Settings, Willingness};
+mod common;
+
+use common::{at, vault};
+
+use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Willingness};
 use amends_core::rules::approval_for_plan;
 use amends_share::document::Part;
 use amends_share::{
@@ -11,36 +14,9 @@ use amends_share::{
     prepare_share, receive, remove_contact, seal_review, seal_share, supported,
 };
 use amends_vault::{
-    ContactRef, HarmInput, KdfParams, PartyRef, PlanChange, PlanInput, Vault, VaultError, Verdict,
+    ContactRef, HarmInput, PartyRef, PlanChange, PlanInput, Vault, VaultError, Verdict,
 };
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-use secrecy::SecretString;
 use tempfile::TempDir;
-
-const FAST: KdfParams = KdfParams {
-    memory_kib: 64,
-    iterations: 1,
-    parallelism: 1,
-};
-
-fn vault(dir: &TempDir, name: &str) -> Vault {
-    Vault::create_with(
-        &dir.path().join(name),
-        &SecretString::from("pw".to_string()),
-        &Settings::default(),
-        FAST,
-    )
-    .unwrap()
-    .vault
-}
-
-fn at(hour: i64) -> Now {
-    Now::new(
-        Timestamp::from_second(1_790_000_000 + hour * 3600).unwrap(),
-        TimeZone::UTC,
-    )
-}
 
 /// Adds each other's codes and, when `verify`, confirms both fingerprints.
 fn introduce(a: &mut Vault, b: &mut Vault, verify: bool) -> (ContactRef, ContactRef) {

@@ -2,10 +2,13 @@
 //! in this test process): what `check_inbox` acknowledges and what it leaves on the relay, and
 //! how the outbox keeps each person's bundles in order when the relay cannot take one.
 
+mod common;
+
+use common::{at, vault};
+
 use std::str::FromStr;
 
-use amends_core::Now;
-use amends_core::model::{Method, PartyKind, Settings};
+use amends_core::model::{Method, PartyKind};
 use amends_relay::{Clock, Config};
 use amends_share::document::Part;
 use amends_share::relay::{Relay, RelayError};
@@ -13,35 +16,8 @@ use amends_share::{
     Delivery, Received, Selection, ShareError, WaitReason, add_contact, check_inbox,
     contact_mailbox, flush_outbox, identity, prepare_share, seal_share_for_relay, send_via,
 };
-use amends_vault::{ContactRef, KdfParams, PartyRef, PlanInput, Vault};
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-use secrecy::SecretString;
+use amends_vault::{ContactRef, PartyRef, PlanInput, Vault};
 use tempfile::TempDir;
-
-const FAST: KdfParams = KdfParams {
-    memory_kib: 64,
-    iterations: 1,
-    parallelism: 1,
-};
-
-fn vault(dir: &TempDir, name: &str) -> Vault {
-    Vault::create_with(
-        &dir.path().join(name),
-        &SecretString::from("pw".to_string()),
-        &Settings::default(),
-        FAST,
-    )
-    .unwrap()
-    .vault
-}
-
-fn at(hour: i64) -> Now {
-    Now::new(
-        Timestamp::from_second(1_790_000_000 + hour * 3600).unwrap(),
-        TimeZone::UTC,
-    )
-}
 
 /// A relay running in this process until the test ends.
 struct TestRelay {
