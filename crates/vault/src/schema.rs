@@ -295,10 +295,33 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_contact ON outbox(contact_id);
 "#;
 
+/// Keeping the workbook safe and in view: automatic encrypted backups (the folder, how many to
+/// keep, the passphrase they are sealed with, when the last one was made and why the last try
+/// failed, as a short code) and the calendar subscription (its secret token, empty = no
+/// subscription, and whether event titles may carry names). The passphrase and the token are
+/// secrets: they live only here, inside the encrypted vault, and are never exported.
+const V6: &str = r#"
+CREATE TABLE backup_settings (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    folder      TEXT NOT NULL DEFAULT '',     -- empty: no automatic backups
+    keep        INTEGER NOT NULL DEFAULT 7 CHECK (keep BETWEEN 1 AND 365),
+    passphrase  TEXT NOT NULL DEFAULT '',
+    last_at     TEXT,                         -- when the last automatic backup was written
+    last_error  TEXT                          -- a short code when the last automatic try failed
+) STRICT;
+INSERT INTO backup_settings (id) VALUES (1);
+CREATE TABLE calendar_settings (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    token  TEXT NOT NULL DEFAULT '',          -- empty: no subscription address
+    names  INTEGER NOT NULL DEFAULT 0 CHECK (names IN (0, 1))
+) STRICT;
+INSERT INTO calendar_settings (id) VALUES (1);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
