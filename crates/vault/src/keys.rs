@@ -43,6 +43,14 @@ impl DataKey {
         ))
     }
 
+    /// The raw key as SQLCipher reads it in `ATTACH ... KEY`: `x'<64 hex digits>'`.
+    pub(crate) fn raw_literal(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!(
+            "x'{}'",
+            Zeroizing::new(hex::encode(self.bytes())).as_str()
+        ))
+    }
+
     /// The recovery key as a person writes it down: 64 hex digits in eight groups.
     pub fn recovery_text(&self) -> SecretString {
         let hex = Zeroizing::new(hex::encode_upper(self.bytes()));
@@ -160,7 +168,7 @@ pub(crate) fn write_keyfile(
     getrandom::fill(&mut salt).map_err(|_| VaultError::Randomness)?;
     getrandom::fill(&mut nonce).map_err(|_| VaultError::Randomness)?;
     let kek = derive_kek(passphrase, &salt, params)?;
-    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+    let cipher = XChaCha20Poly1305::new((&*kek).into());
     let sealed = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -257,7 +265,7 @@ pub(crate) fn read_keyfile(vault: &Path, passphrase: &SecretString) -> Result<Da
         return Err(VaultError::KeyFileDamaged);
     }
     let kek = derive_kek(passphrase, &salt, file.params)?;
-    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+    let cipher = XChaCha20Poly1305::new((&*kek).into());
     let opened = Zeroizing::new(
         cipher
             .decrypt(

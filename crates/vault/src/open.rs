@@ -292,7 +292,7 @@ impl Vault {
         Ok(())
     }
 
-    fn open_with_key(path: &Path, key: &DataKey) -> Result<Vault, VaultError> {
+    pub(crate) fn open_with_key(path: &Path, key: &DataKey) -> Result<Vault, VaultError> {
         let conn = connect(path, Keying::Key(key), false)?;
         let (conn, migrated_backup) = bring_up_to_date(conn, Keying::Key(key), path)?;
         Ok(Vault {
