@@ -12,6 +12,7 @@ use amends_core::{Currency, Money};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::params;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::load::records;
@@ -22,17 +23,21 @@ pub const FORMAT: &str = "amends-export";
 /// The version of the export format this build writes and reads.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportDoc {
+    /// Always `amends-export`.
     pub format: String,
+    /// The format version: 1. Fields added within version 1 are optional on import.
     pub version: u32,
+    /// When the export was written (RFC 3339, UTC).
     pub exported_at: String,
     pub settings: SettingsOut,
+    /// Everyone on the list, with everything recorded about them.
     pub parties: Vec<PartyOut>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsOut {
     pub fellowship: String,
@@ -60,7 +65,7 @@ fn default_auto_lock() -> u32 {
     Settings::default().auto_lock_minutes
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoneyOut {
     /// The amount in minor units (cents for USD).
@@ -68,7 +73,7 @@ pub struct MoneyOut {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AsideOut {
     pub reason: String,
@@ -79,7 +84,7 @@ pub struct AsideOut {
     pub restored_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HarmOut {
     pub id: i64,
@@ -106,7 +111,7 @@ pub struct HarmOut {
     pub set_asides: Vec<AsideOut>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WillingnessOut {
     pub level: String,
@@ -115,7 +120,7 @@ pub struct WillingnessOut {
     pub at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyOut {
     pub court_order: bool,
@@ -135,7 +140,7 @@ pub struct SafetyOut {
     pub answered: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationOut {
     pub with: String,
@@ -149,7 +154,7 @@ pub struct ConsultationOut {
     pub recorded: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanOut {
     pub method: String,
@@ -162,7 +167,7 @@ pub struct PlanOut {
     pub updated: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentOut {
     pub who: String,
@@ -173,7 +178,7 @@ pub struct ConsentOut {
     pub recorded: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeferralOut {
     pub reason: String,
@@ -183,7 +188,7 @@ pub struct DeferralOut {
     pub ended: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttemptOut {
     pub on: String,
@@ -200,7 +205,7 @@ pub struct AttemptOut {
     pub recorded: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentOut {
     pub on: String,
@@ -209,7 +214,7 @@ pub struct PaymentOut {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInOut {
     pub on: String,
@@ -218,14 +223,14 @@ pub struct CheckInOut {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClosedOut {
     pub how: String,
     pub on: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommitmentOut {
     pub id: i64,
@@ -254,7 +259,7 @@ pub struct CommitmentOut {
     pub closed: Option<ClosedOut>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyOut {
     pub id: i64,
@@ -292,7 +297,7 @@ pub struct PartyOut {
     pub edits: Vec<EditOut>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditOut {
     #[serde(default)]
@@ -573,6 +578,25 @@ fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
         }
     }
     out
+}
+
+/// The JSON Schema of the export document (draft 2020-12), made from the types above, as kept
+/// in `docs/export-schema.json`. It describes what import accepts: fields with a default may
+/// be left out.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(ExportDoc)).expect("a schema is plain JSON");
+    if let Some(o) = schema.as_object_mut() {
+        o.insert(
+            "title".into(),
+            "Amends export, format version 1 (amends-export)".into(),
+        );
+        o.insert(
+            "description".into(),
+            "The whole vault as written by `amends export --format json` and read by `amends import`. See docs/export-format.md.".into(),
+        );
+    }
+    schema
 }
 
 /// Parses the JSON, naming the line, column and field of the first problem.
