@@ -87,6 +87,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Import a JSON export into an empty vault (all or nothing)
     Import(ImportArgs),
+    /// Write an encrypted backup of the whole vault to a file, or set up automatic backups
+    #[command(after_help = BACKUP_HELP)]
+    Backup(BackupArgs),
+    /// Make a new vault from a backup file (the backup's passphrase, then one for the new vault)
+    Restore(RestoreArgs),
     /// Your contact code and fingerprint, to give to someone you want to share with
     Identity(IdentityArgs),
     /// Add, verify, list or remove the people you share with
@@ -751,6 +756,70 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// A file written by `amends export --format json`
     pub file: PathBuf,
+}
+
+const BACKUP_HELP: &str = "A backup is a standard age file sealed with the backup passphrase; it holds the whole vault (your list with every history, settings, sharing identity and contacts, what others shared, the outbox). `age -d` opens it with that passphrase; docs/backups.md says how to read it by hand.
+
+Automatic backups are made by the web app (amends serve), once a day while it runs, into the folder you choose; the oldest beyond the number to keep are deleted (no other file in the folder is touched). Other commands never make one on their own; `amends backup auto --run` makes the one that is due, for a scheduler such as cron.";
+
+#[derive(Debug, Args)]
+pub struct BackupPassArgs {
+    /// Read the backup passphrase from this file (otherwise AMENDS_BACKUP_PASSPHRASE, otherwise a prompt)
+    #[arg(long, value_name = "PATH")]
+    pub backup_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupArgs {
+    /// Write the backup to this new file (an existing file is never replaced)
+    #[arg(long, short, value_name = "PATH", required = true)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub pass: BackupPassArgs,
+    #[command(subcommand)]
+    pub command: Option<BackupCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Automatic backups into a folder: show them (no flags), turn them on or change them, turn them off, or make the one that is due
+    Auto(BackupAutoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupAutoArgs {
+    /// The folder to keep automatic backups in (turns them on)
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["off", "run"])]
+    pub folder: Option<PathBuf>,
+    /// How many automatic backups to keep, 1 to 365 [default: 7, or the number set before]
+    #[arg(long, value_name = "N", conflicts_with_all = ["off", "run"])]
+    pub keep: Option<u32>,
+    /// Choose a new passphrase for the automatic backups (asked anyway when turning them on)
+    #[arg(long, conflicts_with_all = ["off", "run"])]
+    pub new_passphrase: bool,
+    /// Turn automatic backups off (the backups already made stay where they are)
+    #[arg(long, conflicts_with = "run")]
+    pub off: bool,
+    /// Make the automatic backup now if one is due (for a scheduler such as cron)
+    #[arg(long)]
+    pub run: bool,
+    #[command(flatten)]
+    pub pass: BackupPassArgs,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file (an .age file made by `amends backup` or by the app); --vault names the new vault
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub pass: BackupPassArgs,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

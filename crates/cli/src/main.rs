@@ -1,6 +1,7 @@
 //! `amends`: the command line over the core and the vault.
 
 mod args;
+mod backup;
 mod coach;
 mod inbox;
 mod relay;
@@ -47,6 +48,14 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             | ShareError::NoPlanShared
             | ShareError::NothingToReview => 2,
             _ => 1,
+        };
+    }
+    if let Some(e) = err.downcast_ref::<amends_vault::BackupError>() {
+        use amends_vault::BackupError as B;
+        return match e {
+            B::WrongPassphrase => 4,
+            B::NotABackup | B::Damaged | B::TooNew { .. } | B::EmptyPassphrase => 2,
+            B::Vault(_) => 1,
         };
     }
     match err.downcast_ref::<VaultError>() {

@@ -39,7 +39,7 @@ fn default_vault() -> Result<PathBuf> {
     Ok(dirs.data_dir().join("vault.amends"))
 }
 
-fn vault_path(cli: &Cli) -> Result<PathBuf> {
+pub(crate) fn vault_path(cli: &Cli) -> Result<PathBuf> {
     match &cli.vault {
         Some(p) => Ok(p.clone()),
         None => default_vault(),
@@ -522,6 +522,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Backup(a) => crate::backup::backup_cmd(&cli, a, &now),
+        Command::Restore(a) => crate::backup::restore_cmd(&cli, a, &now),
         Command::Import(a) => {
             let json = std::fs::read_to_string(&a.file)
                 .with_context(|| format!("the file {} could not be read", a.file.display()))?;

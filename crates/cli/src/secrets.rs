@@ -61,6 +61,17 @@ pub fn new_passphrase(file: Option<&Path>, env: &str, label: &str) -> Result<Sec
     Ok(first)
 }
 
+/// A passphrase chosen before (a backup's, say), asked for once when typed.
+pub fn existing(file: Option<&Path>, env: &str, label: &str) -> Result<SecretString> {
+    if let Some(f) = file {
+        return from_file(f, "passphrase");
+    }
+    if let Ok(v) = std::env::var(env) {
+        return Ok(SecretString::from(v));
+    }
+    prompt(label)
+}
+
 /// The recovery key written down at creation.
 pub fn recovery_key(file: Option<&Path>) -> Result<SecretString> {
     if let Some(f) = file {

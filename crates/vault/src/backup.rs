@@ -87,10 +87,6 @@ pub enum BackupError {
         "The backup passphrase cannot be empty. Choose a phrase of several words that you can remember."
     )]
     EmptyPassphrase,
-    #[error(
-        "{path} already exists, and a backup never replaces a file. Nothing was written. Choose another name."
-    )]
-    FileExists { path: PathBuf },
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
@@ -418,18 +414,6 @@ fn write_new(target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
                 Err(WriteError::Io(e))
             }
         }
-    }
-}
-
-/// Writes a backup to a file the person named, beside it first and then renamed into place.
-/// Refuses to replace an existing file.
-pub fn write_backup_file(path: &Path, bytes: &[u8]) -> Result<(), BackupError> {
-    match write_new(path, bytes) {
-        Ok(()) => Ok(()),
-        Err(WriteError::Exists) => Err(BackupError::FileExists {
-            path: path.to_path_buf(),
-        }),
-        Err(WriteError::Io(e)) => Err(e.into()),
     }
 }
 
@@ -829,39 +813,8 @@ impl Vault {
                 "cannot be empty; choose a phrase of several words that you can remember",
             ));
         }
-        let text = folder.to_str().map(str::trim).unwrap_or_default();
-        if text.is_empty() {
-            return Err(invalid(
-                "folder",
-                "is needed: the folder to keep backups in",
-            ));
-        }
-        if folder.to_str().is_none() || text.chars().any(char::is_control) {
-            return Err(invalid(
-                "folder",
-                "has characters Amends cannot keep; choose a folder with a plainer name",
-            ));
-        }
-        let folder = Path::new(text);
-        if !folder.is_absolute() {
-            return Err(invalid(
-                "folder",
-                "must be a full path, starting from the top of the drive (such as /home/you/Backups)",
-            ));
-        }
-        if !folder.is_dir() {
-            return Err(invalid(
-                "folder",
-                "was not found; make the folder first, or check the path",
-            ));
-        }
-        probe_writable(folder).map_err(|e| {
-            let why = match BackupProblem::of(&e) {
-                BackupProblem::Full => "is on a drive that is full",
-                _ => "cannot be written in by Amends; choose a folder of your own",
-            };
-            invalid("folder", why)
-        })?;
+        let folder = check_folder(folder)?;
+        let text = folder.to_str().unwrap_or_default();
         self.write(|tx| {
             let (old_folder, old_pass): (String, String) = tx.query_row(
                 "SELECT folder, passphrase FROM backup_settings WHERE id = 1",
@@ -979,6 +932,45 @@ impl Vault {
         self.record_automatic_backup(&outcome, now)?;
         Ok(Some(outcome))
     }
+}
+
+/// Checks a folder for automatic backups: a full path to a folder that exists and that this
+/// program can write in. Returns it as it will be kept (trimmed).
+pub fn check_folder(folder: &Path) -> Result<PathBuf, VaultError> {
+    let text = folder.to_str().map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(invalid(
+            "folder",
+            "is needed: the folder to keep backups in",
+        ));
+    }
+    if folder.to_str().is_none() || text.chars().any(char::is_control) {
+        return Err(invalid(
+            "folder",
+            "has characters Amends cannot keep; choose a folder with a plainer name",
+        ));
+    }
+    let folder = Path::new(text);
+    if !folder.is_absolute() {
+        return Err(invalid(
+            "folder",
+            "must be a full path, starting from the top of the drive (such as /home/you/Backups)",
+        ));
+    }
+    if !folder.is_dir() {
+        return Err(invalid(
+            "folder",
+            "was not found; make the folder first, or check the path",
+        ));
+    }
+    probe_writable(folder).map_err(|e| {
+        let why = match BackupProblem::of(&e) {
+            BackupProblem::Full => "is on a drive that is full",
+            _ => "cannot be written in by Amends; choose a folder of your own",
+        };
+        invalid("folder", why)
+    })?;
+    Ok(folder.to_path_buf())
 }
 
 /// Checks that a folder can be written in, with a small file made and removed at once.

@@ -691,25 +691,3 @@ fn automatic_backup_settings_are_checked() {
     assert_eq!(v.automatic_backups().unwrap().keep, 30);
     assert!(names(&folder).is_empty(), "the write check leaves nothing");
 }
-
-#[test]
-fn a_backup_file_is_written_beside_its_name_and_never_replaces_a_file() {
-    let dir = TempDir::new().unwrap();
-    let v = filled(&dir);
-    let bytes = v.backup(&pw(BACKUP_PASS), &now(6)).unwrap();
-    let target = dir.path().join("mine.age");
-    backup::write_backup_file(&target, &bytes).unwrap();
-    assert_eq!(fs::read(&target).unwrap(), bytes);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(&target).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "only the owner can read it");
-    }
-    let r = backup::write_backup_file(&target, b"other");
-    assert!(matches!(r, Err(BackupError::FileExists { .. })));
-    assert_eq!(fs::read(&target).unwrap(), bytes);
-    let missing = dir.path().join("no-such-folder").join("b.age");
-    assert!(backup::write_backup_file(&missing, &bytes).is_err());
-    assert!(!names(dir.path()).iter().any(|n| n.starts_with(".amends")));
-}
