@@ -23,6 +23,9 @@ use axum::routing::{get, post};
 
 pub use state::{App, Config};
 
+/// How often the app checks whether an automatic backup is due while it runs.
+const BACKUP_CHECK: Duration = Duration::from_secs(60 * 60);
+
 /// The most a single request may carry (an import of a large workbook fits easily).
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
@@ -64,6 +67,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::sharing::routes())
         .merge(pages::supported::routes())
         .merge(pages::relay::routes())
+        .merge(pages::backup::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()
@@ -111,10 +115,31 @@ pub async fn serve(
             }
         }
     });
+    // Automatic backups: checked when the vault is unlocked, when their settings change, and
+    // every hour while the app runs; made off the request threads, so no page waits for one.
+    let backups = app.clone();
+    let backup_task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(BACKUP_CHECK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = backups.backups_woken() => {}
+            }
+            let app = backups.clone();
+            if tokio::task::spawn_blocking(move || app.automatic_backup())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the automatic backup check stopped unexpectedly");
+            }
+        }
+    });
     let result = axum::serve(bound.listener, router(bound.app))
         .with_graceful_shutdown(shutdown)
         .await;
     watcher.abort();
+    backup_task.abort();
     app.lock();
     result
 }

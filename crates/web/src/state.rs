@@ -111,6 +111,8 @@ pub(crate) struct Shared {
     pending_recovery: Mutex<Option<PendingRecovery>>,
     /// Idle minutes before locking, cached from the settings so the lock check needs no query.
     auto_lock: Mutex<Duration>,
+    /// Wakes the automatic backup check (after an unlock, or when the settings change).
+    backup_wake: tokio::sync::Notify,
 }
 
 /// The app: cheap to clone, shared by every request.
@@ -164,6 +166,7 @@ impl App {
             flash: Mutex::new(Vec::new()),
             pending_recovery: Mutex::new(None),
             auto_lock: Mutex::new(Duration::from_secs(15 * 60)),
+            backup_wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -226,6 +229,47 @@ impl App {
             last_seen: Instant::now(),
             snapshot: None,
         }));
+        drop(slot);
+        self.wake_backups();
+    }
+
+    /// Asks the background task to check at once whether an automatic backup is due.
+    pub fn wake_backups(&self) {
+        self.0.backup_wake.notify_one();
+    }
+
+    /// Waits until [`App::wake_backups`] is called (a call made while nobody waited counts).
+    pub async fn backups_woken(&self) {
+        self.0.backup_wake.notified().await;
+    }
+
+    /// Makes the automatic backup if one is due, without holding the vault while the backup is
+    /// sealed and written: the vault is held only to copy it (milliseconds) and to record how
+    /// it went. `None` when locked or when none was due. Blocking: call it off the async threads.
+    pub fn automatic_backup(&self) -> Option<amends_vault::backup::AutoOutcome> {
+        let now = now();
+        let job = match self.read(|v| v.automatic_backup_job(&now)) {
+            Some(Ok(Some(job))) => job,
+            Some(Ok(None)) | None => return None,
+            Some(Err(_)) => {
+                tracing::warn!("the vault could not be read to check for a backup");
+                return None;
+            }
+        };
+        let outcome = job.run();
+        match &outcome {
+            Ok(_) => tracing::info!("an automatic backup was written"),
+            Err(p) => tracing::warn!(
+                problem = p.code(),
+                "an automatic backup could not be written"
+            ),
+        }
+        // If the vault was locked meanwhile, the record waits: the backup is due again at the
+        // next unlock, and another one is made then.
+        if let Some(Err(_)) = self.write(|v, _| v.record_automatic_backup(&outcome, &now)) {
+            tracing::warn!("how the automatic backup went could not be recorded");
+        }
+        Some(outcome)
     }
 
     /// Locks at once: the vault connection, and with it the key, is dropped. If a step holds

@@ -657,6 +657,13 @@ const CHANGES: &[Change] = &[
         answer: 303,
     },
     Change {
+        // A vault exists: restoring is only for the first run, so it leads home.
+        route: "/setup/restore",
+        path: "/setup/restore",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
         route: "/setup/strength",
         path: "/setup/strength",
         fields: &[("passphrase", "short")],
@@ -904,6 +911,29 @@ const CHANGES: &[Change] = &[
             ("passphrase", "yet another passphrase of good words"),
             ("again", "yet another passphrase of good words"),
         ],
+        answer: 303,
+    },
+    Change {
+        // A backup made now: the download.
+        route: "/settings/backup",
+        path: "/settings/backup",
+        fields: &[
+            ("backup_passphrase", "sturdy words for a backup"),
+            ("backup_again", "sturdy words for a backup"),
+        ],
+        answer: 200,
+    },
+    Change {
+        // A folder that is not a full path: the form again, nothing turned on.
+        route: "/settings/backup/auto",
+        path: "/settings/backup/auto",
+        fields: &[("folder", "relative/folder"), ("keep", "7")],
+        answer: 422,
+    },
+    Change {
+        route: "/settings/backup/auto/off",
+        path: "/settings/backup/auto/off",
+        fields: &[],
         answer: 303,
     },
     Change {
@@ -1489,6 +1519,9 @@ async fn tour() -> Tour {
     });
     note(&mut a, &mut seen, "GET", "/", &[]).await.expect(303);
     note(&mut a, &mut seen, "GET", "/setup", &[])
+        .await
+        .expect(200);
+    note(&mut a, &mut seen, "GET", "/setup/restore", &[])
         .await
         .expect(200);
     note(

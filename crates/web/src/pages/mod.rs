@@ -1,6 +1,7 @@
 //! The pages of the app, one module per part.
 
 pub mod access;
+pub mod backup;
 pub mod capture;
 pub mod follow;
 pub mod help;

@@ -1,5 +1,6 @@
-//! Settings: the choices of the whole vault, the relay's address, a new passphrase, and the
-//! workbook taken out (export) or brought in (import).
+//! Settings: the choices of the whole vault, the relay's address, a new passphrase, backups
+//! (their forms are handled in `backup.rs`), and the workbook taken out (export) or brought in
+//! (import).
 
 use amends_core::Currency;
 use amends_core::model::{Fellowship, Language, PartyKind, Settings};
@@ -17,10 +18,12 @@ use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, choice, web_words};
 use crate::pages::access::{Strength, check_new_passphrase, strength};
+use crate::pages::backup::AutoView;
 use crate::pages::shared::{share_words, write_share};
 use crate::security::{forbidden, multipart_csrf_ok};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
+use amends_vault::backup::KEEP_RANGE;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -40,8 +43,15 @@ pub struct Meter {
 
 #[derive(Template)]
 #[template(path = "settings.html")]
-struct SettingsView {
+pub(crate) struct SettingsView {
     layout: Layout,
+    /// The form that makes a backup now (passphrases only, never shown again).
+    pub(crate) backup: FormState,
+    /// The automatic backups form, and what they are now.
+    pub(crate) auto: FormState,
+    auto_now: AutoView,
+    keep_min: u32,
+    keep_max: u32,
     form: FormState,
     relay: FormState,
     /// The relay address kept now, if any.
@@ -92,8 +102,14 @@ fn view(
         .read(|v| Ok((v.relay_address()?, v.outbox()?.len())))
         .and_then(Result::ok)
         .unwrap_or_default();
+    let auto_now = AutoView::read(app);
     SettingsView {
         layout: Layout::new(app, "Settings", Nav::Settings),
+        backup: FormState::default(),
+        auto: auto_now.form(),
+        auto_now,
+        keep_min: *KEEP_RANGE.start(),
+        keep_max: *KEEP_RANGE.end(),
         form: form.unwrap_or_else(|| current(&snap.settings)),
         relay: relay.unwrap_or_else(|| relay_current(relay_address.as_deref())),
         relay_address,
@@ -111,6 +127,19 @@ fn view(
         lock_max: *Settings::AUTO_LOCK_RANGE.end(),
         crisis_max: Settings::CRISIS_LINE_MAX,
     }
+}
+
+/// The page with every form as it is when nothing has been typed, for a form of another module
+/// to fill in and show again.
+pub(crate) fn view_of(app: &App, snap: &Snapshot) -> SettingsView {
+    view(
+        app,
+        snap,
+        None,
+        None,
+        FormState::default(),
+        FormState::default(),
+    )
 }
 
 /// `GET /settings`.
