@@ -691,3 +691,39 @@ fn automatic_backup_settings_are_checked() {
     assert_eq!(v.automatic_backups().unwrap().keep, 30);
     assert!(names(&folder).is_empty(), "the write check leaves nothing");
 }
+
+#[test]
+fn the_recipe_by_hand_in_docs_backups_md_gives_a_vault_amends_opens() {
+    let dir = TempDir::new().unwrap();
+    let old = filled(&dir);
+    let bytes = old.backup(&pw(BACKUP_PASS), &now(6)).unwrap();
+    // age -d -o amends.sqlite FILE
+    let plain = dir.path().join("amends.sqlite");
+    fs::write(&plain, unsealed(&bytes, BACKUP_PASS)).unwrap();
+    // sqlite3 amends.sqlite 'SELECT id, name, relationship FROM parties;'
+    let conn = rusqlite::Connection::open(&plain).unwrap();
+    let name: String = conn
+        .query_row("SELECT name FROM parties WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, NAME);
+    // The sqlcipher shell's steps, word for word.
+    let hex = "7f".repeat(32);
+    let target = dir.path().join("restored.amends");
+    let schema: i64 = conn
+        .query_row("SELECT schema_version FROM amends_backup", [], |r| r.get(0))
+        .unwrap();
+    conn.execute_batch(&format!(
+        "ATTACH DATABASE '{}' AS vault KEY \"x'{hex}'\";
+         SELECT sqlcipher_export('vault');
+         DROP TABLE vault.amends_backup;
+         PRAGMA vault.user_version = {schema};
+         DETACH DATABASE vault;",
+        target.display()
+    ))
+    .unwrap();
+    drop(conn);
+    // amends recover --vault restored.amends, with the 64 digits as the recovery key.
+    Vault::reset_passphrase(&target, &hex, &pw("words of my own")).unwrap();
+    let v = Vault::open(&target, &pw("words of my own")).unwrap();
+    assert_eq!(everything(&v), everything(&old));
+}
