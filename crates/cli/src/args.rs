@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "amends", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault did not unlock; 5 a bundle was refused (nothing was changed); 6 a bundle is saved in this vault, not sent yet (`amends inbox` sends it); 7 the relay did not answer or refused (nothing was lost)."
+    after_help = "Exit codes: 0 done; 1 error; 2 a value was not accepted; 3 a rule of Step 9 refused it; 4 the vault (or a backup) did not unlock; 5 a bundle was refused (nothing was changed); 6 a bundle is saved in this vault, not sent yet (`amends inbox` sends it); 7 the relay did not answer or refused (nothing was lost)."
 )]
 pub struct Cli {
     /// The vault file [default: vault.amends in your data directory]
