@@ -320,7 +320,13 @@ impl AutoJob {
             }
         }
         let written = written.ok_or(BackupProblem::Failed)?;
-        prune(&self.folder, self.keep).map_err(|e| BackupProblem::of(&e))?;
+        // The backup is made; older ones that cannot be deleted now are deleted next time.
+        if let Err(e) = prune(&self.folder, self.keep, &written) {
+            tracing::warn!(
+                problem = BackupProblem::of(&e).code(),
+                "older automatic backups could not be deleted"
+            );
+        }
         Ok(written)
     }
 }
@@ -341,13 +347,18 @@ pub fn is_automatic_name(name: &str) -> bool {
         })
 }
 
-/// Deletes the oldest automatic backups in `folder` beyond `keep`; returns how many went.
+/// Deletes the oldest automatic backups in `folder` beyond `keep`, never the one just
+/// `written` (even if a clock set back gave it an older name); returns how many went.
 /// Only regular files with exactly our names are counted or deleted.
-fn prune(folder: &Path, keep: u32) -> std::io::Result<usize> {
+fn prune(folder: &Path, keep: u32, written: &Path) -> std::io::Result<usize> {
+    let just = written.file_name();
     let mut ours: Vec<String> = Vec::new();
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
         if !entry.file_type()?.is_file() {
+            continue;
+        }
+        if Some(entry.file_name().as_os_str()) == just {
             continue;
         }
         if let Some(name) = entry.file_name().to_str()
@@ -358,7 +369,7 @@ fn prune(folder: &Path, keep: u32) -> std::io::Result<usize> {
     }
     // The names hold the time they were made, most significant first.
     ours.sort();
-    let excess = ours.len().saturating_sub(keep as usize);
+    let excess = (ours.len() + 1).saturating_sub(keep as usize);
     for name in &ours[..excess] {
         fs::remove_file(folder.join(name))?;
     }

@@ -550,6 +550,16 @@ fn automatic_backups_come_due_daily_and_keep_the_last_n_of_their_own_files() {
         names(&folder)
     );
 
+    // A clock set back a year: the backup made then has the oldest name, and is still kept.
+    let back = now(10 + 24 * 5 - 24 * 365);
+    let odd = v.run_automatic(&back).unwrap().unwrap().unwrap();
+    assert!(
+        odd.exists(),
+        "the backup just made is never the one deleted"
+    );
+    assert_eq!(ours(&folder).len(), 3);
+    assert_eq!(ours(&folder)[0], backup::file_name(&back));
+
     // Keeping fewer takes effect at the next backup; the newest one restores.
     v.set_automatic_backups(&folder, 1, None).unwrap();
     let newest = v
