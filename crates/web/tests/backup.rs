@@ -220,6 +220,12 @@ async fn automatic_backups_are_written_into_the_folder_while_the_app_runs() {
         .await;
     r.expect(303);
     assert_eq!(r.location(), "/settings#backups-h");
+    let page = s.follow(&r).await;
+    assert!(
+        page.body.contains("One is being made now."),
+        "{}",
+        page.body
+    );
     let moved = wait_for_backups(other.path(), 1).await;
     // Sealed with the passphrase kept from before.
     assert!(open_backup(&std::fs::read(&moved[0]).unwrap(), &pw(BACKUP_PASS)).is_ok());

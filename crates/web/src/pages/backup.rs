@@ -159,10 +159,20 @@ pub async fn save_auto(State(app): State<App>, body: Bytes) -> Response {
         }) {
             Some(Ok(())) => {
                 tracing::info!("automatic backups were set");
+                let now = crate::state::now();
+                let due = app
+                    .read(|v| v.backup_due(&now))
+                    .and_then(Result::ok)
+                    .unwrap_or(false);
                 app.flash(
                     FlashKind::Done,
                     format!(
-                        "Automatic backups are on. Amends makes one a day while it runs, and keeps the last {keep}. The first is being made now."
+                        "Automatic backups are on. Amends makes one a day while it runs, and keeps the last {keep}. {}",
+                        if due {
+                            "One is being made now."
+                        } else {
+                            "The next is made when the last is a day old."
+                        }
                     ),
                 );
                 app.wake_backups();
