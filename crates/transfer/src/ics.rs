@@ -58,7 +58,7 @@ fn discreet_title(kind: DueKind, method: Option<Method>) -> &'static str {
         DueKind::Payment => "Amends: a payment",
         DueKind::CheckIn => "Amends: a check-in",
         DueKind::Promise => "Amends: a promise to keep",
-        DueKind::Willingness => "Amends: how willing are you now?",
+        DueKind::Willingness => "Amends: ask yourself how willing you are",
     }
 }
 
@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(count("Amends: a payment"), 3);
         assert_eq!(count("Amends: a check-in"), 26, "{titles:?}");
         assert_eq!(count("Amends: a deferred amends to look at again"), 1);
-        assert_eq!(count("Amends: how willing are you now?"), 1);
+        assert_eq!(count("Amends: ask yourself how willing you are"), 1);
         assert_eq!(count("Amends: a promise to keep"), 1);
         assert_eq!(events.len(), 33);
         for e in &events {

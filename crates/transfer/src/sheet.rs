@@ -95,7 +95,7 @@ pub struct PlanSheet {
     /// Each person asked for consent (R1), in words: "B. S.: gave consent on 2 May 2026".
     pub consents: Vec<String>,
     pub deferral: Option<DeferralSheet>,
-    /// Ready: nothing stands in the way (see `PartySheet::gaps`).
+    /// Nothing stands between the plan and making the amends (see `PartySheet::gaps`).
     pub ready: bool,
 }
 
@@ -226,6 +226,11 @@ fn party(r: &PartyRecord, now: &Now, d: &Discreet) -> PartySheet {
             recorded: now.date_of(h.recorded),
         })
         .collect();
+    let gaps: Vec<String> = if r.plan.is_some() {
+        readiness_gaps(r).iter().map(|g| d.derived(g)).collect()
+    } else {
+        Vec::new()
+    };
     let plan = r.plan.as_ref().map(|p| {
         let approval = match approval_for_plan(r) {
             Some(c) => {
@@ -270,14 +275,10 @@ fn party(r: &PartyRecord, now: &Now, d: &Discreet) -> PartySheet {
                 review_on: x.review_on,
                 reason: d.words(&x.reason),
             }),
-            ready: stage.stage == Stage::Ready,
+            ready: gaps.is_empty(),
         }
     });
-    let gaps = if r.plan.is_some() {
-        readiness_gaps(r).iter().map(|g| d.derived(g)).collect()
-    } else {
-        Vec::new()
-    };
+
     let commitments = r
         .commitments
         .iter()
