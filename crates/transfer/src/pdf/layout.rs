@@ -3,6 +3,9 @@
 //! splitting a row taller than a page), ruled lines to write on, and pages drawn at the end so
 //! that each knows how many there are.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point};
@@ -68,6 +71,8 @@ pub struct Fonts {
     bold: rustybuzz::Face<'static>,
     pdf_regular: Font,
     pdf_bold: Font,
+    /// Widths already measured, at size 1, by face: a worksheet repeats its words a lot.
+    widths: RefCell<HashMap<(bool, String), f32>>,
 }
 
 impl Fonts {
@@ -78,6 +83,7 @@ impl Fonts {
             bold: rustybuzz::Face::from_slice(BOLD, 0).expect("the embedded bold font"),
             pdf_regular: Font::new(REGULAR.into(), 0).expect("the embedded regular font"),
             pdf_bold: Font::new(BOLD.into(), 0).expect("the embedded bold font"),
+            widths: RefCell::new(HashMap::new()),
         }
     }
 
@@ -85,6 +91,10 @@ impl Fonts {
     pub fn width(&self, text: &str, style: Style) -> f32 {
         if text.is_empty() {
             return 0.0;
+        }
+        let key = (style.bold, text.to_string());
+        if let Some(w) = self.widths.borrow().get(&key) {
+            return w * style.size;
         }
         let face = if style.bold {
             &self.bold
@@ -95,7 +105,9 @@ impl Fonts {
         buffer.push_str(text);
         let shaped = rustybuzz::shape(face, &[], buffer);
         let units: i32 = shaped.glyph_positions().iter().map(|p| p.x_advance).sum();
-        units as f32 / f32::from(face.units_per_em() as u16) * style.size
+        let unit = units as f32 / face.units_per_em() as f32;
+        self.widths.borrow_mut().insert(key, unit);
+        unit * style.size
     }
 
     /// `text` broken into lines no wider than `width`: at spaces, and inside a word only when
