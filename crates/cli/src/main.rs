@@ -3,6 +3,7 @@
 mod args;
 mod backup;
 mod coach;
+mod exports;
 mod inbox;
 mod relay;
 mod run;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod backup;
 pub mod capture;
+pub mod exports;
 pub mod follow;
 pub mod help;
 pub mod home;
