@@ -231,7 +231,7 @@ async fn automatic_backups_are_written_into_the_folder_while_the_app_runs() {
     assert!(open_backup(&std::fs::read(&moved[0]).unwrap(), &pw(BACKUP_PASS)).is_ok());
     let page = s.get("/settings").await;
     assert!(
-        page.body.contains("Automatic backups are on"),
+        page.body.contains("On: once a day while Amends runs"),
         "{}",
         page.body
     );
