@@ -231,15 +231,6 @@ impl PlainImage {
         writer.finish()?;
         Ok(out)
     }
-
-    /// The size of the plain image in bytes.
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
 }
 
 /// A backup decrypted and checked, in memory, ready to become a new vault.
