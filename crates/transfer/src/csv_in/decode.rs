@@ -77,10 +77,7 @@ impl fmt::Display for Encoding {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// Not in the encoding asked for, or in none Amends recognises, from this line on.
-    Unreadable {
-        line: u64,
-        asked: Option<Encoding>,
-    },
+    Unreadable { line: u64, asked: Option<Encoding> },
 }
 
 /// Decodes `bytes`, in `asked` if given, otherwise as the file shows.
@@ -97,9 +94,7 @@ pub fn decode(bytes: &[u8], asked: Option<Encoding>) -> Result<(String, Encoding
     }
     match asked {
         Some(Encoding::Utf8) => utf8(bytes, asked).map(|t| (t, Encoding::Utf8)),
-        Some(e @ (Encoding::Utf16Le | Encoding::Utf16Be)) => {
-            utf16(bytes, e, asked).map(|t| (t, e))
-        }
+        Some(e @ (Encoding::Utf16Le | Encoding::Utf16Be)) => utf16(bytes, e, asked).map(|t| (t, e)),
         Some(Encoding::Windows1252) => Ok((windows_1252(bytes), Encoding::Windows1252)),
         None => match std::str::from_utf8(bytes) {
             Ok(t) => Ok((t.to_string(), Encoding::Utf8)),
@@ -216,7 +211,10 @@ fn looks_like_windows_1252(bytes: &[u8]) -> bool {
             0x80..=0xFF => {
                 high += 1;
                 let letter = matches!(b, 0xC0..=0xFF if b != 0xD7 && b != 0xF7)
-                    || matches!(b, 0x8A | 0x8C | 0x8E | 0x9A | 0x9C | 0x9E | 0x9F | 0xAA | 0xBA);
+                    || matches!(
+                        b,
+                        0x8A | 0x8C | 0x8E | 0x9A | 0x9C | 0x9E | 0x9F | 0xAA | 0xBA
+                    );
                 if letter {
                     letters += 1;
                 }

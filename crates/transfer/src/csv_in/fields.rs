@@ -234,7 +234,15 @@ const RULES: &[Rule] = &[
     Rule {
         tag: Tag::Cause,
         hint: Hint::Resentment,
-        exact: &["cause", "the cause", "causa", "la causa", "why", "por que", "motivo"],
+        exact: &[
+            "cause",
+            "the cause",
+            "causa",
+            "la causa",
+            "why",
+            "por que",
+            "motivo",
+        ],
         contains: &[
             "the cause",
             "la causa",
@@ -306,12 +314,26 @@ const RULES: &[Rule] = &[
         tag: Tag::Field(Field::Effect),
         hint: Hint::HarmsDone,
         exact: &[],
-        contains: &["jealousy", "suspicion", "bitterness", "celos", "sospecha", "amargura"],
+        contains: &[
+            "jealousy",
+            "suspicion",
+            "bitterness",
+            "celos",
+            "sospecha",
+            "amargura",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::Kinds),
         hint: Hint::None,
-        exact: &["kinds", "harm kinds", "categories", "category", "categoria", "tipos"],
+        exact: &[
+            "kinds",
+            "harm kinds",
+            "categories",
+            "category",
+            "categoria",
+            "tipos",
+        ],
         contains: &[
             "kind of harm",
             "kinds of harm",
@@ -329,28 +351,36 @@ const RULES: &[Rule] = &[
     Rule {
         tag: Tag::Field(Field::Kind),
         hint: Hint::None,
-        exact: &["kind", "type", "tipo", "clase", "person or organisation", "person or organization"],
-        contains: &["kind of party", "party kind", "party type", "type of party", "tipo de parte"],
+        exact: &[
+            "kind",
+            "type",
+            "tipo",
+            "clase",
+            "person or organisation",
+            "person or organization",
+        ],
+        contains: &[
+            "kind of party",
+            "party kind",
+            "party type",
+            "type of party",
+            "tipo de parte",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::Should),
         hint: Hint::None,
         exact: &[],
         contains: &[
-            "should",
-            "instead",
-            "ought",
-            "debi",
-            "deberia",
-            "debiera",
-            "en lugar",
-            "en vez",
+            "should", "instead", "ought", "debi", "deberia", "debiera", "en lugar", "en vez",
         ],
     },
     Rule {
         tag: Tag::Field(Field::Did),
         hint: Hint::None,
-        exact: &["harm", "harms", "dano", "danos", "el dano", "conduct", "conducta"],
+        exact: &[
+            "harm", "harms", "dano", "danos", "el dano", "conduct", "conducta",
+        ],
         contains: &[
             "what i did",
             "what did i do",
@@ -370,14 +400,40 @@ const RULES: &[Rule] = &[
     Rule {
         tag: Tag::Field(Field::Effect),
         hint: Hint::None,
-        exact: &["effect", "effects", "impact", "efecto", "efectos", "impacto", "consecuencias"],
-        contains: &["affect", "effect", "impact", "afecto", "efecto", "consecuencia"],
+        exact: &[
+            "effect",
+            "effects",
+            "impact",
+            "efecto",
+            "efectos",
+            "impacto",
+            "consecuencias",
+        ],
+        contains: &[
+            "affect",
+            "effect",
+            "impact",
+            "afecto",
+            "efecto",
+            "consecuencia",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::Relationship),
         hint: Hint::None,
-        exact: &["relationship", "relation", "relacion", "parentesco", "vinculo"],
-        contains: &["relationship", "relacion", "parentesco", "who they are to me"],
+        exact: &[
+            "relationship",
+            "relation",
+            "relacion",
+            "parentesco",
+            "vinculo",
+        ],
+        contains: &[
+            "relationship",
+            "relacion",
+            "parentesco",
+            "who they are to me",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::Willingness),
@@ -388,13 +444,24 @@ const RULES: &[Rule] = &[
     Rule {
         tag: Tag::Field(Field::Owed),
         hint: Hint::None,
-        exact: &["amount", "money", "debt", "deuda", "cantidad", "importe", "dinero", "monto"],
-        contains: &["owed", "owe", "money", "amount", "debt", "debo", "deuda", "dinero"],
+        exact: &[
+            "amount", "money", "debt", "deuda", "cantidad", "importe", "dinero", "monto",
+        ],
+        contains: &[
+            "owed", "owe", "money", "amount", "debt", "debo", "deuda", "dinero",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::Property),
         hint: Hint::None,
-        exact: &["property", "propiedad", "bienes", "objects", "objetos", "cosas"],
+        exact: &[
+            "property",
+            "propiedad",
+            "bienes",
+            "objects",
+            "objetos",
+            "cosas",
+        ],
         contains: &["property", "propiedad", "bienes"],
     },
     Rule {
@@ -458,7 +525,8 @@ fn contains_words(heading: &str, words: &str) -> bool {
     h.contains(&format!(" {words} "))
         || (words.ends_with(char::is_alphabetic)
             && !words.contains(' ')
-            && h.split(' ').any(|w| w.starts_with(words) && words.len() >= 5))
+            && h.split(' ')
+                .any(|w| w.starts_with(words) && words.len() >= 5))
 }
 
 fn recognise_one(heading: &str) -> Option<&'static Rule> {
@@ -787,8 +855,15 @@ mod tests {
         let problems = apply(&mut cols, &heads, &m);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(cols, vec![None, Some(Field::Name), None]);
-        let problems = apply(&mut cols, &heads, &HandMap::parse("did=col b,notes=1,notes=3").unwrap());
+        let problems = apply(
+            &mut cols,
+            &heads,
+            &HandMap::parse("did=col b,notes=1,notes=3").unwrap(),
+        );
         assert!(problems.is_empty());
-        assert_eq!(cols, vec![Some(Field::Notes), Some(Field::Did), Some(Field::Notes)]);
+        assert_eq!(
+            cols,
+            vec![Some(Field::Notes), Some(Field::Did), Some(Field::Notes)]
+        );
     }
 }

@@ -52,10 +52,7 @@ pub enum ReadError {
     #[error("the file is empty; export the sheet again with its headings in the first line")]
     Empty,
     #[error("{}", unreadable(*.line, *.asked))]
-    Unreadable {
-        line: u64,
-        asked: Option<Encoding>,
-    },
+    Unreadable { line: u64, asked: Option<Encoding> },
     #[error(
         "line {line} cannot be read as CSV; open the file in your spreadsheet and save it again as CSV"
     )]
@@ -77,7 +74,9 @@ fn unreadable(line: u64, asked: Option<Encoding>) -> String {
 impl From<decode::DecodeError> for ReadError {
     fn from(e: decode::DecodeError) -> Self {
         match e {
-            decode::DecodeError::Unreadable { line, asked } => ReadError::Unreadable { line, asked },
+            decode::DecodeError::Unreadable { line, asked } => {
+                ReadError::Unreadable { line, asked }
+            }
         }
     }
 }
@@ -165,24 +164,18 @@ pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError
     let mut offset = 0u64;
     // Excel's "sep=;" first line names the delimiter.
     let first = body.lines().next().unwrap_or("");
-    let hint = first
-        .trim()
-        .strip_prefix("sep=")
-        .and_then(|rest| {
-            let mut chars = rest.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) => Delimiter::of(c),
-                _ => None,
-            }
-        });
+    let hint = first.trim().strip_prefix("sep=").and_then(|rest| {
+        let mut chars = rest.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Delimiter::of(c),
+            _ => None,
+        }
+    });
     if hint.is_some() {
         body = body.split_once('\n').map_or("", |(_, rest)| rest);
         offset = 1;
     }
-    let first_line = body
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
+    let first_line = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = hint.unwrap_or_else(|| sniff(first_line));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -193,17 +186,35 @@ pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError
     let mut rows = Vec::new();
     let mut width = 0;
     let mut record = csv::StringRecord::new();
+    // Lines are counted here from each record's byte offset: the reader's own count lags by
+    // one after a CRLF line end, and the offset may point at the line end before the record.
+    let raw = body.as_bytes();
+    let mut counted = 0usize;
+    let mut newlines = 0u64;
+    let mut line_at = |byte: usize| -> u64 {
+        let mut at = byte.min(raw.len());
+        while at < raw.len() && (raw[at] == b'\r' || raw[at] == b'\n') {
+            at += 1;
+        }
+        if at >= counted {
+            newlines += raw[counted..at].iter().filter(|b| **b == b'\n').count() as u64;
+            counted = at;
+        }
+        offset + newlines + 1
+    };
     loop {
-        let line = offset + reader.position().line();
+        let start = reader.position().byte() as usize;
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(line, |p| offset + p.line());
-                return Err(ReadError::Malformed { line });
+                let byte = e.position().map_or(start, |p| p.byte() as usize);
+                return Err(ReadError::Malformed {
+                    line: line_at(byte),
+                });
             }
         }
-        let line = offset + record.position().map_or(line, |p| p.line());
+        let line = line_at(record.position().map_or(start, |p| p.byte() as usize));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -479,12 +490,10 @@ impl Sheet {
                     .collect();
             }
         }
-        let layout = if !fields.contains(&Some(Field::Name)) {
-            Layout::Custom
-        } else if recognised_layout == Layout::Custom {
-            Layout::Custom
-        } else {
+        let layout = if fields.contains(&Some(Field::Name)) {
             recognised_layout
+        } else {
+            Layout::Custom
         };
         let columns: Vec<Column> = (0..width)
             .map(|i| Column {
@@ -611,13 +620,17 @@ impl Sheet {
                     continue;
                 }
             };
-            let text_of = |c: Option<usize>, field: &'static str, max: usize| -> Result<String, (usize, Invalid)> {
+            let text_of = |c: Option<usize>,
+                           field: &'static str,
+                           max: usize|
+             -> Result<String, (usize, Invalid)> {
                 match c {
                     Some(c) => text::optional(field, cell(c), max).map_err(|e| (c, e)),
                     None => Ok(String::new()),
                 }
             };
-            let take = |r: Result<String, (usize, Invalid)>, bad: &mut Vec<(usize, String)>| match r {
+            let take = |r: Result<String, (usize, Invalid)>, bad: &mut Vec<(usize, String)>| match r
+            {
                 Ok(v) => v,
                 Err((c, e)) => {
                     bad.push((c, e.message));
@@ -648,7 +661,10 @@ impl Sheet {
                     Ok(v) => {
                         let piece = match (label_notes(*c), self.headings.get(*c)) {
                             (true, Some(h)) if !h.trim().is_empty() => {
-                                format!("{}: {v}", h.split_whitespace().collect::<Vec<_>>().join(" "))
+                                format!(
+                                    "{}: {v}",
+                                    h.split_whitespace().collect::<Vec<_>>().join(" ")
+                                )
                             }
                             _ => v,
                         };
@@ -657,19 +673,23 @@ impl Sheet {
                     Err(e) => bad.push((*c, e.message)),
                 }
             }
-            let willingness = match col(Field::Willingness).map(|c| (c, values::willingness(cell(c)))) {
-                Some((c, Err(m))) => {
-                    bad.push((c, m));
-                    None
-                }
-                Some((_, Ok(w))) => w,
-                None => None,
-            };
+            let willingness =
+                match col(Field::Willingness).map(|c| (c, values::willingness(cell(c)))) {
+                    Some((c, Err(m))) => {
+                        bad.push((c, m));
+                        None
+                    }
+                    Some((_, Ok(w))) => w,
+                    None => None,
+                };
             let did = take(text_of(did_col, "did", TEXT_MAX), &mut bad);
             let should = take(text_of(col(Field::Should), "should", TEXT_MAX), &mut bad);
             let effect = take(text_of(col(Field::Effect), "effect", TEXT_MAX), &mut bad);
             let when = take(text_of(col(Field::When), "when", NAME_MAX), &mut bad);
-            let property = take(text_of(col(Field::Property), "property", TEXT_MAX), &mut bad);
+            let property = take(
+                text_of(col(Field::Property), "property", TEXT_MAX),
+                &mut bad,
+            );
             let kinds = match col(Field::Kinds) {
                 Some(c) => values::harm_kinds(cell(c)).unwrap_or_else(|m| {
                     bad.push((c, m));

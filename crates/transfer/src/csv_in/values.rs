@@ -121,9 +121,7 @@ pub(crate) fn source(cell: &str) -> Result<Option<HarmSource>, String> {
     let w = fold(cell);
     let s = match w.as_str() {
         "" => return Ok(None),
-        "step 4" | "paso 4" | "inventario" | "fourth step" | "cuarto paso" => {
-            HarmSource::Inventory
-        }
+        "step 4" | "paso 4" | "inventario" | "fourth step" | "cuarto paso" => HarmSource::Inventory,
         "memoria" | "recuerdo" | "remembered" => HarmSource::Memory,
         "me dijeron" | "me lo dijeron" | "they told me" | "dicho" => HarmSource::Told,
         "step 10" | "paso 10" | "decimo paso" | "tenth step" => HarmSource::Step10,
@@ -143,7 +141,9 @@ fn nothing(t: &str) -> bool {
     matches!(
         fold(t).as_str(),
         "" | "0" | "00" | "0 00" | "0 0" | "none" | "nothing" | "n a" | "na" | "nada" | "ninguno"
-    ) || t.chars().all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}' | ' '))
+    ) || t
+        .chars()
+        .all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}' | ' '))
 }
 
 /// An amount owed, in the list's currency; "0", "-" or empty mean nothing owed.
@@ -289,7 +289,10 @@ mod tests {
         assert!(m("a lot").is_err());
         assert!(m("12.345").is_err(), "three decimals in dollars");
         let eur = Currency::parse("EUR").unwrap();
-        assert_eq!(owed("50 €", eur).map(|o| o.map(|m| m.minor)), Ok(Some(5000)));
+        assert_eq!(
+            owed("50 €", eur).map(|o| o.map(|m| m.minor)),
+            Ok(Some(5000))
+        );
     }
 
     #[test]
