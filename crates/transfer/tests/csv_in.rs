@@ -423,7 +423,7 @@ fn cells_beyond_the_headings_are_not_dropped_silently() {
 fn names_on_the_list_are_matched_without_case_or_accents() {
     let text = "Name,What I did\nJosé,a\nANA,b\nNew person,c\n";
     let c = check(text.as_bytes());
-    let existing = vec![
+    let existing = [
         (7, "jose", false),
         (3, "Ana", true),
         (9, "Ana", false),
