@@ -5,6 +5,7 @@
 //! and writes only if they agree. The vault runs in WAL mode with a busy timeout so two
 //! processes can use it at once.
 
+mod bulk;
 mod error;
 pub mod export;
 pub mod keys;
@@ -16,6 +17,7 @@ mod sharing;
 mod write;
 
 pub use amends_core::rules::SafetyChange;
+pub use bulk::{ImportParty, Imported, ListedName, Target};
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
