@@ -85,7 +85,8 @@ pub enum Command {
     Due(DueArgs),
     /// Write the whole vault as JSON to standard output (or a file)
     Export(ExportArgs),
-    /// Import a JSON export into an empty vault (all or nothing)
+    /// Bring in a list from a spreadsheet (CSV) into this vault, or restore a JSON export into an empty one (all or nothing)
+    #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// Your contact code and fingerprint, to give to someone you want to share with
     Identity(IdentityArgs),
@@ -749,9 +750,32 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A file written by `amends export --format json`
+    /// A spreadsheet saved as CSV (added to your list), or a file written by `amends export --format json` (restored into an empty vault)
     pub file: PathBuf,
+    /// CSV: which column holds which field, as FIELD=COLUMN,... where COLUMN is a number from 1 or the heading as written, and - leaves the field out (may be given more than once)
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub map: Vec<String>,
+    /// CSV: show how the file will be read and what it will add, on standard output; change nothing
+    #[arg(long)]
+    pub preview: bool,
+    /// CSV: for names already on your list, merge (add the harms and willingness to the entry you have) or apart (add a new entry)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub matched: Option<Matched>,
+    /// CSV: the file's encoding, when it cannot be told from the file: utf-8, utf-16le, utf-16be or windows-1252
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// CSV: print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Matched {
+    Merge,
+    Apart,
+}
+
+const IMPORT_HELP: &str = "A CSV file is read by its headings (an 8th-step list, a Step 4 harms-done inventory or a resentment list, in English or Spanish); map other headings with --map, for example --map name=1,did=\"What happened\",willingness=5. Fields: name, kind, relationship, notes, did, should, effect, kinds, when, owed, property, third-parties, willingness, sponsor, source. Rows with the same name become one entry with several harms. Try --preview first: nothing is changed, and every problem is named by its line and column. See docs/import.md.";
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -2,6 +2,7 @@
 
 mod args;
 mod coach;
+mod import;
 mod inbox;
 mod relay;
 mod run;

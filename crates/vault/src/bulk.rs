@@ -4,7 +4,8 @@
 //! and checked there as every other write is (text limits, money, amends to self, set-aside
 //! parties). The names the caller matched against the list before asking are matched again
 //! inside the transaction: if the list changed meanwhile, nothing is written. Nothing already
-//! recorded is overwritten or deleted: a merged party gains harms and a willingness entry;
+//! recorded is overwritten or deleted: a merged party gains harms (except those whose words it
+//! has already, so the same file imported twice adds nothing twice) and a willingness entry;
 //! where its relationship was empty it takes the file's, and the file's notes are added to
 //! its notes, with the earlier wording kept in `edits`.
 
@@ -51,6 +52,11 @@ pub struct Imported {
     /// Parties on the list that took imported harms or willingness.
     pub merged: usize,
     pub harms: usize,
+    /// Of those, the harms added to parties that were on the list.
+    pub merged_harms: usize,
+    /// Harms left out because the party they were merged into has the same words already
+    /// (the same list imported twice adds nothing twice).
+    pub skipped: usize,
     /// Willingness entries recorded (new parties and changes on merged ones).
     pub willingness: usize,
     /// Merged parties to whom amends had been made, reopened by a new harm (R10).
@@ -225,7 +231,22 @@ impl Vault {
                         id
                     }
                 };
+                let had: Vec<String> = match p.target {
+                    Target::Merge(id) => {
+                        let mut st = tx.prepare_cached("SELECT did FROM harms WHERE party_id = ?1")?;
+                        st.query_map([id], |r| r.get(0))?
+                            .collect::<Result<_, _>>()?
+                    }
+                    _ => Vec::new(),
+                };
                 for h in harms {
+                    if had.iter().any(|d| d.trim() == h.did) {
+                        out.skipped += 1;
+                        continue;
+                    }
+                    if matches!(p.target, Target::Merge(_)) {
+                        out.merged_harms += 1;
+                    }
                     new_harm.execute(params![
                         id,
                         h.did,
