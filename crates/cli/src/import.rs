@@ -19,6 +19,8 @@ use crate::run::{emit, invalid, open, print_json};
 
 /// How many entries a preview shows as they will be stored.
 const PREVIEW_PARTIES: usize = 10;
+/// How many problems a refusal lists on standard error.
+const SHOWN_PROBLEMS: usize = 20;
 /// How many harms of each entry a preview shows.
 const PREVIEW_HARMS: usize = 5;
 
@@ -208,18 +210,12 @@ pub fn csv_cmd(cli: &Cli, a: &ImportArgs, now: &Now) -> Result<()> {
             emit(&preview_text(&a.file, &checked, &matches, &listed))?;
         }
         if !checked.is_ok() {
-            return Err(problems_error(&checked));
+            return Err(problems_error(&checked, !a.json));
         }
         return Ok(());
     }
     if !checked.is_ok() {
-        for p in &checked.problems {
-            eprintln!("  {p}");
-        }
-        if checked.more_problems > 0 {
-            eprintln!("  ...and {} more.", checked.more_problems);
-        }
-        return Err(problems_error(&checked));
+        return Err(problems_error(&checked, false));
     }
     let targets = targets(&checked, &matches, a.matched)?;
     let parties = to_vault(&checked, &targets);
@@ -245,15 +241,29 @@ pub fn csv_cmd(cli: &Cli, a: &ImportArgs, now: &Now) -> Result<()> {
     emit(&added_text(&added, &checked))
 }
 
-fn problems_error(checked: &Checked) -> anyhow::Error {
+/// The refusal of a file with problems: each listed (by line and column, never a value) unless
+/// the preview has just listed them on standard output.
+fn problems_error(checked: &Checked, listed_above: bool) -> anyhow::Error {
     let n = checked.problem_count();
-    VaultError::Import(format!(
-        "{n} {} to put right in the file first; {} named by line and column {}",
-        if n == 1 { "thing" } else { "things" },
-        if n == 1 { "it is" } else { "each is" },
-        "above"
-    ))
-    .into()
+    let things = plural(n, "thing", "things");
+    if listed_above {
+        return VaultError::Import(format!(
+            "{things} to put right in the file first, listed in the preview above"
+        ))
+        .into();
+    }
+    let mut text = format!("{things} to put right in the file first, by line and column:");
+    for p in checked.problems.iter().take(SHOWN_PROBLEMS) {
+        text.push_str(&format!("\n  {p}"));
+    }
+    if n > SHOWN_PROBLEMS {
+        text.push_str(&format!(
+            "\n  and {} more (`amends import FILE --preview` lists up to {})",
+            n - SHOWN_PROBLEMS,
+            csv_in::MAX_PROBLEMS
+        ));
+    }
+    VaultError::Import(text).into()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
