@@ -64,6 +64,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::sharing::routes())
         .merge(pages::supported::routes())
         .merge(pages::relay::routes())
+        .merge(pages::import::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod follow;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod list;
 pub mod party;
 pub mod relay;
