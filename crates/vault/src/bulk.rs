@@ -354,3 +354,158 @@ fn merge_details(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use amends_core::model::{AsideReason, Settings};
+    use jiff::Timestamp;
+    use jiff::tz::TimeZone;
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::{KdfParams, PartyRef};
+
+    fn vault() -> (tempfile::TempDir, Vault) {
+        let dir = tempfile::tempdir().unwrap();
+        let cheap = KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let created = Vault::create_with(
+            &dir.path().join("v.amends"),
+            &SecretString::from("bulk test words"),
+            &Settings::default(),
+            cheap,
+        )
+        .unwrap();
+        (dir, created.vault)
+    }
+
+    fn now() -> Now {
+        Now::new(Timestamp::now(), TimeZone::UTC)
+    }
+
+    fn key(n: &str) -> String {
+        n.trim().to_lowercase()
+    }
+
+    fn party(name: &str, target: Target, dids: &[&str]) -> ImportParty {
+        ImportParty {
+            name: name.into(),
+            kind: PartyKind::Person,
+            relationship: "friend".into(),
+            notes: "from the sheet".into(),
+            willingness: Some(Willingness::Later),
+            harms: dids
+                .iter()
+                .map(|d| HarmInput {
+                    did: d.to_string(),
+                    source: Some(HarmSource::Inventory),
+                    ..HarmInput::default()
+                })
+                .collect(),
+            target,
+        }
+    }
+
+    fn import(v: &mut Vault, parties: &[ImportParty]) -> Result<Imported, VaultError> {
+        let mut calls = Vec::new();
+        let out = v.import_list(parties, &key, &now(), &mut |done, total| {
+            calls.push((done, total))
+        });
+        if out.is_ok() {
+            assert_eq!(calls.last(), Some(&(parties.len(), parties.len())));
+        }
+        out
+    }
+
+    #[test]
+    fn new_parties_with_their_harms_and_willingness() {
+        let (_d, mut v) = vault();
+        let out = import(
+            &mut v,
+            &[
+                party("Sam", Target::New, &["a", "b"]),
+                party("Ana", Target::New, &[]),
+            ],
+        )
+        .unwrap();
+        assert_eq!((out.parties, out.harms, out.willingness), (2, 2, 2));
+        let recs = v.records().unwrap();
+        assert_eq!(recs[0].harms.len(), 2);
+        assert_eq!(recs[0].harms[0].source, HarmSource::Inventory);
+        assert_eq!(recs[1].willingness_now().unwrap().level, Willingness::Later);
+    }
+
+    #[test]
+    fn the_list_as_it_is_inside_the_transaction_decides() {
+        let (_d, mut v) = vault();
+        let n = now();
+        let sam = v
+            .add_party("SAM", PartyKind::Person, "", "", &n)
+            .unwrap()
+            .id;
+        v.add_harm(
+            &PartyRef::Id(sam),
+            &HarmInput {
+                did: "a".into(),
+                ..HarmInput::default()
+            },
+            &n,
+        )
+        .unwrap();
+        let before = v.records().unwrap();
+        // Looked at before Sam was added: a namesake appeared, so nothing is written.
+        let e = import(
+            &mut v,
+            &[
+                party("Ana", Target::New, &["x"]),
+                party("Sam", Target::New, &["b"]),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("changed since the preview"), "{e}");
+        // A merge into a party that is not this name.
+        let e = import(&mut v, &[party("Ana", Target::Merge(sam), &["b"])]).unwrap_err();
+        assert!(e.to_string().contains("changed since the preview"), "{e}");
+        assert_eq!(v.records().unwrap(), before);
+
+        // Merged: the harm it has is left out, the other added; details kept in history.
+        let out = import(&mut v, &[party("Sam", Target::Merge(sam), &["a", "b"])]).unwrap();
+        assert_eq!((out.merged, out.merged_harms, out.skipped), (1, 1, 1));
+        let rec = v.record(sam).unwrap();
+        assert_eq!(rec.harms.len(), 2);
+        assert_eq!(rec.party.relationship, "friend");
+        assert_eq!(rec.party.notes, "from the sheet");
+        assert_eq!(
+            v.edits(sam).unwrap().len(),
+            1,
+            "the earlier wording is kept"
+        );
+
+        // Kept apart on purpose: a second Sam.
+        import(&mut v, &[party("Sam", Target::Apart, &[])]).unwrap();
+        assert_eq!(v.records().unwrap().len(), 2);
+
+        // Set aside: not merged into.
+        v.set_aside_party(&PartyRef::Id(sam), AsideReason::NoRealHarm, "", &n)
+            .unwrap();
+        let before = v.records().unwrap();
+        let e = import(&mut v, &[party("Sam", Target::Merge(sam), &["c"])]).unwrap_err();
+        assert!(matches!(e, VaultError::Refused(_)), "{e}");
+        assert_eq!(v.records().unwrap(), before);
+    }
+
+    #[test]
+    fn a_bad_value_or_yourself_without_the_setting_changes_nothing() {
+        let (_d, mut v) = vault();
+        let mut me = party("Me", Target::New, &["a"]);
+        me.kind = PartyKind::Myself;
+        let e = import(&mut v, &[party("Ana", Target::New, &["x"]), me]).unwrap_err();
+        assert!(matches!(e, VaultError::Refused(_)));
+        let e = import(&mut v, &[party("Ana", Target::New, &[""])]).unwrap_err();
+        assert!(matches!(e, VaultError::Invalid { .. }));
+        assert!(v.records().unwrap().is_empty());
+    }
+}
