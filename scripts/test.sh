@@ -13,6 +13,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # The sharing tests check that the standard age tool opens a bundle's outer layer.
 command -v age >/dev/null 2>&1 || need+=(age)
+# The export tests read the PDF worksheets back with pdftotext and pdfinfo.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -83,8 +83,11 @@ pub enum Command {
     Status(JsonFlag),
     /// What is due: planned amends, deferral reviews, payments, check-ins, promises
     Due(DueArgs),
-    /// Write the whole vault as JSON to standard output (or a file)
+    /// Write the whole vault as JSON, or the list, harms and plans as CSV, Markdown or a PDF worksheet
+    #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// What is due as a calendar file (.ics), and the calendar subscription of the web app
+    Calendar(CalendarArgs),
     /// Bring in a list from a spreadsheet (CSV) into this vault, or restore a JSON export into an empty one (all or nothing)
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
@@ -738,14 +741,92 @@ pub struct DueArgs {
     pub json: bool,
 }
 
+const EXPORT_HELP: &str = "json is the whole vault, to keep or to import into another vault. csv, markdown and pdf are for reading, printing and spreadsheets: csv writes one table (--what), markdown and pdf a worksheet for a sponsor meeting (the list with harms and willingness, then a page per plan), or with --party one party's page.
+
+--discreet shows initials instead of names and leaves out what you did, how it affected them, what you should have done, and the other words you wrote (notes, scripts, places), unless you add --harm-details or --notes. None of these files is encrypted: keep them somewhere private.";
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// json (the only format so far)
+    /// json (the whole vault), csv, markdown or pdf
     #[arg(long, default_value = "json")]
     pub format: String,
+    /// With csv: the table to write: list (a row per party), harms (a row per harm) or plans (a row per plan)
+    #[arg(long, value_enum, value_name = "TABLE")]
+    pub what: Option<ExportTable>,
+    /// Only this party, by id or name: its rows (csv), or its page (markdown, pdf)
+    #[arg(long, value_name = "PARTY")]
+    pub party: Option<String>,
+    /// Initials instead of names; harm details and the other words you wrote left out
+    #[arg(long)]
+    pub discreet: bool,
+    /// With --discreet: keep what you did, how it affected them and what you should have done
+    #[arg(long, requires = "discreet")]
+    pub harm_details: bool,
+    /// With --discreet: keep your notes, scripts, places and reasons (names in them as initials)
+    #[arg(long, requires = "discreet")]
+    pub notes: bool,
+    /// With pdf: the paper to lay the worksheet out for
+    #[arg(long, value_enum, value_name = "PAPER")]
+    pub paper: Option<PaperSize>,
     /// Write to this file instead of standard output
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTable {
+    List,
+    Harms,
+    Plans,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperSize {
+    A4,
+    Letter,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CalendarArgs {
+    #[command(subcommand)]
+    pub action: Option<CalendarCmd>,
+    /// Write to this file instead of standard output
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Put names in the event titles and what is due in their descriptions (otherwise titles
+    /// such as "Amends: a payment", and nothing personal)
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCmd {
+    /// Whether the subscription is on, its address, and whether its titles carry names
+    Status(CalendarAddressArgs),
+    /// Turn the subscription on (an address it had before stays the same)
+    On(CalendarAddressArgs),
+    /// Give the subscription a new address; the old one stops working
+    NewAddress(CalendarAddressArgs),
+    /// Turn the subscription off: its address stops working
+    Off,
+    /// Names in the subscription's event titles: on or off (off unless you turn them on)
+    Names(CalendarNamesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarAddressArgs {
+    /// The port `amends serve --port` listens on, to show the whole address
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarNamesArgs {
+    pub choice: OnOff,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod coach;
+mod exports;
 mod import;
 mod inbox;
 mod relay;

@@ -501,13 +501,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 emit(&views::due_text(&items))
             }
         }
+        Command::Export(a) if !a.format.eq_ignore_ascii_case("json") => {
+            crate::exports::export_cmd(&cli, a, &now)
+        }
+        Command::Calendar(a) => crate::exports::calendar_cmd(&cli, a, &now),
         Command::Export(a) => {
-            if !a.format.eq_ignore_ascii_case("json") {
-                return Err(invalid(
-                    "format",
-                    format!("\"{}\" is not a format Amends writes; use json", a.format),
-                ));
-            }
+            crate::exports::json_only(a)?;
             let vault = open(&cli)?;
             let doc = vault.export(now.at)?;
             match &a.output {

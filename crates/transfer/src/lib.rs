@@ -4,3 +4,9 @@
 //! records and get bytes or checked rows back, so the CLI and the web app share every rule.
 
 pub mod csv_in;
+pub mod csv_out;
+pub mod discreet;
+pub mod ics;
+pub mod markdown;
+pub mod pdf;
+pub mod sheet;

@@ -6,6 +6,7 @@
 //! processes can use it at once.
 
 mod bulk;
+pub mod calendar;
 mod error;
 pub mod export;
 pub mod keys;
@@ -18,6 +19,7 @@ mod write;
 
 pub use amends_core::rules::SafetyChange;
 pub use bulk::{ImportParty, Imported, ListedName, Target};
+pub use calendar::CalendarSettings;
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};

@@ -65,11 +65,15 @@ pub fn router(app: App) -> Router {
         .merge(pages::supported::routes())
         .merge(pages::relay::routes())
         .merge(pages::import::routes())
+        .merge(pages::exports::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()
         .merge(pages)
         .route("/assets/{name}", get(assets::asset))
+        // The calendar subscription: read by calendar apps, so no cookie and no activity (a
+        // calendar app polling must not keep the vault from locking); its handler checks the token.
+        .route("/calendar/{file}", get(pages::exports::feed))
         // Outermost last: headers on everything, then the Host check, then the cookie.
         .layer(from_fn_with_state(app.clone(), security::admit))
         .layer(from_fn(security::loopback_host))

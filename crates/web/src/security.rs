@@ -185,8 +185,23 @@ pub async fn loopback_host(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Admits the browser that opened the printed address, and no one else.
+/// Whether a request is for the calendar subscription (`GET /calendar/TOKEN.ics`), the one
+/// route served without the session cookie: calendar apps cannot log in. Its handler answers
+/// only to the secret token in the address (compared in constant time), 404 to any other, and
+/// 503 while the vault is locked. The Host check still applies.
+pub fn is_calendar_feed(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+        && path
+            .strip_prefix("/calendar/")
+            .is_some_and(|file| !file.is_empty() && !file.contains('/'))
+}
+
+/// Admits the browser that opened the printed address, and no one else (and calendar apps to
+/// the calendar subscription, see [`is_calendar_feed`]).
 pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response {
+    if is_calendar_feed(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
     let has_cookie = cookie_value(req.headers()).is_some_and(|c| same(c, &app.0.cookie));
     if let Some(token) = launch_token(req.uri().query()) {
         if has_cookie {
@@ -375,6 +390,18 @@ mod tests {
         assert!(!with(Some("http://evil.example"), None));
         assert!(!with(None, Some("same-site")));
         assert!(!with(None, Some("cross-site")));
+    }
+
+    #[test]
+    fn only_a_get_of_one_calendar_file_goes_without_the_cookie() {
+        assert!(is_calendar_feed(&Method::GET, "/calendar/abc.ics"));
+        assert!(is_calendar_feed(&Method::HEAD, "/calendar/abc.ics"));
+        assert!(!is_calendar_feed(&Method::POST, "/calendar/abc.ics"));
+        assert!(!is_calendar_feed(&Method::GET, "/calendar/"));
+        assert!(!is_calendar_feed(&Method::GET, "/calendar/a/b.ics"));
+        assert!(!is_calendar_feed(&Method::GET, "/calendar"));
+        assert!(!is_calendar_feed(&Method::GET, "/exports/calendar"));
+        assert!(!is_calendar_feed(&Method::GET, "/calendarx/a.ics"));
     }
 
     #[test]

@@ -466,6 +466,9 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
 
     let mut paths: BTreeSet<String> = get_paths().into_iter().collect();
     paths.extend(["/parties/1".to_string(), "/list".to_string()]);
+    // The calendar subscription is read by calendar apps, without the cookie: its token is its
+    // lock (tests/exports.rs).
+    paths.retain(|p| !amends_web::security::is_calendar_feed(&Method::GET, p));
     let posts: Vec<String> = common::source_routes()
         .into_iter()
         .filter(|r| r.methods.iter().any(|m| m != "GET" && m != "HEAD"))
@@ -1046,6 +1049,36 @@ const CHANGES: &[Change] = &[
         path: "/sharing/contacts/1/remove",
         fields: &[],
         answer: 200,
+    },
+    Change {
+        // A download: the PDF worksheet.
+        route: "/exports/worksheet",
+        path: "/exports/worksheet",
+        fields: &[
+            ("scope", "all"),
+            ("format", "pdf"),
+            ("paper", "a4"),
+            ("discreet", "on"),
+        ],
+        answer: 200,
+    },
+    Change {
+        route: "/exports/csv",
+        path: "/exports/csv",
+        fields: &[("what", "harms"), ("discreet", "on")],
+        answer: 200,
+    },
+    Change {
+        route: "/exports/calendar",
+        path: "/exports/calendar",
+        fields: &[],
+        answer: 200,
+    },
+    Change {
+        route: "/exports/subscription",
+        path: "/exports/subscription",
+        fields: &[("action", "on")],
+        answer: 303,
     },
     Change {
         route: "/lock",

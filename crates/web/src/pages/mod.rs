@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod capture;
+pub mod exports;
 pub mod follow;
 pub mod help;
 pub mod home;
