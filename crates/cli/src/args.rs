@@ -208,7 +208,7 @@ pub struct CoachArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
-    /// Port to listen on (127.0.0.1 only) [default: a free one]
+    /// Port to listen on (127.0.0.1 only) [default: 4880, or a free one when it is taken; the demo: a free one]
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Do not open a browser; only print the address
@@ -816,7 +816,7 @@ pub enum CalendarCmd {
 
 #[derive(Debug, Args)]
 pub struct CalendarAddressArgs {
-    /// The port `amends serve --port` listens on, to show the whole address
+    /// The port the web app listens on, if you start it with `amends serve --port` [default: 4880]
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Print JSON instead of text

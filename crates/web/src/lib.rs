@@ -24,6 +24,11 @@ use axum::routing::{get, post};
 pub use state::{App, Config};
 
 /// The most a single request may carry (an import of a large workbook fits easily).
+/// The port `amends serve` listens on unless told otherwise, so that addresses kept outside the
+/// browser (a calendar subscription) stay the same from one start to the next. When it is taken,
+/// the app takes any free port and says so.
+pub const USUAL_PORT: u16 = 4880;
+
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Every route, behind the security layers.
