@@ -88,7 +88,8 @@ pub enum Command {
     Export(ExportArgs),
     /// What is due as a calendar file (.ics), and the calendar subscription of the web app
     Calendar(CalendarArgs),
-    /// Import a JSON export into an empty vault (all or nothing)
+    /// Bring in a list from a spreadsheet (CSV) into this vault, or restore a JSON export into an empty one (all or nothing)
+    #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// Write an encrypted backup of the whole vault to a file, or set up automatic backups
     #[command(after_help = BACKUP_HELP)]
@@ -212,7 +213,7 @@ pub struct CoachArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
-    /// Port to listen on (127.0.0.1 only) [default: a free one]
+    /// Port to listen on (127.0.0.1 only) [default: 4880, or a free one when it is taken; the demo: a free one]
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Do not open a browser; only print the address
@@ -820,7 +821,7 @@ pub enum CalendarCmd {
 
 #[derive(Debug, Args)]
 pub struct CalendarAddressArgs {
-    /// The port `amends serve --port` listens on, to show the whole address
+    /// The port the web app listens on, if you start it with `amends serve --port` [default: 4880]
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Print JSON instead of text
@@ -835,8 +836,23 @@ pub struct CalendarNamesArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A file written by `amends export --format json`
+    /// A spreadsheet saved as CSV (added to your list), or a file written by `amends export --format json` (restored into an empty vault)
     pub file: PathBuf,
+    /// CSV: which column holds which field, as FIELD=COLUMN,... where COLUMN is a number from 1 or the heading as written, and - leaves the field out (may be given more than once)
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub map: Vec<String>,
+    /// CSV: show how the file will be read and what it will add, on standard output; change nothing
+    #[arg(long)]
+    pub preview: bool,
+    /// CSV: for names already on your list, merge (add the harms and willingness to the entry you have) or apart (add a new entry)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub matched: Option<Matched>,
+    /// CSV: the file's encoding, when it cannot be told from the file: utf-8, utf-16le, utf-16be or windows-1252
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// CSV: print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 const BACKUP_HELP: &str = "A backup is a standard age file sealed with the backup passphrase; it holds the whole vault (your list with every history, settings, sharing identity and contacts, what others shared, the outbox). `age -d` opens it with that passphrase; docs/backups.md says how to read it by hand.
@@ -902,6 +918,14 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Matched {
+    Merge,
+    Apart,
+}
+
+const IMPORT_HELP: &str = "A CSV file is read by its headings (an 8th-step list, a Step 4 harms-done inventory or a resentment list, in English or Spanish); map other headings with --map, for example --map name=1,did=\"What happened\",willingness=5. Fields: name, kind, relationship, notes, did, should, effect, kinds, when, owed, property, third-parties, willingness, sponsor, source. Rows with the same name become one entry with several harms. Try --preview first: nothing is changed, and every problem is named by its line and column. See docs/import.md.";
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

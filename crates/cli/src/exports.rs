@@ -191,7 +191,7 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
 
 /// The subscription's address as the web app serves it.
 pub fn address(port: Option<u16>, token: &str) -> String {
-    let port = port.map_or_else(|| "PORT".to_string(), |p| p.to_string());
+    let port = port.unwrap_or(amends_web::USUAL_PORT);
     format!("http://127.0.0.1:{port}/calendar/{token}.ics")
 }
 
@@ -222,10 +222,11 @@ fn status(s: &CalendarSettings, a: &CalendarAddressArgs) -> Result<()> {
             out.push_str("The calendar subscription is on.\n\n");
             out.push_str(&format!("    {addr}\n\n"));
             if a.port.is_none() {
-                out.push_str(
-                    "PORT is the port the web app listens on. Start it on a fixed port (amends serve --port 8765)\n\
-                     so that the address keeps working, and give the same number here with --port to see it whole.\n",
-                );
+                out.push_str(&format!(
+                    "This is the address while Amends runs on its usual port, {}. If you start it with\n\
+                     --port, give the same number here with --port to see the address it serves.\n",
+                    amends_web::USUAL_PORT
+                ));
             }
             out.push_str(
                 "Add it to a calendar app on this computer as a subscription. It is read only while\n\

@@ -4,6 +4,7 @@ mod args;
 mod backup;
 mod coach;
 mod exports;
+mod import;
 mod inbox;
 mod relay;
 mod run;

@@ -524,6 +524,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Backup(a) => crate::backup::backup_cmd(&cli, a, &now),
         Command::Restore(a) => crate::backup::restore_cmd(&cli, a, &now),
         Command::Import(a) => {
+            if crate::import::is_csv(a)? {
+                return crate::import::csv_cmd(&cli, a, &now);
+            }
             let json = std::fs::read_to_string(&a.file)
                 .with_context(|| format!("the file {} could not be read", a.file.display()))?;
             let mut vault = open(&cli)?;

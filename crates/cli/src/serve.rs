@@ -33,14 +33,26 @@ pub fn serve(vault: PathBuf, a: &ServeArgs) -> Result<()> {
             vault: path.clone(),
             demo: a.demo,
         };
-        let bound = amends_web::bind(config, a.port.unwrap_or(0))
-            .await
-            .with_context(|| match a.port {
-                Some(p) => format!(
-                    "port {p} on 127.0.0.1 is not free; choose another with --port or leave it out"
-                ),
-                None => "no port on 127.0.0.1 is free".to_string(),
-            })?;
+        // The usual port keeps a calendar subscription's address the same from one start to
+        // the next; the demo leaves it to the real app.
+        let mut moved = false;
+        let bound = match (a.port, a.demo) {
+            (Some(p), _) => amends_web::bind(config, p).await.with_context(|| {
+                format!("port {p} on 127.0.0.1 is not free; choose another with --port or leave it out")
+            })?,
+            (None, true) => amends_web::bind(config, 0)
+                .await
+                .context("no port on 127.0.0.1 is free")?,
+            (None, false) => match amends_web::bind(config.clone(), amends_web::USUAL_PORT).await {
+                Ok(bound) => bound,
+                Err(_) => {
+                    moved = true;
+                    amends_web::bind(config, 0)
+                        .await
+                        .context("no port on 127.0.0.1 is free")?
+                }
+            },
+        };
         if a.demo {
             let vault =
                 amends_web::demo::create(&path).context("the demo vault could not be made")?;
@@ -56,6 +68,13 @@ pub fn serve(vault: PathBuf, a: &ServeArgs) -> Result<()> {
             println!("Your vault: {}", path.display());
         }
         println!("The address works only on this computer. Press Ctrl+C to stop; the vault locks.");
+        if moved {
+            println!(
+                "Port {} was taken (is Amends already running?), so this address uses another one. A calendar subscription works again once Amends runs on port {}.",
+                amends_web::USUAL_PORT,
+                amends_web::USUAL_PORT
+            );
+        }
         if !a.no_open && has_desktop() && webbrowser::open(&bound.url).is_err() {
             println!("(The browser could not be opened for you; copy the address above.)");
         }

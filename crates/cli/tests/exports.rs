@@ -393,8 +393,8 @@ fn the_subscription_is_turned_on_renewed_named_and_off() {
     let again = v.json(&["calendar", "on", "--json"]);
     assert_eq!(again["token"], token.as_str(), "on again keeps the address");
     let text = v.ok(&["calendar", "status"]);
-    assert!(text.contains(&format!("http://127.0.0.1:PORT/calendar/{token}.ics")));
-    assert!(text.contains("amends serve --port"), "{text}");
+    assert!(text.contains(&format!("http://127.0.0.1:4880/calendar/{token}.ics")));
+    assert!(text.contains("its usual port, 4880"), "{text}");
 
     let renewed = v.ok(&["calendar", "new-address"]);
     assert!(renewed.contains("the old one no longer works"), "{renewed}");

@@ -179,3 +179,26 @@ fn the_demo_opens_unlocked_and_leaves_nothing_behind() {
         "the demo vault is removed when the app stops"
     );
 }
+
+#[test]
+fn when_the_usual_port_is_taken_it_takes_another_and_says_so() {
+    // Hold the usual port (or find it held already: taken either way).
+    let _holder = std::net::TcpListener::bind(("127.0.0.1", 4880));
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.amends");
+    let server = Server::start(
+        &["--vault", vault.to_str().unwrap(), "serve", "--no-open"],
+        &[],
+    );
+    assert!(!server.addr().ends_with(":4880"), "{}", server.url);
+    let cookie = admit(&server);
+    let page = http(&server.addr(), "/setup", Some(&cookie));
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let (ok, rest) = server.interrupt();
+    assert!(ok);
+    assert!(
+        rest.contains("Port 4880 was taken")
+            && rest.contains("works again once Amends runs on port 4880"),
+        "{rest}"
+    );
+}

@@ -3,6 +3,7 @@
 //! PDF worksheet, or a calendar. Nothing here opens a file or a vault: callers hand in bytes or
 //! records and get bytes or checked rows back, so the CLI and the web app share every rule.
 
+pub mod csv_in;
 pub mod csv_out;
 pub mod discreet;
 pub mod ics;

@@ -6,6 +6,7 @@
 //! processes can use it at once.
 
 pub mod backup;
+mod bulk;
 pub mod calendar;
 mod error;
 pub mod export;
@@ -19,6 +20,7 @@ mod write;
 
 pub use amends_core::rules::SafetyChange;
 pub use backup::{AutoBackup, BackupError, BackupInfo, BackupProblem, OpenedBackup, Restored};
+pub use bulk::{ImportParty, Imported, ListedName, Target};
 pub use calendar::CalendarSettings;
 pub use error::VaultError;
 pub use keys::{DataKey, KdfParams, keyfile_path};

@@ -22,6 +22,7 @@ const ASSETS: &[Asset] = &[
             include_str!("../static/css/party.css"),
             include_str!("../static/css/settings.css"),
             include_str!("../static/css/sharing.css"),
+            include_str!("../static/css/import.css"),
             include_str!("../static/css/print.css"),
         )
         .as_bytes(),

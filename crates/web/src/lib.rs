@@ -27,6 +27,11 @@ pub use state::{App, Config};
 const BACKUP_CHECK: Duration = Duration::from_secs(60 * 60);
 
 /// The most a single request may carry (an import of a large workbook fits easily).
+/// The port `amends serve` listens on unless told otherwise, so that addresses kept outside the
+/// browser (a calendar subscription) stay the same from one start to the next. When it is taken,
+/// the app takes any free port and says so.
+pub const USUAL_PORT: u16 = 4880;
+
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Every route, behind the security layers.
@@ -68,6 +73,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::supported::routes())
         .merge(pages::relay::routes())
         .merge(pages::backup::routes())
+        .merge(pages::import::routes())
         .merge(pages::exports::routes())
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));

@@ -84,6 +84,18 @@ struct Open {
     last_seen: Instant,
     /// The snapshot, with the vault's data version and the day it was built on.
     snapshot: Option<(i64, jiff::civil::Date, Arc<Snapshot>)>,
+    /// A spreadsheet being previewed for import. It lives here, beside the open vault, so that
+    /// locking (by hand, when idle, or the quick exit) drops it with the vault; it is never
+    /// written to disk.
+    import: Option<PendingImport>,
+}
+
+/// The bytes of a spreadsheet uploaded for import, held while the person previews it.
+struct PendingImport {
+    /// Names this upload, so that a form from an earlier preview cannot import another file.
+    id: String,
+    /// Wiped from memory when dropped.
+    bytes: secrecy::SecretSlice<u8>,
 }
 
 enum Slot {
@@ -228,6 +240,7 @@ impl App {
             vault,
             last_seen: Instant::now(),
             snapshot: None,
+            import: None,
         }));
         drop(slot);
         self.wake_backups();
@@ -377,6 +390,44 @@ impl App {
         Some(f(&open.vault))
     }
 
+    /// Holds an uploaded spreadsheet for its preview, in place of any held before, and returns
+    /// the id its forms carry. `None` when locked (nothing is held then).
+    pub fn hold_import(&self, bytes: Vec<u8>) -> Option<String> {
+        let mut slot = self.slot();
+        let Slot::Open(open) = &mut *slot else {
+            return None;
+        };
+        let id = random_hex(16);
+        open.import = Some(PendingImport {
+            id: id.clone(),
+            bytes: secrecy::SecretSlice::from(bytes),
+        });
+        Some(id)
+    }
+
+    /// A copy of the held spreadsheet with this id (wiped when the caller drops it); `None`
+    /// when locked, or when none with this id is held.
+    pub fn held_import(&self, id: &str) -> Option<secrecy::SecretSlice<u8>> {
+        let slot = self.slot();
+        let Slot::Open(open) = &*slot else {
+            return None;
+        };
+        open.import
+            .as_ref()
+            .filter(|p| !id.is_empty() && p.id == id)
+            .map(|p| {
+                secrecy::SecretSlice::from(secrecy::ExposeSecret::expose_secret(&p.bytes).to_vec())
+            })
+    }
+
+    /// Forgets the held spreadsheet (after an import, or when the person cancels).
+    pub fn drop_import(&self) {
+        let mut slot = self.slot();
+        if let Slot::Open(open) = &mut *slot {
+            open.import = None;
+        }
+    }
+
     /// Holds the recovery key of a vault just created here until the person confirms it is
     /// written down (`None` once they have).
     pub fn set_pending_recovery(&self, key: Option<SecretString>) {
@@ -514,6 +565,29 @@ mod tests {
         assert!(app.snapshot().unwrap().is_none());
         assert!(app.write(|_, _| Ok(())).is_none());
         assert_eq!(app.access(), Access::Locked);
+    }
+
+    #[test]
+    fn a_spreadsheet_held_for_import_goes_with_the_lock() {
+        let (_dir, app) = open_app();
+        let id = app.hold_import(b"Name\nSam\n".to_vec()).unwrap();
+        let held = app.held_import(&id).expect("held while open");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&held), b"Name\nSam\n");
+        assert!(app.held_import("another").is_none());
+        assert!(app.held_import("").is_none());
+        app.drop_import();
+        assert!(
+            app.held_import(&id).is_none(),
+            "dropped on cancel or confirm"
+        );
+
+        let id = app.hold_import(b"Name\n".to_vec()).unwrap();
+        app.lock();
+        assert!(app.held_import(&id).is_none());
+        assert!(
+            app.hold_import(b"x".to_vec()).is_none(),
+            "nothing is held while locked"
+        );
     }
 
     #[test]

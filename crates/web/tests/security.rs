@@ -946,6 +946,32 @@ const CHANGES: &[Change] = &[
         answer: 422,
     },
     Change {
+        // A spreadsheet, held for its preview (the upload's id is not sent below, so the
+        // preview, confirm and cancel rows find nothing held and say so).
+        route: "/import",
+        path: "/import",
+        fields: &[("file", "Name,What I did\nthe bus driver,shouted at him\n")],
+        answer: 200,
+    },
+    Change {
+        route: "/import/preview",
+        path: "/import/preview",
+        fields: &[("upload", "0"), ("col-1", "name")],
+        answer: 303,
+    },
+    Change {
+        route: "/import/confirm",
+        path: "/import/confirm",
+        fields: &[("upload", "0")],
+        answer: 303,
+    },
+    Change {
+        route: "/import/cancel",
+        path: "/import/cancel",
+        fields: &[],
+        answer: 303,
+    },
+    Change {
         route: "/sharing/contacts",
         path: "/sharing/contacts",
         fields: &[("code", "not a code"), ("name", "Sam"), ("role", "sponsor")],
@@ -1342,7 +1368,10 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
     // from script (the page's own origin).
     for (i, c) in CHANGES.iter().enumerate() {
         // The import takes a file, so its form is multipart, with the token first.
-        let (ctype, body) = if c.route == "/settings/import" || c.route == "/sharing/open" {
+        let (ctype, body) = if c.route == "/settings/import"
+            || c.route == "/sharing/open"
+            || c.route == "/import"
+        {
             multipart(&with(&csrf, c))
         } else {
             (form.to_string(), form_body(&with(&csrf, c)))
@@ -1402,6 +1431,10 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
         }
         if c.route == "/sharing/inbox" {
             assert!(r.body.contains("Nothing new on the relay."), "{}", r.body);
+        }
+        if c.route == "/import" {
+            // Read the token, then the file: the preview, nothing added yet.
+            assert!(r.body.contains("How your spreadsheet reads"), "{}", r.body);
         }
         if c.route == "/sharing/block" {
             let blocked = s.get("/settings/relay/blocked").await;
@@ -1774,6 +1807,64 @@ async fn tour() -> Tour {
             note(&mut b, &mut seen, "GET", &to, &[]).await;
         }
     }
+    // A spreadsheet with typed markup in its names, headings and cells: the upload, its
+    // preview, the preview again with a column chosen by hand, and the confirm.
+    let q = |cell: String| format!("\"{}\"", cell.replace('"', "\"\""));
+    let sheet = format!(
+        "Name,{},What I did\n{},{TYPED},{}\n",
+        q(format!("{TYPED}{XSS_IMG}")),
+        q(format!("{NAME}{XSS_SCRIPT}")),
+        q(format!("{HARM}{XSS_IMG}")),
+    );
+    let token = b.token().await;
+    let (ctype, body) = multipart(&[
+        ("_csrf", token),
+        ("encoding", String::new()),
+        ("file", sheet),
+    ]);
+    let r = send(
+        b.request(Method::POST, "/import")
+            .header("content-type", ctype)
+            .body(body),
+    )
+    .await;
+    r.expect(200);
+    let upload = r
+        .body
+        .split("name=\"upload\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the upload's id")
+        .to_string();
+    seen.push(Seen {
+        what: "POST /import".into(),
+        resp: r,
+    });
+    note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/import/preview",
+        &[
+            ("upload", &upload),
+            ("col-1", "name"),
+            ("col-2", "notes"),
+            ("col-3", TYPED),
+        ],
+    )
+    .await
+    .expect(200);
+    let r = note(
+        &mut b,
+        &mut seen,
+        "POST",
+        "/import/confirm",
+        &[("upload", &upload), ("match-2", "apart")],
+    )
+    .await;
+    r.expect(303);
+    let to = r.location().to_string();
+    note(&mut b, &mut seen, "GET", &to, &[]).await.expect(200);
     // The relay: an address that cannot be used, typed with markup; checking for new (the
     // outbox sent, the stranger's bundle waiting, the other one dropped); blocking the
     // stranger and unblocking them.

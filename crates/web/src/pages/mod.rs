@@ -7,6 +7,7 @@ pub mod exports;
 pub mod follow;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod list;
 pub mod party;
 pub mod relay;

@@ -1,0 +1,322 @@
+//! `amends import FILE.csv` through the real binary: a list from a spreadsheet, read back
+//! through `amends export` and `amends show --json`.
+
+mod common;
+
+use common::{Vault, assert_plain_words, stdout};
+use serde_json::Value;
+
+const LIST: &str = "Name,Relationship,What I did,Effect on them,Kind of harm,When,Owed,Willing?\n\
+Zebra-Canary,mother,Shouted at her at Christmas,She cried,emotional,2019,,yes\n\
+Acme Ltd,employer,Took stationery,,property,2018,\"$1,200.50\",later\n\
+zebra-canary,,Missed her birthday,,neglect,2020,,maybe\n\
+Okapi Tom,old friend,,,,,,\n";
+
+fn write(v: &Vault, name: &str, bytes: &[u8]) -> String {
+    let path = v.file(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn party<'a>(export: &'a Value, name: &str) -> &'a Value {
+    export["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the export"))
+}
+
+fn dids(p: &Value) -> Vec<String> {
+    p["harms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["did"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_list_is_added_and_reads_back_as_it_was_written() {
+    let v = Vault::init();
+    let file = write(&v, "list.csv", LIST.as_bytes());
+    let (out, err) = v.ok_both(&["import", &file]);
+    assert!(
+        out.contains("Added to your list: 3 new entries with 3 harms"),
+        "{out}"
+    );
+    assert!(!err.contains("Zebra"), "no names on stderr: {err}");
+
+    let export = v.export();
+    assert_eq!(export["parties"].as_array().unwrap().len(), 3);
+    let mum = party(&export, "Zebra-Canary");
+    assert_eq!(mum["relationship"], "mother");
+    assert_eq!(
+        dids(mum),
+        vec!["Shouted at her at Christmas", "Missed her birthday"]
+    );
+    assert_eq!(mum["harms"][0]["effect"], "She cried");
+    assert_eq!(mum["harms"][0]["when"], "2019");
+    assert_eq!(mum["harms"][0]["kinds"], serde_json::json!(["emotional"]));
+    assert_eq!(mum["harms"][0]["source"], "memory");
+    let acme = party(&export, "Acme Ltd");
+    assert_eq!(acme["harms"][0]["owed"]["minor"], 120050);
+    assert_eq!(acme["harms"][0]["owed"]["currency"], "USD");
+
+    let shown = v.show("Zebra-Canary");
+    assert_eq!(
+        shown["willingness"], "maybe",
+        "the least willing of its rows: {shown}"
+    );
+    assert_eq!(v.show("Acme Ltd")["willingness"], "later");
+    let tom = v.show("Okapi Tom");
+    assert_eq!(tom["stage"], "listed");
+    assert_eq!(tom["harms"].as_array().unwrap().len(), 0, "a name alone");
+}
+
+#[test]
+fn a_preview_shows_the_reading_and_changes_nothing() {
+    let v = Vault::init();
+    v.add_party("Zebra-Canary", &[]);
+    let file = write(&v, "list.csv", LIST.as_bytes());
+    let before = v.export();
+    let out = v.ok(&["import", &file, "--preview"]);
+    for want in [
+        "CSV in UTF-8, separated by commas, 4 rows below the headings",
+        "Read as an 8th-step list.",
+        "What I did",
+        "-> did (what I did)",
+        "Zebra-Canary (person, mother, willing: maybe), from line 2",
+        "- line 4: Missed her birthday",
+        "owed: 1200.50 USD",
+        "Okapi Tom (person, old friend), from line 5",
+        "no harm yet",
+        "Already on your list (1)",
+        "Zebra-Canary (line 2) -> #1 Zebra-Canary",
+        "Nothing was changed.",
+    ] {
+        assert!(out.contains(want), "{want:?} is not in:\n{out}");
+    }
+    assert_eq!(v.export(), before);
+
+    let json = v.json(&["import", &file, "--preview", "--json"]);
+    assert_eq!(json["layout"], "eighth-step");
+    assert_eq!(json["entries"], 3);
+    assert_eq!(json["harms"], 3);
+    assert_eq!(json["columns"][2]["field"], "did");
+    assert_eq!(json["matched"][0]["existing"][0]["id"], 1);
+    assert_eq!(json["first"][1]["harms"][0]["owed"], "1200.50");
+    assert_eq!(v.export(), before);
+}
+
+#[test]
+fn names_on_the_list_need_a_choice_merge_or_apart() {
+    let v = Vault::init();
+    v.add_party("Zebra-Canary", &["--relationship", ""]);
+    v.ok(&[
+        "harm",
+        "add",
+        "Zebra-Canary",
+        "--did",
+        "Missed her birthday",
+    ]);
+    let file = write(&v, "list.csv", LIST.as_bytes());
+
+    let err = v.refused(&["import", &file], 2);
+    assert!(
+        err.contains("1 name in the file is already on your list"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--preview") && err.contains("--matched merge"),
+        "{err}"
+    );
+    assert!(!err.contains("Zebra"), "{err}");
+
+    // Merged: the harms go to the entry there, except the one it has already.
+    let out = v.ok(&["import", &file, "--matched", "merge"]);
+    assert!(
+        out.contains("1 entry you already had took 1 more harm"),
+        "{out}"
+    );
+    assert!(out.contains("1 harm was left out"), "{out}");
+    let export = v.export();
+    assert_eq!(export["parties"].as_array().unwrap().len(), 3);
+    let mum = party(&export, "Zebra-Canary");
+    assert_eq!(
+        dids(mum),
+        vec!["Missed her birthday", "Shouted at her at Christmas"]
+    );
+    assert_eq!(mum["relationship"], "mother", "taken where it was empty");
+    assert_eq!(v.show("Zebra-Canary")["willingness"], "maybe");
+
+    // Apart: every name is a new entry, even those now on the list.
+    let out = v.ok(&["import", &file, "--matched", "apart"]);
+    assert!(
+        out.contains("Added to your list: 3 new entries with 3 harms"),
+        "{out}"
+    );
+    let export = v.export();
+    assert_eq!(export["parties"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn a_name_set_aside_is_not_merged_into() {
+    let v = Vault::init();
+    v.add_party("Acme Ltd", &[]);
+    v.ok(&["party", "aside", "Acme Ltd", "--reason", "no-real-harm"]);
+    let file = write(&v, "list.csv", LIST.as_bytes());
+    let err = v.refused(&["import", &file, "--matched", "merge"], 3);
+    assert!(err.contains("set aside"), "{err}");
+    v.ok(&["import", &file, "--matched", "apart"]);
+}
+
+#[test]
+fn headings_of_its_own_are_mapped_by_hand() {
+    let v = Vault::init();
+    let text = "Col A;Col B;Col C\nSam;Missed the deadline;ahora\n";
+    let file = write(&v, "mine.csv", text.as_bytes());
+    let err = v.refused(&["import", &file], 2);
+    assert!(err.contains("no column holds the names"), "{err}");
+    let out = v.ok(&[
+        "import",
+        &file,
+        "--preview",
+        "--map",
+        "name=1,did=Col B",
+        "--map",
+        "willing=3",
+    ]);
+    assert!(
+        out.contains("Read as a list with headings of its own"),
+        "{out}"
+    );
+    v.ok(&[
+        "import",
+        &file,
+        "--map",
+        "name=1,did=Col B",
+        "--map",
+        "willing=3",
+    ]);
+    let shown = v.show("Sam");
+    assert_eq!(shown["willingness"], "now");
+    assert_eq!(shown["harms"][0]["did"], "Missed the deadline");
+    let err = v.refused(&["import", &file, "--map", "nmae=1"], 2);
+    assert!(err.contains("names a field Amends does not know"), "{err}");
+}
+
+#[test]
+fn one_bad_row_at_line_9000_leaves_the_vault_as_it_was() {
+    let v = Vault::init();
+    v.add_party("Already here", &[]);
+    let mut text = String::from("Name,What I did,Willing\n");
+    for i in 2..=10_001 {
+        if i == 9_000 {
+            text.push_str("Person 9000,Secret-Okapi words,someday-Tapir\n");
+        } else {
+            text.push_str(&format!("Person {i},did thing {i},now\n"));
+        }
+    }
+    let file = write(&v, "big.csv", text.as_bytes());
+    let err = v.refused(&["import", &file], 2);
+    assert!(
+        err.contains("\n  line 9000, column 3 (`Willing`): is not a willingness Amends knows"),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was changed"), "{err}");
+    assert!(!err.contains("Tapir") && !err.contains("Okapi"), "{err}");
+    assert_eq!(v.party_list().len(), 1);
+
+    // Put right, the whole file goes in at once.
+    let fixed = text.replace("someday-Tapir", "later");
+    let file = write(&v, "big.csv", fixed.as_bytes());
+    let out = v.ok(&["import", &file]);
+    assert!(out.contains("10000 new entries with 10000 harms"), "{out}");
+    assert_eq!(v.party_list().len(), 10_001);
+}
+
+#[test]
+fn formula_looking_cells_are_kept_as_text() {
+    let v = Vault::init();
+    let text = "Name,What I did,Effect\n\
+\"=HYPERLINK(\"\"http://example.com\"\",\"\"click\"\")\",@SUM(A1:A3),+1 -1\n";
+    let file = write(&v, "f.csv", text.as_bytes());
+    v.ok(&["import", &file]);
+    let export = v.export();
+    let p = &export["parties"][0];
+    assert_eq!(p["name"], "=HYPERLINK(\"http://example.com\",\"click\")");
+    assert_eq!(p["harms"][0]["did"], "@SUM(A1:A3)");
+    assert_eq!(p["harms"][0]["effect"], "+1 -1");
+    // And it is shown as the same text.
+    let shown = v.ok(&["show", "1"]);
+    assert!(
+        shown.contains("=HYPERLINK(\"http://example.com\",\"click\")"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn encodings_from_excel_on_windows() {
+    let v = Vault::init_with(&["--currency", "EUR"]);
+    let text = "Nombre;Lo que hice;Deuda;¿Dispuesto?\r\nJosé Peña;Le mentí;12,50;sí\r\n";
+    let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let file = write(&v, "lista.csv", &latin1);
+    let out = v.ok(&["import", &file, "--preview"]);
+    assert!(
+        out.contains("Windows-1252") && out.contains("semicolons"),
+        "{out}"
+    );
+    v.ok(&["import", &file, "--encoding", "windows-1252"]);
+    let shown = v.show("José Peña");
+    assert_eq!(shown["harms"][0]["did"], "Le mentí");
+    assert_eq!(v.export()["parties"][0]["harms"][0]["owed"]["minor"], 1250);
+
+    // Said to be UTF-8, it is refused at its first line, without its bytes.
+    let err = v.refused(&["import", &file, "--encoding", "utf-8"], 2);
+    assert!(err.contains("line 1 is not valid UTF-8"), "{err}");
+    let err = v.refused(&["import", &file, "--encoding", "ebcdic"], 2);
+    assert!(
+        err.contains("utf-8, utf-16le, utf-16be or windows-1252"),
+        "{err}"
+    );
+
+    // Bytes in no encoding Amends knows.
+    let file = write(&v, "bin.csv", b"Name,What I did\nAna,\x00\x9d\xfe\n");
+    let err = v.refused(&["import", &file], 2);
+    assert!(
+        err.contains("line 2 is in an encoding Amends cannot recognise"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_json_export_still_restores_into_an_empty_vault() {
+    let v = Vault::init();
+    let file = write(&v, "list.csv", LIST.as_bytes());
+    v.ok(&["import", &file]);
+    let export = v.file("export.json");
+    v.ok(&["export", "--output", &export.to_string_lossy()]);
+
+    let w = Vault::init();
+    let out = w.ok(&["import", &export.to_string_lossy()]);
+    assert!(out.contains("Imported 3 parties"), "{out}");
+    assert_eq!(w.export()["parties"], v.export()["parties"]);
+    // CSV flags make no sense for it.
+    let err = w.fails(&["import", &export.to_string_lossy(), "--preview"], 2);
+    assert!(err.contains("for spreadsheets"), "{err}");
+}
+
+#[test]
+fn a_file_too_large_is_refused_before_it_is_read() {
+    let v = Vault::init();
+    let path = v.file("huge.csv");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(50 * 1024 * 1024 + 1).unwrap();
+    let o = v.run(&["import", &path.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = common::stderr(&o);
+    assert_plain_words(&err);
+    assert!(err.contains("larger than 50 MiB"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
