@@ -180,7 +180,9 @@ fn refusals_leave_nothing_behind() {
     assert_eq!(std::fs::read(&file).unwrap(), b"mine");
     std::fs::remove_file(&file).unwrap();
     // No passphrase for the backup, and no terminal to ask on.
-    let o = run(v.cmd(), &["backup", "-o", path]);
+    let mut c = v.cmd();
+    c.env_remove("AMENDS_BACKUP_PASSPHRASE");
+    let o = run(c, &["backup", "-o", path]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!file.exists());
     let o = run(with_backup_pass(&v, BACKUP_PASS), &["backup", "-o", path]);
