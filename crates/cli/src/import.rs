@@ -10,7 +10,7 @@ use amends_core::model::Id;
 use amends_transfer::csv_in::{
     self, Checked, Encoding, HandMap, Mapping, NameMatch, Options, match_names, name_key,
 };
-use amends_vault::{HarmInput, ImportParty, Imported, ListedName, Target, VaultError};
+use amends_vault::{Imported, ListedName, Target, VaultError};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -146,39 +146,6 @@ fn targets(
     Ok(targets)
 }
 
-/// The vault's form of the checked parties.
-fn to_vault(checked: &Checked, targets: &[Target]) -> Vec<ImportParty> {
-    checked
-        .parties
-        .iter()
-        .zip(targets)
-        .map(|(p, t)| ImportParty {
-            name: p.name.clone(),
-            kind: p.kind,
-            relationship: p.relationship.clone(),
-            notes: p.notes.clone(),
-            willingness: p.willingness,
-            harms: p
-                .harms
-                .iter()
-                .map(|h| HarmInput {
-                    did: h.did.clone(),
-                    should: h.should.clone(),
-                    effect: h.effect.clone(),
-                    kinds: h.kinds.clone(),
-                    when: h.when.clone(),
-                    owed: h.owed,
-                    property: h.property.clone(),
-                    third_parties: h.third_parties.clone(),
-                    source: Some(h.source),
-                    sponsor_agrees: h.sponsor_agrees,
-                })
-                .collect(),
-            target: *t,
-        })
-        .collect()
-}
-
 pub fn csv_cmd(cli: &Cli, a: &ImportArgs, now: &Now) -> Result<()> {
     let size = std::fs::metadata(&a.file)
         .with_context(|| format!("the file {} could not be read", a.file.display()))?
@@ -218,7 +185,7 @@ pub fn csv_cmd(cli: &Cli, a: &ImportArgs, now: &Now) -> Result<()> {
         return Err(problems_error(&checked, false));
     }
     let targets = targets(&checked, &matches, a.matched)?;
-    let parties = to_vault(&checked, &targets);
+    let parties = checked.for_vault(&targets);
     let bar = if std::io::stderr().is_terminal() && !a.json {
         let bar = indicatif::ProgressBar::new(parties.len() as u64);
         if let Ok(style) =

@@ -16,7 +16,7 @@ use std::time::Duration;
 use amends_core::Now;
 use amends_core::model::Settings;
 use amends_transfer::csv_in::{self, Options, match_names, name_key};
-use amends_vault::{HarmInput, ImportParty, KdfParams, Target, Vault};
+use amends_vault::{KdfParams, Target, Vault};
 use criterion::{BatchSize, Criterion};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -76,34 +76,8 @@ fn whole_import(bytes: &[u8], vault: &mut Vault) -> usize {
         listed.iter().map(|l| (l.id, l.name.as_str(), l.set_aside)),
     );
     assert!(matches.is_empty());
-    let parties: Vec<ImportParty> = checked
-        .parties
-        .iter()
-        .map(|p| ImportParty {
-            name: p.name.clone(),
-            kind: p.kind,
-            relationship: p.relationship.clone(),
-            notes: p.notes.clone(),
-            willingness: p.willingness,
-            harms: p
-                .harms
-                .iter()
-                .map(|h| HarmInput {
-                    did: h.did.clone(),
-                    should: h.should.clone(),
-                    effect: h.effect.clone(),
-                    kinds: h.kinds.clone(),
-                    when: h.when.clone(),
-                    owed: h.owed,
-                    property: h.property.clone(),
-                    third_parties: h.third_parties.clone(),
-                    source: Some(h.source),
-                    sponsor_agrees: h.sponsor_agrees,
-                })
-                .collect(),
-            target: Target::New,
-        })
-        .collect();
+    let targets = vec![Target::New; checked.parties.len()];
+    let parties = checked.for_vault(&targets);
     let out = vault
         .import_list(&parties, &|n: &str| name_key(n), &now(), &mut |_, _| {})
         .expect("imported");

@@ -11,13 +11,13 @@
 
 use std::collections::HashMap;
 
-use amends_core::model::{HarmKind, HarmSource, Id, PartyKind, Willingness};
+use amends_core::model::{HarmSource, Id, PartyKind, Willingness};
 use amends_core::rules;
 use amends_core::text::{self, NAME_MAX, TEXT_MAX};
-use amends_core::{Invalid, Now, Refusal};
+use amends_core::{Now, Refusal};
 use rusqlite::{OptionalExtension, params};
 
-use crate::write::HarmInput;
+use crate::write::{HarmInput, check_harm};
 use crate::{Vault, VaultError};
 
 /// What to do with an imported party.
@@ -71,61 +71,6 @@ pub struct ListedName {
     pub set_aside: bool,
 }
 
-fn kinds_text(kinds: &[HarmKind]) -> String {
-    let mut k: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
-    k.sort_unstable();
-    k.dedup();
-    k.join(",")
-}
-
-/// A harm's fields checked as `add_harm` checks them.
-struct Checked {
-    did: String,
-    should: String,
-    effect: String,
-    kinds: String,
-    when: String,
-    owed_minor: Option<i64>,
-    owed_currency: Option<&'static str>,
-    property: String,
-    third_parties: String,
-    source: HarmSource,
-    sponsor_agrees: Option<i64>,
-}
-
-fn check_harm(h: &HarmInput) -> Result<Checked, VaultError> {
-    if let Some(m) = h.owed
-        && m.minor <= 0
-    {
-        return Err(Invalid::new(
-            "owed",
-            "an amount owed must be more than zero; leave it out if nothing is owed",
-        )
-        .into());
-    }
-    let mut names: Vec<String> = Vec::new();
-    for n in &h.third_parties {
-        let n = text::optional("third parties", n, NAME_MAX)?;
-        if !n.is_empty() && !names.iter().any(|m| m.eq_ignore_ascii_case(&n)) {
-            names.push(n);
-        }
-    }
-    Ok(Checked {
-        did: text::required("did", &h.did, TEXT_MAX)?,
-        should: text::optional("should", &h.should, TEXT_MAX)?,
-        effect: text::optional("effect", &h.effect, TEXT_MAX)?,
-        kinds: kinds_text(&h.kinds),
-        when: text::optional("when", &h.when, NAME_MAX)?,
-        owed_minor: h.owed.map(|m| m.minor),
-        owed_currency: h.owed.map(|m| m.currency.code()),
-        property: text::optional("property", &h.property, TEXT_MAX)?,
-        third_parties: serde_json::to_string(&names)
-            .map_err(|_| VaultError::Storage("names".into()))?,
-        source: h.source.unwrap_or(HarmSource::Memory),
-        sponsor_agrees: h.sponsor_agrees.map(i64::from),
-    })
-}
-
 fn changed_meanwhile() -> VaultError {
     Refusal::new(
         None,
@@ -163,8 +108,8 @@ impl Vault {
             let harms = p
                 .harms
                 .iter()
-                .map(check_harm)
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|h| Ok((check_harm(h)?, h.source.unwrap_or(HarmSource::Memory))))
+                .collect::<Result<Vec<_>, VaultError>>()?;
             prepared.push((name, relationship, notes, harms));
         }
         let total = parties.len();
@@ -239,7 +184,7 @@ impl Vault {
                     }
                     _ => Vec::new(),
                 };
-                for h in harms {
+                for (h, source) in harms {
                     if had.iter().any(|d| d.trim() == h.did) {
                         out.skipped += 1;
                         continue;
@@ -254,11 +199,11 @@ impl Vault {
                         h.effect,
                         h.kinds,
                         h.when,
-                        h.owed_minor,
-                        h.owed_currency,
+                        h.owed.map(|m| m.minor),
+                        h.owed.map(|m| m.currency.code()),
                         h.property,
                         h.third_parties,
-                        h.source.code(),
+                        source.code(),
                         h.sponsor_agrees,
                         at
                     ])?;

@@ -290,19 +290,20 @@ fn refuse_set_aside(record: &PartyRecord, what: &str) -> Result<(), VaultError> 
 }
 
 /// A harm's fields, checked and trimmed, ready to store.
-struct CheckedHarm {
-    did: String,
-    should: String,
-    effect: String,
-    kinds: String,
-    when: String,
-    owed: Option<Money>,
-    property: String,
-    third_parties: String,
-    sponsor_agrees: Option<i64>,
+pub(crate) struct CheckedHarm {
+    pub(crate) did: String,
+    pub(crate) should: String,
+    pub(crate) effect: String,
+    pub(crate) kinds: String,
+    pub(crate) when: String,
+    pub(crate) owed: Option<Money>,
+    pub(crate) property: String,
+    pub(crate) third_parties: String,
+    pub(crate) sponsor_agrees: Option<i64>,
 }
 
-fn check_harm(h: &HarmInput) -> Result<CheckedHarm, VaultError> {
+/// Checks a harm as every write of one does (the bulk import too).
+pub(crate) fn check_harm(h: &HarmInput) -> Result<CheckedHarm, VaultError> {
     if let Some(m) = h.owed
         && m.minor <= 0
     {

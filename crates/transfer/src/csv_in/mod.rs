@@ -25,6 +25,7 @@ use amends_core::model::{HarmKind, HarmSource, Id, PartyKind, Settings, Willingn
 use amends_core::rules;
 use amends_core::text::{self, NAME_MAX, TEXT_MAX};
 use amends_core::{Invalid, Money};
+use amends_vault::{HarmInput, ImportParty, Target};
 
 pub use decode::Encoding;
 pub use fields::{ColumnRef, Field, HandMap, Layout, MapError, recognise};
@@ -385,6 +386,39 @@ impl Checked {
     /// The field of each column, as a mapping to start a hand mapping from.
     pub fn mapping(&self) -> Vec<Option<Field>> {
         self.columns.iter().map(|c| c.field).collect()
+    }
+
+    /// The checked parties as the vault takes them, each with what to do with it (one target
+    /// per party, in order).
+    pub fn for_vault(&self, targets: &[Target]) -> Vec<ImportParty> {
+        self.parties
+            .iter()
+            .zip(targets)
+            .map(|(p, t)| ImportParty {
+                name: p.name.clone(),
+                kind: p.kind,
+                relationship: p.relationship.clone(),
+                notes: p.notes.clone(),
+                willingness: p.willingness,
+                harms: p
+                    .harms
+                    .iter()
+                    .map(|h| HarmInput {
+                        did: h.did.clone(),
+                        should: h.should.clone(),
+                        effect: h.effect.clone(),
+                        kinds: h.kinds.clone(),
+                        when: h.when.clone(),
+                        owed: h.owed,
+                        property: h.property.clone(),
+                        third_parties: h.third_parties.clone(),
+                        source: Some(h.source),
+                        sponsor_agrees: h.sponsor_agrees,
+                    })
+                    .collect(),
+                target: *t,
+            })
+            .collect()
     }
 }
 

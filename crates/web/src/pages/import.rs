@@ -7,7 +7,7 @@ use amends_core::model::Id;
 use amends_transfer::csv_in::{
     self, Checked, Encoding, Field, Mapping, NameMatch, Options, ReadError, match_names, name_key,
 };
-use amends_vault::{HarmInput, ImportParty, Imported, Target};
+use amends_vault::{Imported, Target};
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
@@ -452,39 +452,6 @@ pub async fn preview(State(app): State<App>, body: Bytes) -> Response {
     ))
 }
 
-/// The vault's form of the checked parties, with what to do with each.
-fn to_vault(checked: &Checked, targets: &[Target]) -> Vec<ImportParty> {
-    checked
-        .parties
-        .iter()
-        .zip(targets)
-        .map(|(p, t)| ImportParty {
-            name: p.name.clone(),
-            kind: p.kind,
-            relationship: p.relationship.clone(),
-            notes: p.notes.clone(),
-            willingness: p.willingness,
-            harms: p
-                .harms
-                .iter()
-                .map(|h| HarmInput {
-                    did: h.did.clone(),
-                    should: h.should.clone(),
-                    effect: h.effect.clone(),
-                    kinds: h.kinds.clone(),
-                    when: h.when.clone(),
-                    owed: h.owed,
-                    property: h.property.clone(),
-                    third_parties: h.third_parties.clone(),
-                    source: Some(h.source),
-                    sponsor_agrees: h.sponsor_agrees,
-                })
-                .collect(),
-            target: *t,
-        })
-        .collect()
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -562,7 +529,7 @@ pub async fn confirm(State(app): State<App>, body: Bytes) -> Response {
         ));
         return again(form);
     }
-    let parties = to_vault(&checked, &targets);
+    let parties = checked.for_vault(&targets);
     let result =
         app.write(|v, now| v.import_list(&parties, &|n: &str| name_key(n), now, &mut |_, _| {}));
     match result {
