@@ -8,7 +8,8 @@ use std::path::Path;
 use amends_core::Now;
 use amends_core::model::Id;
 use amends_transfer::csv_in::{
-    self, Checked, Encoding, HandMap, Mapping, NameMatch, Options, match_names, name_key,
+    self, Checked, Encoding, HandMap, Mapping, NameMatch, Options, added_words, match_names,
+    name_key,
 };
 use amends_vault::{Imported, ListedName, Target, VaultError};
 use anyhow::{Context, Result};
@@ -238,27 +239,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn added_text(added: &Imported, checked: &Checked) -> String {
-    let new_harms = added.harms - added.merged_harms;
-    let mut out = format!(
-        "Added to your list: {} with {}",
-        plural(added.parties, "new entry", "new entries"),
-        plural(new_harms, "harm", "harms"),
-    );
-    if added.merged > 0 {
-        out.push_str(&format!(
-            "; {} you already had took {}",
-            plural(added.merged, "entry", "entries"),
-            plural(added.merged_harms, "more harm", "more harms"),
-        ));
-    }
-    out.push_str(&format!(
-        "; {} recorded.\n",
-        plural(
-            added.willingness,
-            "willingness answer",
-            "willingness answers"
-        )
-    ));
+    let mut out = format!("Added to your list: {}.\n", added_words(added));
     if added.skipped > 0 {
         out.push_str(&format!(
             "{} left out: the entry you already had holds the same words.\n",

@@ -320,3 +320,95 @@ fn a_file_too_large_is_refused_before_it_is_read() {
     assert!(err.contains("larger than 50 MiB"), "{err}");
     assert!(stdout(&o).is_empty());
 }
+
+#[test]
+fn amends_own_csv_exports_come_back_in() {
+    // The way out is a way in: the harms table, then the list table, of one vault imported
+    // into another give the same entries, harms and willingness.
+    let a = Vault::init();
+    a.add_party("Mary Jones", &["--relationship", "sister"]);
+    a.ok(&[
+        "harm",
+        "add",
+        "Mary Jones",
+        "--did",
+        "Lied about the money",
+        "--effect",
+        "She stopped trusting me",
+        "--kind",
+        "trust",
+        "--owed",
+        "120",
+        "--property",
+        "her bicycle",
+        "--source",
+        "told",
+    ]);
+    a.ok(&["willing", "Mary Jones", "later"]);
+    a.add_party("Acme Ltd", &["--kind", "organisation"]);
+    a.ok(&[
+        "harm",
+        "add",
+        "Acme Ltd",
+        "--did",
+        "Took stationery",
+        "--kind",
+        "property",
+    ]);
+    let harms = a.file("harms.csv");
+    let list = a.file("list.csv");
+    a.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--what",
+        "harms",
+        "-o",
+        harms.to_str().unwrap(),
+    ]);
+    a.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--what",
+        "list",
+        "-o",
+        list.to_str().unwrap(),
+    ]);
+
+    let b = Vault::init();
+    // The list table first: who, what kind, how related, how willing. It sums up the harms
+    // (their kinds, what is owed in all), so those two columns are left out; the harms table
+    // then brings each harm to the entries it names.
+    b.ok(&["import", list.to_str().unwrap(), "--map", "kinds=-,owed=-"]);
+    let out = b.ok(&["import", harms.to_str().unwrap(), "--matched", "merge"]);
+    assert!(
+        out.contains("Added to your list: 2 entries you already had took 2 more harms."),
+        "{out}"
+    );
+
+    let (was, now) = (a.export(), b.export());
+    assert_eq!(now["parties"].as_array().unwrap().len(), 2);
+    for name in ["Mary Jones", "Acme Ltd"] {
+        let (p, q) = (party(&was, name), party(&now, name));
+        for field in ["kind", "relationship"] {
+            assert_eq!(p[field], q[field], "{name}: {field}");
+        }
+        assert_eq!(dids(p), dids(q), "{name}: no harm added twice");
+        for field in [
+            "effect",
+            "kinds",
+            "owed",
+            "property",
+            "source",
+            "sponsor_agrees",
+        ] {
+            assert_eq!(
+                p["harms"][0][field], q["harms"][0][field],
+                "{name}: {field}"
+            );
+        }
+    }
+    let level = |e: &Value| party(e, "Mary Jones")["willingness"][0]["level"].clone();
+    assert_eq!(level(&now), level(&was));
+}

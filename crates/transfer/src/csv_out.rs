@@ -152,7 +152,7 @@ pub fn write(sheet: &Sheet, what: What) -> Vec<u8> {
                             p.willingness.map(|w| w.code()).unwrap_or_default(),
                         )
                         .col("Willing since", date(p.willing_since))
-                        .col("Harms", p.live_harms().count().to_string())
+                        .col("Number of harms", p.live_harms().count().to_string())
                         .col("Kinds of harm", kinds(p))
                         .col("Owed", p.owed())
                         .col("Verdict", verdict_words(p))
@@ -174,7 +174,7 @@ pub fn write(sheet: &Sheet, what: What) -> Vec<u8> {
                 "Why this stage",
                 "Willing",
                 "Willing since",
-                "Harms",
+                "Number of harms",
                 "Kinds of harm",
                 "Owed",
                 "Verdict",

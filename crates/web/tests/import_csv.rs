@@ -104,7 +104,7 @@ async fn a_list_is_previewed_then_added_all_at_once() {
     let list = s.follow(&r).await;
     assert!(
         list.body
-            .contains("Your spreadsheet is brought in: 3 new entries with 3 harms."),
+            .contains("Your spreadsheet is brought in: 3 new entries with 3 harms; 2 willingness answers recorded."),
         "{}",
         list.body
     );

@@ -174,6 +174,9 @@ enum Tag {
     Cause,
     /// The resentment list's "affects my": about me, not them. Kept in the notes.
     AffectsMy,
+    /// A count ("number of harms", "how many"): not the things themselves, so not imported
+    /// unless mapped by hand.
+    Count,
 }
 
 /// Which layout a heading points to.
@@ -197,6 +200,19 @@ struct Rule {
 /// order matters: the first rule whose words a heading contains wins, so the more specific
 /// come first ("affects my" before "affect", "kind of harm" before "kind").
 const RULES: &[Rule] = &[
+    Rule {
+        tag: Tag::Count,
+        hint: Hint::None,
+        exact: &[],
+        contains: &[
+            "number of",
+            "how many",
+            "count",
+            "numero de",
+            "cuantos",
+            "cuantas",
+        ],
+    },
     Rule {
         tag: Tag::Field(Field::ThirdParties),
         hint: Hint::None,
@@ -441,16 +457,7 @@ const RULES: &[Rule] = &[
         exact: &["ready", "listo", "lista"],
         contains: &["willing", "dispuest", "disposicion", "voluntad"],
     },
-    Rule {
-        tag: Tag::Field(Field::Owed),
-        hint: Hint::None,
-        exact: &[
-            "amount", "money", "debt", "deuda", "cantidad", "importe", "dinero", "monto",
-        ],
-        contains: &[
-            "owed", "owe", "money", "amount", "debt", "debo", "deuda", "dinero",
-        ],
-    },
+    // Before money owed: "Property owed" is property.
     Rule {
         tag: Tag::Field(Field::Property),
         hint: Hint::None,
@@ -463,6 +470,16 @@ const RULES: &[Rule] = &[
             "cosas",
         ],
         contains: &["property", "propiedad", "bienes"],
+    },
+    Rule {
+        tag: Tag::Field(Field::Owed),
+        hint: Hint::None,
+        exact: &[
+            "amount", "money", "debt", "deuda", "cantidad", "importe", "dinero", "monto",
+        ],
+        contains: &[
+            "owed", "owe", "money", "amount", "debt", "debo", "deuda", "dinero",
+        ],
     },
     Rule {
         tag: Tag::Field(Field::When),
@@ -558,11 +575,12 @@ pub fn recognise(headings: &[String]) -> (Layout, Vec<Option<Field>>) {
     let did_column = has(Tag::Field(Field::Did));
     let mut columns: Vec<Option<Field>> = Vec::with_capacity(rules.len());
     for r in &rules {
-        let field = r.map(|r| match r.tag {
-            Tag::Field(f) => f,
-            Tag::MyPart if did_column => Field::Notes,
-            Tag::MyPart => Field::Did,
-            Tag::Cause | Tag::AffectsMy => Field::Notes,
+        let field = r.and_then(|r| match r.tag {
+            Tag::Field(f) => Some(f),
+            Tag::MyPart if did_column => Some(Field::Notes),
+            Tag::MyPart => Some(Field::Did),
+            Tag::Cause | Tag::AffectsMy => Some(Field::Notes),
+            Tag::Count => None,
         });
         // The first column for a field takes it; a later one is left for the person to map.
         let field = field.filter(|f| f.many() || !columns.contains(&Some(*f)));

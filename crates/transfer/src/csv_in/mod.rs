@@ -25,7 +25,7 @@ use amends_core::model::{HarmKind, HarmSource, Id, PartyKind, Settings, Willingn
 use amends_core::rules;
 use amends_core::text::{self, NAME_MAX, TEXT_MAX};
 use amends_core::{Invalid, Money};
-use amends_vault::{HarmInput, ImportParty, Target};
+use amends_vault::{HarmInput, ImportParty, Imported, Target};
 
 pub use decode::Encoding;
 pub use fields::{ColumnRef, Field, HandMap, Layout, MapError, recognise};
@@ -927,4 +927,44 @@ pub fn match_names<'a>(
             })
         })
         .collect()
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What an import added, in words, without the parts that are nothing ("3 new entries with 4
+/// harms; 2 entries you already had took 3 more harms; 2 willingness answers recorded").
+pub fn added_words(added: &Imported) -> String {
+    let mut parts = Vec::new();
+    let new_harms = added.harms - added.merged_harms;
+    if added.parties > 0 || new_harms > 0 {
+        parts.push(format!(
+            "{} with {}",
+            plural(added.parties, "new entry", "new entries"),
+            plural(new_harms, "harm", "harms"),
+        ));
+    }
+    if added.merged > 0 {
+        parts.push(format!(
+            "{} you already had took {}",
+            plural(added.merged, "entry", "entries"),
+            plural(added.merged_harms, "more harm", "more harms"),
+        ));
+    }
+    if added.willingness > 0 {
+        parts.push(format!(
+            "{} recorded",
+            plural(
+                added.willingness,
+                "willingness answer",
+                "willingness answers"
+            )
+        ));
+    }
+    if parts.is_empty() {
+        "nothing new, everything in it was on your list already".to_string()
+    } else {
+        parts.join("; ")
+    }
 }

@@ -109,7 +109,8 @@ pub(crate) fn willingness(cell: &str) -> Result<Option<Willingness>, String> {
 /// Yes or no; empty is "not asked yet".
 pub(crate) fn yes_no(cell: &str) -> Result<Option<bool>, String> {
     match fold(cell).as_str() {
-        "" => Ok(None),
+        // "not asked" is how Amends' own CSV export writes an empty answer.
+        "" | "not asked" => Ok(None),
         "yes" | "y" | "true" | "agrees" | "agreed" | "si" | "x" => Ok(Some(true)),
         "no" | "n" | "false" | "disagrees" => Ok(Some(false)),
         _ => Err("is not yes or no; write yes or no (si or no), or leave it empty".into()),
@@ -126,6 +127,8 @@ pub(crate) fn source(cell: &str) -> Result<Option<HarmSource>, String> {
         "me dijeron" | "me lo dijeron" | "they told me" | "dicho" => HarmSource::Told,
         "step 10" | "paso 10" | "decimo paso" | "tenth step" => HarmSource::Step10,
         "revelado" | "revelada" => HarmSource::Revealed,
+        // The words Amends' own CSV export writes ("from memory", "someone told me", ...).
+        _ if let Some(s) = HarmSource::ALL.iter().find(|s| fold(s.label()) == w) => *s,
         _ => HarmSource::parse(&w).map_err(|_| {
             format!(
                 "is not a source Amends knows; write one of {}, or leave it empty",

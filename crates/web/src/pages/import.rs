@@ -5,7 +5,8 @@
 
 use amends_core::model::Id;
 use amends_transfer::csv_in::{
-    self, Checked, Encoding, Field, Mapping, NameMatch, Options, ReadError, match_names, name_key,
+    self, Checked, Encoding, Field, Mapping, NameMatch, Options, ReadError, added_words,
+    match_names, name_key,
 };
 use amends_vault::{Imported, Target};
 use askama::Template;
@@ -457,19 +458,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn done_words(added: &Imported) -> String {
-    let mut text = format!(
-        "Your spreadsheet is brought in: {} with {}",
-        plural(added.parties, "new entry", "new entries"),
-        plural(added.harms - added.merged_harms, "harm", "harms"),
-    );
-    if added.merged > 0 {
-        text.push_str(&format!(
-            "; {} you already had took {}",
-            plural(added.merged, "entry", "entries"),
-            plural(added.merged_harms, "more harm", "more harms"),
-        ));
-    }
-    text.push('.');
+    let mut text = format!("Your spreadsheet is brought in: {}.", added_words(added));
     if added.skipped > 0 {
         text.push_str(&format!(
             " {} left out because the entry you already had holds the same words.",
