@@ -26,12 +26,12 @@ pub use state::{App, Config};
 /// How often the app checks whether an automatic backup is due while it runs.
 const BACKUP_CHECK: Duration = Duration::from_secs(60 * 60);
 
-/// The most a single request may carry (an import of a large workbook fits easily).
 /// The port `amends serve` listens on unless told otherwise, so that addresses kept outside the
 /// browser (a calendar subscription) stay the same from one start to the next. When it is taken,
 /// the app takes any free port and says so.
 pub const USUAL_PORT: u16 = 4880;
 
+/// The most a single request may carry (an import of a large workbook fits easily).
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Every route, behind the security layers.
