@@ -20,7 +20,8 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
         // Turn it back into a vault of the first format, as an earlier version wrote it.
         let conn = open_with_recovery_key(&v.path, &v.recovery).unwrap();
         conn.execute_batch(
-            "DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
+            "DROP TABLE backup_settings; DROP TABLE calendar_settings;
+             DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
              DROP TABLE reviews_received; DROP TABLE review_notes; DROP TABLE supported;
              DROP TABLE shares_sent; DROP TABLE contacts; DROP TABLE identity;
              DROP TABLE edits;
