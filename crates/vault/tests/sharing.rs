@@ -750,7 +750,8 @@ fn a_vault_of_the_third_format_is_brought_up_to_date() {
         conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
             .unwrap();
         conn.execute_batch(
-            "DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
+            "DROP TABLE backup_settings; DROP TABLE calendar_settings;
+             DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
              DROP TABLE reviews_received; DROP TABLE review_notes; DROP TABLE supported;
              DROP TABLE shares_sent; DROP TABLE contacts; DROP TABLE identity;
              PRAGMA user_version = 3;",
@@ -758,8 +759,8 @@ fn a_vault_of_the_third_format_is_brought_up_to_date() {
         .unwrap();
     }
     let mut v = Vault::open(&path, &pass()).unwrap();
-    assert_eq!(v.schema_version().unwrap(), 5);
-    assert_eq!(amends_vault::schema::LATEST, 5);
+    assert_eq!(v.schema_version().unwrap(), 6);
+    assert_eq!(amends_vault::schema::LATEST, 6);
     let backup = v.migration_backup().expect("a backup was taken");
     assert!(backup.to_string_lossy().contains(".backup-v3-"));
     // Everything recorded is still there, and sharing works.
