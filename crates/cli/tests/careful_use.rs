@@ -1,7 +1,7 @@
 //! What a careful person runs into when they come back to an entry: answers that add up rather
 //! than vanish, plans that keep their script, and notes where a rule still matters.
 
-mod common;
+use crate::common;
 
 use common::*;
 

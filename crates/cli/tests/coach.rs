@@ -1,7 +1,7 @@
 //! `amends coach` through the real binary: it points at what could undermine a script, with
 //! names the vault knows, and never refuses or changes anything.
 
-mod common;
+use crate::common;
 
 use common::Vault;
 

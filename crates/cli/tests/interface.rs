@@ -1,6 +1,6 @@
 //! The command-line forms of the issue, run on real vaults: what they accept and what they print.
 
-mod common;
+use crate::common;
 
 use common::{PASS, Vault, bare, find_recovery_key, names, stderr, stdout};
 use predicates::prelude::*;

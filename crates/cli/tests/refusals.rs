@@ -1,6 +1,6 @@
 //! Every refusal: a non-zero exit, a reason in plain words on stderr, and the vault unchanged.
 
-mod common;
+use crate::common;
 
 use common::{Vault, assert_plain_words, stderr};
 use serde_json::json;

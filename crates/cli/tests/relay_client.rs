@@ -6,7 +6,7 @@
 //! without their being told, a bundle that can never be opened is dropped, and a stop bundle
 //! outlives its contact.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Privacy and safety of the data: encrypted at rest, the recovery key, passphrase changes,
 //! two programs at once, and a full export that comes back exactly.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

@@ -2,7 +2,7 @@
 //! previewed and confirmed, opened by a sponsor, reviewed and sent back, and every way a bundle
 //! must be refused without changing anything.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

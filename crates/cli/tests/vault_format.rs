@@ -1,7 +1,7 @@
 //! The vault file over time: an older vault is backed up and brought up to date when opened;
 //! a vault from a newer version is refused and left as it is.
 
-mod common;
+use crate::common;
 
 use common::*;
 

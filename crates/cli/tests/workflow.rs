@@ -1,6 +1,6 @@
 //! Steps 8 and 9 end to end, the way a person works them: the stage follows from what is recorded.
 
-mod common;
+use crate::common;
 
 use common::{Vault, days_from_today, today};
 use serde_json::{Value, json};

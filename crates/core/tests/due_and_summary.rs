@@ -1,6 +1,6 @@
 //! The lists across all parties: what is due (`due::due`) and the counts (`summary::summarise`).
 
-mod common;
+use crate::common;
 
 use amends_core::due::{DueKind, WILLINGNESS_REVISIT_DAYS, due};
 use amends_core::model::{

@@ -1,7 +1,7 @@
 //! Property tests: random histories of one party, built only through the core's own checks
 //! (as the application does), with the derived stage checked against the facts after every step.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

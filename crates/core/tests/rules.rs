@@ -2,7 +2,7 @@
 //! `check_plan`, `check_attempt`, `check_consent`, `check_deferral`, `check_new_party`
 //! and `settle_answers`.
 
-mod common;
+use crate::common;
 
 use amends_core::model::{
     Adviser, AsideReason, Method, Outcome, PartyKind, SafetyAnswers, Settings,

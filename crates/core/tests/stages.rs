@@ -1,6 +1,6 @@
 //! One case per derived stage, with the reason a person reads, including R10 (reopening).
 
-mod common;
+use crate::common;
 
 use amends_core::model::{
     Adviser, AsideReason, Cadence, Closure, Method, Outcome, PartyKind, PartyRecord, SafetyAnswers,

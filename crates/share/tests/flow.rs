@@ -2,7 +2,7 @@
 //! review that counts as the approval of rule R2 for the plan version it saw, and every kind of
 //! bundle that must be refused without changing anything.
 
-mod common;
+use crate::common;
 
 use common::{at, vault};
 

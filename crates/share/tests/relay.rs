@@ -2,7 +2,7 @@
 //! in this test process): what `check_inbox` acknowledges and what it leaves on the relay, and
 //! how the outbox keeps each person's bundles in order when the relay cannot take one.
 
-mod common;
+use crate::common;
 
 use common::{at, vault};
 

@@ -6,8 +6,8 @@
 //!
 //! Screenshots for the docs: `./scripts/screenshots.sh` (the ignored test `screenshots`).
 
-mod browser_support;
-mod relay_support;
+use crate::browser_support;
+use crate::relay_support;
 
 use amends_core::model::{
     Cadence, CommitmentKind, HarmKind, Method, PartyKind, PartyRecord, SafetyAnswers, Willingness,

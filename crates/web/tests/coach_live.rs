@@ -3,7 +3,7 @@
 //! what was typed comes back escaped, that a name the vault knows is pointed at, and that the
 //! token is needed.
 
-mod party_common;
+use crate::party_common;
 
 use party_common::{Server, start};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! The home page through real HTTP: what is due stays calm when a lot is due.
 
-mod common;
+use crate::common;
 
 use amends_core::Now;
 use amends_core::model::{PartyKind, Willingness};

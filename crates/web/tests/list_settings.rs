@@ -1,7 +1,7 @@
 //! The list (board and table), Step 10 capture, settings and help, through real HTTP against
 //! a server on a real loopback port.
 
-mod list_common;
+use crate::list_common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The party page through real HTTP: a server on a loopback port, a client with cookies and
 //! the CSRF token read from the page, and the vault file read back to see what was kept.
 
-mod party_common;
+use crate::party_common;
 
 use amends_core::model::{CommitmentKind, Method, Outcome, Settings};
 use party_common::{Server, start, start_with, today};

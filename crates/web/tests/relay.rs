@@ -4,8 +4,8 @@
 //! bundles that wait (an unknown sender, who can be blocked; a contact not verified yet), copies
 //! skipped, and no talk with the relay on a page load that did not ask for it.
 
-mod common;
-mod relay_support;
+use crate::common;
+use crate::relay_support;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;

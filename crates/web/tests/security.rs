@@ -3,8 +3,8 @@
 //! a CSRF token on every change, a strict CSP with no inline code, escaped text, no personal
 //! words in addresses, titles or logs, every asset embedded, no caching, quick exit.
 
-mod common;
-mod relay_support;
+use crate::common;
+use crate::relay_support;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};

@@ -3,7 +3,7 @@
 //! sealed file to what was previewed, and bundles carried from one vault's server to another's
 //! and back (a share, a review, a stop).
 
-mod common;
+use crate::common;
 
 use amends_core::Now;
 use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Willingness};

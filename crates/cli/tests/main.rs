@@ -1,0 +1,15 @@
+//! The crate's integration tests, one module per area, built as one binary.
+
+mod common;
+
+mod careful_use;
+mod coach;
+mod interface;
+mod refusals;
+mod relay_client;
+mod relay_server;
+mod security;
+mod serve;
+mod share;
+mod vault_format;
+mod workflow;

@@ -1,0 +1,9 @@
+//! The crate's integration tests, one module per area, built as one binary.
+
+mod common;
+
+mod coach;
+mod due_and_summary;
+mod props;
+mod rules;
+mod stages;

@@ -1,0 +1,17 @@
+//! The crate's integration tests, one module per area, built as one binary.
+
+mod browser_support;
+mod common;
+mod list_common;
+mod party_common;
+mod relay_support;
+
+mod browser;
+mod coach_live;
+mod contrast;
+mod home_page;
+mod list_settings;
+mod party_pages;
+mod relay;
+mod security;
+mod sharing;
