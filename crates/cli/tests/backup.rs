@@ -3,7 +3,7 @@
 //! one held), the standard `age` tool opening a backup with its passphrase, refusals that leave
 //! nothing behind, and `amends backup auto`.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

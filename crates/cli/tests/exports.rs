@@ -3,7 +3,7 @@
 //! pdftotext, the calendar with icalendar's parser) and checked for names or initials, harms
 //! present or absent as chosen, and formula cells made harmless.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! `amends import FILE.csv` through the real binary: a list from a spreadsheet, read back
 //! through `amends export` and `amends show --json`.
 
-mod common;
+use crate::common;
 
 use common::{Vault, assert_plain_words, stdout};
 use serde_json::Value;

@@ -2,8 +2,11 @@
 
 mod common;
 
+mod backup;
 mod careful_use;
 mod coach;
+mod exports;
+mod import_csv;
 mod interface;
 mod refusals;
 mod relay_client;

@@ -2,7 +2,7 @@
 //! backup forms show their errors beside the fields; automatic backups are written into the
 //! folder in the background while the app runs; a backup is restored on the first run.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 //! one, answers 404 to a wrong or stopped token, 503 while the vault is locked, and nothing to a
 //! foreign Host.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Bringing in a list from a spreadsheet, over HTTP as a browser would: upload, preview,
 //! remap, names already on the list, confirm, and nothing stored when anything is wrong.
 
-mod common;
+use crate::common;
 
 use amends_core::model::{PartyKind, Willingness};
 use common::{Resp, Server, send};

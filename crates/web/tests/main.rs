@@ -6,10 +6,13 @@ mod list_common;
 mod party_common;
 mod relay_support;
 
+mod backup;
 mod browser;
 mod coach_live;
 mod contrast;
+mod exports;
 mod home_page;
+mod import_csv;
 mod list_settings;
 mod party_pages;
 mod relay;
