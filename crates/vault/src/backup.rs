@@ -1035,13 +1035,18 @@ mod tests {
 
     #[test]
     fn only_our_own_names_count_as_automatic_backups() {
-        for ok in [
-            "amends-backup-2026-05-03-140007.age",
-            "amends-backup-1999-12-31-235959.age",
+        for (ok, series) in [
+            ("amends-backup-0a1b2c3d-2026-05-03-140007.age", "0a1b2c3d"),
+            ("amends-backup-ffffffff-1999-12-31-235959.age", "ffffffff"),
         ] {
-            assert!(is_automatic_name(ok), "{ok}");
+            assert_eq!(automatic_series(ok), Some(series), "{ok}");
         }
         for not in [
+            // Made on demand: never pruned.
+            "amends-backup-2026-05-03-140007.age",
+            "amends-backup-0A1B2C3D-2026-05-03-140007.age",
+            "amends-backup-0a1b2c3-2026-05-03-140007.age",
+            "amends-backup-0a1b2c3d-2026-05-03-140007.age.tmp",
             "amends-backup-2026-05-03-140007.age.tmp",
             "amends-backup-2026-05-03.age",
             "amends-backup-2026-05-03-14000x.age",
