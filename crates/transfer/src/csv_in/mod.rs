@@ -962,11 +962,18 @@ pub fn added_words(added: &Imported) -> String {
             )
         ));
     }
-    if parts.is_empty() {
+    let mut words = if parts.is_empty() {
         "nothing new, everything in it was on your list already".to_string()
     } else {
         parts.join("; ")
+    };
+    if added.willingness_kept > 0 {
+        words.push_str(&format!(
+            "; {} kept the willingness already on your list, where the sheet said another",
+            plural(added.willingness_kept, "entry", "entries")
+        ));
     }
+    words
 }
 
 /// A cell without the `'` that a CSV export (Amends' own, and the usual advice for any) puts
