@@ -317,9 +317,14 @@ fn preview_text(
         ));
     }
     o.push_str(&format!(
-        "\nIt would add {} with {}.\n",
+        "\nThe file holds {} with {}{}.\n",
         plural(checked.parties.len(), "entry", "entries"),
         plural(checked.harm_count(), "harm", "harms"),
+        match matches.len() {
+            0 => String::new(),
+            1 => "; one of its names is on your list already (see below)".to_string(),
+            n => format!("; {n} of its names are on your list already (see below)"),
+        }
     ));
     if !checked.parties.is_empty() {
         o.push_str(&format!(

@@ -441,3 +441,41 @@ fn names_on_the_list_are_matched_without_case_or_accents() {
     assert!(m[1].existing[0].set_aside && !m[1].existing[1].set_aside);
     assert_eq!(name_key("José"), name_key("JOSE"));
 }
+
+#[test]
+fn files_that_are_not_csv_are_named_for_what_they_are() {
+    let cases: [(&[u8], &str); 5] = [
+        (b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet workbook"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00",
+            "older Excel workbook",
+        ),
+        (b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", "this is a PDF"),
+        (b"  {\"format\": \"amends-export\"}", "this is a JSON file"),
+        (b"\xEF\xBB\xBF{\"a\": 1}", "this is a JSON file"),
+    ];
+    for (bytes, words) in cases {
+        let Err(e) = csv_in::read(bytes, None) else {
+            panic!("read as a sheet: {words}");
+        };
+        assert!(e.to_string().contains(words), "{e}");
+        assert!(e.to_string().contains("CSV"), "{e}");
+    }
+    // A sheet whose first cell starts with a brace is still a sheet.
+    assert!(csv_in::read(b"Name\n{Mom}\n", None).is_ok());
+}
+
+#[test]
+fn columns_with_writing_that_go_nowhere_are_said() {
+    let c = check(b"Name,My behaviour,Blank,$$\nMom,yelled,,20\n");
+    assert_eq!(c.parties.len(), 1);
+    let said = c.remarks.join(" ");
+    assert!(
+        said.contains("column 2 (My behaviour)") && said.contains("column 4 ($$)"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("Blank"),
+        "an empty column is not mentioned: {said}"
+    );
+}

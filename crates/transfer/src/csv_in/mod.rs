@@ -58,6 +58,54 @@ pub enum ReadError {
         "line {line} cannot be read as CSV; open the file in your spreadsheet and save it again as CSV"
     )]
     Malformed { line: u64 },
+    #[error("{}", not_csv_words(*.0))]
+    NotCsv(OtherKind),
+}
+
+/// A kind of file that people bring when they mean their spreadsheet, known by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherKind {
+    /// An Excel workbook (.xlsx) or an OpenDocument sheet (.ods): both are zip files.
+    Workbook,
+    /// The older Excel format (.xls).
+    OldExcel,
+    Pdf,
+    /// Amends' own JSON export, or other JSON.
+    Json,
+}
+
+fn not_csv_words(kind: OtherKind) -> &'static str {
+    match kind {
+        OtherKind::Workbook => {
+            "this is a spreadsheet workbook (such as .xlsx or .ods), not a CSV file; open it in your spreadsheet and choose Save As (or Download) as CSV, then import that file"
+        }
+        OtherKind::OldExcel => {
+            "this is an older Excel workbook (.xls), not a CSV file; open it in your spreadsheet and choose Save As as CSV, then import that file"
+        }
+        OtherKind::Pdf => {
+            "this is a PDF, not a CSV file; a PDF cannot be read as a list: copy the list into a spreadsheet and save it as CSV"
+        }
+        OtherKind::Json => {
+            "this is a JSON file, not a CSV file; a JSON export of Amends is restored with `amends import FILE.json` (or in Settings, into an empty vault)"
+        }
+    }
+}
+
+/// What kind of other file `bytes` is, when its first bytes say so plainly.
+fn other_kind(bytes: &[u8]) -> Option<OtherKind> {
+    let start = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let text = start.trim_ascii_start();
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some(OtherKind::Workbook)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some(OtherKind::OldExcel)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(OtherKind::Pdf)
+    } else if text.starts_with(b"{") || text.starts_with(b"[{") {
+        Some(OtherKind::Json)
+    } else {
+        None
+    }
 }
 
 fn unreadable(line: u64, asked: Option<Encoding>) -> String {
@@ -159,6 +207,9 @@ fn sniff(first_line: &str) -> Delimiter {
 pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError> {
     if bytes.len() > MAX_BYTES {
         return Err(ReadError::TooLarge);
+    }
+    if let Some(kind) = other_kind(bytes) {
+        return Err(ReadError::NotCsv(kind));
     }
     let (text, encoding) = decode::decode(bytes, encoding)?;
     let mut body = text.as_str();
@@ -872,6 +923,34 @@ impl Sheet {
             }
             self.flush(&mut problems, line, bad);
         }
+        // Columns with writing in them that go nowhere: said plainly, so nothing is left behind
+        // without the person knowing.
+        let unused: Vec<String> = (0..self.headings.len())
+            .filter(|c| fields.get(*c).copied().flatten().is_none())
+            .filter(|c| {
+                self.rows
+                    .iter()
+                    .any(|r| r.cells.get(*c).is_some_and(|v| !v.trim().is_empty()))
+            })
+            .map(|c| {
+                let h = self.headings[c].trim();
+                if h.is_empty() {
+                    format!("column {}", c + 1)
+                } else {
+                    format!("column {} ({h})", c + 1)
+                }
+            })
+            .collect();
+        if !unused.is_empty() {
+            checked.remarks.push(format!(
+                "{} with writing in {} not brought in: {}; choose a field for {} if what {} should be kept",
+                if unused.len() == 1 { "One column" } else { "Some columns" },
+                if unused.len() == 1 { "it is" } else { "them are" },
+                unused.join(", "),
+                if unused.len() == 1 { "it" } else { "each" },
+                if unused.len() == 1 { "it holds" } else { "they hold" },
+            ));
+        }
         let mixed = building.iter().filter(|b| b.mixed_willingness).count();
         if mixed > 0 {
             checked.remarks.push(format!(
@@ -945,7 +1024,7 @@ pub fn added_words(added: &Imported) -> String {
             plural(new_harms, "harm", "harms"),
         ));
     }
-    if added.merged > 0 {
+    if added.merged_harms > 0 {
         parts.push(format!(
             "{} you already had took {}",
             plural(added.merged, "entry", "entries"),

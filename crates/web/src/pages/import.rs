@@ -356,17 +356,22 @@ pub async fn upload(State(app): State<App>, mut multipart: Multipart) -> Respons
     };
     let mut encoding = String::new();
     let mut file: Option<Bytes> = None;
+    // A browser sends the part without a file name when no file was chosen.
+    let mut chosen = false;
     let mut broken = false;
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => match field.name() {
-                Some("file") => match field.bytes().await {
-                    Ok(b) => file = Some(b),
-                    Err(_) => {
-                        broken = true;
-                        break;
+                Some("file") => {
+                    chosen = field.file_name().is_some_and(|n| !n.is_empty());
+                    match field.bytes().await {
+                        Ok(b) => file = Some(b),
+                        Err(_) => {
+                            broken = true;
+                            break;
+                        }
                     }
-                },
+                }
                 Some("encoding") => encoding = field.text().await.unwrap_or_default(),
                 _ => {}
             },
@@ -392,6 +397,13 @@ pub async fn upload(State(app): State<App>, mut multipart: Multipart) -> Respons
             None
         }
         Some(b) if !b.is_empty() => Some(b),
+        _ if chosen => {
+            form.field_error(
+                "file",
+                "That file is empty. Save the sheet again as CSV, with its headings in the first line, and choose it again.",
+            );
+            None
+        }
         _ => {
             form.field_error("file", "Choose the spreadsheet, saved as a CSV file.");
             None
