@@ -20,6 +20,7 @@ pub enum Nav {
     Help,
     Sharing,
     Supported,
+    Exports,
 }
 
 /// The data of `base.html`. Titles are fixed words, never anything the person wrote.
@@ -62,6 +63,7 @@ impl Layout {
             Nav::Help => "help",
             Nav::Sharing => "sharing",
             Nav::Supported => "supported",
+            Nav::Exports => "exports",
         };
         if mine == code { "page" } else { "false" }
     }

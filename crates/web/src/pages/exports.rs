@@ -114,7 +114,7 @@ fn view(
         })
         .collect();
     ExportsView {
-        layout: Layout::new(app, "Print and export", Nav::None),
+        layout: Layout::new(app, "Print and export", Nav::Exports),
         print,
         table,
         parties,
