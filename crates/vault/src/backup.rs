@@ -999,6 +999,12 @@ pub fn check_folder(folder: &Path) -> Result<PathBuf, VaultError> {
             "must be a full path, starting from the top of the drive (such as /home/you/Backups)",
         ));
     }
+    if folder.exists() && !folder.is_dir() {
+        return Err(invalid(
+            "folder",
+            "is a file, not a folder; choose the folder the backups should go into",
+        ));
+    }
     if !folder.is_dir() {
         return Err(invalid(
             "folder",
