@@ -939,10 +939,17 @@ fn an_import_with_a_wrong_value_names_the_field_and_leaves_the_vault_empty() {
     let (_, err) = import_into_empty(&serde_json::to_string(&doc).unwrap());
     assert!(err.contains("parties[0].willingness[0].level"), "{err}");
 
+    // A field that is not ours is not repeated: its name came from the file, and may be
+    // anything someone typed.
     let mut doc = good.clone();
-    doc["parties"][0]["surprise"] = json!(1);
+    doc["parties"][0]["I hurt her badly"] = json!(1);
     let (_, err) = import_into_empty(&serde_json::to_string_pretty(&doc).unwrap());
-    assert!(err.contains("unknown field `surprise`"), "{err}");
+    assert!(err.contains("field `parties[0]`"), "{err}");
+    assert!(
+        err.contains("a field this version of Amends does not know"),
+        "{err}"
+    );
+    assert!(!err.contains("hurt"), "{err}");
 
     let mut doc = good.clone();
     doc["parties"][0]["kind"] = json!("self");
@@ -1079,4 +1086,23 @@ fn a_wrong_type_in_an_import_reads_as_english() {
     let (_, err) = import_into_empty(&serde_json::to_string_pretty(&doc).unwrap());
     assert!(err.contains("parties[0].harms[0].kinds[0]"), "{err}");
     assert!(!err.contains("a integer"), "{err}");
+    assert!(err.contains("found a number where"), "{err}");
+
+    // No type name of the code reaches the person.
+    let mut doc: serde_json::Value = serde_json::from_str(&sample_export()).unwrap();
+    doc["settings"]["auto_lock_minutes"] = json!("soon");
+    let (_, err) = import_into_empty(&serde_json::to_string_pretty(&doc).unwrap());
+    assert!(
+        err.contains("found text where a whole number was expected"),
+        "{err}"
+    );
+    let (_, err) = import_into_empty("[1, 2]");
+    assert!(
+        err.contains("this is not a file written by `amends export --format json`"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ExportDoc") && !err.contains("struct"),
+        "{err}"
+    );
 }

@@ -57,6 +57,8 @@ const MAX_WORK_FACTOR: u8 = 20;
 /// The file names of automatic backups: `amends-backup-` + `YYYY-MM-DD-HHMMSS` + `.age`.
 const FILE_PREFIX: &str = "amends-backup-";
 const FILE_SUFFIX: &str = ".age";
+/// How many hex digits name a vault's series of automatic backups.
+const SERIES_LEN: usize = 8;
 /// Where the copy of the vault lives while a backup is made or checked.
 const PLAIN: &str = "amends_plain";
 /// Where a vault being restored is attached while the backup is copied into it.
@@ -188,6 +190,9 @@ pub struct AutoBackup {
     pub last_at: Option<Timestamp>,
     /// Why the last try failed, if it did (cleared by the next success).
     pub problem: Option<BackupProblem>,
+    /// The part of the automatic files' names that is this vault's own (8 hex digits; empty
+    /// until automatic backups are first turned on), so two vaults can share a folder.
+    pub series: String,
 }
 
 /// What a backup says about itself.
@@ -266,6 +271,7 @@ pub struct AutoJob {
     passphrase: SecretString,
     folder: PathBuf,
     keep: u32,
+    series: String,
     now: Now,
 }
 
@@ -296,11 +302,7 @@ impl AutoJob {
             let at = local
                 .checked_add(SignedDuration::from_secs(extra))
                 .map_err(|_| BackupProblem::Failed)?;
-            let name = format!(
-                "{FILE_PREFIX}{}{FILE_SUFFIX}",
-                at.strftime("%Y-%m-%d-%H%M%S")
-            );
-            let target = self.folder.join(name);
+            let target = self.folder.join(automatic_name(&self.series, &at));
             match write_new(&target, &bytes) {
                 Ok(()) => {
                     written = Some(target);
@@ -312,7 +314,7 @@ impl AutoJob {
         }
         let written = written.ok_or(BackupProblem::Failed)?;
         // The backup is made; older ones that cannot be deleted now are deleted next time.
-        if let Err(e) = prune(&self.folder, self.keep, &written) {
+        if let Err(e) = prune(&self.folder, self.keep, &written, &self.series) {
             tracing::warn!(
                 problem = BackupProblem::of(&e).code(),
                 "older automatic backups could not be deleted"
@@ -322,26 +324,49 @@ impl AutoJob {
     }
 }
 
-/// Whether a file name is one of our automatic backups: `amends-backup-YYYY-MM-DD-HHMMSS.age`.
-pub fn is_automatic_name(name: &str) -> bool {
-    let Some(stamp) = name
-        .strip_prefix(FILE_PREFIX)
-        .and_then(|r| r.strip_suffix(FILE_SUFFIX))
-    else {
-        return false;
-    };
-    let b = stamp.as_bytes();
-    b.len() == 17
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 | 10 => *c == b'-',
-            _ => c.is_ascii_digit(),
-        })
+/// The name of an automatic backup of the vault whose series is `series`, made at `at`:
+/// `amends-backup-SERIES-YYYY-MM-DD-HHMMSS.age`.
+fn automatic_name(series: &str, at: &jiff::Zoned) -> String {
+    format!(
+        "{FILE_PREFIX}{series}-{}{FILE_SUFFIX}",
+        at.strftime("%Y-%m-%d-%H%M%S")
+    )
 }
 
-/// Deletes the oldest automatic backups in `folder` beyond `keep`, never the one just
-/// `written` (even if a clock set back gave it an older name); returns how many went.
-/// Only regular files with exactly our names are counted or deleted.
-fn prune(folder: &Path, keep: u32, written: &Path) -> std::io::Result<usize> {
+/// The name of the automatic backup a vault whose series is `series` makes at `now`.
+pub fn automatic_file_name(series: &str, now: &Now) -> String {
+    automatic_name(series, &now.at.to_zoned(now.tz.clone()))
+}
+
+/// The series of an automatic backup's name (`amends-backup-SERIES-YYYY-MM-DD-HHMMSS.age`), or
+/// `None` when the name is not exactly of that form.
+pub fn automatic_series(name: &str) -> Option<&str> {
+    let rest = name
+        .strip_prefix(FILE_PREFIX)
+        .and_then(|r| r.strip_suffix(FILE_SUFFIX))?;
+    let (series, stamp) = rest.split_at_checked(SERIES_LEN)?;
+    let stamp = stamp.strip_prefix('-')?.as_bytes();
+    let stamp_ok = stamp.len() == 17
+        && stamp.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 | 10 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    let series_ok = series
+        .bytes()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    (stamp_ok && series_ok).then_some(series)
+}
+
+/// Whether a file name is an automatic backup (of any vault).
+pub fn is_automatic_name(name: &str) -> bool {
+    automatic_series(name).is_some()
+}
+
+/// Deletes the oldest automatic backups of this vault's `series` in `folder` beyond `keep`,
+/// never the one just `written` (even if a clock set back gave it an older name); returns how
+/// many went. Only regular files with exactly our names and this series are counted or deleted:
+/// another vault's backups in the same folder are left alone.
+fn prune(folder: &Path, keep: u32, written: &Path, series: &str) -> std::io::Result<usize> {
     let just = written.file_name();
     let mut ours: Vec<String> = Vec::new();
     for entry in fs::read_dir(folder)? {
@@ -353,7 +378,7 @@ fn prune(folder: &Path, keep: u32, written: &Path) -> std::io::Result<usize> {
             continue;
         }
         if let Some(name) = entry.file_name().to_str()
-            && is_automatic_name(name)
+            && automatic_series(name) == Some(series)
         {
             ours.push(name.to_string());
         }
@@ -682,16 +707,18 @@ impl OpenedBackup {
             conn.close().map_err(|(_, e)| e)?;
         }
         // Opening brings an older schema up to date, exactly as opening an old vault does.
-        let mut vault =
-            Vault::open_with_key(path, key).inspect_err(|e| eprintln!("DBG open {e:?}"))?;
+        let mut vault = Vault::open_with_key(path, key)?;
         let automatic_were_on = vault.write(|tx| {
             let on: String = tx.query_row(
                 "SELECT folder FROM backup_settings WHERE id = 1",
                 [],
                 |r| r.get(0),
             )?;
+            // The copy is another vault: its automatic backups, if turned on, are a series of
+            // their own, so they never prune the original's.
             tx.execute(
-                "UPDATE backup_settings SET folder = '', passphrase = '', last_at = NULL, last_error = NULL
+                "UPDATE backup_settings SET folder = '', passphrase = '', last_at = NULL, last_error = NULL,
+                        series = ''
                  WHERE id = 1",
                 [],
             )?;
@@ -786,17 +813,24 @@ impl Vault {
 
     /// The automatic backups as set.
     pub fn automatic_backups(&self) -> Result<AutoBackup, VaultError> {
-        let (folder, keep, last_at, last_error): (String, i64, Option<String>, Option<String>) =
-            self.conn.query_row(
-                "SELECT folder, keep, last_at, last_error FROM backup_settings WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        #[allow(clippy::type_complexity)]
+        let (folder, keep, last_at, last_error, series): (
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+        ) = self.conn.query_row(
+            "SELECT folder, keep, last_at, last_error, series FROM backup_settings WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
         Ok(AutoBackup {
             folder: (!folder.is_empty()).then(|| PathBuf::from(folder)),
             keep: u32::try_from(keep).map_err(|_| crate::sharing::bad("number"))?,
             last_at: last_at.map(|t| crate::load::ts(&t)).transpose()?,
             problem: last_error.as_deref().map(BackupProblem::parse),
+            series,
         })
     }
 
@@ -840,12 +874,17 @@ impl Vault {
                 }
             };
             let moved = old_folder != text;
+            // This vault's own part of the files' names, made once (a restored copy makes its
+            // own), so that two vaults backing up into one folder never prune each other's.
+            let mut series = [0u8; SERIES_LEN / 2];
+            getrandom::fill(&mut series).map_err(|_| VaultError::Randomness)?;
             tx.execute(
                 "UPDATE backup_settings
                  SET folder = ?1, keep = ?2, passphrase = ?3, last_error = NULL,
-                     last_at = CASE WHEN ?4 THEN NULL ELSE last_at END
+                     last_at = CASE WHEN ?4 THEN NULL ELSE last_at END,
+                     series = CASE WHEN series = '' THEN ?5 ELSE series END
                  WHERE id = 1",
-                params![text, keep, pass.as_str(), moved],
+                params![text, keep, pass.as_str(), moved, hex::encode(series)],
             )?;
             Ok(())
         })
@@ -886,10 +925,10 @@ impl Vault {
         if !self.backup_due(now)? {
             return Ok(None);
         }
-        let (folder, keep, pass): (String, i64, String) = self.conn.query_row(
-            "SELECT folder, keep, passphrase FROM backup_settings WHERE id = 1",
+        let (folder, keep, pass, series): (String, i64, String, String) = self.conn.query_row(
+            "SELECT folder, keep, passphrase, series FROM backup_settings WHERE id = 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let pass = SecretString::from(pass);
         let image = self.backup_image(now)?;
@@ -898,6 +937,7 @@ impl Vault {
             passphrase: pass,
             folder: PathBuf::from(folder),
             keep: u32::try_from(keep).unwrap_or(KEEP_DEFAULT),
+            series,
             now: now.clone(),
         }))
     }
@@ -1000,13 +1040,18 @@ mod tests {
 
     #[test]
     fn only_our_own_names_count_as_automatic_backups() {
-        for ok in [
-            "amends-backup-2026-05-03-140007.age",
-            "amends-backup-1999-12-31-235959.age",
+        for (ok, series) in [
+            ("amends-backup-0a1b2c3d-2026-05-03-140007.age", "0a1b2c3d"),
+            ("amends-backup-ffffffff-1999-12-31-235959.age", "ffffffff"),
         ] {
-            assert!(is_automatic_name(ok), "{ok}");
+            assert_eq!(automatic_series(ok), Some(series), "{ok}");
         }
         for not in [
+            // Made on demand: never pruned.
+            "amends-backup-2026-05-03-140007.age",
+            "amends-backup-0A1B2C3D-2026-05-03-140007.age",
+            "amends-backup-0a1b2c3-2026-05-03-140007.age",
+            "amends-backup-0a1b2c3d-2026-05-03-140007.age.tmp",
             "amends-backup-2026-05-03-140007.age.tmp",
             "amends-backup-2026-05-03.age",
             "amends-backup-2026-05-03-14000x.age",

@@ -5,7 +5,8 @@
 //! parties). The names the caller matched against the list before asking are matched again
 //! inside the transaction: if the list changed meanwhile, nothing is written. Nothing already
 //! recorded is overwritten or deleted: a merged party gains harms (except those whose words it
-//! has already, so the same file imported twice adds nothing twice) and a willingness entry;
+//! has already, so the same file imported twice adds nothing twice) and a willingness entry
+//! only if it had none (an answer given on the list stands over an older sheet);
 //! where its relationship was empty it takes the file's, and the file's notes are added to
 //! its notes, with the earlier wording kept in `edits`.
 
@@ -57,8 +58,10 @@ pub struct Imported {
     /// Harms left out because the party they were merged into has the same words already
     /// (the same list imported twice adds nothing twice).
     pub skipped: usize,
-    /// Willingness entries recorded (new parties and changes on merged ones).
+    /// Willingness entries recorded (new parties, and merged ones that had none).
     pub willingness: usize,
+    /// Merged parties whose willingness on the list was kept although the file said another.
+    pub willingness_kept: usize,
     /// Merged parties to whom amends had been made, reopened by a new harm (R10).
     pub reopened: usize,
 }
@@ -221,9 +224,16 @@ impl Vault {
                             .optional()?,
                         _ => None,
                     };
-                    if current.as_deref() != Some(level.code()) {
-                        new_willingness.execute(params![id, level.code(), at])?;
-                        out.willingness += 1;
+                    // What the person says on the list now stands over an older sheet: a merge
+                    // records willingness only where there was none, so it never lowers (or
+                    // raises) an answer given since.
+                    match current {
+                        None => {
+                            new_willingness.execute(params![id, level.code(), at])?;
+                            out.willingness += 1;
+                        }
+                        Some(c) if c != level.code() => out.willingness_kept += 1,
+                        Some(_) => {}
                     }
                 }
                 if (i + 1) % 256 == 0 || i + 1 == total {
@@ -428,6 +438,17 @@ mod tests {
             1,
             "the earlier wording is kept"
         );
+
+        // Sam had no willingness: the sheet's is recorded. Once Sam has an answer on the list,
+        // a sheet saying another never changes it.
+        assert_eq!(out.willingness, 1);
+        assert_eq!(rec.willingness_now().unwrap().level, Willingness::Later);
+        v.set_willingness(&PartyRef::Id(sam), Willingness::Now, "", &now())
+            .unwrap();
+        let out = import(&mut v, &[party("Sam", Target::Merge(sam), &["a"])]).unwrap();
+        assert_eq!((out.willingness, out.willingness_kept), (0, 1));
+        let rec = v.record(sam).unwrap();
+        assert_eq!(rec.willingness_now().unwrap().level, Willingness::Now);
 
         // Kept apart on purpose: a second Sam.
         import(&mut v, &[party("Sam", Target::Apart, &[])]).unwrap();

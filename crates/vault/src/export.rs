@@ -601,6 +601,11 @@ pub fn json_schema() -> serde_json::Value {
 
 /// Parses the JSON, naming the line, column and field of the first problem.
 pub fn parse(json: &str) -> Result<ExportDoc, VaultError> {
+    if !json.trim_start().starts_with('{') {
+        return Err(VaultError::Import(
+            "this is not a file written by `amends export --format json` (such a file starts with `{`)".into(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_str(json);
     let doc: ExportDoc = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -612,8 +617,10 @@ pub fn parse(json: &str) -> Result<ExportDoc, VaultError> {
             serde_json::error::Category::Data => describe_data_error(&inner.to_string()),
             serde_json::error::Category::Io => "the file could not be read".to_string(),
         };
-        // serde_path_to_error writes `?` where it could not tell the field.
-        let place = if path.is_empty() || path == "." || path.contains('?') {
+        // serde_path_to_error writes `?` where it could not tell the field; a part of the path
+        // that is not one of ours came from the file, and is not repeated.
+        let path = known_path(&path);
+        let place = if path.is_empty() {
             String::new()
         } else {
             format!(", field `{path}`")
@@ -643,34 +650,133 @@ pub fn parse(json: &str) -> Result<ExportDoc, VaultError> {
     Ok(doc)
 }
 
-/// serde_json's messages can quote the value they met; keep only the shape of the problem.
+/// serde_json's messages can quote the value they met, or a field name that is not ours (which
+/// may be anything someone typed); keep only the shape of the problem, in plain words.
 fn describe_data_error(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let field = rest.split(',').next().unwrap_or("").trim_matches('`');
-        return format!("unknown field `{field}`");
+    if msg.starts_with("unknown field ") {
+        return "a field this version of Amends does not know (was the file written by a newer version, or changed by hand?)".to_string();
     }
-    if msg.starts_with("missing field ") {
-        return msg.to_string();
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        let field = rest.trim_matches('`');
+        if known_field(field) {
+            return format!("the field `{field}` is missing");
+        }
+        return "a field is missing".to_string();
     }
-    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+    if let Some(rest) = msg.strip_prefix("invalid length ")
+        && let Some(i) = rest.find(", expected ")
+    {
+        return format!(
+            "found a list where {} was expected",
+            expected_words(&rest[i + 11..])
+        );
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix)
             && let Some(i) = rest.find(", expected ")
         {
             // "string \"secret\"" -> "string": the kind of value, never the value.
-            let found = rest[..i].split([' ', '"']).next().unwrap_or("value");
-            let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                "an"
-            } else {
-                "a"
-            };
+            let found = rest[..i].split([' ', '"', '`']).next().unwrap_or("value");
             return format!(
-                "found {article} {found} where {} was expected",
-                &rest[i + 11..]
+                "found {} where {} was expected",
+                found_words(found),
+                expected_words(&rest[i + 11..])
             );
         }
     }
     "a value has the wrong type".to_string()
+}
+
+/// The kind of value serde met, in plain words.
+fn found_words(found: &str) -> &'static str {
+    match found {
+        "integer" | "floating" => "a number",
+        "string" | "char" => "text",
+        "boolean" => "true or false",
+        "sequence" => "a list",
+        "map" => "a group of fields",
+        "null" | "unit" | "Option" => "nothing (null)",
+        _ => "a value of another kind",
+    }
+}
+
+/// What serde expected, in plain words (never a type name of the code).
+fn expected_words(expected: &str) -> String {
+    let e = expected.trim();
+    let number = [
+        "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize",
+    ];
+    if e.starts_with("struct ") || e.starts_with("a map") || e == "map" {
+        "a group of fields in braces { }".to_string()
+    } else if e.starts_with("a sequence") || e.starts_with("a list") {
+        "a list in brackets [ ]".to_string()
+    } else if number
+        .iter()
+        .any(|n| e == *n || e.starts_with(&format!("{n} ")))
+    {
+        "a whole number".to_string()
+    } else if e == "f64" || e == "f32" {
+        "a number".to_string()
+    } else if e == "a boolean" {
+        "true or false".to_string()
+    } else if e == "a string" || e == "a borrowed string" {
+        "text in quotes".to_string()
+    } else if e
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " ,`-_".contains(c))
+    {
+        // serde's own words for a choice ("one of `a`, `b`"): no value from the file.
+        e.to_string()
+    } else {
+        "a value of another kind".to_string()
+    }
+}
+
+/// Whether `name` is a field of the export format (so naming it quotes nothing from the file).
+fn known_field(name: &str) -> bool {
+    use std::sync::OnceLock;
+    static KNOWN: OnceLock<HashSet<String>> = OnceLock::new();
+    KNOWN
+        .get_or_init(|| {
+            let mut names = HashSet::new();
+            collect_properties(&json_schema(), &mut names);
+            names
+        })
+        .contains(name)
+}
+
+fn collect_properties(v: &serde_json::Value, out: &mut HashSet<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(props)) = map.get("properties") {
+                out.extend(props.keys().cloned());
+            }
+            for child in map.values() {
+                collect_properties(child, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for child in items {
+                collect_properties(child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The path to a problem (`parties[3].harms[0].did`), cut before the first part that is not a
+/// field of the format, so that a name taken from the file is never repeated.
+fn known_path(path: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in path.split('.') {
+        let name = segment.split('[').next().unwrap_or("");
+        if name.is_empty() || !known_field(name) {
+            break;
+        }
+        kept.push(segment);
+    }
+    kept.join(".")
 }
 
 /// Values parsed and checked before anything is written.

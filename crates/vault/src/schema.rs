@@ -308,7 +308,8 @@ CREATE TABLE backup_settings (
     keep        INTEGER NOT NULL DEFAULT 7 CHECK (keep BETWEEN 1 AND 365),
     passphrase  TEXT NOT NULL DEFAULT '',
     last_at     TEXT,                         -- when the last automatic backup was written
-    last_error  TEXT                          -- a short code when the last automatic try failed
+    last_error  TEXT,                         -- a short code when the last automatic try failed
+    series      TEXT NOT NULL DEFAULT ''      -- 8 random hex digits naming this vault's automatic files
 ) STRICT;
 INSERT INTO backup_settings (id) VALUES (1);
 CREATE TABLE calendar_settings (

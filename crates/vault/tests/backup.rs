@@ -505,12 +505,17 @@ fn automatic_backups_come_due_daily_and_keep_the_last_n_of_their_own_files() {
         (Some(folder.as_path()), 3)
     );
     assert_eq!((auto.last_at, auto.problem), (None, None));
+    let series = auto.series;
+    assert!(
+        series.len() == 8 && series.bytes().all(|c| c.is_ascii_hexdigit()),
+        "{series}"
+    );
     // On, and none made yet: due at once.
     assert!(v.backup_due(&now(10)).unwrap());
     let first = v.run_automatic(&now(10)).unwrap().unwrap().unwrap();
     assert_eq!(
         first.file_name().unwrap().to_string_lossy(),
-        backup::file_name(&now(10))
+        backup::automatic_file_name(&series, &now(10))
     );
     assert_eq!(v.automatic_backups().unwrap().last_at, Some(now(10).at));
     // Not again until a day has passed.
@@ -537,7 +542,7 @@ fn automatic_backups_come_due_daily_and_keep_the_last_n_of_their_own_files() {
     assert_eq!(
         kept,
         (3..=5)
-            .map(|day| backup::file_name(&now(10 + 24 * day)))
+            .map(|day| backup::automatic_file_name(&series, &now(10 + 24 * day)))
             .collect::<Vec<_>>()
     );
     for o in &others {
@@ -558,7 +563,10 @@ fn automatic_backups_come_due_daily_and_keep_the_last_n_of_their_own_files() {
         "the backup just made is never the one deleted"
     );
     assert_eq!(ours(&folder).len(), 3);
-    assert_eq!(ours(&folder)[0], backup::file_name(&back));
+    assert_eq!(
+        ours(&folder)[0],
+        backup::automatic_file_name(&series, &back)
+    );
 
     // Keeping fewer takes effect at the next backup; the newest one restores.
     v.set_automatic_backups(&folder, 1, None).unwrap();
@@ -580,11 +588,47 @@ fn automatic_backups_come_due_daily_and_keep_the_last_n_of_their_own_files() {
         serde_json::to_string(&v.export(now(1).at).unwrap()).unwrap()
     );
 
+    // The restored copy is another vault: turned on in the same folder, its backups are a
+    // series of their own, and neither vault prunes the other's.
+    let mut copy = restored.vault;
+    assert_eq!(copy.automatic_backups().unwrap().series, "");
+    copy.set_automatic_backups(&folder, 1, Some(&pw(BACKUP_PASS)))
+        .unwrap();
+    let theirs = copy.automatic_backups().unwrap().series;
+    assert!(theirs.len() == 8 && theirs != series, "{theirs}");
+    for day in 7..=8 {
+        assert!(
+            copy.run_automatic(&now(10 + 24 * day))
+                .unwrap()
+                .unwrap()
+                .is_ok()
+        );
+    }
+    assert!(v.run_automatic(&now(10 + 24 * 9)).unwrap().unwrap().is_ok());
+    let kept = ours(&folder);
+    assert_eq!(
+        kept,
+        vec![
+            backup::automatic_file_name(&theirs, &now(10 + 24 * 8)),
+            backup::automatic_file_name(&series, &now(10 + 24 * 9)),
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>(),
+        "the last one of each vault"
+    );
+    // Turned off and on again, a vault keeps its series.
+    v.turn_off_automatic_backups().unwrap();
+    v.set_automatic_backups(&folder, 1, Some(&pw(BACKUP_PASS)))
+        .unwrap();
+    assert_eq!(v.automatic_backups().unwrap().series, series);
+
     // Turned off: nothing more is written, and what was made stays.
     v.turn_off_automatic_backups().unwrap();
     assert!(!v.backup_due(&now(1000)).unwrap());
     assert_eq!(v.run_automatic(&now(1000)).unwrap(), None);
-    assert_eq!(ours(&folder).len(), 1);
+    assert_eq!(ours(&folder).len(), 2);
     assert_eq!(v.automatic_backups().unwrap().folder, None);
 }
 

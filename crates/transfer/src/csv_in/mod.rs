@@ -219,7 +219,7 @@ pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        let cells: Vec<String> = record.iter().map(|c| unguarded(c).to_string()).collect();
         width = width.max(cells.len());
         if headings.is_none() {
             headings = Some(cells);
@@ -962,9 +962,27 @@ pub fn added_words(added: &Imported) -> String {
             )
         ));
     }
-    if parts.is_empty() {
+    let mut words = if parts.is_empty() {
         "nothing new, everything in it was on your list already".to_string()
     } else {
         parts.join("; ")
+    };
+    if added.willingness_kept > 0 {
+        words.push_str(&format!(
+            "; {} kept the willingness already on your list, where the sheet said another",
+            plural(added.willingness_kept, "entry", "entries")
+        ));
+    }
+    words
+}
+
+/// A cell without the `'` that a CSV export (Amends' own, and the usual advice for any) puts
+/// before a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return, so that a
+/// spreadsheet shows it as text. What was written comes back as it was written; a cell so
+/// guarded can only have been text, so nothing else is lost.
+fn unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
     }
 }
