@@ -575,7 +575,10 @@ fn discreet_verdicts_leave_out_which_rules_apply() {
         assert!(out.contains("direct amends are possible"), "{out}");
     }
     let md = v.ok(&["export", "--format", "markdown", "--discreet"]);
-    assert!(md.contains("which rules apply and why are left out"), "{md}");
+    assert!(
+        md.contains("which rules apply and why are left out"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -593,7 +596,10 @@ fn two_vaults_and_a_restored_copy_never_share_a_calendar_uid() {
     let second = uids(&other);
     assert_eq!(first.len(), second.len());
     assert!(first.iter().all(|u| !second.contains(u)), "{first:?}");
-    let plan = first.iter().find(|u| u.starts_with("amends-plan-1@")).unwrap();
+    let plan = first
+        .iter()
+        .find(|u| u.starts_with("amends-plan-1@"))
+        .unwrap();
     let key = plan.strip_prefix("amends-plan-1@").unwrap();
     assert_eq!(key.len(), 16);
     assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{plan}");
@@ -602,7 +608,10 @@ fn two_vaults_and_a_restored_copy_never_share_a_calendar_uid() {
     let file = v.file("copy.age");
     let mut c = v.cmd();
     c.env("AMENDS_BACKUP_PASSPHRASE", "harbour willow copper tuesday");
-    let o = c.args(["backup", "-o", file.to_str().unwrap()]).output().unwrap();
+    let o = c
+        .args(["backup", "-o", file.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", common::stderr(&o));
     let copy = Vault::uninit();
     let mut c = common::bare();
@@ -610,7 +619,10 @@ fn two_vaults_and_a_restored_copy_never_share_a_calendar_uid() {
         .arg(&copy.path)
         .env("AMENDS_BACKUP_PASSPHRASE", "harbour willow copper tuesday")
         .env("AMENDS_PASSPHRASE", &copy.pass);
-    let o = c.args(["restore", file.to_str().unwrap()]).output().unwrap();
+    let o = c
+        .args(["restore", file.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", common::stderr(&o));
     let restored = uids(&copy);
     assert_eq!(restored.len(), first.len());

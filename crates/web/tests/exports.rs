@@ -343,12 +343,18 @@ async fn the_calendar_downloads_with_discreet_titles_unless_names_are_chosen() {
     assert_eq!(es[0].get_summary(), Some("Amends: a letter to send"));
     // The UID ends with this vault's own calendar key.
     let uid = es[0].get_uid().unwrap().to_string();
-    let key = uid.strip_prefix("amends-plan-1@").unwrap_or_else(|| panic!("{uid}"));
+    let key = uid
+        .strip_prefix("amends-plan-1@")
+        .unwrap_or_else(|| panic!("{uid}"));
     assert_eq!(key.len(), 16);
     let mut other = Server::ready(seed).await;
     let (_, ics) = download(&mut other, "/exports/calendar", &[]).await;
     let theirs = events(&String::from_utf8(ics).unwrap());
-    assert_ne!(theirs[0].get_uid().unwrap(), uid, "another vault, other UIDs");
+    assert_ne!(
+        theirs[0].get_uid().unwrap(),
+        uid,
+        "another vault, other UIDs"
+    );
     assert!(!text.contains("Mary"));
     let (_, ics) = download(&mut s, "/exports/calendar", &[("names", "on")]).await;
     let es = events(&String::from_utf8(ics).unwrap());
