@@ -755,7 +755,7 @@ pub struct ExportArgs {
     /// json (the whole vault), csv, markdown or pdf
     #[arg(long, default_value = "json")]
     pub format: String,
-    /// With csv: the table to write: list (a row per party), harms (a row per harm) or plans (a row per plan)
+    /// With csv: the table to write: list (a row per party), harms (a row per harm), plans (a row per plan) or commitments (a row per commitment: payments and balance, check-ins, promises)
     #[arg(long, value_enum, value_name = "TABLE")]
     pub what: Option<ExportTable>,
     /// Only this party, by id or name: its rows (csv), or its page (markdown, pdf)
@@ -783,6 +783,7 @@ pub enum ExportTable {
     List,
     Harms,
     Plans,
+    Commitments,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

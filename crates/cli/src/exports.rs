@@ -127,7 +127,7 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
     if a.what.is_some() && format != Format::Csv {
         return Err(invalid(
             "what",
-            "chooses the table of a csv export; a markdown or pdf worksheet holds the list, the harms and the plans together",
+            "chooses the table of a csv export; a markdown or pdf worksheet holds the list, the harms, the plans and the commitments together",
         ));
     }
     if a.paper.is_some() && format != Format::Pdf {
@@ -161,6 +161,7 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
                 ExportTable::List => What::List,
                 ExportTable::Harms => What::Harms,
                 ExportTable::Plans => What::Plans,
+                ExportTable::Commitments => What::Commitments,
             };
             let sheet = match party {
                 Some(id) => sheet.only(id).ok_or(VaultError::NoSuchParty)?,
@@ -170,6 +171,7 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
                 What::List => "the list",
                 What::Harms => "the harms",
                 What::Plans => "the plans",
+                What::Commitments => "the commitments",
             };
             deliver(&csv_out::write(&sheet, what), to, words, note)
         }
@@ -249,8 +251,9 @@ pub fn calendar_cmd(cli: &Cli, a: &CalendarArgs, now: &Now) -> Result<()> {
     match &a.action {
         None => {
             let records = vault.records()?;
+            let key = vault.calendar_settings()?.uid_key;
             drop(vault);
-            let text = ics::calendar(&records, now, a.names);
+            let text = ics::calendar(&records, now, a.names, &key);
             let note = if a.names {
                 "holds the names on your list and what is due: keep it somewhere private."
             } else {

@@ -350,7 +350,7 @@ fn the_calendar_is_discreet_unless_names_are_chosen() {
     assert_eq!(es.len(), 6);
     let plan = es
         .iter()
-        .find(|e| e.get_uid() == Some("amends-plan-1"))
+        .find(|e| e.get_uid().unwrap().starts_with("amends-plan-1@"))
         .unwrap();
     assert_eq!(start(plan), days_from_today(10));
     for word in ["Mary", "Mom", "HYPERLINK", "car", "USD"] {
@@ -368,7 +368,7 @@ fn the_calendar_is_discreet_unless_names_are_chosen() {
     assert_eq!(uids(&named), uids(&es), "the same events, the same UIDs");
     let plan = named
         .iter()
-        .find(|e| e.get_uid() == Some("amends-plan-1"))
+        .find(|e| e.get_uid().unwrap().starts_with("amends-plan-1@"))
         .unwrap();
     assert_eq!(
         plan.get_summary(),
@@ -437,4 +437,194 @@ fn options_that_do_not_fit_are_refused_and_change_nothing() {
     let o = v.run(&["export", "--format", "csv", "--harm-details"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(common::stderr(&o).contains("--discreet"));
+}
+
+#[test]
+fn the_commitments_table_has_payments_balance_and_check_ins() {
+    let v = seeded();
+    v.ok(&["pay", "1", "20.50"]);
+    v.ok(&[
+        "commit",
+        "living",
+        "Mary Jones",
+        "--behaviour",
+        "call Mary every Sunday",
+        "--every",
+        "weekly",
+    ]);
+    v.ok(&["checkin", "2", "--kept"]);
+    v.ok(&["checkin", "2", "--missed"]);
+    let (out, err) = v.ok_both(&["export", "--format", "csv", "--what", "commitments"]);
+    assert!(err.contains("not encrypted"), "{err}");
+    let (h, rows) = csv_of(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let pay = &rows[0];
+    assert_eq!(pay[col(&h, "Name")], "Mary Jones");
+    assert_eq!(pay[col(&h, "Kind")], "restitution");
+    assert_eq!(pay[col(&h, "Amount")], "120.50");
+    assert_eq!(pay[col(&h, "Paid so far")], "20.50");
+    assert_eq!(pay[col(&h, "Balance")], "100.00");
+    assert_eq!(pay[col(&h, "Started")], days_from_today(20));
+    let living = &rows[1];
+    assert_eq!(living[col(&h, "What")], "call Mary every Sunday");
+    assert_eq!(living[col(&h, "Check-ins kept")], "1");
+    assert_eq!(living[col(&h, "Check-ins missed")], "1");
+
+    let out = v.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--what",
+        "commitments",
+        "--discreet",
+    ]);
+    let (h, rows) = csv_of(&out);
+    assert!(!h.iter().any(|x| x == "What"), "{h:?}");
+    assert_eq!(rows[0][col(&h, "Name")], "M. J.");
+    assert_eq!(rows[0][col(&h, "Balance")], "100.00", "amounts stay");
+    assert!(!out.contains("Mary") && !out.contains("Sunday"), "{out}");
+
+    // The plan page shows them too, with the balance.
+    let md = v.ok(&["export", "--format", "markdown", "--party", "Mary Jones"]);
+    assert!(md.contains("### Commitments"), "{md}");
+    assert!(md.contains("| 20.50 USD | 100.00 USD |"), "{md}");
+    assert!(md.contains("1 / 1"), "{md}");
+}
+
+#[test]
+fn the_plan_page_shows_the_consultations_and_agrees_with_the_stage() {
+    let v = seeded();
+    // Approved by the sponsor after the plan: ticked, with the date, and the talk listed.
+    v.ok(&[
+        "consult",
+        "Mary Jones",
+        "--with",
+        "sponsor",
+        "--name",
+        "Bob Smith",
+        "--approve",
+        "--advice",
+        "take Dave along",
+    ]);
+    let file = v.file("plan.pdf");
+    v.ok(&[
+        "export",
+        "--format",
+        "pdf",
+        "--party",
+        "Mary Jones",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let text = pdf_text(&file);
+    for want in [
+        "☑ yes",
+        "sponsor (Bob Smith)",
+        "approved the plan",
+        "take Dave along",
+        "approved by your sponsor (Bob Smith) on",
+    ] {
+        assert!(text.contains(want), "{want} not in\n{text}");
+    }
+    assert!(!text.contains("☐ yes"), "{text}");
+    assert!(!text.contains("no review needed"), "{text}");
+
+    // Discreet: initials for the sponsor, no advice.
+    v.ok(&[
+        "export",
+        "--format",
+        "pdf",
+        "--party",
+        "Mary Jones",
+        "--discreet",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let text = pdf_text(&file);
+    assert!(text.contains("sponsor (B. S.)"), "{text}");
+    for gone in ["Bob", "take Dave", "Smith"] {
+        assert!(!text.contains(gone), "{gone} in\n{text}");
+    }
+
+    // Deferred: the page says so, and not "Ready: yes".
+    v.ok(&[
+        "defer",
+        "Mary Jones",
+        "--reason",
+        "she is moving house",
+        "--review",
+        &days_from_today(30),
+    ]);
+    assert_eq!(v.stage("Mary Jones"), "deferred");
+    let md = v.ok(&["export", "--format", "markdown", "--party", "Mary Jones"]);
+    assert!(md.contains("- **Ready:** not now: deferred until"), "{md}");
+    assert!(!md.contains("- **Ready:** yes"), "{md}");
+}
+
+#[test]
+fn discreet_verdicts_leave_out_which_rules_apply() {
+    let v = seeded();
+    v.ok(&["safety", "Mary Jones", "--legal-risk", "--harmed-me"]);
+    let open = v.ok(&["export", "--format", "csv"]);
+    assert!(open.contains("R3 legal risk"), "{open}");
+    for format in ["csv", "markdown"] {
+        let out = v.ok(&["export", "--format", format, "--discreet"]);
+        for gone in ["legal", "lawyer", "R3", "R6", "R2", "abuser", "harmed"] {
+            assert!(!out.contains(gone), "{gone} in {format}:\n{out}");
+        }
+        assert!(out.contains("direct amends are possible"), "{out}");
+    }
+    let md = v.ok(&["export", "--format", "markdown", "--discreet"]);
+    assert!(
+        md.contains("which rules apply and why are left out"),
+        "{md}"
+    );
+}
+
+#[test]
+fn two_vaults_and_a_restored_copy_never_share_a_calendar_uid() {
+    let uids = |v: &Vault| {
+        events(&v.ok(&["calendar"]))
+            .iter()
+            .map(|e| e.get_uid().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let v = seeded();
+    let first = uids(&v);
+    assert_eq!(first, uids(&v), "stable from one file to the next");
+    let other = seeded();
+    let second = uids(&other);
+    assert_eq!(first.len(), second.len());
+    assert!(first.iter().all(|u| !second.contains(u)), "{first:?}");
+    let plan = first
+        .iter()
+        .find(|u| u.starts_with("amends-plan-1@"))
+        .unwrap();
+    let key = plan.strip_prefix("amends-plan-1@").unwrap();
+    assert_eq!(key.len(), 16);
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{plan}");
+
+    // A copy restored from a backup is a vault of its own.
+    let file = v.file("copy.age");
+    let mut c = v.cmd();
+    c.env("AMENDS_BACKUP_PASSPHRASE", "harbour willow copper tuesday");
+    let o = c
+        .args(["backup", "-o", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let copy = Vault::uninit();
+    let mut c = common::bare();
+    c.arg("--vault")
+        .arg(&copy.path)
+        .env("AMENDS_BACKUP_PASSPHRASE", "harbour willow copper tuesday")
+        .env("AMENDS_PASSPHRASE", &copy.pass);
+    let o = c
+        .args(["restore", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let restored = uids(&copy);
+    assert_eq!(restored.len(), first.len());
+    assert!(first.iter().all(|u| !restored.contains(u)), "{restored:?}");
 }

@@ -1,5 +1,6 @@
-//! CSV of the list (one row per party), of the harms (one row per harm) and of the plans (one
-//! row per party with a plan), for a spreadsheet.
+//! CSV of the list (one row per party), of the harms (one row per harm), of the plans (one
+//! row per party with a plan) and of the commitments (one row per commitment), for a
+//! spreadsheet.
 //!
 //! UTF-8 with a byte order mark (so that Excel reads accents right), commas, CRLF line ends, a
 //! header row, quotes only where needed. Dates are `YYYY-MM-DD`. A column that discreet leaves
@@ -20,16 +21,18 @@ pub enum What {
     List,
     Harms,
     Plans,
+    Commitments,
 }
 
 impl What {
-    pub const ALL: &'static [What] = &[What::List, What::Harms, What::Plans];
+    pub const ALL: &'static [What] = &[What::List, What::Harms, What::Plans, What::Commitments];
 
     pub fn code(self) -> &'static str {
         match self {
             What::List => "list",
             What::Harms => "harms",
             What::Plans => "plans",
+            What::Commitments => "commitments",
         }
     }
 
@@ -291,7 +294,68 @@ pub fn write(sheet: &Sheet, what: What) -> Vec<u8> {
             headers.extend(["Ready", "Still needed", "Commitments"]);
             t.write(&headers)
         }
+        What::Commitments => {
+            for p in &sheet.parties {
+                for c in &p.commitments {
+                    t.row(|r| {
+                        r.col("No.", p.id.to_string())
+                            .col("Name", &p.name)
+                            .col("Commitment no.", c.id.to_string())
+                            .col("Kind", c.kind)
+                            .col("Amount", money(c.amount))
+                            .col("Instalment", money(c.instalment))
+                            .col(
+                                "Currency",
+                                c.amount.map(|m| m.currency.code()).unwrap_or_default(),
+                            )
+                            .opt("What", notes.then(|| c.text.clone().unwrap_or_default()))
+                            .col("Cadence", c.cadence.map(|x| x.code()).unwrap_or_default())
+                            .col("Started", date(c.started))
+                            .col("Paid so far", money(c.paid))
+                            .col("Balance", money(c.balance))
+                            .col("Check-ins kept", count(c.kept))
+                            .col("Check-ins missed", count(c.missed))
+                            .col("Due", date(c.due))
+                            .col("Closed", date(c.closed.map(|(on, _)| on)))
+                            .col("How it ended", c.closed.map(|(_, how)| how).unwrap_or(""));
+                    });
+                }
+            }
+            let mut headers = vec![
+                "No.",
+                "Name",
+                "Commitment no.",
+                "Kind",
+                "Amount",
+                "Instalment",
+                "Currency",
+            ];
+            if notes {
+                headers.push("What");
+            }
+            headers.extend([
+                "Cadence",
+                "Started",
+                "Paid so far",
+                "Balance",
+                "Check-ins kept",
+                "Check-ins missed",
+                "Due",
+                "Closed",
+                "How it ended",
+            ]);
+            t.write(&headers)
+        }
     }
+}
+
+/// An amount as a spreadsheet reads it ("120.50"); its currency has a column of its own.
+fn money(m: Option<amends_core::money::Money>) -> String {
+    m.map(|m| m.amount_string()).unwrap_or_default()
+}
+
+fn count(n: Option<usize>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
 }
 
 fn kinds(p: &PartySheet) -> String {
@@ -449,6 +513,99 @@ mod tests {
         let (h, rows) = read(&write(&sheet, What::Plans));
         assert!(!h.iter().any(|x| x == "Script" || x == "Place"));
         assert!(!rows[0][col(&h, "Commitments")].contains("Mary"));
+    }
+
+    #[test]
+    fn commitments_have_one_row_each_with_what_was_paid_and_kept() {
+        let mut records = records();
+        let usd = amends_core::money::Currency::parse("USD").unwrap();
+        if let amends_core::model::CommitmentKind::Restitution { payments, .. } =
+            &mut records[0].commitments[0].kind
+        {
+            payments.push(amends_core::model::Payment {
+                id: 1,
+                on: jiff::civil::date(2026, 5, 31),
+                amount: amends_core::money::Money::new(2050, usd),
+                note: "first".into(),
+            });
+        }
+        if let amends_core::model::CommitmentKind::Living { checkins, .. } =
+            &mut records[0].commitments[1].kind
+        {
+            for (id, kept) in [(1, true), (2, false)] {
+                checkins.push(amends_core::model::CheckIn {
+                    id,
+                    on: jiff::civil::date(2026, 5, 10),
+                    kept,
+                    note: String::new(),
+                });
+            }
+        }
+        let sheet = Sheet::build(&records, &now(), Options::OPEN);
+        let bytes = write(&sheet, What::Commitments);
+        let (h, rows) = read(&bytes);
+        assert_eq!(
+            h,
+            [
+                "No.",
+                "Name",
+                "Commitment no.",
+                "Kind",
+                "Amount",
+                "Instalment",
+                "Currency",
+                "What",
+                "Cadence",
+                "Started",
+                "Paid so far",
+                "Balance",
+                "Check-ins kept",
+                "Check-ins missed",
+                "Due",
+                "Closed",
+                "How it ended"
+            ]
+        );
+        assert_eq!(rows.len(), 3, "one row per commitment");
+        let pay = &rows[0];
+        assert_eq!(pay[col(&h, "Name")], "Mary Jones");
+        assert_eq!(pay[col(&h, "Kind")], "restitution");
+        assert_eq!(pay[col(&h, "Amount")], "120.50");
+        assert_eq!(pay[col(&h, "Instalment")], "50.00");
+        assert_eq!(pay[col(&h, "Currency")], "USD");
+        assert_eq!(pay[col(&h, "Cadence")], "monthly");
+        assert_eq!(pay[col(&h, "Started")], "2026-05-31");
+        assert_eq!(pay[col(&h, "Paid so far")], "20.50");
+        assert_eq!(pay[col(&h, "Balance")], "100.00");
+        assert_eq!(pay[col(&h, "Due")], "2026-06-30");
+        assert_eq!(pay[col(&h, "Closed")], "");
+        let living = &rows[1];
+        assert_eq!(living[col(&h, "What")], "call Mary every Sunday");
+        assert_eq!(living[col(&h, "Check-ins kept")], "1");
+        assert_eq!(living[col(&h, "Check-ins missed")], "1");
+        assert_eq!(living[col(&h, "Cadence")], "weekly");
+        let promise = &rows[2];
+        assert_eq!(promise[col(&h, "Name")], format!("'{FORMULA}"));
+        assert_eq!(promise[col(&h, "What")], "send the letter to Acme");
+        assert_eq!(promise[col(&h, "Due")], "2026-06-01");
+
+        // Discreet: initials, no words typed, the amounts kept; the same header when empty.
+        let sheet = Sheet::build(&records, &now(), Options::DISCREET);
+        let bytes = write(&sheet, What::Commitments);
+        let (h, rows) = read(&bytes);
+        assert!(!h.iter().any(|x| x == "What"), "{h:?}");
+        assert_eq!(rows[0][col(&h, "Name")], "M. J.");
+        assert_eq!(rows[0][col(&h, "Balance")], "100.00");
+        let text = String::from_utf8(bytes).unwrap();
+        for word in ["Mary", "Sunday", "Acme", "HYPERLINK"] {
+            assert!(!text.contains(word), "{word} in {text}");
+        }
+        let (empty, _) = read(&write(
+            &Sheet::build(&[], &now(), Options::DISCREET),
+            What::Commitments,
+        ));
+        assert_eq!(empty, h);
+        assert_eq!(What::parse("commitments"), Some(What::Commitments));
     }
 
     #[test]

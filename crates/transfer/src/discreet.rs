@@ -8,7 +8,8 @@
 //!   done, when, and property owed in words) unless the person chooses to keep them
 //!   ([`Options::harm_details`]);
 //! - every other text the person typed, which may carry names, is left out too (the
-//!   relationship, notes, a plan's script and place, a deferral's reason, commitments in words)
+//!   relationship, notes, a plan's script and place, a deferral's reason, commitments in words,
+//!   an adviser's advice)
 //!   unless the person chooses to keep it ([`Options::notes`]);
 //! - whatever text is kept, and the app's own sentences that quote names (a stage's reason,
 //!   what a plan still needs), has every name known to the workbook replaced by its initials:
@@ -16,9 +17,15 @@
 //!   as a capitalised word ("Mary"). A name the workbook does not know cannot be found: that is
 //!   why free text is left out unless chosen.
 //!
+//! - which rules apply and why are left out: the verdict keeps its outcome (the contact allowed),
+//!   and what a plan still needs is said without rule numbers or the words that tell why ("talk
+//!   to a lawyer first" becomes "take the advice the rules ask for first"), since a rule's title
+//!   ("legal risk", "one's own abuser") can tell the story.
+//!
 //! What is never hidden: the entry's number, its kind, its stage, willingness, the kinds of harm,
-//! amounts owed, methods and dates, and the rules that apply to it, by number and title. These
-//! are the facts a sponsor meeting is about, and none of them is a name or a story.
+//! amounts owed and paid, methods and dates, whether a plan was approved, and the contact the
+//! rules allow. These are the facts a sponsor meeting is about, and none of them is a name or a
+//! story.
 
 /// What a person chose for one export or print.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,6 +85,9 @@ impl Options {
             ),
             (true, true) => s.push_str(", in everything you wrote."),
         }
+        s.push_str(
+            " The verdict shows the contact allowed; which rules apply and why are left out.",
+        );
         Some(s)
     }
 }
@@ -99,10 +109,43 @@ fn initial(word: &str) -> Option<String> {
 /// Most initials shown for one name ("customers I cheated at the old shop" is a long name).
 const MAX_INITIALS: usize = 4;
 
+/// `text` without markup tags: "<b>Bold</b>" gives "Bold". A `<` with no `>` after it stays.
+fn without_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('>') {
+            Some(close) if !rest[open + 1..open + close].contains('<') => {
+                // A tag between words still parts them.
+                out.push(' ');
+                rest = &rest[open + close + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The words of a name for its initials: parted by spaces, dashes, commas and semicolons only,
+/// so that an apostrophe ("O'Connor") or other marks inside a word do not split it.
+fn name_words(name: &str) -> Vec<String> {
+    without_tags(name)
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '‑' | '–' | '—' | ',' | ';'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The initials of a name: "Mary Jones" gives "M. J.", "*Mom*" gives "M.", "Jean-Luc Picard"
-/// gives "J. L. P.". `None` when the name has no letter at all.
+/// gives "J. L. P.", "Sarah O'Connor" gives "S. O.", "<b>Bold</b>" gives "B.": the first letter
+/// of each word, markup tags left out. `None` when the name has no letter at all.
 pub fn initials(name: &str) -> Option<String> {
-    let all: Vec<String> = words(name).filter_map(initial).collect();
+    let all: Vec<String> = name_words(name).iter().filter_map(|w| initial(w)).collect();
     if all.is_empty() {
         return None;
     }
@@ -296,7 +339,16 @@ mod tests {
         assert_eq!(initials("| x |").as_deref(), Some("X."));
         assert_eq!(initials("Jean-Luc Picard").as_deref(), Some("J. L. P."));
         assert_eq!(initials("élodie durand").as_deref(), Some("É. D."));
-        assert_eq!(initials("=HYPERLINK(\"x\")").as_deref(), Some("H. X."));
+        assert_eq!(initials("=HYPERLINK(\"x\")").as_deref(), Some("H."));
+        assert_eq!(initials("Sarah O'Connor").as_deref(), Some("S. O."));
+        assert_eq!(initials("Sarah O’Connor").as_deref(), Some("S. O."));
+        assert_eq!(initials("<b>Bold</b>").as_deref(), Some("B."));
+        assert_eq!(
+            initials("<i>Mary</i> <b>Jones</b>").as_deref(),
+            Some("M. J.")
+        );
+        assert_eq!(initials("a < b").as_deref(), Some("A. B."));
+        assert_eq!(initials("<b></b>"), None);
         assert_eq!(
             initials("customers I cheated at the old shop").as_deref(),
             Some("C. I. C. A.…")

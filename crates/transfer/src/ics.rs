@@ -12,8 +12,11 @@
 //!   A subscription is read again by the calendar app, so the window moves with the days.
 //! - Something overdue is shown today, its title saying since when, so that it is seen.
 //! - UIDs are stable: the kind of thing and the ids of the entry or commitment (and, for a
-//!   series, which payment or which date), so a calendar that reads the file again updates or
-//!   drops an event instead of adding a copy. DTSTAMP is the moment the file was made.
+//!   series, which payment or which date), then `@` and the vault's own calendar key (a random
+//!   value the vault keeps, which says nothing about it), so a calendar that reads the file
+//!   again updates or drops an event instead of adding a copy, and two vaults (an original and
+//!   a restored copy, say) never take each other's events. DTSTAMP is the moment the file was
+//!   made.
 //! - Titles are discreet unless `names` is chosen: "Amends: a planned conversation",
 //!   "Amends: a payment". The description then says only to open Amends. With names, the
 //!   title ends with the party's name and the description says what is due, in the app's words.
@@ -130,8 +133,9 @@ fn occurrences(item: &DueItem, records: &[PartyRecord], until: Date) -> Vec<(Dat
     out
 }
 
-/// The events of the calendar, soonest first.
-pub fn events(records: &[PartyRecord], now: &Now, names: bool) -> Vec<DueEvent> {
+/// The events of the calendar, soonest first. `vault` is the vault's calendar key, the last
+/// part of every UID.
+pub fn events(records: &[PartyRecord], now: &Now, names: bool, vault: &str) -> Vec<DueEvent> {
     let until = now
         .today
         .checked_add(jiff::Span::new().days(HORIZON_DAYS))
@@ -152,6 +156,10 @@ pub fn events(records: &[PartyRecord], now: &Now, names: bool) -> Vec<DueEvent> 
             if !key.is_empty() {
                 uid.push('-');
                 uid.push_str(&key);
+            }
+            if !vault.is_empty() {
+                uid.push('@');
+                uid.push_str(vault);
             }
             let mut title = base.to_string();
             if names {
@@ -195,8 +203,9 @@ fn naive(d: Date) -> NaiveDate {
     .unwrap_or_default()
 }
 
-/// The calendar as an `.ics` file's text (CRLF lines, folded at 75 octets).
-pub fn calendar(records: &[PartyRecord], now: &Now, names: bool) -> String {
+/// The calendar as an `.ics` file's text (CRLF lines, folded at 75 octets). `vault` is the
+/// vault's calendar key, the last part of every UID.
+pub fn calendar(records: &[PartyRecord], now: &Now, names: bool, vault: &str) -> String {
     let stamp = Utc
         .timestamp_opt(now.at.as_second(), 0)
         .single()
@@ -214,7 +223,7 @@ pub fn calendar(records: &[PartyRecord], now: &Now, names: bool) -> String {
                 .done(),
         )
         .append_property(Property::new("X-PUBLISHED-TTL", "PT6H"));
-    for e in events(records, now, names) {
+    for e in events(records, now, names, vault) {
         let next = e.on.tomorrow().unwrap_or(e.on);
         let event = icalendar::Event::new()
             .uid(&e.uid)
@@ -240,6 +249,12 @@ mod tests {
     use crate::sheet::testdata::*;
     use icalendar::{CalendarComponent, DatePerhapsTime};
 
+    const KEY: &str = "0123456789abcdef";
+
+    fn uid(local: &str) -> String {
+        format!("{local}@{KEY}")
+    }
+
     fn parsed(text: &str) -> Vec<icalendar::Event> {
         let cal: Calendar = text.parse().expect("a calendar that parses");
         cal.components
@@ -260,7 +275,7 @@ mod tests {
 
     #[test]
     fn one_event_per_thing_due_with_discreet_titles() {
-        let text = calendar(&records(), &now(), false);
+        let text = calendar(&records(), &now(), false, KEY);
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
         assert!(text.contains("VERSION:2.0\r\n"));
         assert!(text.contains("DTSTAMP:20260503T100000Z\r\n"));
@@ -291,27 +306,30 @@ mod tests {
         }
         // Dates: the plan on its date; payments on the 31st, then the last day of June, then 31 July.
         let on = |uid: &str| start(events.iter().find(|e| e.get_uid() == Some(uid)).unwrap());
-        assert_eq!(on("amends-plan-1"), naive(jiff::civil::date(2026, 5, 20)));
         assert_eq!(
-            on("amends-payment-1-1"),
+            on(&uid("amends-plan-1")),
+            naive(jiff::civil::date(2026, 5, 20))
+        );
+        assert_eq!(
+            on(&uid("amends-payment-1-1")),
             naive(jiff::civil::date(2026, 5, 31))
         );
         assert_eq!(
-            on("amends-payment-1-2"),
+            on(&uid("amends-payment-1-2")),
             naive(jiff::civil::date(2026, 6, 30))
         );
         assert_eq!(
-            on("amends-payment-1-3"),
+            on(&uid("amends-payment-1-3")),
             naive(jiff::civil::date(2026, 7, 31))
         );
         assert_eq!(
-            on("amends-check-in-2-2026-05-17"),
+            on(&uid("amends-check-in-2-2026-05-17")),
             naive(jiff::civil::date(2026, 5, 17))
         );
         // The review was due on 30 April: it is shown today, saying so.
         let review = events
             .iter()
-            .find(|e| e.get_uid() == Some("amends-review-2"))
+            .find(|e| e.get_uid() == Some(uid("amends-review-2").as_str()))
             .unwrap();
         assert_eq!(start(review), naive(jiff::civil::date(2026, 5, 3)));
         assert_eq!(
@@ -322,8 +340,8 @@ mod tests {
 
     #[test]
     fn names_only_when_chosen_and_uids_stay_the_same() {
-        let discreet = parsed(&calendar(&records(), &now(), false));
-        let named = parsed(&calendar(&records(), &now(), true));
+        let discreet = parsed(&calendar(&records(), &now(), false, KEY));
+        let named = parsed(&calendar(&records(), &now(), true, KEY));
         let uids = |es: &[icalendar::Event]| {
             es.iter()
                 .map(|e| e.get_uid().unwrap().to_string())
@@ -335,12 +353,12 @@ mod tests {
             jiff::tz::TimeZone::UTC,
         );
         assert_eq!(
-            uids(&parsed(&calendar(&records(), &later, false))),
+            uids(&parsed(&calendar(&records(), &later, false, KEY))),
             uids(&discreet)
         );
         let plan = named
             .iter()
-            .find(|e| e.get_uid() == Some("amends-plan-1"))
+            .find(|e| e.get_uid() == Some(uid("amends-plan-1").as_str()))
             .unwrap();
         assert_eq!(
             plan.get_summary(),
@@ -352,7 +370,7 @@ mod tests {
         );
         let living = named
             .iter()
-            .find(|e| e.get_uid() == Some("amends-check-in-2-2026-05-10"))
+            .find(|e| e.get_uid() == Some(uid("amends-check-in-2-2026-05-10").as_str()))
             .unwrap_or_else(|| panic!("{:?}", uids(&named)));
         assert_eq!(
             living.get_description(),
@@ -360,7 +378,7 @@ mod tests {
         );
         let promise = named
             .iter()
-            .find(|e| e.get_uid() == Some("amends-promise-3"))
+            .find(|e| e.get_uid() == Some(uid("amends-promise-3").as_str()))
             .unwrap();
         assert!(
             promise
@@ -371,8 +389,25 @@ mod tests {
     }
 
     #[test]
+    fn two_vaults_never_share_a_uid() {
+        let uids = |key: &str| {
+            parsed(&calendar(&records(), &now(), false, key))
+                .iter()
+                .map(|e| e.get_uid().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (one, other) = (uids(KEY), uids("fedcba9876543210"));
+        assert_eq!(one.len(), other.len());
+        assert!(
+            one.iter().all(|u| u.ends_with("@0123456789abcdef")),
+            "{one:?}"
+        );
+        assert!(one.iter().all(|u| !other.contains(u)), "{one:?} {other:?}");
+    }
+
+    #[test]
     fn an_empty_workbook_is_an_empty_calendar() {
-        let text = calendar(&[], &now(), false);
+        let text = calendar(&[], &now(), false, KEY);
         assert!(parsed(&text).is_empty());
         assert!(text.ends_with("END:VCALENDAR\r\n"));
     }

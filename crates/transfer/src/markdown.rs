@@ -202,7 +202,7 @@ fn party_page(out: &mut String, sheet: &Sheet, p: &PartySheet) {
                 }
                 item(out, "Deferred until", &s);
             }
-            item(out, "Ready", if plan.ready { "yes" } else { "not yet" });
+            item(out, "Ready", &plan.readiness);
             if !p.gaps.is_empty() {
                 out.push_str("- **Still needed:**\n");
                 for g in &p.gaps {
@@ -224,24 +224,86 @@ fn party_page(out: &mut String, sheet: &Sheet, p: &PartySheet) {
         }
         out.push('\n');
     }
-    if !p.commitments.is_empty() {
-        out.push_str("### Commitments\n\n");
-        for c in &p.commitments {
-            let mut s = c.kind.to_string();
-            if let Some(t) = c.text.as_deref().filter(|t| !t.is_empty()) {
-                s.push_str(": ");
-                s.push_str(t);
-            }
-            s.push_str(&format!(" ({}", c.detail));
-            s.push_str(if c.open { ")" } else { "; closed)" });
-            let _ = writeln!(out, "- {}", inline(&s));
-        }
-        out.push('\n');
-    }
+    talks(out, p);
+    commitments_table(out, sheet, p);
     if let Some(a) = &p.last_attempt {
         item(out, "Last attempt", a);
         out.push('\n');
     }
+}
+
+/// The talks with a sponsor or an adviser: with whom, when, their view, and their advice when
+/// it is kept.
+fn talks(out: &mut String, p: &PartySheet) {
+    if p.consultations.is_empty() {
+        return;
+    }
+    out.push_str("### Talked over\n\n");
+    for c in &p.consultations {
+        let mut s = c.line();
+        if let Some(a) = c.advice.as_deref().filter(|a| !a.trim().is_empty()) {
+            s.push_str(": \"");
+            s.push_str(a.trim());
+            s.push('"');
+        }
+        let _ = writeln!(out, "- {}", inline(&s));
+    }
+    out.push('\n');
+}
+
+/// The commitments as a table: what, the money paid and still owed, the check-ins kept and
+/// missed, what is due next, and whether it is closed.
+fn commitments_table(out: &mut String, sheet: &Sheet, p: &PartySheet) {
+    if p.commitments.is_empty() {
+        return;
+    }
+    out.push_str("### Commitments\n\n");
+    let notes = sheet.options.shows_notes();
+    let mut headers = vec!["Kind"];
+    if notes {
+        headers.push("What");
+    }
+    headers.extend([
+        "Amount",
+        "Since",
+        "Paid",
+        "Balance",
+        "Check-ins kept / missed",
+        "Due",
+        "Closed",
+    ]);
+    let rows: Vec<Vec<String>> = p
+        .commitments
+        .iter()
+        .map(|c| {
+            let mut r = vec![c.kind.to_string()];
+            if notes {
+                r.push(c.text.clone().unwrap_or_default());
+            }
+            let mut amount = c.amount.map(|m| m.to_string()).unwrap_or_default();
+            if let (Some(i), Some(e)) = (c.instalment, c.cadence) {
+                amount.push_str(&format!(", {i} {}", e.label()));
+            } else if let Some(e) = c.cadence.filter(|_| c.amount.is_none()) {
+                amount = e.label().to_string();
+            }
+            r.extend([
+                amount,
+                c.started.map(day).unwrap_or_default(),
+                c.paid.map(|m| m.to_string()).unwrap_or_default(),
+                c.balance.map(|m| m.to_string()).unwrap_or_default(),
+                match (c.kept, c.missed) {
+                    (Some(k), Some(m)) => format!("{k} / {m}"),
+                    _ => String::new(),
+                },
+                c.due.map(day).unwrap_or_default(),
+                c.closed
+                    .map(|(on, how)| format!("{how}, {}", day(on)))
+                    .unwrap_or_default(),
+            ]);
+            r
+        })
+        .collect();
+    table(out, &headers, &rows);
 }
 
 /// The worksheet (or one party's page) as Markdown.
@@ -314,7 +376,7 @@ pub fn write(sheet: &Sheet, scope: Scope) -> String {
                     harms_table(&mut out, sheet, p);
                 }
             }
-            for p in on_list.iter().filter(|p| p.plan.is_some()) {
+            for p in on_list.iter().filter(|p| p.has_page()) {
                 out.push_str("---\n\n");
                 party_page(&mut out, sheet, p);
             }
@@ -440,6 +502,60 @@ mod tests {
         );
         assert_eq!(inline("a\r\nb\n\nc"), "a b c");
         assert_eq!(inline("<b>&amp;</b>"), "\\<b\\>\\&amp;\\</b\\>");
+    }
+
+    #[test]
+    fn a_plan_page_has_its_talks_and_commitments() {
+        let sheet = Sheet::build(&records(), &now(), Options::OPEN);
+        let md = write(&sheet, Scope::Party(1));
+        let (tables, headings, _) = structure(&md);
+        assert!(
+            headings.contains(&"Talked over".to_string()),
+            "{headings:?}"
+        );
+        assert!(
+            md.contains("- sponsor (Pat Quinn), 5 February 2026: approved the plan: \"go ahead\""),
+            "{md}"
+        );
+        assert!(md.contains("- **Ready:** yes"), "{md}");
+        let commitments = tables.last().unwrap();
+        assert_eq!(
+            commitments[0],
+            [
+                "Kind",
+                "What",
+                "Amount",
+                "Since",
+                "Paid",
+                "Balance",
+                "Check-ins kept / missed",
+                "Due",
+                "Closed"
+            ]
+        );
+        assert_eq!(commitments[1][0], "restitution");
+        assert_eq!(commitments[1][2], "120.50 USD, 50.00 USD every month");
+        assert_eq!(commitments[1][4], "0.00 USD");
+        assert_eq!(commitments[1][5], "120.50 USD");
+        assert_eq!(commitments[1][7], "31 May 2026");
+        assert_eq!(commitments[2][1], "call Mary every Sunday");
+        assert_eq!(commitments[2][6], "0 / 0");
+
+        let sheet = Sheet::build(&records(), &now(), Options::DISCREET);
+        let md = write(&sheet, Scope::Party(1));
+        let (tables, _, _) = structure(&md);
+        let commitments = tables.last().unwrap();
+        assert_eq!(commitments[0][1], "Amount", "no words typed");
+        assert_eq!(commitments[1][3], "0.00 USD");
+        assert!(md.contains("- sponsor (P. Q.), 5 February 2026: approved the plan\n"));
+        for gone in ["go ahead", "Sunday", "third parties", "R1"] {
+            assert!(!md.contains(gone), "{gone} in {md}");
+        }
+        assert!(
+            md.contains("- **Verdict:** direct amends are possible\n"),
+            "{md}"
+        );
+        assert!(md.contains("which rules apply and why are left out"));
     }
 
     #[test]

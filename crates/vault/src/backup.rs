@@ -722,6 +722,11 @@ impl OpenedBackup {
                  WHERE id = 1",
                 [],
             )?;
+            // A copy is a vault of its own: its calendar events must not take the original's.
+            tx.execute(
+                "UPDATE calendar_settings SET uid_key = lower(hex(randomblob(8))) WHERE id = 1",
+                [],
+            )?;
             Ok(!on.is_empty())
         })?;
         keys::write_keyfile(path, key, passphrase, params)?;

@@ -2,6 +2,10 @@
 //! secret token in the subscription's address (empty: no subscription) and whether event titles
 //! may carry names. The token never leaves the vault except in the address shown to the person;
 //! it is not exported. A new token replaces the old one, so the old address stops working.
+//!
+//! The table also holds the vault's calendar key: 8 random bytes in hex, made with the table,
+//! the last part of every event's UID so that two vaults' events never collide in one calendar
+//! app. It says nothing about the vault; a restored copy gets a new one (see `backup.rs`).
 
 use crate::{Vault, VaultError};
 
@@ -15,6 +19,8 @@ pub struct CalendarSettings {
     pub token: Option<String>,
     /// Whether event titles carry the names of the people on the list.
     pub names: bool,
+    /// This vault's part of every calendar UID (16 hexadecimal digits): random, not a secret.
+    pub uid_key: String,
 }
 
 // The token is a secret: never in a log or an error.
@@ -23,6 +29,7 @@ impl std::fmt::Debug for CalendarSettings {
         f.debug_struct("CalendarSettings")
             .field("token", &self.token.as_ref().map(|_| "(set)"))
             .field("names", &self.names)
+            .field("uid_key", &self.uid_key)
             .finish()
     }
 }
@@ -36,14 +43,15 @@ fn new_token() -> Result<String, VaultError> {
 impl Vault {
     /// The calendar subscription's settings.
     pub fn calendar_settings(&self) -> Result<CalendarSettings, VaultError> {
-        let (token, names): (String, i64) = self.conn.query_row(
-            "SELECT token, names FROM calendar_settings WHERE id = 1",
+        let (token, names, uid_key): (String, i64, String) = self.conn.query_row(
+            "SELECT token, names, uid_key FROM calendar_settings WHERE id = 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         Ok(CalendarSettings {
             token: (!token.is_empty()).then_some(token),
             names: names != 0,
+            uid_key,
         })
     }
 
@@ -157,5 +165,19 @@ mod tests {
             third != first && third != second,
             "a stopped address never comes back"
         );
+    }
+
+    #[test]
+    fn each_vault_has_its_own_calendar_key_and_keeps_it() {
+        let (_dir, mut v) = vault();
+        let key = v.calendar_settings().unwrap().uid_key;
+        assert_eq!(key.len(), 16);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+        v.new_calendar_token().unwrap();
+        v.set_calendar_names(true).unwrap();
+        v.stop_calendar().unwrap();
+        assert_eq!(v.calendar_settings().unwrap().uid_key, key, "stable");
+        let (_other_dir, other) = vault();
+        assert_ne!(other.calendar_settings().unwrap().uid_key, key);
     }
 }

@@ -298,7 +298,8 @@ CREATE INDEX outbox_contact ON outbox(contact_id);
 /// Keeping the workbook safe and in view: automatic encrypted backups (the folder, how many to
 /// keep, the passphrase they are sealed with, when the last one was made and why the last try
 /// failed, as a short code) and the calendar subscription (its secret token, empty = no
-/// subscription, and whether event titles may carry names). The passphrase and the token are
+/// subscription, whether event titles may carry names, and the vault's random part of every
+/// calendar UID). The passphrase and the token are
 /// secrets: they live only here, inside the encrypted vault, and are never exported.
 const V6: &str = r#"
 CREATE TABLE backup_settings (
@@ -314,7 +315,9 @@ INSERT INTO backup_settings (id) VALUES (1);
 CREATE TABLE calendar_settings (
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     token  TEXT NOT NULL DEFAULT '',          -- empty: no subscription address
-    names  INTEGER NOT NULL DEFAULT 0 CHECK (names IN (0, 1))
+    names  INTEGER NOT NULL DEFAULT 0 CHECK (names IN (0, 1)),
+    -- this vault's part of every calendar UID: random, made once, new in a restored copy
+    uid_key TEXT NOT NULL DEFAULT (lower(hex(randomblob(8))))
 ) STRICT;
 INSERT INTO calendar_settings (id) VALUES (1);
 "#;

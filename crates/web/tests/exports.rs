@@ -11,7 +11,7 @@ use std::process::Command;
 use amends_core::Now;
 use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Willingness};
 use amends_core::money::{Currency, Money};
-use amends_vault::{HarmInput, PartyRef, PlanInput, Vault, VaultError};
+use amends_vault::{CommitmentInput, HarmInput, PartyRef, PlanInput, Vault, VaultError};
 use common::{Server, send, stranger, tags};
 use icalendar::{Calendar, CalendarComponent, Component};
 use reqwest::Method as Http;
@@ -284,7 +284,52 @@ async fn worksheets_and_tables_download_and_read_back() {
     assert!(r.body.contains("aria-describedby=\"party-error\""));
     let r = s.post("/exports/csv", &[("what", "everything")]).await;
     r.expect(422);
-    assert!(r.body.contains("Choose the list, the harms or the plans."));
+    assert!(
+        r.body
+            .contains("Choose the list, the harms, the plans or the commitments.")
+    );
+}
+
+fn with_a_promise(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
+    seed(v, now)?;
+    let due = now.today.checked_add(jiff::Span::new().days(30)).unwrap();
+    v.add_commitment(
+        &PartyRef::Id(1),
+        &CommitmentInput::Promise {
+            text: "return Mary's ladder".into(),
+            due,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_commitments_download_as_a_table_discreet_by_default() {
+    let mut s = Server::ready(with_a_promise).await;
+    let page = s.get("/exports").await;
+    page.expect(200);
+    assert!(page.body.contains("value=\"commitments\""), "{}", page.body);
+
+    let (ctype, bytes) = download(
+        &mut s,
+        "/exports/csv",
+        &[("what", "commitments"), ("discreet", "on")],
+    )
+    .await;
+    assert_eq!(ctype, "text/csv; charset=utf-8");
+    let (h, rows) = csv_rows(&bytes);
+    assert_eq!(rows.len(), 1);
+    let at = |name: &str| h.iter().position(|x| x == name).unwrap();
+    assert_eq!(rows[0][at("Name")], "M. J.");
+    assert_eq!(rows[0][at("Kind")], "promise");
+    assert!(!h.iter().any(|x| x == "What"), "{h:?}");
+    assert!(!String::from_utf8(bytes).unwrap().contains("ladder"));
+
+    let (_, bytes) = download(&mut s, "/exports/csv", &[("what", "commitments")]).await;
+    let (h, rows) = csv_rows(&bytes);
+    let what = h.iter().position(|x| x == "What").unwrap();
+    assert_eq!(rows[0][what], "return Mary's ladder");
 }
 
 #[tokio::test]
@@ -296,6 +341,20 @@ async fn the_calendar_downloads_with_discreet_titles_unless_names_are_chosen() {
     let es = events(&text);
     assert_eq!(es.len(), 1, "the planned letter");
     assert_eq!(es[0].get_summary(), Some("Amends: a letter to send"));
+    // The UID ends with this vault's own calendar key.
+    let uid = es[0].get_uid().unwrap().to_string();
+    let key = uid
+        .strip_prefix("amends-plan-1@")
+        .unwrap_or_else(|| panic!("{uid}"));
+    assert_eq!(key.len(), 16);
+    let mut other = Server::ready(seed).await;
+    let (_, ics) = download(&mut other, "/exports/calendar", &[]).await;
+    let theirs = events(&String::from_utf8(ics).unwrap());
+    assert_ne!(
+        theirs[0].get_uid().unwrap(),
+        uid,
+        "another vault, other UIDs"
+    );
     assert!(!text.contains("Mary"));
     let (_, ics) = download(&mut s, "/exports/calendar", &[("names", "on")]).await;
     let es = events(&String::from_utf8(ics).unwrap());

@@ -162,6 +162,101 @@ fn harms(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
     c.table(&cols, &header, &rows);
 }
 
+/// The talks with a sponsor or an adviser: with whom, when, their view, and their advice when
+/// it is kept.
+fn talks(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
+    let notes = sheet.options.shows_notes();
+    let (cols, header): (Vec<Width>, Vec<&str>) = if notes {
+        (
+            vec![
+                Width::Share(1.0),
+                Width::Fixed(80.0),
+                Width::Share(1.0),
+                Width::Share(1.4),
+            ],
+            vec!["With", "On", "Their view", "Advice"],
+        )
+    } else {
+        (
+            vec![Width::Share(1.0), Width::Fixed(80.0), Width::Share(1.4)],
+            vec!["With", "On", "Their view"],
+        )
+    };
+    let rows: Vec<Vec<Cell>> = p
+        .consultations
+        .iter()
+        .map(|t| {
+            let mut r = vec![cell(t.who()), cell(day(t.on)), cell(t.view())];
+            if notes {
+                r.push(cell(t.advice.clone().unwrap_or_default()));
+            }
+            r
+        })
+        .collect();
+    c.table(&cols, &header, &rows);
+}
+
+/// The commitments: what, the money paid and still owed, the check-ins kept and missed, what
+/// is due next, and whether it is closed.
+fn commitments(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
+    let notes = sheet.options.shows_notes();
+    let mut cols = vec![Width::Share(1.3)];
+    let mut header = vec!["Commitment"];
+    if notes {
+        cols.push(Width::Share(1.3));
+        header.push("What");
+    }
+    cols.extend([
+        Width::Share(1.0),
+        Width::Share(1.0),
+        Width::Fixed(66.0),
+        Width::Share(1.0),
+    ]);
+    header.extend(["Paid", "Balance", "Check-ins", "Due or closed"]);
+    let rows: Vec<Vec<Cell>> = p
+        .commitments
+        .iter()
+        .map(|x| {
+            let mut first = vec![(x.kind.to_string(), CELL_BOLD)];
+            let mut terms = x.amount.map(|m| m.to_string()).unwrap_or_default();
+            if let Some(i) = x.instalment {
+                terms.push_str(&format!(", {i}"));
+            }
+            if let Some(e) = x.cadence {
+                if !terms.is_empty() {
+                    terms.push(' ');
+                }
+                terms.push_str(e.label());
+            }
+            if let Some(since) = x.started {
+                terms.push_str(&format!(", from {}", day(since)));
+            }
+            if !terms.is_empty() {
+                first.push((terms, CELL_QUIET));
+            }
+            let mut r = vec![first];
+            if notes {
+                r.push(cell(x.text.clone().unwrap_or_default()));
+            }
+            r.extend([
+                cell(x.paid.map(|m| m.to_string()).unwrap_or_default()),
+                cell(x.balance.map(|m| m.to_string()).unwrap_or_default()),
+                cell(match (x.kept, x.missed) {
+                    (Some(k), Some(m)) => format!("{k} kept, {m} missed"),
+                    _ => String::new(),
+                }),
+                cell(match (x.closed, x.due) {
+                    (Some((on, how)), _) => format!("{how}, {}", day(on)),
+                    (None, Some(due)) => format!("due {}", day(due)),
+                    (None, None) => String::new(),
+                }),
+            ]);
+            r
+        })
+        .collect();
+    c.table(&cols, &header, &rows);
+}
+
 /// A label and its value on a plan page, as one ruled row of a two-column form.
 fn form(c: &mut Composer<'_>, rows: &[(&str, String)]) {
     let rows: Vec<Vec<Cell>> = rows
@@ -206,14 +301,7 @@ fn party_page(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
                 }
                 rows.push(("Deferred until", s));
             }
-            rows.push((
-                "Ready",
-                if plan.ready {
-                    "yes".into()
-                } else {
-                    "not yet".into()
-                },
-            ));
+            rows.push(("Ready", plan.readiness.clone()));
             rows.push((
                 "Still needed",
                 p.gaps
@@ -225,30 +313,21 @@ fn party_page(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
         }
         None => rows.push(("Plan", "No plan yet: use this page to plan it.".into())),
     }
-    let commitments = p
-        .commitments
-        .iter()
-        .map(|x| {
-            let mut s = format!("• {}", x.kind);
-            if let Some(t) = x.text.as_deref().filter(|t| !t.is_empty()) {
-                s.push_str(": ");
-                s.push_str(t);
-            }
-            s.push_str(&format!(
-                " ({}{})",
-                x.detail,
-                if x.open { "" } else { "; closed" }
-            ));
-            s
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    rows.push(("Commitments", commitments));
     rows.push(("Last attempt", p.last_attempt.clone().unwrap_or_default()));
     if let Some(n) = &p.notes {
         rows.push(("Notes", n.clone()));
     }
     form(c, &rows);
+    if !p.consultations.is_empty() {
+        c.gap(12.0);
+        c.heading("Talked over", H3, 40.0);
+        talks(c, sheet, p);
+    }
+    if !p.commitments.is_empty() {
+        c.gap(12.0);
+        c.heading("Commitments", H3, 40.0);
+        commitments(c, sheet, p);
+    }
     c.gap(12.0);
     c.heading("Harms", H3, 40.0);
     harms(c, sheet, p);
@@ -278,14 +357,27 @@ fn party_page(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
     c.need(BODY.leading() * 2.0 + 10.0);
     let x = c.left();
     let w = c.page.content_width();
+    let approved = p.plan.as_ref().and_then(|plan| plan.approved_by);
     c.text(
         x,
         c.y,
         BODY,
-        "Talked over with my sponsor:   ☐ yes   ☐ not yet",
+        if approved.is_some() {
+            "Talked over with my sponsor:   ☑ yes   ☐ not yet"
+        } else {
+            "Talked over with my sponsor:   ☐ yes   ☐ not yet"
+        },
     );
     c.gap(BODY.leading() + 10.0);
-    c.blank(x, w * 0.42, "Date:");
+    match approved {
+        // The approval that counts for this plan: who gave it and when.
+        Some((with, on)) => c.blank(
+            x,
+            w * 0.42,
+            &format!("Date: {} (your {})", day(on), with.label()),
+        ),
+        None => c.blank(x, w * 0.42, "Date:"),
+    }
     c.blank(x + w * 0.48, w * 0.52, "Signature:");
     c.gap(BODY.leading() + 8.0);
     c.writing_lines("Notes from the meeting", 4);
@@ -400,7 +492,7 @@ fn worksheet(c: &mut Composer<'_>, sheet: &Sheet) {
     }
     c.gap(16.0);
     c.writing_lines("Notes", 5);
-    for p in on_list.iter().filter(|p| p.plan.is_some()) {
+    for p in on_list.iter().filter(|p| p.has_page()) {
         c.new_page();
         party_page(c, sheet, p);
     }
@@ -424,7 +516,7 @@ pub fn write(sheet: &Sheet, scope: Scope, paper: Paper) -> Vec<u8> {
         }
     };
     let note = sheet.options.discreet.then_some(
-        "Discreet: names as initials; what you chose to leave out is not on these pages.",
+        "Discreet: names as initials; what you left out and why the rules apply are not shown.",
     );
     c.finish(
         running,
@@ -541,6 +633,62 @@ mod tests {
         assert!(all.contains("borrowed M.'s car"), "{all}");
         assert!(all.contains("Plan: M. J."));
         assert!(!all.contains("Mary") && !all.contains("*M.*"));
+    }
+
+    #[test]
+    fn a_plan_page_shows_the_talks_the_approval_and_the_commitments() {
+        let sheet = Sheet::build(&records(), &now(), Options::OPEN);
+        let all = text_of(&write(&sheet, Scope::Party(1), Paper::A4)).join("\n");
+        for want in [
+            "Talked over",
+            "sponsor (Pat Quinn)",
+            "approved the plan",
+            "go ahead",
+            "☑ yes",
+            "Date: 5 February 2026 (your sponsor)",
+            "Commitments",
+            "Balance",
+            "120.50 USD",
+            "0 kept, 0",
+            "due 31 May",
+            "call Mary every",
+        ] {
+            assert!(all.contains(want), "{want} not in:\n{all}");
+        }
+        assert!(!all.contains("☐ yes"), "{all}");
+
+        // Deferred: not ready, and no approval for this plan yet: nothing ticked.
+        let mut records = records();
+        records[0].deferrals.push(amends_core::model::Deferral {
+            id: 9,
+            reason: "not yet".into(),
+            review_on: jiff::civil::date(2026, 6, 1),
+            recorded: "2026-04-01T09:00:00Z".parse().unwrap(),
+            ended: None,
+        });
+        records[0].plan.as_mut().unwrap().updated = "2026-03-01T09:00:00Z".parse().unwrap();
+        let sheet = Sheet::build(&records, &now(), Options::DISCREET);
+        let all = text_of(&write(&sheet, Scope::Party(1), Paper::A4)).join("\n");
+        for want in [
+            "not now: deferred until 1 June 2026",
+            "☐ yes",
+            "sponsor (P. Q.)",
+            "an earlier version",
+            "direct amends are possible",
+        ] {
+            assert!(all.contains(want), "{want} not in:\n{all}");
+        }
+        for gone in [
+            "Ready        yes",
+            "☑",
+            "go ahead",
+            "Sunday",
+            "third parties",
+            "R1",
+            "R2",
+        ] {
+            assert!(!all.contains(gone), "{gone} in:\n{all}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Print and export: a worksheet for a sponsor meeting (PDF or Markdown), a spreadsheet of the
-//! list, the harms or the plans (CSV), and what is due as a calendar, to download or to
+//! list, the harms, the plans or the commitments (CSV), and what is due as a calendar, to download or to
 //! subscribe to. The subscription is read by calendar apps, which cannot log in: its route is
 //! the one let through without the session cookie (see `security::admit`), still on loopback
 //! with the Host check, and it answers only to the secret token in its address.
@@ -245,7 +245,7 @@ pub async fn worksheet(State(app): State<App>, headers: HeaderMap, body: Bytes) 
     )
 }
 
-/// `POST /exports/csv`: what (list|harms|plans), discreet, harm_details, notes.
+/// `POST /exports/csv`: what (list|harms|plans|commitments), discreet, harm_details, notes.
 pub async fn csv(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let snap = match open(&app) {
         Ok(s) => s,
@@ -263,7 +263,10 @@ pub async fn csv(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
             )
         }
         None => {
-            f.field_error("what", "Choose the list, the harms or the plans.");
+            f.field_error(
+                "what",
+                "Choose the list, the harms, the plans or the commitments.",
+            );
             page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &view(&app, &snap, &headers, None, Some(f), None),
@@ -279,11 +282,16 @@ pub async fn calendar(State(app): State<App>, body: Bytes) -> Response {
         Err(r) => return r,
     };
     let names = Fields::parse(&body).checked("names");
+    let key = match app.read(|v| v.calendar_settings()) {
+        Some(Ok(s)) => s.uid_key,
+        Some(Err(e)) => return trouble(&e),
+        None => return see("/unlock"),
+    };
     tracing::info!("the calendar was downloaded");
     file(
         ics::FILE_NAME,
         "text/calendar; charset=utf-8",
-        ics::calendar(&snap.records, &snap.now, names).into_bytes(),
+        ics::calendar(&snap.records, &snap.now, names, &key).into_bytes(),
     )
 }
 
@@ -369,7 +377,7 @@ pub async fn feed(State(app): State<App>, Path(file): Path<String>) -> Response 
     tracing::info!("the calendar subscription was read");
     (
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        ics::calendar(&snap.records, &snap.now, settings.names),
+        ics::calendar(&snap.records, &snap.now, settings.names, &settings.uid_key),
     )
         .into_response()
 }
