@@ -300,18 +300,7 @@ pub fn restore_cmd(cli: &Cli, a: &RestoreArgs, now: &Now) -> Result<()> {
     }
     println!();
     // The same words as `amends init`: this is a new vault with a new key.
-    println!("Your vault is ready at {}.", path.display());
-    println!();
-    println!("Recovery key (shown this once):");
-    println!();
-    println!("    {key}");
-    println!();
-    println!("Write it on paper and keep it somewhere safe, away from this computer.");
-    println!("If you forget your passphrase, it is the only way back in: `amends recover`.");
-    println!(
-        "With it, any SQLCipher 4 tool can also open the vault, so your words are never locked away:"
-    );
-    println!("    PRAGMA key = \"x'<the 64 characters without dashes>'\";");
+    crate::run::print_new_vault(path, key);
     Ok(())
 }
 

@@ -74,7 +74,7 @@ fn privacy_note(options: Options) -> &'static str {
 
 /// Writes `bytes` to `path`: a fresh file readable only by its owner, beside the target,
 /// renamed over it once complete.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

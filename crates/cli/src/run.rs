@@ -571,32 +571,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn write_export(path: &Path, doc: &amends_vault::export::ExportDoc) -> Result<()> {
-    let json = serde_json::to_vec_pretty(doc)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // A fresh temporary file beside the target (owner-only), renamed over it once complete.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".amends-export-")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "a file could not be created in {}: {}",
-                dir.display(),
-                e.kind()
-            )
-        })?;
-    tmp.write_all(&json)?;
-    tmp.write_all(b"\n")?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| {
-        anyhow::anyhow!(
-            "{} could not be written: {}",
-            path.display(),
-            e.error.kind()
-        )
-    })?;
+    let mut json = serde_json::to_vec_pretty(doc)?;
+    json.push(b'\n');
+    crate::exports::write_private(path, &json)?;
     eprintln!(
         "Exported to {}. It is not encrypted: keep it somewhere private.",
         path.display()
@@ -635,6 +612,13 @@ fn init(cli: &Cli, a: &InitArgs, now: &Now) -> Result<()> {
     if let Some(n) = secrets::strength_note(&pass) {
         eprintln!("Note: {n}");
     }
+    print_new_vault(path, key);
+    Ok(())
+}
+
+/// What `init` (and a restore, which also makes a new vault) says: where the vault is, and its
+/// recovery key, shown this once.
+pub(crate) fn print_new_vault(path: &Path, key: &str) {
     println!("Your vault is ready at {}.", path.display());
     println!();
     println!("Recovery key (shown this once):");
@@ -647,7 +631,6 @@ fn init(cli: &Cli, a: &InitArgs, now: &Now) -> Result<()> {
         "With it, any SQLCipher 4 tool can also open the vault, so your words are never locked away:"
     );
     println!("    PRAGMA key = \"x'<the 64 characters without dashes>'\";");
-    Ok(())
 }
 
 fn settings_cmd(cli: &Cli, a: &SettingsArgs) -> Result<()> {
