@@ -300,7 +300,7 @@ pub fn restore_cmd(cli: &Cli, a: &RestoreArgs, now: &Now) -> Result<()> {
     }
     println!();
     // The same words as `amends init`: this is a new vault with a new key.
-    crate::run::print_new_vault(path, key);
+    crate::run::print_new_vault(&path, key);
     Ok(())
 }
 

@@ -612,7 +612,7 @@ fn init(cli: &Cli, a: &InitArgs, now: &Now) -> Result<()> {
     if let Some(n) = secrets::strength_note(&pass) {
         eprintln!("Note: {n}");
     }
-    print_new_vault(path, key);
+    print_new_vault(&path, key);
     Ok(())
 }
 
