@@ -11,6 +11,9 @@ pub enum VaultError {
         "That passphrase does not open this vault. Nothing was changed. Check it and try again, or use your recovery key (amends recover)."
     )]
     WrongPassphrase,
+    /// Too many wrong tries in a row: the next may come after `wait_secs` (see `throttle`).
+    #[error("{}", too_many_tries(*wait_secs, *recovery_key))]
+    TooManyTries { wait_secs: u64, recovery_key: bool },
     #[error(
         "That recovery key does not open this vault. Nothing was changed. Check each group of the key you wrote down."
     )]
@@ -87,6 +90,28 @@ pub enum VaultError {
     Storage(String),
     #[error("A file could not be read or written: {0}")]
     Io(#[from] std::io::Error),
+}
+
+fn too_many_tries(wait_secs: u64, recovery_key: bool) -> String {
+    let wait = seconds(wait_secs);
+    if recovery_key {
+        format!(
+            "Too many wrong tries in a row: wait {wait} before trying again. Nothing was changed. Check each group of the recovery key you wrote down."
+        )
+    } else {
+        format!(
+            "Too many wrong passphrases in a row: wait {wait} before trying again, or use the recovery key with `amends recover` if the passphrase is lost. Nothing was changed."
+        )
+    }
+}
+
+/// "1 second", "5 seconds".
+pub(crate) fn seconds(n: u64) -> String {
+    if n == 1 {
+        "1 second".into()
+    } else {
+        format!("{n} seconds")
+    }
 }
 
 impl From<rusqlite::Error> for VaultError {

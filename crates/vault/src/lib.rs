@@ -16,6 +16,7 @@ mod open;
 mod outbox;
 pub mod schema;
 mod sharing;
+pub mod throttle;
 mod write;
 
 pub use amends_core::rules::SafetyChange;

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::VaultError;
 use crate::keys::{self, DataKey, KdfParams, keyfile_path};
 use crate::schema;
+use crate::throttle;
 
 /// An open, unlocked vault.
 pub struct Vault {
@@ -263,24 +264,46 @@ impl Vault {
         Ok(())
     }
 
-    /// Opens a vault with its passphrase.
+    /// Opens a vault with its passphrase. After a few wrong passphrases in a row each further
+    /// try must wait (see `throttle`): too early, it is refused with `TooManyTries` before any
+    /// key is derived.
     pub fn open(path: &Path, passphrase: &SecretString) -> Result<Vault, VaultError> {
+        Vault::open_at(path, passphrase, throttle::now_secs())
+    }
+
+    /// `open` with the clock given (seconds since 1970), for tests of the waits.
+    pub(crate) fn open_at(
+        path: &Path,
+        passphrase: &SecretString,
+        now: u64,
+    ) -> Result<Vault, VaultError> {
         Vault::must_exist(path)?;
-        let key = keys::read_keyfile(path, passphrase)?;
-        Vault::open_with_key(path, &key).map_err(|e| match e {
-            VaultError::NotAVault => VaultError::KeyMismatch,
-            other => other,
+        throttle::guarded(path, now, false, || {
+            let key = keys::read_keyfile(path, passphrase)?;
+            Vault::open_with_key(path, &key).map_err(|e| match e {
+                VaultError::NotAVault => VaultError::KeyMismatch,
+                other => other,
+            })
         })
     }
 
-    /// Opens a vault with the recovery key written down at creation.
+    /// Opens a vault with the recovery key written down at creation. A wrong recovery key counts
+    /// as a wrong try, like a wrong passphrase.
     pub fn open_with_recovery_key(path: &Path, recovery: &str) -> Result<Vault, VaultError> {
         Vault::must_exist(path)?;
         let key = DataKey::from_recovery_text(recovery)?;
-        Vault::open_with_key(path, &key).map_err(|e| match e {
-            VaultError::NotAVault => VaultError::WrongRecoveryKey,
-            other => other,
+        throttle::guarded(path, throttle::now_secs(), true, || {
+            Vault::open_with_key(path, &key).map_err(|e| match e {
+                VaultError::NotAVault => VaultError::WrongRecoveryKey,
+                other => other,
+            })
         })
+    }
+
+    /// How many seconds the next try of a passphrase or recovery key on this vault must still
+    /// wait (0: it may go ahead now). Reads only; lets a program say so before asking for one.
+    pub fn unlock_wait(path: &Path) -> Result<u64, VaultError> {
+        throttle::wait_at(path, throttle::now_secs())
     }
 
     fn must_exist(path: &Path) -> Result<(), VaultError> {
@@ -312,12 +335,16 @@ impl Vault {
             return Err(VaultError::EmptyPassphrase);
         }
         Vault::must_exist(path)?;
-        let key = keys::read_keyfile(path, old)?;
-        // Prove the key still opens the vault before replacing anything.
-        drop(Vault::open_with_key(path, &key).map_err(|e| match e {
-            VaultError::NotAVault => VaultError::KeyMismatch,
-            other => other,
-        })?);
+        // The old passphrase is a guess like any other: it goes through the same waits.
+        let key = throttle::guarded(path, throttle::now_secs(), false, || {
+            let key = keys::read_keyfile(path, old)?;
+            // Prove the key still opens the vault before replacing anything.
+            drop(Vault::open_with_key(path, &key).map_err(|e| match e {
+                VaultError::NotAVault => VaultError::KeyMismatch,
+                other => other,
+            })?);
+            Ok(key)
+        })?;
         keys::write_keyfile(path, &key, new, KdfParams::DEFAULT)
     }
 
@@ -434,6 +461,60 @@ mod tests {
             .query_row("SELECT count(*) FROM parties", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn many_wrong_passphrases_are_slowed_down_and_never_change_the_vault() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("v.amends");
+        let cheap = KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let created =
+            Vault::create_with(&path, &pass("right words"), &Settings::default(), cheap).unwrap();
+        drop(created);
+        let vault_bytes = fs::read(&path).unwrap();
+        let key_bytes = fs::read(keyfile_path(&path)).unwrap();
+        let mut now = 2_000_000_000;
+        let mut wrong = 0;
+        let mut refused = 0;
+        while wrong < 12 {
+            match Vault::open_at(&path, &pass("wrong words"), now) {
+                Err(VaultError::WrongPassphrase) => wrong += 1,
+                Err(VaultError::TooManyTries { wait_secs, .. }) => {
+                    assert!((1..=throttle::MAX_WAIT_SECS).contains(&wait_secs));
+                    refused += 1;
+                    now += wait_secs;
+                }
+                other => panic!("unexpected: {:?}", other.map(|_| ())),
+            }
+        }
+        assert_eq!(refused, 12 - throttle::FREE_TRIES);
+        // Even the right passphrase waits its turn, so a guess cannot be told by being let in.
+        assert!(matches!(
+            Vault::open_at(&path, &pass("right words"), now),
+            Err(VaultError::TooManyTries { wait_secs: 60, .. })
+        ));
+        // A wrong recovery key counts as well, and is refused while a wait is due.
+        assert!(matches!(
+            Vault::open_with_recovery_key(&path, &"AB".repeat(32)),
+            Err(VaultError::TooManyTries {
+                recovery_key: true,
+                ..
+            })
+        ));
+        assert_eq!(fs::read(&path).unwrap(), vault_bytes);
+        assert_eq!(fs::read(keyfile_path(&path)).unwrap(), key_bytes);
+        drop(Vault::open_at(&path, &pass("right words"), now + 60).unwrap());
+        // The count is clear again: three free tries, and the recovery key works.
+        for _ in 0..throttle::FREE_TRIES {
+            assert!(matches!(
+                Vault::open_at(&path, &pass("wrong words"), now + 60),
+                Err(VaultError::WrongPassphrase)
+            ));
+        }
     }
 
     #[test]
