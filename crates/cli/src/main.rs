@@ -67,7 +67,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             | VaultError::RecoveryKeyMalformed
             | VaultError::KeyMismatch
             | VaultError::KeyFileMissing { .. }
-            | VaultError::KeyFileDamaged,
+            | VaultError::KeyFileDamaged
+            | VaultError::TooManyTries { .. },
         ) => 4,
         Some(VaultError::Refused(_)) => 3,
         Some(VaultError::Replayed) => 5,

@@ -51,6 +51,7 @@ pub(crate) fn open(cli: &Cli) -> Result<Vault> {
     if !path.is_file() {
         return Err(VaultError::NotFound { path }.into());
     }
+    not_too_soon(&path, false)?;
     let pass = secrets::passphrase(cli.passphrase_file.as_deref())?;
     let vault = Vault::open(&path, &pass)?;
     if let Some(b) = vault.migration_backup() {
@@ -60,6 +61,25 @@ pub(crate) fn open(cli: &Cli) -> Result<Vault> {
         );
     }
     Ok(vault)
+}
+
+/// After several wrong passphrases or recovery keys in a row, the next try must wait (see
+/// `amends_vault::throttle`). Say so before asking for one, rather than after it is typed. The
+/// CLI never waits by itself, even at a terminal: it stops at once with exit code 4 and says how
+/// many seconds are left, so a script is never stuck and a person sees why straight away.
+fn not_too_soon(path: &Path, recovery_key: bool) -> Result<()> {
+    if !path.is_file() {
+        return Ok(());
+    }
+    let wait_secs = Vault::unlock_wait(path)?;
+    if wait_secs > 0 {
+        return Err(VaultError::TooManyTries {
+            wait_secs,
+            recovery_key,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> anyhow::Error {
@@ -180,6 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init(&cli, a, &now),
         Command::Passphrase(a) => {
             let path = vault_path(&cli)?;
+            not_too_soon(&path, false)?;
             let old = secrets::passphrase(cli.passphrase_file.as_deref())?;
             let new = secrets::new_passphrase(
                 a.new_passphrase_file.as_deref(),
@@ -195,6 +216,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Recover(a) => {
             let path = vault_path(&cli)?;
+            not_too_soon(&path, true)?;
             let key = secrets::recovery_key(a.recovery_key_file.as_deref())?;
             // Check the key before asking for a new passphrase.
             drop(Vault::open_with_recovery_key(&path, key.expose_secret())?);

@@ -14,5 +14,6 @@ mod relay_server;
 mod security;
 mod serve;
 mod share;
+mod throttle;
 mod vault_format;
 mod workflow;

@@ -41,6 +41,8 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
         "key file changed"
     );
     assert!(!v.sidecar("-wal").exists() && !v.sidecar("-shm").exists());
+    // Three wrong tries in a row: the next one waits a moment (see `throttle.rs`).
+    v.wait_out_unlock_delay();
     assert_eq!(common::names(&v.party_list()), ["Aunt Zelda"]);
 
     // A wrong old passphrase cannot change the passphrase either.

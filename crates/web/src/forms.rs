@@ -140,6 +140,25 @@ pub fn web_words(e: &VaultError) -> String {
         VaultError::KeyFileMissing { .. } | VaultError::KeyFileDamaged | VaultError::KeyMismatch => {
             "The passphrase cannot open this vault because its key file is missing or damaged. Use your recovery key to set a new passphrase.".into()
         }
+        VaultError::TooManyTries {
+            wait_secs,
+            recovery_key,
+        } => {
+            let wait = if *wait_secs == 1 {
+                "1 second".to_string()
+            } else {
+                format!("{wait_secs} seconds")
+            };
+            if *recovery_key {
+                format!(
+                    "Too many wrong tries in a row: wait {wait} before trying again. Nothing was changed. Check each group of the recovery key you wrote down."
+                )
+            } else {
+                format!(
+                    "Too many wrong passphrases in a row: wait {wait} before trying again, or use your recovery key if the passphrase is lost. Nothing was changed."
+                )
+            }
+        }
         VaultError::NoSuchParty => {
             "That person or entry is no longer on your list. Go back to the list and choose again.".into()
         }

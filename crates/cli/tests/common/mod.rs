@@ -214,6 +214,25 @@ impl Vault {
         stdout(&o)
     }
 
+    /// After wrong passphrases in a row (see `tests/throttle.rs`), waits as long as the binary
+    /// says the next try must wait, so that the right passphrase is tried when it may be.
+    pub fn wait_out_unlock_delay(&self) {
+        for _ in 0..4 {
+            let o = self.run(&["status"]);
+            let err = stderr(&o);
+            let Some(at) = err.find("in a row: wait ") else {
+                return;
+            };
+            let secs: u64 = err[at + "in a row: wait ".len()..]
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no number of seconds in: {err}"));
+            std::thread::sleep(std::time::Duration::from_secs(secs));
+        }
+        panic!("the wait after wrong passphrases never ended");
+    }
+
     /// Runs and insists on success; returns (stdout, stderr).
     pub fn ok_both(&self, args: &[&str]) -> (String, String) {
         let o = self.run(args);

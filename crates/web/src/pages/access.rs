@@ -7,7 +7,7 @@ use amends_vault::{Vault, VaultError};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -358,15 +358,49 @@ struct UnlockView {
     form: FormState,
 }
 
+/// After several wrong passphrases or recovery keys in a row (in this app, the CLI or any other
+/// program), how long the next try must wait: `None` when it may go ahead now.
+fn wait_due(app: &App, recovery_key: bool) -> Option<VaultError> {
+    match Vault::unlock_wait(&app.config().vault) {
+        Ok(0) => None,
+        Ok(wait_secs) => Some(VaultError::TooManyTries {
+            wait_secs,
+            recovery_key,
+        }),
+        Err(e) => Some(e),
+    }
+}
+
+/// A page shown again because a try came before its wait was over: 429 with Retry-After, so
+/// the browser (and anything else asking) is told plainly when to come back.
+fn too_soon(wait_secs: u64, t: &impl Template) -> Response {
+    let mut r = page_with(StatusCode::TOO_MANY_REQUESTS, t);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait_secs));
+    r
+}
+
+fn wait_of(e: &VaultError) -> Option<u64> {
+    match e {
+        VaultError::TooManyTries { wait_secs, .. } => Some(*wait_secs),
+        _ => None,
+    }
+}
+
 pub async fn unlock_page(State(app): State<App>) -> Response {
     match app.access() {
         Access::NoVault => return see("/setup"),
         Access::Open => return see("/"),
         Access::Locked => {}
     }
+    let mut form = FormState::default();
+    // The wait, if one is due, is on the page from the start.
+    if let Some(e) = wait_due(&app, false) {
+        form.problem = Some(web_words(&e));
+    }
     page(&UnlockView {
         layout: Layout::new(&app, "Unlock", Nav::None),
-        form: FormState::default(),
+        form,
     })
 }
 
@@ -379,7 +413,12 @@ pub async fn unlock(State(app): State<App>, body: Bytes) -> Response {
     let f = Fields::parse(&body);
     let secret = SecretString::from(f.get("passphrase").to_string());
     let mut form = FormState::default();
-    if secret.expose_secret().is_empty() {
+    let mut wait = None;
+    if let Some(e) = wait_due(&app, false) {
+        // Refused before the passphrase is tried: nothing is derived, nothing is counted.
+        wait = wait_of(&e);
+        form.problem = Some(web_words(&e));
+    } else if secret.expose_secret().is_empty() {
         form.field_error("passphrase", "Type your passphrase to unlock.");
     } else {
         let path = app.config().vault.clone();
@@ -401,17 +440,21 @@ pub async fn unlock(State(app): State<App>, body: Bytes) -> Response {
                 "passphrase",
                 "That passphrase does not open this vault. Check it and try again, or use your recovery key.",
             ),
-            Ok(Err(e)) => form.problem = Some(web_words(&e)),
+            Ok(Err(e)) => {
+                wait = wait_of(&e);
+                form.problem = Some(web_words(&e));
+            }
             Err(_) => form.problem = Some("Unlocking was interrupted. Try again.".into()),
         }
     }
-    page_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &UnlockView {
-            layout: Layout::new(&app, "Unlock", Nav::None),
-            form,
-        },
-    )
+    let view = UnlockView {
+        layout: Layout::new(&app, "Unlock", Nav::None),
+        form,
+    };
+    match wait {
+        Some(w) => too_soon(w, &view),
+        None => page_with(StatusCode::UNPROCESSABLE_ENTITY, &view),
+    }
 }
 
 #[derive(Template)]
@@ -425,9 +468,13 @@ pub async fn recover_page(State(app): State<App>) -> Response {
     if app.access() == Access::NoVault {
         return see("/setup");
     }
+    let mut form = FormState::default();
+    if let Some(e) = wait_due(&app, true) {
+        form.problem = Some(web_words(&e));
+    }
     page(&RecoverView {
         layout: Layout::new(&app, "Use your recovery key", Nav::None),
-        form: FormState::default(),
+        form,
     })
 }
 
@@ -439,6 +486,18 @@ pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
     let key = f.get("key").trim().to_string();
     let pass = f.get("passphrase").to_string();
     let mut form = FormState::default();
+    if let Some(e) = wait_due(&app, true) {
+        // Refused before the key is tried; nothing typed is shown again.
+        form.problem = Some(web_words(&e));
+        let view = RecoverView {
+            layout: Layout::new(&app, "Use your recovery key", Nav::None),
+            form,
+        };
+        return match wait_of(&e) {
+            Some(w) => too_soon(w, &view),
+            None => page_with(StatusCode::UNPROCESSABLE_ENTITY, &view),
+        };
+    }
     if key.is_empty() {
         form.field_error("key", "Type the recovery key you wrote down.");
     }
@@ -449,6 +508,7 @@ pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
         "Choose a new passphrase.",
         "The two passphrases are not the same. Type them again.",
     );
+    let mut wait = None;
     if !form.has_errors() {
         let path = app.config().vault.clone();
         let secret = SecretString::from(pass);
@@ -474,17 +534,21 @@ pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
                 "key",
                 "That is not a recovery key: it is 64 characters (0-9 and A-F), in eight groups of eight.",
             ),
-            Ok(Err(e)) => form.problem = Some(web_words(&e)),
+            Ok(Err(e)) => {
+                wait = wait_of(&e);
+                form.problem = Some(web_words(&e));
+            }
             Err(_) => form.problem = Some("That was interrupted. Nothing was changed; try again.".into()),
         }
     }
-    page_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &RecoverView {
-            layout: Layout::new(&app, "Use your recovery key", Nav::None),
-            form,
-        },
-    )
+    let view = RecoverView {
+        layout: Layout::new(&app, "Use your recovery key", Nav::None),
+        form,
+    };
+    match wait {
+        Some(w) => too_soon(w, &view),
+        None => page_with(StatusCode::UNPROCESSABLE_ENTITY, &view),
+    }
 }
 
 /// `POST /lock`.
