@@ -18,3 +18,4 @@ mod party_pages;
 mod relay;
 mod security;
 mod sharing;
+mod throttle;
