@@ -42,6 +42,10 @@ echo "== lints (at ${SECONDS} s)"
 # With every feature on, so the benchmarks (which need a feature the application never enables)
 # are linted too; no code is compiled only without a feature, so this one pass covers it all.
 cargo clippy --all-targets --all-features -- -D warnings
+echo "== licences (at ${SECONDS} s)"
+# Offline: every crate's licence against licenses.toml (the same test runs again below; the
+# build it needs is the one the tests use, so this costs no extra compilation).
+cargo test -p amends --test integration -- licenses::
 echo "== tests (at ${SECONDS} s)"
 cargo test --workspace
 echo "All checks passed in ${SECONDS} s."

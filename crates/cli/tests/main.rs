@@ -8,6 +8,7 @@ mod coach;
 mod exports;
 mod import_csv;
 mod interface;
+mod licenses;
 mod refusals;
 mod relay_client;
 mod relay_server;
