@@ -479,3 +479,15 @@ fn columns_with_writing_that_go_nowhere_are_said() {
         "an empty column is not mentioned: {said}"
     );
 }
+
+#[test]
+fn ready_to_make_amends_is_willingness_in_every_layout() {
+    let c = check(b"Who I hurt,My behaviour,Ready to make amends\nMom,yelled at her,yes\n");
+    assert_eq!(
+        c.columns[2].field,
+        Some(Field::Willingness),
+        "{:?}",
+        c.columns
+    );
+    assert_eq!(c.parties[0].willingness, Some(Willingness::Now));
+}
