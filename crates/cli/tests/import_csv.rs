@@ -221,7 +221,7 @@ fn one_bad_row_at_line_9000_leaves_the_vault_as_it_was() {
     let file = write(&v, "big.csv", text.as_bytes());
     let err = v.refused(&["import", &file], 2);
     assert!(
-        err.contains("\n  line 9000, column 3 (`Willing`): is not a willingness Amends knows"),
+        err.contains("\n  line 9000, column 3 (“Willing”): is not a willingness Amends knows"),
         "{err}"
     );
     assert!(err.contains("Nothing was changed"), "{err}");

@@ -261,7 +261,7 @@ fn headings_amends_does_not_know_are_mapped_by_hand() {
     assert_eq!(
         problems(&c3),
         vec![
-            "column 3 (`Col C`): is set to what I did as well as column 2; a field takes one column, so choose one"
+            "column 3 (“Col C”): is set to what I did as well as column 2; a field takes one column, so choose one"
                 .to_string()
         ]
     );
@@ -294,13 +294,13 @@ Fay,,5,,\n",
     assert_eq!(
         p,
         vec![
-            "line 3, column 3 (`Owed`): is not an amount; write it like 120 or 120.50",
-            "line 4, column 1 (`Name`): is empty; every row needs the name of whom it is about (a row about no one can be deleted)",
-            "line 5, column 4 (`Willing`): is not a willingness Amends knows; write now, later, maybe or never (yes and no, in English or Spanish, work too), or leave it empty",
-            "line 6, column 5 (`Kind`): is not a kind of party Amends knows; write one of person, organisation, deceased, unreachable, group, self (or leave it empty for a person)",
-            "line 7, column 1 (`Name`): cannot be only digits, because numbers refer to entries by id; add a word",
-            "line 8, column 2 (`What I did`): is 20001 characters long; the most it can hold is 20000",
-            "line 9, column 2 (`What I did`): is empty, but the row describes a harm; write what you did, or empty the row's other harm cells",
+            "line 3, column 3 (“Owed”): is not an amount; write it like 120 or 120.50",
+            "line 4, column 1 (“Name”): is empty; every row needs the name of whom it is about (a row about no one can be deleted)",
+            "line 5, column 4 (“Willing”): is not a willingness Amends knows; write now, later, maybe or never (yes and no, in English or Spanish, work too), or leave it empty",
+            "line 6, column 5 (“Kind”): is not a kind of party Amends knows; write one of person, organisation, deceased, unreachable, group, self (or leave it empty for a person)",
+            "line 7, column 1 (“Name”): cannot be only digits, because numbers refer to entries by id; add a word",
+            "line 8, column 2 (“What I did”): is 20001 characters long; the most it can hold is 20000",
+            "line 9, column 2 (“What I did”): is empty, but the row describes a harm; write what you did, or empty the row's other harm cells",
         ]
     );
     for line in &p {
@@ -360,7 +360,7 @@ fn lines_count_from_the_file_even_after_a_cell_on_several_lines() {
     assert_eq!(c.delimiter, csv_in::Delimiter::Semicolon);
     assert_eq!(c.parties[0].harms[0].did, "first line\nsecond line");
     assert_eq!(c.parties[1].harms[0].line, 5);
-    assert!(problems(&c)[0].starts_with("line 6, column 1 (`Name`)"));
+    assert!(problems(&c)[0].starts_with("line 6, column 1 (“Name”)"));
 }
 
 #[test]
@@ -373,10 +373,10 @@ sam,,organisation,c\n";
     assert_eq!(p.len(), 2, "{p:?}");
     assert!(
         p[0].starts_with(
-            "line 3, column 2 (`Relationship`): gives another relationship than line 2"
+            "line 3, column 2 (“Relationship”): gives another relationship than line 2"
         )
     );
-    assert!(p[1].starts_with("line 4, column 3 (`Kind`): gives another kind than line 2"));
+    assert!(p[1].starts_with("line 4, column 3 (“Kind”): gives another kind than line 2"));
 }
 
 #[test]
@@ -478,4 +478,16 @@ fn columns_with_writing_that_go_nowhere_are_said() {
         !said.contains("Blank"),
         "an empty column is not mentioned: {said}"
     );
+}
+
+#[test]
+fn ready_to_make_amends_is_willingness_in_every_layout() {
+    let c = check(b"Who I hurt,My behaviour,Ready to make amends\nMom,yelled at her,yes\n");
+    assert_eq!(
+        c.columns[2].field,
+        Some(Field::Willingness),
+        "{:?}",
+        c.columns
+    );
+    assert_eq!(c.parties[0].willingness, Some(Willingness::Now));
 }

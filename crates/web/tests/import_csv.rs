@@ -185,11 +185,11 @@ async fn bad_cells_are_shown_by_line_and_column_and_nothing_is_stored() {
     assert!(
         preview
             .body
-            .contains("line 3, column 3 (`Owed`): is not an amount; write it like 120 or 120.50"),
+            .contains("line 3, column 3 (“Owed”): is not an amount; write it like 120 or 120.50"),
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("line 4, column 4 (`Willing`)"));
+    assert!(preview.body.contains("line 4, column 4 (“Willing”)"));
     assert!(!preview.body.contains("Secret-Okapi"));
     let before = records(&s);
     let r = s

@@ -455,7 +455,15 @@ const RULES: &[Rule] = &[
         tag: Tag::Field(Field::Willingness),
         hint: Hint::None,
         exact: &["ready", "listo", "lista"],
-        contains: &["willing", "dispuest", "disposicion", "voluntad"],
+        contains: &[
+            "willing",
+            "ready to",
+            "dispuest",
+            "disposicion",
+            "voluntad",
+            "listo para",
+            "lista para",
+        ],
     },
     // Before money owed: "Property owed" is property.
     Rule {

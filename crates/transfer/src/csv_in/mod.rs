@@ -333,7 +333,7 @@ impl fmt::Display for Problem {
         }
         if let Some(c) = self.column {
             match &self.heading {
-                Some(h) => place.push(format!("column {c} (`{h}`)")),
+                Some(h) => place.push(format!("column {c} (“{h}”)")),
                 None => place.push(format!("column {c}")),
             }
         }
