@@ -5,6 +5,7 @@ mod common;
 mod backup;
 mod careful_use;
 mod coach;
+mod crash;
 mod exports;
 mod import_csv;
 mod interface;
