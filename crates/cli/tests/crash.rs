@@ -16,8 +16,8 @@
 //! AMENDS_LONG=1 cargo test -p amends --test integration crash:: -- --nocapture
 //! ```
 //!
-//! runs 200 CLI and 50 web crash trials and 1,000 concurrent operations. The counts can be set
-//! one by one with `AMENDS_CRASH_CLI_TRIALS`, `AMENDS_CRASH_WEB_TRIALS` and
+//! runs CLI trials until 200 kills have landed, 50 web crash trials and 1,000 concurrent
+//! operations. The counts can be set one by one with `AMENDS_CRASH_CLI_TRIALS`, `AMENDS_CRASH_WEB_TRIALS` and
 //! `AMENDS_CONCURRENT_OPS`; `AMENDS_CRASH_SEED` replays a run (every failure prints its seed).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -342,6 +342,9 @@ struct Moments {
 
 #[test]
 fn cli_killed_at_random_moments_loses_no_acknowledged_write() {
+    // Kills that land: a write that ends before its kill is acknowledged and counted, and the
+    // trial does not count towards this number, so the suite runs until this many landed
+    // (within five times as many trials).
     let trials = count("AMENDS_CRASH_CLI_TRIALS", 20, 200);
     let seed = seed("crash::cli");
     let mut rng = Rng(seed);
@@ -354,7 +357,10 @@ fn cli_killed_at_random_moments_loses_no_acknowledged_write() {
     let mut typical = Duration::ZERO;
     let mut measured = 0u32;
     let mut writes = 0usize;
-    for trial in 0..trials {
+    let landed = |m: &Moments| m.starting + m.unlocking + m.committing;
+    let mut trial = 0;
+    while landed(&moments) < trials && trial < trials * 5 {
+        trial += 1;
         let ctx = format!("seed {seed}, CLI trial {trial}");
         // Sustained writes, each acknowledged.
         for _ in 0..=rng.below(3) {
@@ -420,9 +426,13 @@ fn cli_killed_at_random_moments_loses_no_acknowledged_write() {
         vault_is_sound(&vault, &ctx);
         ledger.check(&vault, &ctx);
     }
-    let kills = moments.starting + moments.unlocking + moments.committing;
+    let kills = landed(&moments);
+    assert_eq!(
+        kills, trials,
+        "seed {seed}: only {kills} of {trials} kills landed in {trial} trials"
+    );
     eprintln!(
-        "crash::cli: {trials} trials, {writes} writes ({} acknowledged), {kills} kills landed \
+        "crash::cli: {trial} trials, {writes} writes ({} acknowledged), {kills} kills landed \
          ({} starting, {} unlocking or writing, {} at the commit; {} of the cut writes were committed), {} \
          ended before the kill; typical write {:?}; {:?} in all",
         ledger.acked.len(),
