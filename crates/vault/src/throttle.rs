@@ -3,12 +3,16 @@
 //! each further try must wait 1, 2, 4, ... seconds (at most `MAX_WAIT_SECS`) after the one
 //! before. The count lives in a small file beside the vault, `<vault>.unlock`, so it holds across
 //! the CLI, the web app and restarts. It holds two numbers (wrong tries in a row, and when the
-//! last try began, in seconds since 1970) and nothing else: no secret, nothing the person wrote.
+//! last wrong try began, in seconds since 1970; how many tries are under way, and since when) and
+//! nothing else: no secret, nothing the person wrote.
 //!
-//! A try is charged before the secret is tested and refunded when it was not a wrong secret (the
-//! key file missing, say), so a try killed half-way still counts and tries started at the same
-//! moment by several processes are counted one by one (the file is read and rewritten under an
-//! exclusive lock). The file is rewritten in place, with one short write, because a rename would
+//! A try is recorded as under way before the secret is tested, and settled when it ends: a wrong
+//! secret counts, the right one clears the count, anything else (the key file missing, say) is
+//! dropped. A try still under way after `STALE_SECS` was cut off (the process was killed) and
+//! counts as wrong, so killing a try half-way gains nothing; tries under way at the same moment
+//! in several processes (the CLI and the web app, or a script's parallel commands, all with the
+//! right passphrase) never make each other wait. The file is read and rewritten under an
+//! exclusive lock. The file is rewritten in place, with one short write, because a rename would
 //! slip out from under the lock; a file that cannot be read (a torn write after a power cut) is
 //! read as "the free tries are used up", which costs one second at most. The right secret sets
 //! the count back to zero. The vault and its key file are never touched by any of this.
@@ -30,6 +34,9 @@ pub const FREE_TRIES: u32 = 3;
 pub const MAX_WAIT_SECS: u64 = 60;
 
 const HEADER: &str = "amends-unlock 1";
+/// A try still under way after this many seconds was cut off (far longer than the key
+/// derivation takes), and counts as a wrong one.
+pub const STALE_SECS: u64 = 30;
 
 /// Where a vault's try counter lives: beside it, with `.unlock` appended.
 pub fn unlock_path(vault: &Path) -> PathBuf {
@@ -60,6 +67,10 @@ pub(crate) fn now_secs() -> u64 {
 struct State {
     failures: u32,
     last: u64,
+    /// Tries under way: begun, not yet settled.
+    pending: u32,
+    /// When the first of them began.
+    pending_since: u64,
 }
 
 impl State {
@@ -74,17 +85,43 @@ impl State {
             }
             let failures = lines.next()?.strip_prefix("failures ")?.parse().ok()?;
             let last = lines.next()?.strip_prefix("last ")?.parse().ok()?;
-            Some(State { failures, last })
+            let pending = lines.next()?.strip_prefix("pending ")?.parse().ok()?;
+            let pending_since = lines.next()?.strip_prefix("since ")?.parse().ok()?;
+            Some(State {
+                failures,
+                last,
+                pending,
+                pending_since,
+            })
         })();
         // Unreadable: assume the free tries are used up, never that the count is clear.
         parsed.unwrap_or(State {
             failures: FREE_TRIES,
-            last: 0,
+            ..State::default()
         })
     }
 
     fn render(self) -> String {
-        format!("{HEADER}\nfailures {}\nlast {}\n", self.failures, self.last)
+        format!(
+            "{HEADER}\nfailures {}\nlast {}\npending {}\nsince {}\n",
+            self.failures, self.last, self.pending, self.pending_since
+        )
+    }
+
+    /// Brings the state to `now`: a clock set back never makes a wait last for ever, and tries
+    /// under way for longer than `STALE_SECS` were cut off, so they count as wrong.
+    fn settle(&mut self, now: u64) {
+        if self.last > now && self.failures >= FREE_TRIES {
+            self.last = now;
+        }
+        if self.pending_since > now {
+            self.pending_since = now;
+        }
+        if self.pending > 0 && now >= self.pending_since.saturating_add(STALE_SECS) {
+            self.failures = self.failures.saturating_add(self.pending);
+            self.last = self.last.max(self.pending_since);
+            self.pending = 0;
+        }
     }
 
     /// Seconds still to wait at `now` before another try.
@@ -98,7 +135,8 @@ impl State {
 pub(crate) fn wait_at(vault: &Path, now: u64) -> Result<u64, VaultError> {
     match fs::read(unlock_path(vault)) {
         Ok(bytes) => {
-            let state = State::parse(&String::from_utf8_lossy(&bytes));
+            let mut state = State::parse(&String::from_utf8_lossy(&bytes));
+            state.settle(now);
             // A clock set back never makes the wait longer than the longest wait.
             Ok(state.remaining(now).min(wait_after(state.failures)))
         }
@@ -149,6 +187,7 @@ fn update<T>(
 #[must_use]
 pub(crate) struct Charged<'a> {
     vault: &'a Path,
+    began: u64,
 }
 
 /// How a charged try ended.
@@ -157,17 +196,14 @@ pub(crate) enum Outcome {
     Right,
     /// The secret was wrong: the try stays counted.
     Wrong,
-    /// Something else stopped the try before the secret could be judged: it is refunded.
+    /// Something else stopped the try before the secret could be judged: it is dropped.
     Other,
 }
 
 /// Checks that a try may go ahead at `now` and charges it, or says how long to wait.
 pub(crate) fn begin(vault: &Path, now: u64, recovery_key: bool) -> Result<Charged<'_>, VaultError> {
     let verdict = update(vault, true, |s| {
-        if s.last > now && s.failures >= FREE_TRIES {
-            // The clock went back: count the wait from now, so it can never last for ever.
-            s.last = now;
-        }
+        s.settle(now);
         let wait = s.remaining(now);
         if wait > 0 {
             return Err(VaultError::TooManyTries {
@@ -175,25 +211,35 @@ pub(crate) fn begin(vault: &Path, now: u64, recovery_key: bool) -> Result<Charge
                 recovery_key,
             });
         }
-        s.failures = s.failures.saturating_add(1);
-        s.last = now;
+        if s.pending == 0 {
+            s.pending_since = now;
+        }
+        s.pending = s.pending.saturating_add(1);
         Ok(())
     })?;
     verdict.unwrap_or(Ok(()))?;
-    Ok(Charged { vault })
+    Ok(Charged { vault, began: now })
 }
 
 impl Charged<'_> {
     /// Records how the try ended. A failure to record a right or refunded try is not the
     /// person's problem: the count stays a little higher than it should, nothing worse.
     pub(crate) fn finish(self, outcome: Outcome) {
-        let result = match outcome {
-            Outcome::Wrong => return,
-            Outcome::Right => update(self.vault, false, |s| *s = State::default()),
-            Outcome::Other => update(self.vault, false, |s| {
-                s.failures = s.failures.saturating_sub(1);
-            }),
-        };
+        let began = self.began;
+        let result = update(self.vault, false, |s| {
+            s.pending = s.pending.saturating_sub(1);
+            match outcome {
+                Outcome::Wrong => {
+                    s.failures = s.failures.saturating_add(1);
+                    s.last = s.last.max(began);
+                }
+                Outcome::Right => {
+                    s.failures = 0;
+                    s.last = 0;
+                }
+                Outcome::Other => {}
+            }
+        });
         if result.is_err() {
             tracing::warn!("the unlock counter could not be updated");
         }
@@ -340,7 +386,10 @@ mod tests {
         ));
         assert_eq!(wait_of(guarded(&vault, 5, false, wrong)), Some(2));
         let text = fs::read_to_string(unlock_path(&vault)).unwrap();
-        assert_eq!(text, "amends-unlock 1\nfailures 4\nlast 5\n");
+        assert_eq!(
+            text,
+            "amends-unlock 1\nfailures 4\nlast 5\npending 0\nsince 5\n"
+        );
     }
 
     #[cfg(unix)]
@@ -355,5 +404,48 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn tries_under_way_at_once_never_make_each_other_wait() {
+        // Eight programs opening the vault at the same moment with the right passphrase.
+        let dir = TempDir::new().unwrap();
+        let vault = dir.path().join("v.amends");
+        let now = 5_000;
+        let under_way: Vec<Charged<'_>> = (0..8)
+            .map(|_| begin(&vault, now, false).expect("no wait for tries under way"))
+            .collect();
+        for c in under_way {
+            c.finish(Outcome::Right);
+        }
+        assert_eq!(wait_at(&vault, now).unwrap(), 0);
+        let state = State::parse(&fs::read_to_string(unlock_path(&vault)).unwrap());
+        assert_eq!((state.failures, state.pending), (0, 0));
+    }
+
+    #[test]
+    fn a_try_cut_off_half_way_counts_as_wrong_once_it_is_stale() {
+        let dir = TempDir::new().unwrap();
+        let vault = dir.path().join("v.amends");
+        let now = 9_000;
+        // Four tries killed before they could say how they went.
+        for _ in 0..=FREE_TRIES {
+            // Never finished: the process was killed.
+            let _cut_off = begin(&vault, now, false).unwrap();
+        }
+        assert_eq!(wait_at(&vault, now + 1).unwrap(), 0, "still under way");
+        let later = now + STALE_SECS;
+        assert_eq!(
+            wait_at(&vault, later).unwrap(),
+            0,
+            "1 s after the last began"
+        );
+        assert_eq!(
+            wait_of(guarded(&vault, now + STALE_SECS - 1, false, wrong)),
+            None,
+            "before they are stale they do not count"
+        );
+        // Stale now: four cut-off tries and one wrong one: the wait after five is 4 s.
+        assert_eq!(wait_at(&vault, now + STALE_SECS).unwrap(), 4 - 1);
     }
 }
