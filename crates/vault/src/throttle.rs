@@ -85,8 +85,14 @@ impl State {
             }
             let failures = lines.next()?.strip_prefix("failures ")?.parse().ok()?;
             let last = lines.next()?.strip_prefix("last ")?.parse().ok()?;
-            let pending = lines.next()?.strip_prefix("pending ")?.parse().ok()?;
-            let pending_since = lines.next()?.strip_prefix("since ")?.parse().ok()?;
+            // Tries under way were added later: a counter without them has none.
+            let (pending, pending_since) = match lines.next() {
+                None => (0, 0),
+                Some(line) => (
+                    line.strip_prefix("pending ")?.parse().ok()?,
+                    lines.next()?.strip_prefix("since ")?.parse().ok()?,
+                ),
+            };
             Some(State {
                 failures,
                 last,
