@@ -8,7 +8,8 @@
 //!
 //! A try is recorded as under way before the secret is tested, and settled when it ends: a wrong
 //! secret counts, the right one clears the count, anything else (the key file missing, say) is
-//! dropped. A try still under way after `STALE_SECS` was cut off (the process was killed) and
+//! dropped; the right secret also forgives tries cut off before it. A try still under way after
+//! `STALE_SECS` (and no right secret since) was cut off (the process was killed) and
 //! counts as wrong, so killing a try half-way gains nothing; tries under way at the same moment
 //! in several processes (the CLI and the web app, or a script's parallel commands, all with the
 //! right passphrase) never make each other wait. The file is read and rewritten under an
@@ -232,19 +233,16 @@ impl Charged<'_> {
     /// person's problem: the count stays a little higher than it should, nothing worse.
     pub(crate) fn finish(self, outcome: Outcome) {
         let began = self.began;
-        let result = update(self.vault, false, |s| {
-            s.pending = s.pending.saturating_sub(1);
-            match outcome {
-                Outcome::Wrong => {
-                    s.failures = s.failures.saturating_add(1);
-                    s.last = s.last.max(began);
-                }
-                Outcome::Right => {
-                    s.failures = 0;
-                    s.last = 0;
-                }
-                Outcome::Other => {}
+        let result = update(self.vault, false, |s| match outcome {
+            Outcome::Wrong => {
+                s.pending = s.pending.saturating_sub(1);
+                s.failures = s.failures.saturating_add(1);
+                s.last = s.last.max(began);
             }
+            // The right secret shows the person knows it: every earlier try is forgiven, the
+            // wrong ones and those cut off half-way (a crash, a killed process) alike.
+            Outcome::Right => *s = State::default(),
+            Outcome::Other => s.pending = s.pending.saturating_sub(1),
         });
         if result.is_err() {
             tracing::warn!("the unlock counter could not be updated");
@@ -453,5 +451,17 @@ mod tests {
         );
         // Stale now: four cut-off tries and one wrong one: the wait after five is 4 s.
         assert_eq!(wait_at(&vault, now + STALE_SECS).unwrap(), 4 - 1);
+    }
+
+    #[test]
+    fn the_right_secret_forgives_tries_cut_off_before_it() {
+        // A program killed while unlocking, again and again (a crash loop), then opened.
+        let dir = TempDir::new().unwrap();
+        let vault = dir.path().join("v.amends");
+        for k in 0..10 {
+            let _cut_off = begin(&vault, 100 + k, false).unwrap();
+        }
+        assert_eq!(guarded(&vault, 111, false, || Ok(())).unwrap(), ());
+        assert_eq!(wait_at(&vault, 111 + STALE_SECS * 2).unwrap(), 0);
     }
 }
