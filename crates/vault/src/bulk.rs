@@ -18,7 +18,7 @@ use amends_core::text::{self, NAME_MAX, TEXT_MAX};
 use amends_core::{Now, Refusal};
 use rusqlite::{OptionalExtension, params};
 
-use crate::write::{HarmInput, check_harm};
+use crate::write::{HarmInput, check_harm, store_harm};
 use crate::{Vault, VaultError};
 
 /// What to do with an imported party.
@@ -127,11 +127,6 @@ impl Vault {
             let mut new_party = tx.prepare(
                 "INSERT INTO parties (name, kind, relationship, notes, created) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut new_harm = tx.prepare(
-                "INSERT INTO harms (party_id, did, should, effect, kinds, happened, owed_minor,
-                                    owed_currency, property, third_parties, source, sponsor_agrees, recorded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?;
             let mut new_willingness = tx.prepare(
                 "INSERT INTO willingness (party_id, level, note, at) VALUES (?1, ?2, '', ?3)",
             )?;
@@ -195,21 +190,7 @@ impl Vault {
                     if matches!(p.target, Target::Merge(_)) {
                         out.merged_harms += 1;
                     }
-                    new_harm.execute(params![
-                        id,
-                        h.did,
-                        h.should,
-                        h.effect,
-                        h.kinds,
-                        h.when,
-                        h.owed.map(|m| m.minor),
-                        h.owed.map(|m| m.currency.code()),
-                        h.property,
-                        h.third_parties,
-                        source.code(),
-                        h.sponsor_agrees,
-                        at
-                    ])?;
+                    store_harm(tx, id, h, *source, &at)?;
                     out.harms += 1;
                 }
                 if let Some(level) = p.willingness {

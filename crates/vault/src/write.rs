@@ -334,11 +334,23 @@ fn insert_harm(
     at: &str,
 ) -> Result<Id, VaultError> {
     let c = check_harm(h)?;
-    tx.execute(
+    store_harm(tx, party, &c, source, at)
+}
+
+/// Writes a checked harm (the statement is cached, so a bulk import pays for it once).
+pub(crate) fn store_harm(
+    tx: &Transaction<'_>,
+    party: Id,
+    c: &CheckedHarm,
+    source: HarmSource,
+    at: &str,
+) -> Result<Id, VaultError> {
+    tx.prepare_cached(
         "INSERT INTO harms (party_id, did, should, effect, kinds, happened, owed_minor,
                             owed_currency, property, third_parties, source, sponsor_agrees, recorded)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
+    )?
+    .execute(params![
             party,
             c.did,
             c.should,
@@ -352,8 +364,7 @@ fn insert_harm(
             source.code(),
             c.sponsor_agrees,
             at
-        ],
-    )?;
+        ])?;
     Ok(tx.last_insert_rowid())
 }
 
