@@ -36,6 +36,31 @@ pub const TIME_WINDOW_SECS: i64 = 120;
 /// The length of a request nonce in bytes.
 pub const NONCE_LEN: usize = 16;
 
+/// The most bundles one fetch may ask for with `?limit=`.
+pub const MAX_FETCH_LIMIT: u32 = 1_000;
+/// How many bundles a fetch returns when it does not say.
+pub const DEFAULT_FETCH_LIMIT: u32 = 100;
+/// The most identifiers one acknowledgement may carry.
+pub const MAX_ACK_IDS: usize = 1_000;
+/// The longest bundle identifier an acknowledgement may carry, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+
+/// The number of bundles a fetch's query string asks for: [`DEFAULT_FETCH_LIMIT`] when it has
+/// no `limit`, `None` when a `limit` is not a whole number from 1 to [`MAX_FETCH_LIMIT`].
+pub fn fetch_limit(query: Option<&str>) -> Option<u32> {
+    let mut limit = DEFAULT_FETCH_LIMIT;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if name == "limit" {
+            limit = value
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_FETCH_LIMIT).contains(n))?;
+        }
+    }
+    Some(limit)
+}
+
 /// The defaults a relay starts with unless configured otherwise.
 pub mod defaults {
     /// The largest bundle a relay accepts: 8 MiB.
@@ -352,6 +377,21 @@ pub struct FetchResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AckRequest {
     pub ids: Vec<String>,
+}
+
+impl AckRequest {
+    /// Reads the body of an acknowledgement: `None` unless it is JSON of the form
+    /// `{"ids": [...]}` with at most [`MAX_ACK_IDS`] identifiers, none empty or longer than
+    /// [`MAX_ID_LEN`] bytes.
+    pub fn parse(body: &[u8]) -> Option<AckRequest> {
+        let request: AckRequest = serde_json::from_slice(body).ok()?;
+        let fits = request.ids.len() <= MAX_ACK_IDS
+            && request
+                .ids
+                .iter()
+                .all(|id| !id.is_empty() && id.len() <= MAX_ID_LEN);
+        fits.then_some(request)
+    }
 }
 
 /// The answer to `POST /v1/mailbox/ack`.

@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use amends_relay_proto::{
     AckRequest, AckResponse, AuthError, BlocksResponse, ErrorBody, FetchResponse, KeyHash,
-    PendingBundle, PostResponse, ReceivedHeaders, TIME_WINDOW_SECS, codes, verify_request,
+    MAX_ACK_IDS, MAX_FETCH_LIMIT, PendingBundle, PostResponse, ReceivedHeaders, TIME_WINDOW_SECS,
+    codes, verify_request,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -29,12 +30,6 @@ use crate::store::{Auth, NewBundle, Store, StoreError};
 
 /// The largest body of a request that is not a bundle (an acknowledgement, a fetch).
 const SMALL_BODY: u64 = 256 * 1024;
-/// The most bundles one fetch may ask for, and the number when it does not say.
-const MAX_FETCH_LIMIT: u32 = 1_000;
-const DEFAULT_FETCH_LIMIT: u32 = 100;
-/// The most ids one acknowledgement may carry, and the longest id.
-const MAX_ACK_IDS: usize = 1_000;
-const MAX_ID_LEN: usize = 64;
 
 /// A refusal: status, stable code, and a sentence saying why and what to do.
 #[derive(Debug)]
@@ -326,22 +321,11 @@ async fn post_bundle(
 }
 
 fn fetch_limit(query: Option<&str>) -> Result<u32, ApiError> {
-    let mut limit = DEFAULT_FETCH_LIMIT;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name == "limit" {
-            limit = value
-                .parse()
-                .ok()
-                .filter(|n| (1..=MAX_FETCH_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::malformed(format!(
-                        "limit must be a whole number from 1 to {MAX_FETCH_LIMIT}. Ask for fewer bundles at once."
-                    ))
-                })?;
-        }
-    }
-    Ok(limit)
+    amends_relay_proto::fetch_limit(query).ok_or_else(|| {
+        ApiError::malformed(format!(
+            "limit must be a whole number from 1 to {MAX_FETCH_LIMIT}. Ask for fewer bundles at once."
+        ))
+    })
 }
 
 async fn fetch(State(app): State<Arc<AppState>>, request: Request) -> Result<Response, ApiError> {
@@ -380,15 +364,7 @@ async fn ack(State(app): State<Arc<AppState>>, request: Request) -> Result<Respo
             "The body must be JSON of the form {{\"ids\": [\"...\"]}} with at most {MAX_ACK_IDS} ids. Check that Amends is up to date."
         ))
     };
-    let request: AckRequest = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if request.ids.len() > MAX_ACK_IDS
-        || request
-            .ids
-            .iter()
-            .any(|id| id.is_empty() || id.len() > MAX_ID_LEN)
-    {
-        return Err(bad());
-    }
+    let request = AckRequest::parse(&bytes).ok_or_else(bad)?;
     let deleted = within(&app, app.store.ack(auth, request.ids)).await?;
     app.metrics.delivered(deleted);
     Ok(axum::Json(AckResponse { deleted }).into_response())

@@ -88,7 +88,13 @@ pub fn open(bytes: &[u8], me: &Identity) -> Result<Opened, ShareError> {
         }
         _ => ShareError::Damaged,
     })?;
-    let head: Head = serde_json::from_slice(&plain).map_err(|_| ShareError::Damaged)?;
+    open_envelope(&plain, me)
+}
+
+/// The inside of [`open`], once decrypted: checks the envelope's version and signature, and
+/// that the signed document names `me` as its receiver and the signer as its sender.
+pub fn open_envelope(plain: &[u8], me: &Identity) -> Result<Opened, ShareError> {
+    let head: Head = serde_json::from_slice(plain).map_err(|_| ShareError::Damaged)?;
     if head.format != FORMAT {
         return Err(ShareError::NotABundle);
     }
@@ -98,7 +104,7 @@ pub fn open(bytes: &[u8], me: &Identity) -> Result<Opened, ShareError> {
             known: FORMAT_VERSION,
         });
     }
-    let envelope: EnvelopeIn = serde_json::from_slice(&plain).map_err(|_| ShareError::Damaged)?;
+    let envelope: EnvelopeIn = serde_json::from_slice(plain).map_err(|_| ShareError::Damaged)?;
     let key = verifying_key_hex(&envelope.signer).ok_or(ShareError::Altered)?;
     let signature = STANDARD
         .decode(&envelope.signature)

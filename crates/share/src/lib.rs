@@ -20,7 +20,7 @@ mod identity;
 pub mod relay;
 
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
-pub use bundle::{Opened, open, seal};
+pub use bundle::{Opened, open, open_envelope, seal};
 pub use deliver::{
     Blocked, Delivery, FlushReport, InboxReport, OutboxFile, Refused, Unsent, WaitReason, Waiting,
     block_sender, blocked_senders, check_inbox, contact_mailbox, discard_outbox, flush_outbox,

@@ -844,6 +844,12 @@ fn check_asides(path: &str, asides: &[AsideOut]) -> Result<(), VaultError> {
     Ok(())
 }
 
+/// Checks a parsed document's values (codes, dates, amounts, text limits, the core's rules) as
+/// [`crate::Vault::import_json`] does before it writes anything, without a vault.
+pub fn check(doc: &ExportDoc) -> Result<(), VaultError> {
+    validate(doc).map(|_| ())
+}
+
 fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
     let fellowship = check_code(
         "settings.fellowship",

@@ -1,0 +1,3 @@
+//! The integration tests of amends-fuzzing, as one test binary.
+
+mod replay;
