@@ -491,3 +491,15 @@ fn ready_to_make_amends_is_willingness_in_every_layout() {
     );
     assert_eq!(c.parties[0].willingness, Some(Willingness::Now));
 }
+
+/// Found by fuzzing: a file whose lines end with a CR alone (Excel for Mac's "CSV (Macintosh)")
+/// numbered every row as line 1, so each problem pointed at the headings.
+#[test]
+fn lines_ending_with_a_carriage_return_alone_are_numbered() {
+    let c = check(b"Name,What I did,Willing\rMum,Shouted at her,soonish\rTom,Took his bike,now\r");
+    assert_eq!(c.rows, 2);
+    assert_eq!(c.parties[0].name, "Tom");
+    assert_eq!(c.parties[0].harms[0].line, 3);
+    assert_eq!(c.problems.len(), 1);
+    assert_eq!(c.problems[0].line, Some(2));
+}

@@ -249,7 +249,10 @@ pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError
             at += 1;
         }
         if at >= counted {
-            newlines += raw[counted..at].iter().filter(|b| **b == b'\n').count() as u64;
+            // A line ends with LF, CRLF, or a CR alone (as Excel for Mac still writes).
+            newlines += (counted..at)
+                .filter(|&i| raw[i] == b'\n' || (raw[i] == b'\r' && raw.get(i + 1) != Some(&b'\n')))
+                .count() as u64;
             counted = at;
         }
         offset + newlines + 1
