@@ -1,22 +1,30 @@
 //! The web app under attack, in a real headless Chromium: a corpus of script-injection payloads
 //! (`tests/attack/payloads.txt`, one a line) typed into every text field the app stores,
-//! through the app's own forms (posted from the page, with its CSRF token), and a share from a
-//! contact that carries them too; then every GET page of the router's own table is opened, and
-//! on each: no dialog opened, no payload's marker global set, no element carrying a payload's
-//! `data-xss` attribute, no CSP violation, no `<script>` but the app's two files, no event
-//! handler attribute anywhere, and the payloads shown as text.
+//! through the app's own forms (posted from the page, with its CSRF token), a spreadsheet of
+//! them through the import page, and a share from a contact that carries them too; then every
+//! GET page of the router's own table is opened, and on each: no dialog opened, no payload's
+//! marker global set, no element carrying a payload's `data-xss` attribute, no CSP violation,
+//! no `<script>` but the app's two files, no event handler attribute and no `javascript:`
+//! address anywhere, and the payloads shown as text. The import preview and the htmx swap
+//! that reads it again get the same checks, and so do the party pages after the coach's htmx
+//! request (fired on load) is answered.
 //!
 //! Every payload, had it worked, would set `window.__amends_xss` or put an element with a
-//! `data-xss` attribute into the page: the test looks for both.
+//! `data-xss` attribute into the page: the test looks for both, and first proves on a control
+//! (markup put in by hand) that its detectors see such things.
 //!
 //! Bounded run (in the test command): three parties, the payloads dealt round-robin over the
-//! text fields, so every field holds three payloads and every payload lands in at least one
-//! field. `AMENDS_LONG=1`: as many parties as payloads, each field of party `i` getting payload
-//! `i + field`, so every payload goes into every field (and every party page is opened).
+//! text fields, so every field of a party holds three payloads and every payload lands in at
+//! least one field. `AMENDS_LONG=1`: as many parties as payloads, field `f` of party `r`
+//! getting payload `r + f`, so every payload goes into every field of a party (the fields
+//! outside a party, such as the crisis line or a contact's name, stay round-robin).
 //!
-//! Completeness: the vault is exported through the app's export route and every string of the
-//! export (walked as JSON) must hold a payload, unless its place is in `NOT_TYPED` with the
-//! reason; a new text field the seeding here does not fill fails the test.
+//! Completeness: the vault is exported through the app's export route and walked as JSON.
+//! Every place of it (`parties[].harms[].effect`) not in `NOT_TYPED` (with the reason) must
+//! hold a payload somewhere, every non-empty string there must be one, and every text
+//! property of the export's schema must have been seen: a new text field that the seeding here
+//! does not fill fails the test. Contacts, notes on shared lists and received shares are not
+//! in the export; they are filled here all the same.
 
 use crate::browser_support::{self, Ui};
 
@@ -138,7 +146,7 @@ const NOT_TYPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Hands out payloads: round-robin over the corpus, starting at `start`.
+/// Hands out payloads: round-robin over the corpus, from `next`.
 struct Dealer {
     payloads: Vec<String>,
     next: usize,
