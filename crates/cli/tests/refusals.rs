@@ -9,7 +9,7 @@ use serde_json::json;
 fn a_wrong_passphrase_is_refused_and_touches_nothing() {
     let v = Vault::init();
     v.add_party("Aunt Zelda", &[]);
-    let before = v.files();
+    let before = v.snapshot();
 
     for args in [&["status"][..], &["party", "add", "Intruder"], &["export"]] {
         let out = v
@@ -29,7 +29,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
         assert!(err.contains("amends recover"), "{err}");
         assert!(out.stdout.is_empty(), "nothing on stdout");
     }
-    v.assert_files_unchanged(&before);
+    v.assert_unchanged(&before);
     assert!(!v.sidecar("-wal").exists() && !v.sidecar("-shm").exists());
     // Three wrong tries in a row: the next one waits a moment (see `throttle.rs`).
     v.wait_out_unlock_delay();
@@ -44,7 +44,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
-    v.assert_files_unchanged(&before);
+    v.assert_unchanged(&before);
     v.ok(&["status"]);
 }
 
@@ -52,7 +52,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
 fn init_over_an_existing_vault_is_refused() {
     let v = Vault::init();
     v.add_party("Aunt Zelda", &[]);
-    let before = v.files();
+    let before = v.snapshot();
     let out = v.run(&["init"]);
     assert!(!out.status.success());
     let err = stderr(&out);
@@ -60,7 +60,7 @@ fn init_over_an_existing_vault_is_refused() {
     assert!(err.contains("A vault already exists at"), "{err}");
     assert!(err.contains("Nothing was changed"), "{err}");
     assert!(common::find_recovery_key(&common::stdout(&out)).is_none());
-    v.assert_files_unchanged(&before);
+    v.assert_unchanged(&before);
     // Even with another passphrase, the old one still opens it and the data is there.
     let out = v
         .cmd()

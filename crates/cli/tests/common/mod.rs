@@ -131,8 +131,8 @@ pub struct Vault {
     reads: RefCell<HashMap<String, (Vec<u8>, Value)>>,
 }
 
-/// The bytes of a vault and its key file at one moment (see `Vault::files`).
-pub struct Files {
+/// The bytes of a vault and its key file at one moment (see `Vault::snapshot`).
+pub struct Snapshot {
     vault: Vec<u8>,
     keys: Vec<u8>,
 }
@@ -185,16 +185,16 @@ impl Vault {
     }
 
     /// The vault file and its key file as they are now, to show later that nothing touched them.
-    pub fn files(&self) -> Files {
-        Files {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
             vault: std::fs::read(&self.path).unwrap(),
             keys: std::fs::read(self.keyfile()).unwrap(),
         }
     }
 
     /// Asserts the vault file and the key file are byte for byte what `before` saw.
-    pub fn assert_files_unchanged(&self, before: &Files) {
-        let now = self.files();
+    pub fn assert_unchanged(&self, before: &Snapshot) {
+        let now = self.snapshot();
         assert!(now.vault == before.vault, "the vault file changed");
         assert!(now.keys == before.keys, "the key file changed");
     }
