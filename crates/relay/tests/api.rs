@@ -411,6 +411,12 @@ async fn an_oversize_bundle_is_refused_with_413(backend: Backend) {
     let bob = relay.client(2);
     let before = relay.counts().await;
     let a = alice.post(&bob.hash(), &bundle(10_001, 1)).await;
+    // Refused before the body is read, so the connection will not be used again: the answer
+    // says so, and the client's next request goes on a fresh one.
+    assert_eq!(
+        a.headers.get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
     refused(&relay, before, a, 413, "too_large", "one byte over").await;
     // Far over, and without a length announced up front (chunked): still 413, still JSON.
     let path = format!("/v1/mailboxes/{}", bob.hash());
