@@ -9,8 +9,7 @@ use serde_json::json;
 fn a_wrong_passphrase_is_refused_and_touches_nothing() {
     let v = Vault::init();
     v.add_party("Aunt Zelda", &[]);
-    let vault_before = std::fs::read(&v.path).unwrap();
-    let keys_before = std::fs::read(v.keyfile()).unwrap();
+    let before = v.snapshot();
 
     for args in [&["status"][..], &["party", "add", "Intruder"], &["export"]] {
         let out = v
@@ -30,16 +29,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
         assert!(err.contains("amends recover"), "{err}");
         assert!(out.stdout.is_empty(), "nothing on stdout");
     }
-    assert_eq!(
-        std::fs::read(&v.path).unwrap(),
-        vault_before,
-        "vault bytes changed"
-    );
-    assert_eq!(
-        std::fs::read(v.keyfile()).unwrap(),
-        keys_before,
-        "key file changed"
-    );
+    v.assert_unchanged(&before);
     assert!(!v.sidecar("-wal").exists() && !v.sidecar("-shm").exists());
     // Three wrong tries in a row: the next one waits a moment (see `throttle.rs`).
     v.wait_out_unlock_delay();
@@ -54,7 +44,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
-    assert_eq!(std::fs::read(v.keyfile()).unwrap(), keys_before);
+    v.assert_unchanged(&before);
     v.ok(&["status"]);
 }
 
@@ -62,8 +52,7 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
 fn init_over_an_existing_vault_is_refused() {
     let v = Vault::init();
     v.add_party("Aunt Zelda", &[]);
-    let vault_before = std::fs::read(&v.path).unwrap();
-    let keys_before = std::fs::read(v.keyfile()).unwrap();
+    let before = v.snapshot();
     let out = v.run(&["init"]);
     assert!(!out.status.success());
     let err = stderr(&out);
@@ -71,8 +60,7 @@ fn init_over_an_existing_vault_is_refused() {
     assert!(err.contains("A vault already exists at"), "{err}");
     assert!(err.contains("Nothing was changed"), "{err}");
     assert!(common::find_recovery_key(&common::stdout(&out)).is_none());
-    assert_eq!(std::fs::read(&v.path).unwrap(), vault_before);
-    assert_eq!(std::fs::read(v.keyfile()).unwrap(), keys_before);
+    v.assert_unchanged(&before);
     // Even with another passphrase, the old one still opens it and the data is there.
     let out = v
         .cmd()

@@ -34,8 +34,7 @@ fn status_with(v: &Vault, pass: &str) -> std::process::Output {
 fn wrong_passphrases_in_a_row_must_wait_and_never_change_the_vault() {
     let v = Vault::init();
     v.add_party("Aunt Zelda", &[]);
-    let vault_before = std::fs::read(&v.path).unwrap();
-    let keys_before = std::fs::read(v.keyfile()).unwrap();
+    let before = v.snapshot();
 
     // Three free tries: each is simply wrong.
     for _ in 0..3 {
@@ -89,16 +88,7 @@ fn wrong_passphrases_in_a_row_must_wait_and_never_change_the_vault() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
 
-    assert_eq!(
-        std::fs::read(&v.path).unwrap(),
-        vault_before,
-        "vault bytes changed"
-    );
-    assert_eq!(
-        std::fs::read(v.keyfile()).unwrap(),
-        keys_before,
-        "key file changed"
-    );
+    v.assert_unchanged(&before);
     assert!(!v.sidecar("-wal").exists() && !v.sidecar("-shm").exists());
 
     // The counter beside the vault holds numbers only, and only its owner can read it.
@@ -133,7 +123,7 @@ fn wrong_passphrases_in_a_row_must_wait_and_never_change_the_vault() {
 #[test]
 fn a_wrong_recovery_key_counts_too_and_the_right_one_clears_the_count() {
     let v = Vault::init();
-    let keys_before = std::fs::read(v.keyfile()).unwrap();
+    let before = v.snapshot();
     let recover = |key: &str| {
         v.cmd()
             .env("AMENDS_RECOVERY_KEY", key)
@@ -163,7 +153,7 @@ fn a_wrong_recovery_key_counts_too_and_the_right_one_clears_the_count() {
         err.contains("Check each group of the recovery key"),
         "{err}"
     );
-    assert_eq!(std::fs::read(v.keyfile()).unwrap(), keys_before);
+    v.assert_unchanged(&before);
     // The passphrase waits as well: one counter for every way in.
     let out = status_with(&v, WRONG);
     assert_eq!(out.status.code(), Some(4));

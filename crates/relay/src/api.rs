@@ -453,7 +453,21 @@ async fn observe(State(app): State<Arc<AppState>>, request: Request, next: Next)
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
     let method = request.method().clone();
-    let response = next.run(request).await;
+    let carries_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut response = next.run(request).await;
+    // A refusal may come before the body was read (413 on the announced length, an address that
+    // is no mailbox), and the server then drops the connection rather than read the rest. Saying
+    // so up front keeps a client from sending its next request on a connection about to close.
+    if carries_body && (response.status().is_client_error() || response.status().is_server_error())
+    {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     app.metrics.request(
         matched.as_deref(),
         &method,

@@ -1,15 +1,13 @@
 //! The relay's HTTP API, every test body run against SQLite and against PostgreSQL
 //! (`AMENDS_TEST_POSTGRES`; without it the PostgreSQL tests fail and say how to set it).
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Backend, TestRelay, bundles, ids};
 use amends_relay::Counts;
 use amends_relay_proto::{HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Backend, TestRelay, bundles, ids};
 
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -232,7 +230,7 @@ async fn undelivered_bundles_expire_and_the_sweep_deletes_them_and_old_nonces(ba
 async fn refused(
     relay: &TestRelay,
     before: Counts,
-    answer: common::Answer,
+    answer: crate::common::Answer,
     status: u16,
     code: &str,
     what: &str,
@@ -413,6 +411,12 @@ async fn an_oversize_bundle_is_refused_with_413(backend: Backend) {
     let bob = relay.client(2);
     let before = relay.counts().await;
     let a = alice.post(&bob.hash(), &bundle(10_001, 1)).await;
+    // Refused before the body is read, so the connection will not be used again: the answer
+    // says so, and the client's next request goes on a fresh one.
+    assert_eq!(
+        a.headers.get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
     refused(&relay, before, a, 413, "too_large", "one byte over").await;
     // Far over, and without a length announced up front (chunked): still 413, still JSON.
     let path = format!("/v1/mailboxes/{}", bob.hash());

@@ -8,6 +8,7 @@ mod assets;
 pub mod demo;
 mod forms;
 mod pages;
+mod routes;
 pub mod security;
 mod state;
 mod view;
@@ -19,8 +20,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
 
+pub use routes::RouteInfo;
+use routes::Routes;
 pub use state::{App, Config};
 
 /// How often the app checks whether an automatic backup is due while it runs.
@@ -34,36 +36,37 @@ pub const USUAL_PORT: u16 = 4880;
 /// The most a single request may carry (an import of a large workbook fits easily).
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// Every route, behind the security layers.
-pub fn router(app: App) -> Router {
-    let pages = Router::new()
-        .route("/", get(pages::home::home))
-        .route(
+/// The pages: every route behind the session cookie (and the CSRF check and the activity clock).
+fn pages() -> Routes {
+    Routes::new()
+        .get("/", pages::home::home)
+        .get_post(
             "/setup",
-            get(pages::access::setup_page).post(pages::access::setup_create),
+            pages::access::setup_page,
+            pages::access::setup_create,
         )
-        .route("/setup/strength", post(pages::access::strength_meter))
-        .route(
+        .post("/setup/strength", pages::access::strength_meter)
+        .get_post(
             "/setup/recovery",
-            get(pages::access::recovery_page).post(pages::access::recovery_confirm),
+            pages::access::recovery_page,
+            pages::access::recovery_confirm,
         )
-        .route(
+        .get_post(
             "/setup/choices",
-            get(pages::access::choices_page).post(pages::access::choices_save),
+            pages::access::choices_page,
+            pages::access::choices_save,
         )
-        .route(
-            "/unlock",
-            get(pages::access::unlock_page).post(pages::access::unlock),
-        )
-        .route(
+        .get_post("/unlock", pages::access::unlock_page, pages::access::unlock)
+        .get_post(
             "/recover",
-            get(pages::access::recover_page).post(pages::access::recover),
+            pages::access::recover_page,
+            pages::access::recover,
         )
-        .route("/lock", post(pages::access::lock))
-        .route("/exit", post(pages::access::exit))
-        .route("/away", get(pages::access::away))
-        .route("/commitments/{id}/pay", post(pages::follow::pay))
-        .route("/commitments/{id}/checkin", post(pages::follow::check_in))
+        .post("/lock", pages::access::lock)
+        .post("/exit", pages::access::exit)
+        .get("/away", pages::access::away)
+        .post("/commitments/{id}/pay", pages::follow::pay)
+        .post("/commitments/{id}/checkin", pages::follow::check_in)
         .merge(pages::list::routes())
         .merge(pages::party::routes())
         .merge(pages::capture::routes())
@@ -75,14 +78,46 @@ pub fn router(app: App) -> Router {
         .merge(pages::backup::routes())
         .merge(pages::import::routes())
         .merge(pages::exports::routes())
+}
+
+/// The embedded files: behind the session cookie like every page, but outside the CSRF check
+/// and the activity clock (they change nothing, and fetching a stylesheet is not the person
+/// being at the keyboard).
+fn assets() -> Routes {
+    Routes::new().get("/assets/{name}", assets::asset)
+}
+
+/// The one route answered without the session cookie: the calendar subscription, read by
+/// calendar apps that cannot log in. Its handler checks the secret token in its address
+/// (`security::is_calendar_feed` is the matching exemption in the cookie check); no activity
+/// either (a calendar app polling must not keep the vault from locking).
+fn outside_session() -> Routes {
+    Routes::outside_session().get("/calendar/{file}", pages::exports::feed)
+}
+
+/// Every route of the router, from the same builder that makes it: path pattern, methods, and
+/// whether the session cookie is needed. The security tests go through all of them.
+pub fn route_table() -> Vec<RouteInfo> {
+    let (_, mut table) = pages()
+        .merge(assets())
+        .merge(outside_session())
+        .into_parts();
+    table.sort();
+    table
+}
+
+/// Every route, behind the security layers.
+pub fn router(app: App) -> Router {
+    let (pages, _) = pages().into_parts();
+    let (assets, _) = assets().into_parts();
+    let (feed, _) = outside_session().into_parts();
+    let pages = pages
         .layer(from_fn_with_state(app.clone(), security::activity))
         .layer(from_fn_with_state(app.clone(), security::csrf));
     Router::new()
         .merge(pages)
-        .route("/assets/{name}", get(assets::asset))
-        // The calendar subscription: read by calendar apps, so no cookie and no activity (a
-        // calendar app polling must not keep the vault from locking); its handler checks the token.
-        .route("/calendar/{file}", get(pages::exports::feed))
+        .merge(assets)
+        .merge(feed)
         // Outermost last: headers on everything, then the Host check, then the cookie.
         .layer(from_fn_with_state(app.clone(), security::admit))
         .layer(from_fn(security::loopback_host))

@@ -484,17 +484,19 @@ async fn the_subscription_works_without_the_cookie_and_only_with_its_token() {
 #[test]
 fn the_subscription_is_outside_the_page_layers() {
     // A calendar app polling the address must not count as the person's activity (it would keep
-    // the vault from locking when they are away), and needs no CSRF token: the feed is added to
-    // the router after the pages' layers, beside the assets, and answers GET only.
-    let routes = common::source_routes();
-    let feed = routes
-        .iter()
-        .find(|r| r.path == "/calendar/{file}")
-        .expect("the feed's route");
-    assert_eq!(feed.methods.iter().collect::<Vec<_>>(), ["GET"]);
+    // the vault from locking when they are away), and needs no CSRF token or cookie: the feed is
+    // the one route of the router outside the session, added after the pages' layers, and
+    // answers GET (and HEAD) only.
+    let routes = amends_web::route_table();
+    let outside: Vec<_> = routes.iter().filter(|r| !r.session).collect();
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    let feed = outside[0];
+    assert_eq!(feed.path, "/calendar/{file}");
+    assert_eq!(feed.methods, ["GET", "HEAD"]);
     let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
-    let feed_at = lib.find("\"/calendar/{file}\"").unwrap();
-    let activity_at = lib.find("security::activity").unwrap();
-    let admit_at = lib.find("security::admit").unwrap();
-    assert!(activity_at < feed_at && feed_at < admit_at, "{lib}");
+    let router = &lib[lib.find("pub fn router(").unwrap()..];
+    let activity_at = router.find("security::activity").unwrap();
+    let feed_at = router.find(".merge(feed)").unwrap();
+    let admit_at = router.find("security::admit").unwrap();
+    assert!(activity_at < feed_at && feed_at < admit_at, "{router}");
 }

@@ -6,6 +6,7 @@ mod list_common;
 mod party_common;
 mod relay_support;
 
+mod attack;
 mod backup;
 mod browser;
 mod coach_live;

@@ -270,12 +270,12 @@ const ASSETS: &[(&str, &str)] = &[
     ("icon.svg", "image/svg+xml"),
 ];
 
-/// Every GET path of the router, from the source, made concrete.
+/// Every GET path of the router, from the router's own table, made concrete.
 fn get_paths() -> Vec<String> {
-    common::source_routes()
+    amends_web::route_table()
         .into_iter()
-        .filter(|r| r.methods.contains("GET"))
-        .flat_map(|r| concrete(&r.path))
+        .filter(|r| r.methods.contains(&"GET"))
+        .flat_map(|r| concrete(r.path))
         .collect()
 }
 
@@ -469,12 +469,34 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
     // The calendar subscription is read by calendar apps, without the cookie: its token is its
     // lock (tests/exports.rs).
     paths.retain(|p| !amends_web::security::is_calendar_feed(&Method::GET, p));
-    let posts: Vec<String> = common::source_routes()
+    let posts: Vec<String> = amends_web::route_table()
         .into_iter()
-        .filter(|r| r.methods.iter().any(|m| m != "GET" && m != "HEAD"))
-        .flat_map(|r| concrete(&r.path))
+        .filter(|r| r.methods.contains(&"POST"))
+        .flat_map(|r| concrete(r.path))
         .collect();
     assert!(paths.contains("/") && paths.contains("/assets/app.js"));
+    // Every method of the table is sent: GET and HEAD to the pages, POST to the changes.
+    for r in amends_web::route_table() {
+        for m in &r.methods {
+            assert!(
+                ["GET", "HEAD", "POST"].contains(m),
+                "{m} {}: send it below too",
+                r.path
+            );
+        }
+        if r.session {
+            assert!(
+                !amends_web::security::is_calendar_feed(&Method::GET, &concrete(r.path)[0]),
+                "{} is in the session but the cookie check lets it through",
+                r.path
+            );
+        } else {
+            assert_eq!(
+                r.path, "/calendar/{file}",
+                "only the calendar feed is outside"
+            );
+        }
+    }
     assert!(posts.contains(&"/lock".to_string()));
 
     let zeros = "0".repeat(64);
@@ -498,14 +520,17 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
     };
     for cookie in other_cookies {
         for path in &paths {
-            let mut rq = stranger().get(s.at(path));
-            if let Some(c) = cookie {
-                rq = rq.header("cookie", format!("amends_session={c}"));
+            // GET and HEAD: every route that answers GET answers HEAD too (the table says so).
+            for method in [Method::GET, Method::HEAD] {
+                let mut rq = stranger().request(method.clone(), s.at(path));
+                if let Some(c) = cookie {
+                    rq = rq.header("cookie", format!("amends_session={c}"));
+                }
+                check(
+                    &send(rq).await,
+                    &format!("{method} {path} with cookie {cookie:?}"),
+                );
             }
-            check(
-                &send(rq).await,
-                &format!("GET {path} with cookie {cookie:?}"),
-            );
         }
         for path in &posts {
             let mut rq = stranger().post(s.at(path)).form(&[
@@ -1126,22 +1151,22 @@ const CHANGES: &[Change] = &[
 
 #[test]
 fn every_route_that_can_change_something_is_in_the_csrf_table() {
-    let routes = common::source_routes();
-    // The reader works: it finds routes we know are there.
+    let routes = amends_web::route_table();
+    // The table is the router's: it holds routes we know are there.
     assert!(
         routes
             .iter()
-            .any(|r| r.path == "/" && r.methods.contains("GET"))
+            .any(|r| r.path == "/" && r.methods.contains(&"GET"))
     );
     assert!(
         routes.iter().any(|r| r.path == "/unlock"
-            && r.methods.contains("GET")
-            && r.methods.contains("POST"))
+            && r.methods.contains(&"GET")
+            && r.methods.contains(&"POST"))
     );
     let in_source: BTreeSet<&str> = routes
         .iter()
-        .filter(|r| r.methods.iter().any(|m| m != "GET" && m != "HEAD"))
-        .map(|r| r.path.as_str())
+        .filter(|r| r.methods.iter().any(|m| *m != "GET" && *m != "HEAD"))
+        .map(|r| r.path)
         .collect();
     let in_table: BTreeSet<&str> = CHANGES.iter().map(|c| c.route).collect();
     let missing: Vec<_> = in_source.difference(&in_table).collect();
@@ -1168,6 +1193,112 @@ fn every_route_that_can_change_something_is_in_the_csrf_table() {
             );
         }
     }
+}
+
+/// The four locks, for every route and every method of the router's own table: without the
+/// cookie a 401 (the calendar feed excepted, see above), a foreign Host name a 421, a change
+/// without the CSRF token a 403 that changes nothing, and the security headers on every one of
+/// those answers, on the answers with the cookie, and on a 404.
+#[tokio::test]
+async fn every_route_and_method_of_the_router_table_is_locked() {
+    let s = seeded().await;
+    let port = s.addr.port();
+    let cookie = s.cookie_line();
+    let host = format!("Host: 127.0.0.1:{port}");
+    let before = state_of(&s);
+    let headers_ok = |r: &common::RawResp, what: &str| {
+        assert_eq!(r.header("content-security-policy"), CSP, "{what}");
+        assert!(CSP.contains("frame-ancestors 'none'"));
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(r.header("x-frame-options"), "DENY", "{what}");
+        assert_eq!(r.header("referrer-policy"), "no-referrer", "{what}");
+    };
+    let form = "Content-Type: application/x-www-form-urlencoded";
+    let mut sent = 0;
+    let table = amends_web::route_table();
+    for route in &table {
+        for &method in &route.methods {
+            for path in concrete(route.path) {
+                let what = format!("{method} {path}");
+                let body = if method == "POST" {
+                    "kept=yes&amount=5"
+                } else {
+                    ""
+                };
+                // No cookie.
+                let r = s.raw(method, &path, &[&host, form], body).await;
+                headers_ok(&r, &format!("{what} without the cookie"));
+                if route.session {
+                    assert_eq!(r.status, 401, "{what} without the cookie: {}", r.head);
+                    assert!(!r.body.contains(NAME), "{what} without the cookie");
+                } else {
+                    // The feed with a made-up token: nothing there.
+                    assert_eq!(r.status, 404, "{what} without the cookie: {}", r.head);
+                }
+                // A foreign Host name, with the cookie.
+                let r = s
+                    .raw(method, &path, &["Host: evil.example", &cookie, form], body)
+                    .await;
+                assert_eq!(r.status, 421, "{what} with a foreign Host: {}", r.head);
+                assert!(!r.body.contains(NAME), "{what} with a foreign Host");
+                headers_ok(&r, &format!("{what} with a foreign Host"));
+                // With the cookie: a change without the token is refused; a read is answered.
+                let r = s.raw(method, &path, &[&host, &cookie, form], body).await;
+                headers_ok(&r, &format!("{what} with the cookie"));
+                if method == "POST" {
+                    assert_eq!(r.status, 403, "{what} without the CSRF token: {}", r.head);
+                } else {
+                    assert!(r.status < 500, "{what}: {}", r.head);
+                }
+                sent += 3;
+            }
+        }
+    }
+    assert_eq!(state_of(&s), before, "a refused request changed something");
+    // A path no route has.
+    let r = s.raw("GET", "/no/such/page", &[&host, &cookie], "").await;
+    assert_eq!(r.status, 404);
+    headers_ok(&r, "a 404");
+    let pairs: usize = table.iter().map(|r| r.methods.len()).sum();
+    eprintln!(
+        "{} routes, {pairs} route-method pairs, {sent} requests",
+        table.len()
+    );
+    assert!(table.len() >= 60 && pairs >= 100, "{} routes", table.len());
+}
+
+/// The table can only be the router's if nothing adds a route past the builder: no file of the
+/// web crate but `routes.rs` calls axum's `.route(` (or its other ways in).
+#[test]
+fn every_route_goes_through_the_recording_builder() {
+    let mut checked = 0;
+    for (file, text) in common::web_sources() {
+        let code = common::strip_rust(&text, false);
+        if file.ends_with("src/routes.rs") {
+            assert!(
+                code.contains(".route("),
+                "the builder is where routes go in"
+            );
+            continue;
+        }
+        for way_in in [
+            ".route(",
+            ".route_service(",
+            ".nest(",
+            ".nest_service(",
+            ".fallback(",
+            ".fallback_service(",
+        ] {
+            assert!(
+                !code.contains(way_in),
+                "{} uses `{way_in}`: add routes through `Routes` (src/routes.rs) so the \
+                 security tests see them",
+                file.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} files read");
 }
 
 /// A request that must be refused: what it is, its content type, body and extra headers.

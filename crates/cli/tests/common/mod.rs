@@ -131,6 +131,12 @@ pub struct Vault {
     reads: RefCell<HashMap<String, (Vec<u8>, Value)>>,
 }
 
+/// The bytes of a vault and its key file at one moment (see `Vault::snapshot`).
+pub struct Snapshot {
+    vault: Vec<u8>,
+    keys: Vec<u8>,
+}
+
 impl Vault {
     /// A place for a vault, not yet created.
     pub fn uninit() -> Vault {
@@ -176,6 +182,21 @@ impl Vault {
         let mut p = self.path.as_os_str().to_owned();
         p.push(suffix);
         PathBuf::from(p)
+    }
+
+    /// The vault file and its key file as they are now, to show later that nothing touched them.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            vault: std::fs::read(&self.path).unwrap(),
+            keys: std::fs::read(self.keyfile()).unwrap(),
+        }
+    }
+
+    /// Asserts the vault file and the key file are byte for byte what `before` saw.
+    pub fn assert_unchanged(&self, before: &Snapshot) {
+        let now = self.snapshot();
+        assert!(now.vault == before.vault, "the vault file changed");
+        assert!(now.keys == before.keys, "the key file changed");
     }
 
     /// The binary pointed at this vault with its passphrase in the environment.

@@ -3,15 +3,14 @@
 //!
 //! The automatic backups themselves are made in the background (`lib.rs`, `App::automatic_backup`).
 
+use crate::routes::Routes;
 use amends_vault::VaultError;
 use amends_vault::backup::{self, BackupError, KEEP_DEFAULT, KEEP_RANGE, open_backup};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, web_words};
@@ -21,12 +20,12 @@ use crate::security::{forbidden, multipart_csrf_ok};
 use crate::state::{Access, App, FlashKind};
 use crate::view::{Layout, Nav, download, open, page, page_with, see};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/settings/backup", get(to_section).post(make_now))
-        .route("/settings/backup/auto", get(to_section).post(save_auto))
-        .route("/settings/backup/auto/off", get(to_section).post(auto_off))
-        .route("/setup/restore", get(restore_page).post(restore))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get_post("/settings/backup", to_section, make_now)
+        .get_post("/settings/backup/auto", to_section, save_auto)
+        .get_post("/settings/backup/auto/off", to_section, auto_off)
+        .get_post("/setup/restore", restore_page, restore)
 }
 
 /// Where the Backups section of Settings is.

@@ -1,22 +1,21 @@
 //! Step 10: a new wrong goes onto the list at once. A new name adds a party; a name already
 //! on the list gets the harm, and a party set aside or with amends made comes back (R10).
 
+use crate::routes::Routes;
 use amends_core::model::{HarmKind, PartyKind};
 use amends_vault::{HarmInput, VaultError};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 
 use crate::forms::{Fields, FormState};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/capture", get(capture_page).post(capture))
+pub fn routes() -> Routes {
+    Routes::new().get_post("/capture", capture_page, capture)
 }
 
 pub struct Kind {

@@ -7,6 +7,7 @@
 //! Discreet is on by default here: a file is easily left open on a screen or on a printer.
 //! The rules it follows are `amends_transfer::discreet`'s, the same as the CLI's.
 
+use crate::routes::Routes;
 use amends_core::model::Id;
 use amends_transfer::csv_out::{self, What};
 use amends_transfer::discreet::Options;
@@ -14,12 +15,10 @@ use amends_transfer::pdf::{self, Paper};
 use amends_transfer::sheet::{Scope, Sheet, kind_word};
 use amends_transfer::{ics, markdown};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -27,13 +26,13 @@ use crate::forms::{Fields, FormState};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see, trouble};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/exports", get(exports_page))
-        .route("/exports/worksheet", get(to_exports).post(worksheet))
-        .route("/exports/csv", get(to_exports).post(csv))
-        .route("/exports/calendar", get(to_exports).post(calendar))
-        .route("/exports/subscription", get(to_exports).post(subscription))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/exports", exports_page)
+        .get_post("/exports/worksheet", to_exports, worksheet)
+        .get_post("/exports/csv", to_exports, csv)
+        .get_post("/exports/calendar", to_exports, calendar)
+        .get_post("/exports/subscription", to_exports, subscription)
 }
 
 /// One party in the choice of a plan page.

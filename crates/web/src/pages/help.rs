@@ -3,17 +3,16 @@
 //! The page opens even while the vault is locked, so the helplines are always one click away.
 //! A line of the person's own (from the settings) can only be read once the vault is open.
 
+use crate::routes::Routes;
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 
 use crate::state::{Access, App};
 use crate::view::{Layout, Nav, page};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/help", get(help))
+pub fn routes() -> Routes {
+    Routes::new().get("/help", help)
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 //! column, the names already on the list), change what needs changing, then add all of it or
 //! nothing. The file is held only in memory, beside the open vault, while it is previewed.
 
+use crate::routes::Routes;
 use amends_core::model::Id;
 use amends_transfer::csv_in::{
     self, Checked, Encoding, Field, Mapping, NameMatch, Options, ReadError, added_words,
@@ -10,12 +11,10 @@ use amends_transfer::csv_in::{
 };
 use amends_vault::{Imported, Target};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 
 use crate::forms::{Fields, FormState};
@@ -28,12 +27,12 @@ const SHOWN_PARTIES: usize = 10;
 /// How many harms of each.
 const SHOWN_HARMS: usize = 5;
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/import", get(upload_page).post(upload))
-        .route("/import/preview", post(preview))
-        .route("/import/confirm", post(confirm))
-        .route("/import/cancel", post(cancel))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get_post("/import", upload_page, upload)
+        .post("/import/preview", preview)
+        .post("/import/confirm", confirm)
+        .post("/import/cancel", cancel)
 }
 
 pub struct Choice {

@@ -6,15 +6,14 @@
 
 use std::collections::HashMap;
 
+use crate::routes::Routes;
 use amends_core::model::{HarmKind, Id, PartyKind, PartyRecord, Willingness};
 use amends_core::stage::{Stage, StageInfo};
 use amends_vault::PartyRef;
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -22,11 +21,11 @@ use crate::forms::{Fields, web_words};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day, open, page, see};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/list", get(board))
-        .route("/list/move", post(move_card))
-        .route("/list/table", get(table).post(search))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/list", board)
+        .post("/list/move", move_card)
+        .get_post("/list/table", table, search)
 }
 
 /// The longest search text looked at (longer text is cut, never refused).

@@ -17,67 +17,55 @@ mod words;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::routes::Routes;
 use amends_core::model::PartyRecord;
 use askama::Template;
-use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 
 use crate::forms::{Fields, FormState};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, page, page_with, see};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/parties/new", get(entry::new_page))
-        .route("/parties", get(to_list).post(entry::create))
-        .route("/parties/{id}", get(show))
-        .route("/parties/{id}/edit", get(to_party).post(entry::edit))
-        .route("/parties/{id}/aside", get(to_party).post(entry::set_aside))
-        .route("/parties/{id}/restore", get(to_party).post(entry::restore))
-        .route("/parties/{id}/harms", get(to_party).post(harms::add))
-        .route(
-            "/parties/{id}/harms/{harm}/edit",
-            get(to_party).post(harms::edit),
-        )
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/parties/new", entry::new_page)
+        .get_post("/parties", to_list, entry::create)
+        .get("/parties/{id}", show)
+        .get_post("/parties/{id}/edit", to_party, entry::edit)
+        .get_post("/parties/{id}/aside", to_party, entry::set_aside)
+        .get_post("/parties/{id}/restore", to_party, entry::restore)
+        .get_post("/parties/{id}/harms", to_party, harms::add)
+        .get_post("/parties/{id}/harms/{harm}/edit", to_party, harms::edit)
+        .get_post(
             "/parties/{id}/harms/{harm}/aside",
-            get(to_party).post(harms::set_aside),
+            to_party,
+            harms::set_aside,
         )
-        .route(
+        .get_post(
             "/parties/{id}/harms/{harm}/restore",
-            get(to_party).post(harms::restore),
+            to_party,
+            harms::restore,
         )
-        .route(
-            "/parties/{id}/willingness",
-            get(to_party).post(planning::willingness),
-        )
-        .route("/parties/{id}/safety", get(to_party).post(safety::answer))
-        .route(
-            "/parties/{id}/consult",
-            get(to_party).post(planning::consult),
-        )
-        .route("/parties/{id}/plan", get(to_party).post(planning::plan))
-        .route("/parties/{id}/coach", get(to_party).post(coach::coach))
-        .route(
-            "/parties/{id}/consent",
-            get(to_party).post(planning::consent),
-        )
-        .route("/parties/{id}/defer", get(to_party).post(planning::defer))
-        .route("/parties/{id}/resume", get(to_party).post(planning::resume))
-        .route(
-            "/parties/{id}/attempt",
-            get(to_party).post(follow_through::attempt),
-        )
-        .route(
+        .get_post("/parties/{id}/willingness", to_party, planning::willingness)
+        .get_post("/parties/{id}/safety", to_party, safety::answer)
+        .get_post("/parties/{id}/consult", to_party, planning::consult)
+        .get_post("/parties/{id}/plan", to_party, planning::plan)
+        .get_post("/parties/{id}/coach", to_party, coach::coach)
+        .get_post("/parties/{id}/consent", to_party, planning::consent)
+        .get_post("/parties/{id}/defer", to_party, planning::defer)
+        .get_post("/parties/{id}/resume", to_party, planning::resume)
+        .get_post("/parties/{id}/attempt", to_party, follow_through::attempt)
+        .get_post(
             "/parties/{id}/commitments",
-            get(to_party).post(follow_through::commit),
+            to_party,
+            follow_through::commit,
         )
-        .route(
+        .get_post(
             "/parties/{id}/commitments/{commitment}/close",
-            get(to_party).post(follow_through::close),
+            to_party,
+            follow_through::close,
         )
 }
 

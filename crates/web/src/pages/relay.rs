@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 
+use crate::routes::Routes;
 use amends_core::Now;
 use amends_share::relay::{KeyHash, Relay, RelayError};
 use amends_share::{
@@ -25,29 +26,24 @@ use amends_share::{
 };
 use amends_vault::{Contact, OutboxEntry, SentKind, Vault, VaultError};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
 
 use super::shared::{read_share, share_words, write_share};
 use crate::forms::Fields;
 use crate::state::{Access, App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day_of, download, open, page, see};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/sharing/inbox", get(to_sharing).post(check))
-        .route("/sharing/outbox/send", get(to_sharing).post(send_now))
-        .route("/sharing/outbox/{id}/save", get(to_sharing).post(save))
-        .route(
-            "/sharing/outbox/{id}/discard",
-            get(discard_page).post(discard),
-        )
-        .route("/sharing/block", get(to_sharing).post(block))
-        .route("/settings/relay/blocked", get(blocked_page))
-        .route("/settings/relay/unblock", get(to_blocked).post(unblock))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get_post("/sharing/inbox", to_sharing, check)
+        .get_post("/sharing/outbox/send", to_sharing, send_now)
+        .get_post("/sharing/outbox/{id}/save", to_sharing, save)
+        .get_post("/sharing/outbox/{id}/discard", discard_page, discard)
+        .get_post("/sharing/block", to_sharing, block)
+        .get("/settings/relay/blocked", blocked_page)
+        .get_post("/settings/relay/unblock", to_blocked, unblock)
 }
 
 async fn to_sharing() -> Response {

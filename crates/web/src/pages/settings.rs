@@ -2,18 +2,17 @@
 //! (their forms are handled in `backup.rs`), and the workbook taken out (export) or brought in
 //! (import).
 
+use crate::routes::Routes;
 use amends_core::Currency;
 use amends_core::model::{Fellowship, Language, PartyKind, Settings};
 use amends_share::relay::RelayError;
 use amends_share::{ShareError, set_relay_address};
 use amends_vault::{Vault, VaultError};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use secrecy::SecretString;
 
 use crate::forms::{Fields, FormState, choice, web_words};
@@ -25,14 +24,14 @@ use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, open, page, page_with, see};
 use amends_vault::backup::KEEP_RANGE;
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/settings", get(settings_page).post(save))
-        .route("/settings/relay", get(to_settings).post(save_relay))
-        .route("/settings/relay/clear", get(to_settings).post(clear_relay))
-        .route("/settings/passphrase", post(change_passphrase))
-        .route("/settings/export", get(export))
-        .route("/settings/import", post(import))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get_post("/settings", settings_page, save)
+        .get_post("/settings/relay", to_settings, save_relay)
+        .get_post("/settings/relay/clear", to_settings, clear_relay)
+        .post("/settings/passphrase", change_passphrase)
+        .get("/settings/export", export)
+        .post("/settings/import", import)
 }
 
 /// The meter under the new passphrase (the fields `strength.html` reads).

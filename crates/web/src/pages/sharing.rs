@@ -3,6 +3,7 @@
 //! opening a bundle someone sent, stopping, and the log of what was sent to whom. With a relay
 //! address set, a share and a stop can go through the relay instead of as a file (`relay.rs`).
 
+use crate::routes::Routes;
 use amends_share::document::Part;
 use amends_share::{
     Prepared, Received, Selection, ShareError, add_contact, contact_keys, identity, prepare_share,
@@ -10,12 +11,10 @@ use amends_share::{
 };
 use amends_vault::{Contact, ContactRef, SentKind, VaultError};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 
 use super::relay::{self, Step};
 use super::shared::{
@@ -30,25 +29,16 @@ use crate::view::{Layout, Nav, day_of, download, open, page, page_with, see};
 /// The largest bundle the upload takes.
 pub const BUNDLE_MAX: usize = 16 * 1024 * 1024;
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/sharing", get(sharing_page))
-        .route("/sharing/contacts", get(to_sharing).post(add))
-        .route(
-            "/sharing/contacts/{id}/verify",
-            get(to_sharing).post(verify),
-        )
-        .route("/sharing/contacts/{id}/share", get(choose_page))
-        .route(
-            "/sharing/contacts/{id}/preview",
-            get(to_sharing).post(preview),
-        )
-        .route("/sharing/contacts/{id}/seal", get(to_sharing).post(seal))
-        .route(
-            "/sharing/contacts/{id}/remove",
-            get(remove_page).post(remove),
-        )
-        .route("/sharing/open", post(open_bundle))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/sharing", sharing_page)
+        .get_post("/sharing/contacts", to_sharing, add)
+        .get_post("/sharing/contacts/{id}/verify", to_sharing, verify)
+        .get("/sharing/contacts/{id}/share", choose_page)
+        .get_post("/sharing/contacts/{id}/preview", to_sharing, preview)
+        .get_post("/sharing/contacts/{id}/seal", to_sharing, seal)
+        .get_post("/sharing/contacts/{id}/remove", remove_page, remove)
+        .post("/sharing/open", open_bundle)
 }
 
 async fn to_sharing() -> Response {

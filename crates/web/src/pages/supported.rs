@@ -2,18 +2,17 @@
 //! apart from the person's own list, with their progress at a glance; notes on their entries
 //! and plans, and the review sent back (preview, confirm, download or send through the relay).
 
+use crate::routes::Routes;
 use amends_share::{
     Delivery, NoteInput, PreparedReview, ShareError, Supported, add_note, prepare_review,
     seal_review, seal_review_for_relay, send_via, supported, supported_from,
 };
 use amends_vault::{ContactRef, ReviewNote, VaultError, Verdict};
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 
 use super::relay::{self, Step};
 use super::shared::{PartyShown, parties_shown, parts_words, read_share, share_words, write_share};
@@ -22,16 +21,17 @@ use crate::forms::{Fields, FormState};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day_of, download, open, page, page_with, see};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/supported", get(list_page))
-        .route("/supported/{id}", get(theirs_page))
-        .route("/supported/{id}/notes", get(to_theirs).post(add))
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/supported", list_page)
+        .get("/supported/{id}", theirs_page)
+        .get_post("/supported/{id}/notes", to_theirs, add)
+        .get_post(
             "/supported/{id}/notes/{note}/delete",
-            get(to_theirs).post(delete_note),
+            to_theirs,
+            delete_note,
         )
-        .route("/supported/{id}/review", get(review_page).post(send_review))
+        .get_post("/supported/{id}/review", review_page, send_review)
 }
 
 pub struct StageCount {

@@ -1,7 +1,7 @@
 //! A real Amends web server for tests: `amends_web::bind` on 127.0.0.1 port 0 and
 //! `amends_web::serve` in this process, a browser-like client (cookie store, redirects not
 //! followed so that every 303 can be looked at), and helpers for vaults, the CSRF token, raw
-//! HTTP (for headers a browser would not let us forge), HTML tags and the router's routes.
+//! HTTP (for headers a browser would not let us forge), HTML tags and the web crate's source.
 //!
 //! Typical use:
 //! ```ignore
@@ -12,7 +12,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -613,14 +612,7 @@ pub fn percent_decoded(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The router's routes, read from the source
-
-/// A route as registered in the source: its path and the HTTP methods it answers.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Route {
-    pub path: String,
-    pub methods: BTreeSet<String>,
-}
+// The web crate's source (for the guard that every route goes through `routes.rs`)
 
 /// The source of the web crate with comments blanked out and, if `strings` is false, the
 /// contents of string literals blanked too (so that words in them are not taken for code).
@@ -761,119 +753,4 @@ pub fn web_sources() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
     out
-}
-
-/// Where the argument list that starts at `open` (just after its `(`) ends, in code whose
-/// comments and string contents are blanked.
-fn closing(code: &[u8], open: usize) -> usize {
-    let mut depth = 1;
-    let mut i = open;
-    let mut in_str = false;
-    while i < code.len() {
-        let ch = code[i];
-        if in_str {
-            if ch == b'"' {
-                in_str = false;
-            }
-        } else if ch == b'"' {
-            in_str = true;
-        } else if ch == b'(' {
-            depth += 1;
-        } else if ch == b')' {
-            depth -= 1;
-            if depth == 0 {
-                return i;
-            }
-        }
-        i += 1;
-    }
-    code.len()
-}
-
-/// The method-routing words axum uses, as they appear in `get(...)` or `.post(...)`.
-pub const METHOD_WORDS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
-];
-
-fn word_calls(code: &str, from: usize, to: usize) -> Vec<(usize, &'static str)> {
-    let b = code.as_bytes();
-    let mut found = Vec::new();
-    for w in METHOD_WORDS {
-        let pat = format!("{w}(");
-        let mut at = from;
-        while let Some(p) = code[at..to].find(&pat) {
-            let p = at + p;
-            let before = if p == 0 { b' ' } else { b[p - 1] };
-            if !(before.is_ascii_alphanumeric() || before == b'_') {
-                found.push((p, *w));
-            }
-            at = p + pat.len();
-        }
-    }
-    found
-}
-
-/// The routes registered with `.route("path", ...)` in the web crate's source. Panics on ways of
-/// adding routes this reader does not understand (`nest`, `route_service`, a path that is not
-/// a string literal, a method router built outside `.route(...)`), so that none goes unchecked.
-pub fn source_routes() -> Vec<Route> {
-    let mut routes: Vec<Route> = Vec::new();
-    for (file, text) in web_sources() {
-        let with_strings = strip_rust(&text, true);
-        let code = strip_rust(&text, false);
-        let shown = file.display();
-        for unknown in [
-            ".nest(",
-            ".nest_service(",
-            ".route_service(",
-            "MethodFilter",
-            "on_service(",
-        ] {
-            assert!(
-                !code.contains(unknown),
-                "{shown} uses `{unknown}`: teach tests/common/mod.rs (source_routes) to read it, so that its routes are checked"
-            );
-        }
-        let mut spans = Vec::new();
-        let mut at = 0;
-        while let Some(p) = code[at..].find(".route(") {
-            let open = at + p + ".route(".len();
-            let close = closing(code.as_bytes(), open);
-            spans.push((open, close));
-            let args = with_strings[open..close].trim_start();
-            let path = args
-                .strip_prefix('"')
-                .and_then(|rest| rest.split_once('"'))
-                .map(|(p, _)| p.to_string())
-                .unwrap_or_else(|| {
-                    panic!("{shown}: a route path must be a string literal: .route({args}")
-                });
-            let methods: BTreeSet<String> = word_calls(&code, open, close)
-                .into_iter()
-                .map(|(_, w)| w.to_uppercase())
-                .collect();
-            assert!(
-                !methods.is_empty(),
-                "{shown}: route {path} has no method router this reader understands"
-            );
-            match routes.iter_mut().find(|r| r.path == path) {
-                Some(r) => r.methods.extend(methods),
-                None => routes.push(Route { path, methods }),
-            }
-            at = close;
-        }
-        // A method router made anywhere else (`let r = post(h);`) would escape the table.
-        for (p, w) in word_calls(&code, 0, code.len()) {
-            if !matches!(w, "post" | "put" | "patch" | "delete") {
-                continue; // `map.get(k)`, `iter.any(f)` are everywhere; GET changes nothing
-            }
-            let inside = spans.iter().any(|&(o, c)| p >= o && p < c);
-            assert!(
-                inside,
-                "{shown}: `{w}(` outside a `.route(...)` call; register routes inline so the security tests see them"
-            );
-        }
-    }
-    routes.sort();
-    routes
 }
