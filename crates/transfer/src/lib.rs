@@ -6,7 +6,9 @@
 pub mod csv_in;
 pub mod csv_out;
 pub mod discreet;
+#[cfg(feature = "worksheets")]
 pub mod ics;
 pub mod markdown;
+#[cfg(feature = "worksheets")]
 pub mod pdf;
 pub mod sheet;
