@@ -27,6 +27,7 @@
 //! in the export; they are filled here all the same.
 
 use crate::browser_support::{self, Ui};
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -645,16 +646,7 @@ fn concrete(pattern: &str, parties: &[i64]) -> Vec<String> {
     if pattern == "/parties/{id}" {
         return parties.iter().map(|p| format!("/parties/{p}")).collect();
     }
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
-        out.push('1');
-        rest = &rest[close..];
-    }
-    out.push_str(rest);
-    vec![out]
+    vec![common::first_of_each(pattern)]
 }
 
 /// GET routes not opened as pages, with the reason.

@@ -250,16 +250,7 @@ fn concrete(pattern: &str) -> Vec<String> {
             .map(|(name, _)| format!("/assets/{name}"))
             .collect();
     }
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
-        out.push('1');
-        rest = &rest[close..];
-    }
-    out.push_str(rest);
-    vec![out]
+    vec![common::first_of_each(pattern)]
 }
 
 /// The embedded files and their content types.

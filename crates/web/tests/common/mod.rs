@@ -469,6 +469,21 @@ impl Tag {
     }
 }
 
+/// A route pattern with every `{param}` filled with 1: the first party, harm, contact or
+/// commitment of a seeded list.
+pub fn first_of_each(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        out.push('1');
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The start tags of a page, read as a browser's tokenizer would (quoted values may hold `>`;
 /// comments, doctype and the text inside `<script>`/`<style>` are skipped).
 pub fn tags(html: &str) -> Vec<Tag> {
