@@ -10,6 +10,7 @@ pub mod due;
 pub mod error;
 pub mod model;
 pub mod money;
+pub mod replay;
 pub mod rules;
 pub mod stage;
 pub mod steps;

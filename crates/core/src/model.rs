@@ -109,6 +109,41 @@ impl Method {
 }
 
 coded_enum! {
+    /// How a commitment, or one payment on it, reaches the person it is for. Every way but
+    /// `them` leaves them unreached, which is what a court order (R4) or a wish for no contact
+    /// (R5) leaves open. docs/practice.md says which fits where.
+    Reach, "via" {
+        Them = "them" | "direct" | "in-person", "to them directly";
+        NoContact = "no-contact" | "none" | "without-contact", "kept without any contact with them";
+        Court = "court", "through the court";
+        Agency = "agency", "through an agency (a probation service, a creditor's agent, a solicitor)";
+        Charity = "charity" | "donation", "as a donation to a charity";
+        Anonymous = "anonymous" | "anonymously", "anonymously";
+        Heirs = "heirs" | "estate", "to their heirs or estate";
+    }
+}
+
+impl Reach {
+    /// Whether this way reaches the person themselves (or, for heirs, people close to them).
+    pub fn reaches_them(self) -> bool {
+        matches!(self, Reach::Them | Reach::Heirs)
+    }
+
+    /// The ways a restitution can be paid.
+    pub const RESTITUTION: [Reach; 6] = [
+        Reach::Them,
+        Reach::Court,
+        Reach::Agency,
+        Reach::Charity,
+        Reach::Anonymous,
+        Reach::Heirs,
+    ];
+
+    /// The ways a promise can be kept.
+    pub const PROMISE: [Reach; 2] = [Reach::Them, Reach::NoContact];
+}
+
+coded_enum! {
     /// How an attempt went.
     Outcome, "outcome" {
         Warm = "warm", "received warmly";
@@ -341,6 +376,8 @@ pub struct SafetyAnswers {
 pub struct SafetyRecord {
     pub answers: SafetyAnswers,
     pub answered: Timestamp,
+    /// Why answers that kept them from being reached were lifted, when they were (R4, R5).
+    pub reason: String,
 }
 
 /// A conversation about this amends with a sponsor or adviser.
@@ -432,6 +469,10 @@ pub struct Payment {
     pub on: Date,
     pub amount: Money,
     pub note: String,
+    /// How this payment was made, where it differs from the commitment's way (`None`: the same).
+    pub via: Option<Reach>,
+    /// When it was written down (absent for payments written before this was kept).
+    pub recorded: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -440,6 +481,8 @@ pub struct CheckIn {
     pub on: Date,
     pub kept: bool,
     pub note: String,
+    /// When it was written down (absent for check-ins written before this was kept).
+    pub recorded: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -447,12 +490,27 @@ pub struct Commitment {
     pub id: Id,
     pub party_id: Id,
     pub kind: CommitmentKind,
+    /// How it reaches them: a promise kept to them or without contact; a restitution paid to
+    /// them or through someone else. A living amends never reaches them (`NoContact`).
+    pub reach: Reach,
     pub recorded: Timestamp,
     /// Closed by hand: a promise kept, a debt released, a living amends ended.
     pub closed: Option<(Closure, Date)>,
 }
 
 impl Commitment {
+    /// The day it began: its start, or the day it was recorded if that was earlier (a
+    /// restitution recorded today may be paid from next month; one begun last year was
+    /// recorded when the first payments had already been made).
+    pub fn began(&self, now: &crate::Now) -> Date {
+        let recorded = now.date_of(self.recorded);
+        match &self.kind {
+            CommitmentKind::Restitution { starting, .. }
+            | CommitmentKind::Living { starting, .. } => (*starting).min(recorded),
+            CommitmentKind::Promise { .. } => recorded,
+        }
+    }
+
     /// What is left to pay on a restitution (never below zero).
     pub fn balance(&self) -> Option<Money> {
         match &self.kind {

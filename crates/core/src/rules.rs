@@ -4,7 +4,9 @@
 use jiff::civil::Date;
 
 use crate::error::{CoreError, Invalid, Refusal};
-use crate::model::{Method, Outcome, PartyKind, PartyRecord, Plan, SafetyAnswers, Settings};
+use crate::model::{
+    Adviser, Method, Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings,
+};
 
 /// The rules of domain.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -569,10 +571,19 @@ pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refus
 }
 
 /// Checks a plan against the verdict (R1, R4, R5, R8).
-pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refusal> {
+pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, CoreError> {
     refuse_if_set_aside(record, "a plan")?;
+    harm_first(record, plan.method, "a plan")?;
     let v = verdict(record);
     refuse_method(&v, plan.method, "plan amends")?;
+    safety_first(&v, plan.method, "a plan")?;
+    refuse_words(
+        record,
+        &v,
+        &[&plan.script, &plan.place],
+        plan.method != Method::UnsentLetter,
+        "the plan",
+    )?;
     let mut warnings = Vec::new();
     let answers = record
         .safety
@@ -586,7 +597,8 @@ pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refu
                     Some(crate::rules::Rule::R1),
                     "The script names someone involved in the affair",
                     "Take their name out of the script: the amends is about your part, never theirs.",
-                ));
+                )
+                .into());
             }
             warnings.push(
                 "The script names someone recorded as involved in a harm; consider leaving them out (R1)."
@@ -605,16 +617,19 @@ pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Refu
 }
 
 /// The facts of a new attempt, to check before it is recorded.
-pub struct NewAttempt {
+pub struct NewAttempt<'a> {
     pub on: Date,
     pub method: Method,
     pub outcome: Outcome,
+    /// What was written about it (notes, their requests), read for contact and go-betweens
+    /// where no contact is allowed.
+    pub words: &'a [&'a str],
 }
 
 /// Checks an attempt against the rules (R1, R2, R4, R5, R8) and against common sense.
 pub fn check_attempt(
     record: &PartyRecord,
-    attempt: &NewAttempt,
+    attempt: &NewAttempt<'_>,
     today: Date,
 ) -> Result<(), CoreError> {
     refuse_if_set_aside(record, "an attempt")?;
@@ -625,8 +640,25 @@ pub fn check_attempt(
         )
         .into());
     }
+    harm_first(record, attempt.method, "an attempt")?;
     let v = verdict(record);
     refuse_method(&v, attempt.method, "make amends")?;
+    safety_first(&v, attempt.method, "an attempt")?;
+    refuse_words(
+        record,
+        &v,
+        attempt.words,
+        attempt.method != Method::UnsentLetter,
+        "what you wrote about it",
+    )?;
+    if v.lawyer_first && attempt.method.is_contact() && !legal_question_settled(record) {
+        return Err(Refusal::new(
+            Some(Rule::R3),
+            "There is legal risk in this amends, and neither a talk with a lawyer nor your own decision is recorded",
+            "Talk to a lawyer first and record it (amends consult PARTY --with lawyer --advice \"...\"), or record your own decision once you have taken advice (amends safety PARTY --legal-decision \"...\").",
+        )
+        .into());
+    }
     let no_reply = matches!(
         attempt.method,
         Method::UnsentLetter | Method::Indirect | Method::Living
@@ -754,6 +786,290 @@ pub fn check_deferral(
         )
         .into());
     }
+    let latest = latest_review(today);
+    if review_on > latest {
+        return Err(Invalid::new(
+            "review date",
+            format!(
+                "is more than a year away; not now is not never (R9): choose a date on or before {latest}, and put it off again then if you need to"
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The furthest a deferral's review can be put off: a year from today (R9).
+pub fn latest_review(today: Date) -> Date {
+    today
+        .checked_add(jiff::Span::new().years(1))
+        .unwrap_or(today)
+}
+
+/// A plan, attempt or commitment by a way that reaches them needs a harm named first: the
+/// amends is for something. Living amends, indirect amends and unsent letters stay open.
+fn harm_first(record: &PartyRecord, method: Method, what: &str) -> Result<(), Invalid> {
+    if NON_CONTACT.contains(&method) || record.live_harms().next().is_some() {
+        return Ok(());
+    }
+    Err(Invalid::new(
+        "harm",
+        format!(
+            "name what you did first: {what} is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); living amends, indirect amends and an unsent letter stay open meanwhile"
+        ),
+    ))
+}
+
+/// Contact waits until the safety questions are answered: an exception no one asked about
+/// cannot protect anyone.
+fn safety_first(v: &Verdict, method: Method, doing: &str) -> Result<(), Refusal> {
+    if v.answered || !method.is_contact() {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        None,
+        format!(
+            "The safety questions have not been answered for this party, so {doing} that reaches them cannot be recorded yet"
+        ),
+        "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); living amends, indirect amends and an unsent letter stay open meanwhile.",
+    ))
+}
+
+/// Whether the legal question of R3 is settled: a lawyer consulted, or the person's own
+/// decision recorded.
+pub fn legal_question_settled(record: &PartyRecord) -> bool {
+    record
+        .consultations
+        .iter()
+        .any(|c| c.with == Adviser::Lawyer)
+        || record
+            .safety
+            .as_ref()
+            .is_some_and(|s| !s.answers.legal_decision.trim().is_empty())
+}
+
+/// Where no contact is allowed (R4, R5), words that pass a message through someone else, or
+/// (when `contact_words`) that describe reaching them, are refused: an order forbids contact
+/// "through anyone else", and a form recorded as reaching no one must not say otherwise.
+fn refuse_words(
+    record: &PartyRecord,
+    v: &Verdict,
+    words: &[&str],
+    contact_words: bool,
+    where_: &str,
+) -> Result<(), Refusal> {
+    if !matches!(v.contact, Contact::NoContact | Contact::IndirectOnly) {
+        return Ok(());
+    }
+    let rule = if v.contact == Contact::NoContact {
+        Rule::R4
+    } else {
+        Rule::R5
+    };
+    for text in words {
+        if crate::coach::go_between(text).is_some() {
+            return Err(Refusal::new(
+                Some(rule),
+                format!(
+                    "{} passes a message to them through someone else, and {}",
+                    capitalise(where_),
+                    if rule == Rule::R4 {
+                        "a court order forbids contact through anyone else"
+                    } else {
+                        "they asked not to be reached, through anyone"
+                    }
+                ),
+                "Take the go-between out: a living amends, an indirect amends that carries no message to them, or an unsent letter read to your sponsor are open.",
+            ));
+        }
+        if contact_words && crate::coach::reaches(text, &record.party.name).is_some() {
+            return Err(Refusal::new(
+                Some(rule),
+                format!(
+                    "{} describes reaching them directly, and {}",
+                    capitalise(where_),
+                    if rule == Rule::R4 {
+                        "a court order forbids contact of any kind"
+                    } else {
+                        "only amends that do not reach them are right here"
+                    }
+                ),
+                "Write it as something that does not reach them (see it with `amends show PARTY`); living amends, indirect amends and an unsent letter are open.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The kinds of commitment, as the gate sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitmentSort {
+    Restitution,
+    Living,
+    Promise,
+}
+
+/// The ways open for a kind of commitment, the first being its default.
+pub fn reaches_for(sort: CommitmentSort) -> &'static [Reach] {
+    match sort {
+        CommitmentSort::Restitution => &Reach::RESTITUTION,
+        CommitmentSort::Promise => &Reach::PROMISE,
+        CommitmentSort::Living => &[Reach::NoContact],
+    }
+}
+
+/// Checks a new commitment: the way it reaches them fits its kind, and where no contact is
+/// allowed (R4, R5) only the ways that do not reach them are open.
+pub fn check_commitment(
+    record: &PartyRecord,
+    sort: CommitmentSort,
+    reach: Reach,
+    words: &[&str],
+) -> Result<(), CoreError> {
+    refuse_if_set_aside(record, "a commitment")?;
+    let open = reaches_for(sort);
+    if !open.contains(&reach) {
+        return Err(Invalid::new(
+            "via",
+            format!(
+                "a {} is kept {}; choose one of: {}",
+                match sort {
+                    CommitmentSort::Restitution => "restitution",
+                    CommitmentSort::Living => "living amends",
+                    CommitmentSort::Promise => "promise",
+                },
+                match sort {
+                    CommitmentSort::Living => "without contact",
+                    _ => "in one of these ways",
+                },
+                open.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .into());
+    }
+    let v = verdict(record);
+    refuse_reach(&v, reach, sort)?;
+    refuse_words(record, &v, words, true, &format!("the {}", sort_word(sort)))?;
+    Ok(())
+}
+
+fn sort_word(sort: CommitmentSort) -> &'static str {
+    match sort {
+        CommitmentSort::Restitution => "restitution",
+        CommitmentSort::Living => "living amends",
+        CommitmentSort::Promise => "promise",
+    }
+}
+
+fn refuse_reach(v: &Verdict, reach: Reach, sort: CommitmentSort) -> Result<(), Refusal> {
+    if !reach.reaches_them() {
+        return Ok(());
+    }
+    let (rule, why) = match v.contact {
+        Contact::NoContact => (Rule::R4, "a court order forbids contact of any kind"),
+        Contact::IndirectOnly => (
+            Rule::R5,
+            "only amends that do not reach them are right here",
+        ),
+        Contact::Direct | Contact::NoOneToReach => return Ok(()),
+    };
+    let next = match sort {
+        CommitmentSort::Restitution => {
+            "Pay it in a way that does not reach them, and record it as such: --via court, agency, charity or anonymous."
+        }
+        CommitmentSort::Promise => {
+            "Record a promise you can keep without contact (--via no-contact), or make it a living amends."
+        }
+        CommitmentSort::Living => "A living amends is kept without contact.",
+    };
+    Err(Refusal::new(
+        Some(rule),
+        format!(
+            "A {} {} cannot be recorded because {why}",
+            sort_word(sort),
+            reach.label()
+        ),
+        next,
+    ))
+}
+
+/// Checks a payment on a restitution: the day it was made (not before the restitution began,
+/// not in the future) and the way it was paid (R4, R5).
+pub fn check_payment(
+    record: &PartyRecord,
+    commitment: &crate::model::Commitment,
+    on: Date,
+    via: Reach,
+    note: &str,
+    now: &crate::Now,
+) -> Result<(), CoreError> {
+    refuse_if_set_aside(record, "a payment")?;
+    check_fact_date(commitment, on, now, "a payment")?;
+    if !Reach::RESTITUTION.contains(&via) {
+        return Err(Invalid::new(
+            "via",
+            format!(
+                "a payment is made one of these ways: {}",
+                Reach::RESTITUTION
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .into());
+    }
+    let v = verdict(record);
+    refuse_reach(&v, via, CommitmentSort::Restitution)?;
+    refuse_words(record, &v, &[note], true, "the payment's note")?;
+    Ok(())
+}
+
+/// Checks a check-in on a living amends: its day, and its words where no contact is allowed.
+pub fn check_checkin(
+    record: &PartyRecord,
+    commitment: &crate::model::Commitment,
+    on: Date,
+    note: &str,
+    now: &crate::Now,
+) -> Result<(), CoreError> {
+    refuse_if_set_aside(record, "a check-in")?;
+    check_fact_date(commitment, on, now, "a check-in")?;
+    let v = verdict(record);
+    refuse_words(record, &v, &[note], true, "the check-in's note")?;
+    Ok(())
+}
+
+/// A payment or check-in happened on a day between the commitment's beginning and today.
+fn check_fact_date(
+    commitment: &crate::model::Commitment,
+    on: Date,
+    now: &crate::Now,
+    what: &str,
+) -> Result<(), Invalid> {
+    if on > now.today {
+        return Err(Invalid::new(
+            "date",
+            format!("{what} records what already happened; give today or an earlier date"),
+        ));
+    }
+    let began = commitment.began(now);
+    if on < began {
+        return Err(Invalid::new(
+            "date",
+            format!(
+                "is before this commitment began on {began}; give a date from then on (if it began earlier, record a new commitment with --starting)"
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -768,6 +1084,56 @@ pub struct SafetyChange {
     pub none: bool,
     /// The person's own decision where there is legal risk (R3), if given now.
     pub legal_decision: Option<String>,
+    /// Why an answer that keeps them safe from contact is lifted (see `PROTECTING`).
+    pub reason: Option<String>,
+    /// The person confirmed that such an answer no longer holds.
+    pub confirmed: bool,
+}
+
+/// The answers that keep them from being reached (R4, R5): lifting one opens contact again, so
+/// it takes a confirmation and a reason, kept in the history.
+pub const PROTECTING: [&str; 3] = ["court-order", "asked-no-contact", "abused-them"];
+
+/// Whether going from `before` to `after` lifts an answer that keeps them from being reached.
+pub fn lifts_protection(before: &SafetyAnswers, after: &SafetyAnswers) -> Vec<&'static str> {
+    PROTECTING
+        .iter()
+        .copied()
+        .filter(|q| {
+            *answer_mut(&mut before.clone(), q).expect("a known question")
+                && !*answer_mut(&mut after.clone(), q).expect("a known question")
+        })
+        .collect()
+}
+
+/// Refuses a lift of a protecting answer without a confirmation and a reason.
+pub fn check_lift(
+    before: &SafetyAnswers,
+    after: &SafetyAnswers,
+    confirmed: bool,
+    reason: &str,
+) -> Result<(), Invalid> {
+    let lifting = lifts_protection(before, after);
+    let Some(first) = lifting.first() else {
+        return Ok(());
+    };
+    if reason.trim().is_empty() {
+        return Err(Invalid::new(
+            "reason",
+            format!(
+                "lifting {first} opens contact again, so say why it no longer holds (--reason \"...\"; for a court order, when it ended); the reason is kept in the history"
+            ),
+        ));
+    }
+    if !confirmed {
+        return Err(Invalid::new(
+            "confirm",
+            format!(
+                "lifting {first} opens contact again; confirm that it truly no longer holds (--confirm)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The questions by the names people use for them (`--court-order`), with their place in the answers.
@@ -881,6 +1247,12 @@ pub fn merge_answers(
         next.legal_decision = d.clone();
     }
     let (next, kept) = settle_answers(record, next);
+    check_lift(
+        &before,
+        &next,
+        change.confirmed,
+        change.reason.as_deref().unwrap_or(""),
+    )?;
     notes.extend(kept);
     if record.safety.is_some() && next == before {
         notes.push("These answers were already recorded; nothing changed.".into());
@@ -944,6 +1316,7 @@ mod merge_tests {
         r.safety = answers.map(|answers| SafetyRecord {
             answers,
             answered: jiff::Timestamp::UNIX_EPOCH,
+            reason: String::new(),
         });
         r
     }
@@ -962,6 +1335,11 @@ mod merge_tests {
 
         let mut lift = SafetyChange::default();
         lift.clear.court_order = true;
+        // Lifting a court order takes a reason and a confirmation.
+        assert_eq!(merge_answers(&r, &lift).unwrap_err().field, "reason");
+        lift.reason = Some("The order ended on 1 March".into());
+        assert_eq!(merge_answers(&r, &lift).unwrap_err().field, "confirm");
+        lift.confirmed = true;
         let (next, notes) = merge_answers(&r, &lift).unwrap();
         assert!(!next.unwrap().court_order);
         assert!(notes.iter().any(|n| n.contains("lawyer")));

@@ -83,3 +83,32 @@ mod tests {
         );
     }
 }
+
+/// The form of a name that is compared when asking "is this the same person?": case, accents,
+/// runs of spaces and the kind of apostrophe are ignored, so "José  O’Brien" and "jose o'brien"
+/// are one name. Nothing else is: "Mum" and "Mom", or "Sam" and "Sam (work)", stay different,
+/// because guessing more would merge people who are not the same.
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut out = String::with_capacity(name.len());
+    let mut space = false;
+    for c in name.trim().nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{00B4}' => out.push('\''),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}

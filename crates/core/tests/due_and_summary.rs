@@ -25,6 +25,8 @@ fn pay(c: &mut amends_core::model::Commitment, day: i64, amount: Money) {
     };
     let id = payments.len() as i64 + 1;
     payments.push(Payment {
+        via: None,
+        recorded: None,
         id,
         on: on(day),
         amount,
@@ -38,6 +40,7 @@ fn check_in(c: &mut amends_core::model::Commitment, day: i64, kept: bool) {
     };
     let id = checkins.len() as i64 + 1;
     checkins.push(CheckIn {
+        recorded: None,
         id,
         on: on(day),
         kept,

@@ -5,5 +5,6 @@ mod common;
 mod coach;
 mod due_and_summary;
 mod props;
+mod reach;
 mod rules;
 mod stages;

@@ -409,6 +409,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
             raw.safety = Some(SafetyRecord {
                 answers: given.clone(),
                 answered: t,
+                reason: String::new(),
             });
             if asked_before {
                 prop_assert_ne!(verdict(&raw).contact, Contact::Direct);
@@ -416,6 +417,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
             sim.r.safety = Some(SafetyRecord {
                 answers: settled,
                 answered: t,
+                reason: String::new(),
             });
         }
         Op::Consult { with, approved } => {
@@ -461,11 +463,22 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                     prop_assert!(!(affair && names_partner), "an affair partner named");
                     sim.r.plan = Some(p);
                 }
-                Err(refusal) => {
+                Err(CoreError::Invalid(invalid)) => {
+                    // Harm first: only a way that reaches them needs a harm named.
+                    prop_assert_eq!(invalid.field, "harm");
+                    prop_assert!(sim.r.live_harms().next().is_none());
+                    prop_assert!(method.is_contact());
+                }
+                Err(CoreError::Refused(refusal)) => {
+                    let no_harm = sim.r.live_harms().next().is_none() && method.is_contact();
+                    prop_assert!(!no_harm || sim.r.current_aside().is_some());
                     if sim.r.current_aside().is_some() {
                         prop_assert_eq!(refusal.rule, None);
                     } else if !v.allows(method) {
                         prop_assert_eq!(refusal.rule, forbidding_rule(v.contact));
+                    } else if !v.answered && method.is_contact() {
+                        // Safety first.
+                        prop_assert_eq!(refusal.rule, None);
                     } else {
                         prop_assert_eq!(refusal.rule, Some(Rule::R1));
                         prop_assert!(affair && names_partner);
@@ -551,6 +564,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                 Outcome::ALL[*outcome]
             };
             let a = NewAttempt {
+                words: &[],
                 on: add_days(today, -*days_ago),
                 method,
                 outcome,
@@ -592,6 +606,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
         } => {
             let id = sim.id();
             sim.r.commitments.push(Commitment {
+                reach: amends_core::model::Reach::Them,
                 id,
                 party_id: 1,
                 kind: CommitmentKind::Restitution {
@@ -608,6 +623,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
         Op::AddLiving(every) => {
             let id = sim.id();
             sim.r.commitments.push(Commitment {
+                reach: amends_core::model::Reach::NoContact,
                 id,
                 party_id: 1,
                 kind: CommitmentKind::Living {
@@ -623,6 +639,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
         Op::AddPromise(due_in) => {
             let id = sim.id();
             sim.r.commitments.push(Commitment {
+                reach: amends_core::model::Reach::Them,
                 id,
                 party_id: 1,
                 kind: CommitmentKind::Promise {
@@ -646,6 +663,8 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                 && let CommitmentKind::Restitution { payments, .. } = &mut open[pick % n].kind
             {
                 payments.push(Payment {
+                    via: None,
+                    recorded: None,
                     id,
                     on: today,
                     amount: dollars(*amount),
@@ -666,6 +685,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                 && let CommitmentKind::Living { checkins, .. } = &mut open[pick % n].kind
             {
                 checkins.push(CheckIn {
+                    recorded: None,
                     id,
                     on: today,
                     kept: *kept,
@@ -745,6 +765,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
             prop_assert!(check_consent(r).is_err());
             prop_assert!(check_deferral(r, "reason", now.today, now.today).is_err());
             let a = NewAttempt {
+                words: &[],
                 on: now.today,
                 method: Method::Indirect,
                 outcome: Outcome::Done,
@@ -778,6 +799,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
                         Outcome::Warm
                     };
                     let a = NewAttempt {
+                        words: &[],
                         on: now.today,
                         method: plan.method,
                         outcome,
@@ -939,7 +961,7 @@ proptest! {
         no_contact_attempt in any::<bool>(),
     ) {
         let mut r = record(kind);
-        r.safety = answers.clone().map(|a| SafetyRecord { answers: a, answered: at(1, 0) });
+        r.safety = answers.clone().map(|a| SafetyRecord { answers: a, answered: at(1, 0), reason: String::new() });
         if no_contact_attempt {
             r.attempts.push(attempt(1, Method::Phone, Outcome::NoContact, 2, at(2, 0)));
         }

@@ -581,10 +581,11 @@ fn guidance_for_children_families_groups_and_unanswered_questions() {
 // check_plan
 // ---------------------------------------------------------------------------------------------
 
-fn refused(result: Result<Vec<String>, Refusal>) -> Refusal {
+fn refused(result: Result<Vec<String>, CoreError>) -> Refusal {
     match result {
         Ok(w) => panic!("expected a refusal, the plan was accepted with warnings {w:?}"),
-        Err(r) => r,
+        Err(CoreError::Refused(r)) => r,
+        Err(CoreError::Invalid(i)) => panic!("expected a refusal, got invalid input: {i}"),
     }
 }
 
@@ -814,6 +815,7 @@ fn nothing_is_planned_attempted_consented_or_deferred_for_a_set_aside_party() {
     let attempt_err = check_attempt(
         &r,
         &NewAttempt {
+            words: &[],
             on: on(2),
             method: Method::Indirect,
             outcome: Outcome::Done,
@@ -847,6 +849,7 @@ fn try_attempt(
     check_attempt(
         r,
         &NewAttempt {
+            words: &[],
             on: on(day),
             method,
             outcome,
@@ -1436,6 +1439,7 @@ fn under_review_the_attempt_must_be_the_approved_plan() {
     r.consultations
         .push(consult(1, Adviser::Sponsor, Some(true), at(3, 0), 3));
     let a = |method| NewAttempt {
+        words: &[],
         on: on(4),
         method,
         outcome: Outcome::Warm,

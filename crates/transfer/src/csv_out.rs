@@ -523,6 +523,8 @@ mod tests {
             &mut records[0].commitments[0].kind
         {
             payments.push(amends_core::model::Payment {
+                via: None,
+                recorded: None,
                 id: 1,
                 on: jiff::civil::date(2026, 5, 31),
                 amount: amends_core::money::Money::new(2050, usd),
@@ -534,6 +536,7 @@ mod tests {
         {
             for (id, kept) in [(1, true), (2, false)] {
                 checkins.push(amends_core::model::CheckIn {
+                    recorded: None,
                     id,
                     on: jiff::civil::date(2026, 5, 10),
                     kept,

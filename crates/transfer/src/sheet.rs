@@ -725,6 +725,7 @@ pub(crate) mod testdata {
                 ..SafetyAnswers::default()
             },
             answered: at("2026-02-02"),
+            reason: String::new(),
         });
         mary.plan = Some(Plan {
             method: Method::FaceToFace,
@@ -753,6 +754,7 @@ pub(crate) mod testdata {
             recorded: at("2026-02-05"),
         });
         mary.commitments.push(Commitment {
+            reach: amends_core::model::Reach::Them,
             id: 1,
             party_id: 1,
             kind: CommitmentKind::Restitution {
@@ -766,6 +768,7 @@ pub(crate) mod testdata {
             closed: None,
         });
         mary.commitments.push(Commitment {
+            reach: amends_core::model::Reach::NoContact,
             id: 2,
             party_id: 1,
             kind: CommitmentKind::Living {
@@ -806,6 +809,7 @@ pub(crate) mod testdata {
             updated: at("2026-03-01"),
         });
         formula.commitments.push(Commitment {
+            reach: amends_core::model::Reach::Them,
             id: 3,
             party_id: 3,
             kind: CommitmentKind::Promise {
@@ -1051,6 +1055,8 @@ mod tests {
         let usd = amends_core::money::Currency::parse("USD").unwrap();
         if let CommitmentKind::Restitution { payments, .. } = &mut records[0].commitments[0].kind {
             payments.push(Payment {
+                via: None,
+                recorded: None,
                 id: 1,
                 on: date(2026, 5, 31),
                 amount: Money::new(5000, usd),
@@ -1060,6 +1066,7 @@ mod tests {
         if let CommitmentKind::Living { checkins, .. } = &mut records[0].commitments[1].kind {
             for (i, kept) in [true, false, true].into_iter().enumerate() {
                 checkins.push(CheckIn {
+                    recorded: None,
                     id: i as Id + 1,
                     on: date(2026, 5, 10 + 7 * i as i8),
                     kept,

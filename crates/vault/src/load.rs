@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use amends_core::model::{
     Adviser, AsideReason, Attempt, Cadence, CheckIn, Closure, Commitment, CommitmentKind, Consent,
     Consultation, Deferral, Fellowship, Harm, HarmKind, HarmSource, Id, Language, Method, Outcome,
-    Party, PartyKind, PartyRecord, Payment, Plan, SafetyAnswers, SafetyRecord, SetAside, Settings,
-    Willingness, WillingnessEntry,
+    Party, PartyKind, PartyRecord, Payment, Plan, Reach, SafetyAnswers, SafetyRecord, SetAside,
+    Settings, Willingness, WillingnessEntry,
 };
 use amends_core::{Currency, Money};
 use jiff::Timestamp;
@@ -286,7 +286,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         conn,
         "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
                 affair, third_parties, my_safety, deceased, unreachable, child, family,
-                legal_decision, answered
+                legal_decision, answered, reason
          FROM safety_answers s
          WHERE (?1 IS NULL OR party_id = ?1)
            AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
@@ -299,6 +299,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 out[i].safety = Some(SafetyRecord {
                     answers,
                     answered: ts(&answered)?,
+                    reason: r.get(15)?,
                 });
             }
             Ok(())
@@ -441,7 +442,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     )?;
     each_row(
         conn,
-        "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note
+        "SELECT p.id, p.commitment_id, p.on_date, p.amount_minor, p.note, p.via, p.recorded
              FROM payments p JOIN commitments c ON c.id = p.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY p.id",
         only,
@@ -454,13 +455,18 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 on: date(&on)?,
                 amount: Money::new(r.get(3)?, currency),
                 note: r.get(4)?,
+                via: r
+                    .get::<_, Option<String>>(5)?
+                    .map(|v| code(Reach::parse(&v), "payment"))
+                    .transpose()?,
+                recorded: opt_ts(r.get(6)?)?,
             });
             Ok(())
         },
     )?;
     each_row(
         conn,
-        "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note
+        "SELECT k.id, k.commitment_id, k.on_date, k.kept, k.note, k.recorded
              FROM checkins k JOIN commitments c ON c.id = k.commitment_id
              WHERE ?1 IS NULL OR c.party_id = ?1 ORDER BY k.id",
         only,
@@ -472,6 +478,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 on: date(&on)?,
                 kept: r.get::<_, i64>(3)? != 0,
                 note: r.get(4)?,
+                recorded: opt_ts(r.get(5)?)?,
             });
             Ok(())
         },
@@ -479,7 +486,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     each_row(
         conn,
         "SELECT id, party_id, kind, amount_minor, currency, instalment_minor, every, starting,
-                    behaviour, promise, due, recorded, closed_how, closed_on
+                    behaviour, promise, due, recorded, closed_how, closed_on, reach
              FROM commitments WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
         only,
         |r| {
@@ -526,10 +533,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                 }
             };
             if let Some(i) = slot(party_id) {
+                let reach: String = r.get(14)?;
                 out[i].commitments.push(Commitment {
                     id,
                     party_id,
                     kind,
+                    reach: code(Reach::parse(&reach), "commitment")?,
                     recorded: ts(&recorded)?,
                     closed,
                 });
@@ -633,7 +642,7 @@ pub(crate) fn safety_history(
     let mut st = conn.prepare_cached(
         "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
                 affair, third_parties, my_safety, deceased, unreachable, child, family,
-                legal_decision, answered
+                legal_decision, answered, reason
          FROM safety_answers WHERE party_id = ?1 ORDER BY id",
     )?;
     let mut rows = st.query([party])?;
@@ -643,6 +652,7 @@ pub(crate) fn safety_history(
         out.push(SafetyRecord {
             answers: safety_answers(r, 0)?,
             answered: ts(&answered)?,
+            reason: r.get(14)?,
         });
     }
     Ok(out)

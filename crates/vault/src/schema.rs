@@ -322,6 +322,21 @@ CREATE TABLE calendar_settings (
 INSERT INTO calendar_settings (id) VALUES (1);
 "#;
 
+/// Version 7: how a commitment reaches them (`reach`: `them`, or a way that does not: a promise
+/// kept without contact, a restitution paid through a court, an agency, a charity or
+/// anonymously, or to heirs), how one payment was made where it differs (`via`, NULL: as the
+/// commitment), why answers that kept them from being reached were lifted (`reason`), and when each payment
+/// and check-in was written down (`recorded`, NULL before), so an import can replay them in order.
+/// Rows written before keep their meaning: a commitment reached them, as it did then.
+const V7: &str = r#"
+ALTER TABLE commitments ADD COLUMN reach TEXT NOT NULL DEFAULT 'them';
+UPDATE commitments SET reach = 'no-contact' WHERE kind = 'living';
+ALTER TABLE payments ADD COLUMN via TEXT;
+ALTER TABLE payments ADD COLUMN recorded TEXT;
+ALTER TABLE checkins ADD COLUMN recorded TEXT;
+ALTER TABLE safety_answers ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -331,8 +346,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V4),
         M::up(V5),
         M::up(V6),
+        M::up(V7),
     ])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;

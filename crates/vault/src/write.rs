@@ -3,7 +3,7 @@
 
 use amends_core::model::{
     Adviser, AsideReason, Cadence, Closure, CommitmentKind, HarmKind, HarmSource, Id, Method,
-    Outcome, PartyKind, PartyRecord, Plan, SafetyAnswers, Settings, Willingness,
+    Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::{self, NewAttempt};
 use amends_core::text::{self, NAME_MAX, SCRIPT_MAX, TEXT_MAX};
@@ -88,6 +88,64 @@ pub struct PartyEdit {
     pub kind: Option<PartyKind>,
     pub relationship: Option<String>,
     pub notes: Option<String>,
+    /// The new name is the same as another party's, and the person said it is someone else.
+    pub another: bool,
+}
+
+/// Parties whose name, or a name they had before a rename, is the same name as `name` (case,
+/// accents, spaces and apostrophes ignored), other than `except`; oldest first.
+pub(crate) fn same_name(
+    tx: &rusqlite::Connection,
+    name: &str,
+    except: Option<Id>,
+) -> Result<Vec<Id>, VaultError> {
+    let key = text::name_key(name);
+    let mut found: Vec<Id> = Vec::new();
+    let mut st = tx.prepare_cached("SELECT id, name FROM parties ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, n): (Id, String) = (r.get(0)?, r.get(1)?);
+        if Some(id) != except && text::name_key(&n) == key {
+            found.push(id);
+        }
+    }
+    let mut st = tx
+        .prepare_cached("SELECT party_id, previous FROM edits WHERE harm_id IS NULL ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, previous): (Id, String) = (r.get(0)?, r.get(1)?);
+        if Some(id) == except || found.contains(&id) {
+            continue;
+        }
+        let former = serde_json::from_str::<serde_json::Value>(&previous)
+            .ok()
+            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(text::name_key));
+        if former.as_deref() == Some(key.as_str()) {
+            found.push(id);
+        }
+    }
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// The question "is this the same person?" when a name is already on the list.
+fn same_person_refusal(ids: &[Id], renaming: bool) -> Refusal {
+    let ids = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Refusal::new(
+        None,
+        format!(
+            "The list already has someone by this name, now or before a rename (entry {ids}), so this may be the same person"
+        ),
+        if renaming {
+            "If it is the same person, keep one entry (see it with `amends show ID`); if it is someone else, rename again with --another."
+        } else {
+            "If it is the same person, add to that entry (amends show ID, amends harm add ID ...), so that what is known about them, and the safety answers, stay in one place; if it is someone else, add them with --another."
+        },
+    )
 }
 
 /// A consultation with a sponsor or adviser.
@@ -130,6 +188,31 @@ pub struct AttemptInput {
     pub notes: String,
     /// Harms they told of that were not on the list; each goes onto it.
     pub revealed: Vec<String>,
+}
+
+/// A new commitment and how it reaches them (`None`: the kind's default, which for a promise
+/// or a restitution is to them directly).
+#[derive(Clone, Debug)]
+pub struct NewCommitment {
+    pub what: CommitmentInput,
+    pub via: Option<Reach>,
+}
+
+impl From<CommitmentInput> for NewCommitment {
+    fn from(what: CommitmentInput) -> NewCommitment {
+        NewCommitment { what, via: None }
+    }
+}
+
+impl CommitmentInput {
+    /// The kind, as the rules see it.
+    pub fn sort(&self) -> rules::CommitmentSort {
+        match self {
+            CommitmentInput::Restitution { .. } => rules::CommitmentSort::Restitution,
+            CommitmentInput::Living { .. } => rules::CommitmentSort::Living,
+            CommitmentInput::Promise { .. } => rules::CommitmentSort::Promise,
+        }
+    }
 }
 
 /// A new commitment.
@@ -373,12 +456,13 @@ fn insert_answers(
     party: Id,
     a: &SafetyAnswers,
     at: &str,
+    reason: &str,
 ) -> Result<(), VaultError> {
     tx.execute(
         "INSERT INTO safety_answers (party_id, court_order, asked_no_contact, abused_them,
             harmed_me, legal_risk, affair, third_parties, my_safety, deceased, unreachable,
-            child, family, legal_decision, answered)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            child, family, legal_decision, answered, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             party,
             b(a.court_order),
@@ -394,7 +478,8 @@ fn insert_answers(
             b(a.child),
             b(a.family),
             a.legal_decision,
-            at
+            at,
+            reason
         ],
     )?;
     Ok(())
@@ -455,7 +540,9 @@ impl Vault {
         resolve_in(&self.conn, r)
     }
 
-    /// Adds a party to the list.
+    /// Adds a party to the list. A name already on the list (or had before a rename) is refused:
+    /// it may be the same person, whose safety answers would not follow a second entry. Use
+    /// `add_another_party` once the person says it is someone else.
     pub fn add_party(
         &mut self,
         name: &str,
@@ -464,25 +551,49 @@ impl Vault {
         notes: &str,
         now: &Now,
     ) -> Result<Recorded, VaultError> {
+        self.insert_party(name, kind, relationship, notes, false, now)
+    }
+
+    /// Adds a party whose name is the same as one on the list, the person having said it is
+    /// someone else.
+    pub fn add_another_party(
+        &mut self,
+        name: &str,
+        kind: PartyKind,
+        relationship: &str,
+        notes: &str,
+        now: &Now,
+    ) -> Result<Recorded, VaultError> {
+        self.insert_party(name, kind, relationship, notes, true, now)
+    }
+
+    fn insert_party(
+        &mut self,
+        name: &str,
+        kind: PartyKind,
+        relationship: &str,
+        notes: &str,
+        another: bool,
+        now: &Now,
+    ) -> Result<Recorded, VaultError> {
         let name = text::name(name)?;
         let relationship = text::optional("relationship", relationship, NAME_MAX)?;
         let notes = text::optional("notes", notes, TEXT_MAX)?;
         self.write(|tx| {
             let settings = crate::load::settings(tx)?;
             rules::check_new_party(&settings, kind)?;
-            let same: i64 = tx.query_row(
-                "SELECT count(*) FROM parties WHERE name = ?1 COLLATE NOCASE",
-                [&name],
-                |r| r.get(0),
-            )?;
+            let same = same_name(tx, &name, None)?;
+            if !same.is_empty() && !another {
+                return Err(same_person_refusal(&same, false).into());
+            }
             tx.execute(
                 "INSERT INTO parties (name, kind, relationship, notes, created) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![name, kind.code(), relationship, notes, ts(now)],
             )?;
             let mut rec = Recorded::new(tx.last_insert_rowid());
-            if same > 0 {
+            if !same.is_empty() {
                 rec.warnings.push(
-                    "Another party already has this name; refer to each by its id from now on."
+                    "Another party has this name too; refer to each by its id from now on."
                         .into(),
                 );
             }
@@ -506,6 +617,13 @@ impl Vault {
                 let settings = crate::load::settings(tx)?;
                 rules::check_new_party(&settings, kind)?;
             }
+            let same = match &name {
+                Some(n) => same_name(tx, n, Some(id))?,
+                None => Vec::new(),
+            };
+            if !same.is_empty() && !edit.another {
+                return Err(same_person_refusal(&same, true).into());
+            }
             let rec = record_in(tx, id)?;
             let previous = serde_json::json!({
                 "name": rec.party.name,
@@ -521,18 +639,10 @@ impl Vault {
                 params![id, name, edit.kind.map(|k| k.code()), relationship, notes],
             )?;
             let mut out = Recorded::new(id);
-            if let Some(n) = &name {
-                let same: i64 = tx.query_row(
-                    "SELECT count(*) FROM parties WHERE name = ?1 COLLATE NOCASE AND id <> ?2",
-                    params![n, id],
-                    |r| r.get(0),
-                )?;
-                if same > 0 {
-                    out.warnings.push(
-                        "Another party already has this name; refer to each by its id from now on."
-                            .into(),
-                    );
-                }
+            if !same.is_empty() {
+                out.warnings.push(
+                    "Another party has this name too; refer to each by its id from now on.".into(),
+                );
             }
             Ok(out)
         })
@@ -777,7 +887,15 @@ impl Vault {
             let rec = record_in(tx, id)?;
             refuse_set_aside(&rec, "safety answers")?;
             let (settled, notes) = rules::settle_answers(&rec, answers);
-            insert_answers(tx, id, &settled, &ts(now))?;
+            // Whole answers lift nothing that keeps them from being reached: that takes a
+            // change with a reason (`change_safety`).
+            let before = rec
+                .safety
+                .as_ref()
+                .map(|s| s.answers.clone())
+                .unwrap_or_default();
+            rules::check_lift(&before, &settled, false, "")?;
+            insert_answers(tx, id, &settled, &ts(now), "")?;
             Ok((id, notes))
         })
     }
@@ -795,6 +913,9 @@ impl Vault {
         if let Some(d) = &change.legal_decision {
             change.legal_decision = Some(text::optional("legal decision", d, TEXT_MAX)?);
         }
+        if let Some(r) = &change.reason {
+            change.reason = Some(text::optional("reason", r, TEXT_MAX)?);
+        }
         self.write(|tx| {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
@@ -802,7 +923,17 @@ impl Vault {
             let (next, notes) = rules::merge_answers(&rec, &change)?;
             let changed = next.is_some();
             if let Some(next) = next {
-                insert_answers(tx, id, &next, &ts(now))?;
+                let before = rec
+                    .safety
+                    .as_ref()
+                    .map(|s| s.answers.clone())
+                    .unwrap_or_default();
+                let reason = if rules::lifts_protection(&before, &next).is_empty() {
+                    ""
+                } else {
+                    change.reason.as_deref().unwrap_or("")
+                };
+                insert_answers(tx, id, &next, &ts(now), reason)?;
             }
             Ok((id, notes, changed))
         })
@@ -1022,9 +1153,11 @@ impl Vault {
             rules::check_attempt(
                 &rec,
                 &NewAttempt {
+ words: &[],
                     on: a.on,
                     method: a.method,
                     outcome: a.outcome,
+                    words: &[&requests, &notes, &before, &after],
                 },
                 now.today,
             )?;
@@ -1087,7 +1220,7 @@ impl Vault {
                     .map(|s| s.answers.clone())
                     .unwrap_or_default();
                 answers.asked_no_contact = true;
-                insert_answers(tx, id, &answers, &at)?;
+                insert_answers(tx, id, &answers, &at, "")?;
                 out.warnings.push(
                     "They asked for no further contact. From now on only amends that do not reach them are possible (R5)."
                         .into(),
@@ -1103,32 +1236,30 @@ impl Vault {
         })
     }
 
-    /// Records a commitment: restitution, living amends or a promise.
+    /// Records a commitment: restitution, living amends or a promise, checked against the
+    /// verdict (a court order or a wish for no contact leaves only the ways that do not reach them).
     pub fn add_commitment(
         &mut self,
         r: &PartyRef,
-        c: &CommitmentInput,
+        c: impl Into<NewCommitment>,
         now: &Now,
     ) -> Result<Recorded, VaultError> {
+        let NewCommitment { what: c, via } = c.into();
+        let c = &c;
+        let reach = via.unwrap_or(match c {
+            CommitmentInput::Living { .. } => Reach::NoContact,
+            _ => Reach::Them,
+        });
         self.write(|tx| {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
-            refuse_set_aside(&rec, "a commitment")?;
-            let verdict = rules::verdict(&rec);
-            let mut notes = Vec::new();
-            if !matches!(c, CommitmentInput::Living { .. }) {
-                match verdict.contact {
-                    rules::Contact::NoContact => notes.push(
-                        "A court order forbids contact (R4): keep this without reaching them, for example paying only through the court or anonymously."
-                            .to_string(),
-                    ),
-                    rules::Contact::IndirectOnly => notes.push(
-                        "Only amends that do not reach them are right here (R5): keep this without contacting them, for example by anonymous repayment."
-                            .to_string(),
-                    ),
-                    _ => {}
-                }
-            }
+            let words: Vec<&str> = match c {
+                CommitmentInput::Living { behaviour, .. } => vec![behaviour.as_str()],
+                CommitmentInput::Promise { text, .. } => vec![text.as_str()],
+                CommitmentInput::Restitution { .. } => vec![],
+            };
+            rules::check_commitment(&rec, c.sort(), reach, &words)?;
+            let notes: Vec<String> = Vec::new();
             match c {
                 CommitmentInput::Restitution {
                     amount,
@@ -1157,8 +1288,8 @@ impl Vault {
                     }
                     tx.execute(
                         "INSERT INTO commitments (party_id, kind, amount_minor, currency,
-                            instalment_minor, every, starting, recorded)
-                         VALUES (?1, 'restitution', ?2, ?3, ?4, ?5, ?6, ?7)",
+                            instalment_minor, every, starting, recorded, reach)
+                         VALUES (?1, 'restitution', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
                             id,
                             amount.minor,
@@ -1166,7 +1297,8 @@ impl Vault {
                             instalment.map(|m| m.minor),
                             every.map(|e| e.code()),
                             starting.to_string(),
-                            ts(now)
+                            ts(now),
+                            reach.code()
                         ],
                     )?;
                 }
@@ -1177,17 +1309,17 @@ impl Vault {
                 } => {
                     let behaviour = text::required("behaviour", behaviour, TEXT_MAX)?;
                     tx.execute(
-                        "INSERT INTO commitments (party_id, kind, every, starting, behaviour, recorded)
-                         VALUES (?1, 'living', ?2, ?3, ?4, ?5)",
+                        "INSERT INTO commitments (party_id, kind, every, starting, behaviour, recorded, reach)
+                         VALUES (?1, 'living', ?2, ?3, ?4, ?5, 'no-contact')",
                         params![id, every.code(), starting.to_string(), behaviour, ts(now)],
                     )?;
                 }
                 CommitmentInput::Promise { text: t, due } => {
                     let t = text::required("promise", t, TEXT_MAX)?;
                     tx.execute(
-                        "INSERT INTO commitments (party_id, kind, promise, due, recorded)
-                         VALUES (?1, 'promise', ?2, ?3, ?4)",
-                        params![id, t, due.to_string(), ts(now)],
+                        "INSERT INTO commitments (party_id, kind, promise, due, recorded, reach)
+                         VALUES (?1, 'promise', ?2, ?3, ?4, ?5)",
+                        params![id, t, due.to_string(), ts(now), reach.code()],
                     )?;
                 }
             }
@@ -1202,6 +1334,13 @@ impl Vault {
         tx: &Transaction<'_>,
         cid: Id,
     ) -> Result<amends_core::model::Commitment, VaultError> {
+        Ok(Self::commitment_with_record(tx, cid)?.0)
+    }
+
+    fn commitment_with_record(
+        tx: &Transaction<'_>,
+        cid: Id,
+    ) -> Result<(amends_core::model::Commitment, PartyRecord), VaultError> {
         let party: Id = tx
             .query_row(
                 "SELECT party_id FROM commitments WHERE id = ?1",
@@ -1215,25 +1354,31 @@ impl Vault {
                 hint: "See them with `amends commitments`.",
             })?;
         let rec = record_in(tx, party)?;
-        rec.commitments
-            .into_iter()
+        let c = rec
+            .commitments
+            .iter()
             .find(|c| c.id == cid)
-            .ok_or(VaultError::NoSuchParty)
+            .cloned()
+            .ok_or(VaultError::NoSuchParty)?;
+        Ok((c, rec))
     }
 
     /// Records a payment on a restitution; the amount is in the commitment's currency.
+    /// `via` is how this payment was made, where it differs from the way the restitution was
+    /// recorded (`None`: the same way).
     pub fn pay(
         &mut self,
         cid: Id,
         amount: &str,
         on: Date,
         note: &str,
+        via: Option<Reach>,
         now: &Now,
     ) -> Result<Money, VaultError> {
         let note = text::optional("note", note, TEXT_MAX)?;
         not_future("date", on, now)?;
         self.write(|tx| {
-            let c = Self::commitment_in(tx, cid)?;
+            let (c, rec) = Self::commitment_with_record(tx, cid)?;
             let CommitmentKind::Restitution { amount: total, .. } = &c.kind else {
                 return Err(Refusal::new(
                     None,
@@ -1262,9 +1407,18 @@ impl Vault {
                 )
                 .into());
             }
+            rules::check_payment(&rec, &c, on, via.unwrap_or(c.reach), &note, now)?;
             tx.execute(
-                "INSERT INTO payments (commitment_id, on_date, amount_minor, note) VALUES (?1, ?2, ?3, ?4)",
-                params![cid, on.to_string(), money.minor, note],
+                "INSERT INTO payments (commitment_id, on_date, amount_minor, note, via, recorded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    cid,
+                    on.to_string(),
+                    money.minor,
+                    note,
+                    via.filter(|v| *v != c.reach).map(|v| v.code()),
+                    ts(now)
+                ],
             )?;
             Ok(Money::new(balance.minor - money.minor, balance.currency))
         })
@@ -1282,7 +1436,7 @@ impl Vault {
         let note = text::optional("note", note, TEXT_MAX)?;
         not_future("date", on, now)?;
         self.write(|tx| {
-            let c = Self::commitment_in(tx, cid)?;
+            let (c, rec) = Self::commitment_with_record(tx, cid)?;
             if !matches!(c.kind, CommitmentKind::Living { .. }) {
                 return Err(Refusal::new(
                     None,
@@ -1302,9 +1456,10 @@ impl Vault {
                 )
                 .into());
             }
+            rules::check_checkin(&rec, &c, on, &note, now)?;
             tx.execute(
-                "INSERT INTO checkins (commitment_id, on_date, kept, note) VALUES (?1, ?2, ?3, ?4)",
-                params![cid, on.to_string(), b(kept), note],
+                "INSERT INTO checkins (commitment_id, on_date, kept, note, recorded) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![cid, on.to_string(), b(kept), note, ts(now)],
             )?;
             Ok(Recorded::new(tx.last_insert_rowid()))
         })
@@ -1366,7 +1521,20 @@ impl Vault {
             let at = ts(now);
             let existing = match resolve_in(tx, &PartyRef::Name(name.clone())) {
                 Ok(id) => Some(id),
-                Err(VaultError::NoSuchParty) => None,
+                // The same name written another way, or a name they had before a rename, is
+                // the same person: their safety answers apply to what is captured.
+                Err(VaultError::NoSuchParty) => match same_name(tx, &name, None)?.as_slice() {
+                    [] => None,
+                    [one] => Some(*one),
+                    many => {
+                        return Err(VaultError::AmbiguousParty(
+                            many.iter()
+                                .map(|i| i.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ));
+                    }
+                },
                 Err(e) => return Err(e),
             };
             let (party_id, new_party) = match existing {

@@ -35,6 +35,7 @@ coded_enum! {
         Criticism = "criticism", "criticising them";
         Preaching = "preaching", "preaching or programme talk";
         ThirdParty = "third-party", "naming a third party";
+        GoBetween = "go-between", "passing the amends through someone else";
         MissingAct = "missing-act", "missing: a specific act in the first person";
         MissingResponsibility = "missing-responsibility", "missing: taking responsibility plainly";
         MissingOtherHarm = "missing-other-harm", "missing: asking about other harm";
@@ -112,6 +113,17 @@ struct RawPatterns {
     rules: Vec<RawRule>,
     missing: Vec<RawRule>,
     balance: RawBalance,
+    /// Phrases that describe reaching the person directly; `@party` stands for a word of
+    /// their name. Not a finding of the coach: the rules read them (see `reaches`).
+    contact: RawContact,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    phrases: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,6 +216,7 @@ struct Patterns {
     rules: Vec<Rule>,
     missing: Vec<Rule>,
     balance: RawBalance,
+    contact: Rule,
 }
 
 /// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
@@ -331,6 +344,26 @@ fn build(source: &str) -> Result<Patterns, String> {
         rules: rules(&raw.rules, false)?,
         missing: rules(&raw.missing, true)?,
         balance: raw.balance,
+        contact: {
+            let phrases: Vec<Phrase> = raw
+                .contact
+                .phrases
+                .iter()
+                .map(|p| parse_phrase(p))
+                .collect::<Result<_, _>>()?;
+            Rule {
+                kind: FindingKind::GoBetween,
+                firsts: first_words(&phrases),
+                phrases,
+                except: raw
+                    .contact
+                    .except
+                    .iter()
+                    .map(|p| parse_phrase(p))
+                    .collect::<Result<_, _>>()?,
+                opening_only: false,
+            }
+        },
     })
 }
 
@@ -623,6 +656,73 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// Where `text` passes a message, an apology, money or a gift to them through someone else (a
+/// go-between), read in both languages: the byte range of the first such place. The rules refuse
+/// this where no contact is allowed, since a court order forbids contact "through anyone else".
+pub fn go_between(text: &str) -> Option<Range<usize>> {
+    let all = tokenize(text);
+    let own: Vec<&Token> = all.iter().filter(|t| !t.quoted).collect();
+    Language::ALL.iter().find_map(|&lang| {
+        let p = patterns(lang);
+        p.rules
+            .iter()
+            .filter(|r| r.kind == FindingKind::GoBetween)
+            .find_map(|r| matches(&own, r, p).into_iter().next())
+            .map(|r| own[r.start].start..own[r.end - 1].end)
+    })
+}
+
+/// Where `text` describes the writer reaching `party` directly (visiting, calling, writing to,
+/// meeting, handing them something), read in both languages: the byte range of the first such
+/// place. A word of the party's name, or a pronoun, stands for them.
+pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
+    let all = tokenize(text);
+    let name: Vec<String> = words(&party.replace(['.', ',', '(', ')', '"'], " "))
+        .into_iter()
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    let own: Vec<Token> = all
+        .iter()
+        .filter(|t| !t.quoted)
+        .map(|t| Token {
+            raw: t.raw,
+            norm: if name.contains(&t.norm) {
+                "@party".to_string()
+            } else if t
+                .norm
+                .strip_suffix("'s")
+                .is_some_and(|stem| name.iter().any(|n| n == stem))
+            {
+                "@party's".to_string()
+            } else {
+                t.norm.clone()
+            },
+            start: t.start,
+            end: t.end,
+            sentence: t.sentence,
+            clause: t.clause,
+            quoted: false,
+        })
+        .collect();
+    let own: Vec<&Token> = own.iter().collect();
+    // A sentence that passes something through someone else is read as that, not as contact
+    // ("ask her sister to tell her" is a go-between, whoever "her" is).
+    let mut relayed: HashSet<usize> = HashSet::new();
+    for &lang in Language::ALL {
+        let p = patterns(lang);
+        for rule in p.rules.iter().filter(|r| r.kind == FindingKind::GoBetween) {
+            relayed.extend(matches(&own, rule, p).iter().map(|r| own[r.start].sentence));
+        }
+    }
+    Language::ALL.iter().find_map(|&lang| {
+        let p = patterns(lang);
+        matches(&own, &p.contact, p)
+            .into_iter()
+            .find(|r| !relayed.contains(&own[r.start].sentence))
+            .map(|r| own[r.start].start..own[r.end - 1].end)
+    })
 }
 
 /// Reads a script and says what would undermine it and what is missing.

@@ -60,7 +60,15 @@ pub fn record(kind: PartyKind) -> PartyRecord {
     PartyRecord::new(party(kind))
 }
 
+/// A person with one harm named on day 0 (a plan or attempt that reaches them needs one).
 pub fn person() -> PartyRecord {
+    let mut r = record(PartyKind::Person);
+    r.harms.push(harm(100, at(0, 0)));
+    r
+}
+
+/// A person with nothing named yet.
+pub fn bare_person() -> PartyRecord {
     record(PartyKind::Person)
 }
 
@@ -126,6 +134,7 @@ pub fn answered(answers: SafetyAnswers, when: Timestamp) -> Option<SafetyRecord>
     Some(SafetyRecord {
         answers,
         answered: when,
+        reason: String::new(),
     })
 }
 
@@ -207,6 +216,7 @@ pub fn restitution(
     recorded: Timestamp,
 ) -> Commitment {
     Commitment {
+        reach: amends_core::model::Reach::Them,
         id,
         party_id: 1,
         kind: CommitmentKind::Restitution {
@@ -218,6 +228,8 @@ pub fn restitution(
                 .iter()
                 .enumerate()
                 .map(|(i, m)| Payment {
+                    via: None,
+                    recorded: None,
                     id: i as i64 + 1,
                     on: starting,
                     amount: *m,
@@ -238,6 +250,7 @@ pub fn living(
     recorded: Timestamp,
 ) -> Commitment {
     Commitment {
+        reach: amends_core::model::Reach::NoContact,
         id,
         party_id: 1,
         kind: CommitmentKind::Living {
@@ -248,6 +261,7 @@ pub fn living(
                 .iter()
                 .enumerate()
                 .map(|(i, k)| CheckIn {
+                    recorded: None,
                     id: i as i64 + 1,
                     on: starting,
                     kept: *k,
@@ -262,6 +276,7 @@ pub fn living(
 
 pub fn promise(id: i64, text: &str, due: Date, recorded: Timestamp) -> Commitment {
     Commitment {
+        reach: amends_core::model::Reach::Them,
         id,
         party_id: 1,
         kind: CommitmentKind::Promise {

@@ -8,29 +8,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// The form of a name that is compared.
-pub fn name_key(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut space = false;
-    for c in name.trim().nfkd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        match c {
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' | '\u{00B4}' => out.push('\''),
-            _ => out.extend(c.to_lowercase()),
-        }
-    }
-    out
-}
+/// The form of a name that is compared (the core's, so the vault asks "the same person?" with it too).
+pub use amends_core::text::name_key;
 
 /// The same folding for a header or a code word: lower case, no accents, and every run of
 /// anything but letters and digits read as one space.
