@@ -263,6 +263,10 @@ pub struct PartyAddArgs {
     /// Anything else worth keeping
     #[arg(long, default_value = "")]
     pub notes: String,
+    /// Someone on the list already has this name (now or before a rename), and this is
+    /// another person
+    #[arg(long)]
+    pub another: bool,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -300,6 +304,9 @@ pub struct PartyEditArgs {
     /// Notes (replaces the notes; the earlier ones are kept in the history)
     #[arg(long)]
     pub notes: Option<String>,
+    /// The new name is one someone else on the list has (or had), and this is another person
+    #[arg(long)]
+    pub another: bool,
 }
 
 #[derive(Debug, Args)]
@@ -479,6 +486,13 @@ pub struct SafetyArgs {
     /// Answers otherwise add to those given before.
     #[arg(long, value_delimiter = ',', value_name = "FLAG")]
     pub clear: Vec<String>,
+    /// Why an answer that kept them from being reached (court-order, asked-no-contact,
+    /// abused-them) no longer holds; needed to --clear one, and kept in the history
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Confirm that such an answer truly no longer holds; needed to --clear one
+    #[arg(long)]
+    pub confirm: bool,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -626,6 +640,11 @@ pub struct RestitutionArgs {
     /// First payment date [default: today]
     #[arg(long, value_name = "DATE")]
     pub starting: Option<String>,
+    /// How it is paid: them (to them directly, the default), court, agency, charity,
+    /// anonymous or heirs. Under a court order or a wish for no contact, only a way that
+    /// does not reach them is open.
+    #[arg(long, value_name = "WAY")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -653,6 +672,10 @@ pub struct PromiseArgs {
     /// By when (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub due: String,
+    /// How it is kept: them (to them, the default) or no-contact (kept without reaching
+    /// them, the only way open under a court order or a wish for no contact)
+    #[arg(long, value_name = "WAY")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -678,6 +701,10 @@ pub struct PayArgs {
     /// Anything worth keeping about it
     #[arg(long, default_value = "")]
     pub note: String,
+    /// How this payment was made, if not the restitution's way: them, court, agency,
+    /// charity, anonymous or heirs
+    #[arg(long, value_name = "WAY")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Args)]

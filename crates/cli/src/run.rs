@@ -402,8 +402,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Pay(a) => {
             let on = date_or_today("date", a.on.as_deref(), &now)?;
+            let via = a
+                .via
+                .as_deref()
+                .map(|v| core(amends_core::model::Reach::parse(v)))
+                .transpose()?;
             let mut vault = open(&cli)?;
-            let balance = vault.pay(a.commitment, &a.amount, on, &a.note, &now)?;
+            let balance = vault.pay(a.commitment, &a.amount, on, &a.note, via, &now)?;
             if balance.minor == 0 {
                 println!("Payment recorded. The restitution is paid in full.");
             } else {
@@ -760,7 +765,11 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
         PartyCmd::Add(a) => {
             let kind = core(PartyKind::parse(&a.kind))?;
             let mut vault = open(cli)?;
-            let rec = vault.add_party(&a.name, kind, &a.relationship, &a.notes, now)?;
+            let rec = if a.another {
+                vault.add_another_party(&a.name, kind, &a.relationship, &a.notes, now)?
+            } else {
+                vault.add_party(&a.name, kind, &a.relationship, &a.notes, now)?
+            };
             warn_all(&rec.warnings);
             if a.json {
                 return print_json(&serde_json::json!({ "id": rec.id }));
@@ -841,6 +850,7 @@ fn party_cmd(cli: &Cli, p: &PartyCmd, now: &Now) -> Result<()> {
                     kind,
                     relationship: a.relationship.clone(),
                     notes: a.notes.clone(),
+                    another: a.another,
                 },
                 now,
             )?;
@@ -994,6 +1004,8 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
         clear,
         none: a.none,
         legal_decision: a.legal_decision.clone(),
+        reason: a.reason.clone(),
+        confirmed: a.confirm,
     };
     let answering = change != amends_vault::SafetyChange::default();
     let mut vault = open(cli)?;
@@ -1020,7 +1032,12 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
 fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
     let mut vault = open(cli)?;
     let settings = vault.settings()?;
-    let (party, input) = match c {
+    let reach = |via: &Option<String>| {
+        via.as_deref()
+            .map(|v| core(amends_core::model::Reach::parse(v)))
+            .transpose()
+    };
+    let (party, input, via) = match c {
         CommitCmd::Restitution(a) => {
             let amount = money_in(&a.amount, a.currency.as_deref(), &settings)?;
             let instalment = a
@@ -1042,6 +1059,7 @@ fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
                     every,
                     starting,
                 },
+                reach(&a.via)?,
             )
         }
         CommitCmd::Living(a) => (
@@ -1051,6 +1069,7 @@ fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
                 every: core(Cadence::parse(&a.every))?,
                 starting: date_or_today("starting", a.starting.as_deref(), now)?,
             },
+            None,
         ),
         CommitCmd::Promise(a) => (
             &a.party,
@@ -1058,9 +1077,17 @@ fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
                 text: a.text.clone(),
                 due: date("due", &a.due, now)?,
             },
+            reach(&a.via)?,
         ),
     };
-    let rec = vault.add_commitment(&party_ref(party), &input, now)?;
+    let rec = vault.add_commitment(
+        &party_ref(party),
+        amends_vault::NewCommitment {
+            what: input.clone(),
+            via,
+        },
+        now,
+    )?;
     warn_all(&rec.warnings);
     println!(
         "Commitment #{} recorded. Record progress with `amends {}`.",

@@ -80,9 +80,11 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
             })
         };
         let made_after_plan = |updated| r.attempts.iter().any(|a| a.recorded >= updated);
+        // A plan the answers now forbid is blocked, not something to do on its date.
         if let Some(plan) = &r.plan
             && let Some(on) = plan.on
             && !made_after_plan(plan.updated)
+            && crate::stage::blocked_plan(r).is_none()
         {
             push(
                 DueKind::Plan,
@@ -119,7 +121,27 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
                 );
             }
         }
+        // Under a court order or a wish for no contact, what reaches them is not to do as it stands.
+        let contact = crate::rules::verdict(r).contact;
+        let closed_to_them = matches!(
+            contact,
+            crate::rules::Contact::NoContact | crate::rules::Contact::IndirectOnly
+        );
         for c in r.commitments.iter().filter(|c| c.is_open()) {
+            if closed_to_them && c.reach.reaches_them() {
+                if let CommitmentKind::Restitution { .. } = c.kind {
+                    let what = format!(
+                        "payment on a restitution that was to go to them: pay it only in a way that does not reach them ({})",
+                        if contact == crate::rules::Contact::NoContact {
+                            "R4"
+                        } else {
+                            "R5"
+                        }
+                    );
+                    push(DueKind::Payment, now.today, what, Some(c.id), c.balance());
+                }
+                continue;
+            }
             match &c.kind {
                 CommitmentKind::Restitution {
                     instalment,

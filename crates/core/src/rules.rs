@@ -1028,7 +1028,10 @@ pub fn check_payment(
         .into());
     }
     let v = verdict(record);
-    refuse_reach(&v, via, CommitmentSort::Restitution)?;
+    refuse_reach(&v, via, CommitmentSort::Restitution).map_err(|mut r| {
+        r.reason = r.reason.replacen("A restitution", "A payment", 1);
+        r
+    })?;
     refuse_words(record, &v, &[note], true, "the payment's note")?;
     Ok(())
 }

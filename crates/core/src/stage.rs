@@ -164,15 +164,45 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
             "have it approved by your sponsor or an adviser (R2): {gap}"
         ));
     }
-    if v.lawyer_first
-        && !record
-            .consultations
-            .iter()
-            .any(|c| c.with == crate::model::Adviser::Lawyer)
-    {
-        gaps.push("talk to a lawyer first (R3)".into());
+    if v.lawyer_first && plan.method.is_contact() && !crate::rules::legal_question_settled(record) {
+        gaps.push(
+            "talk to a lawyer first, or record your own decision once you have taken advice (R3)"
+                .into(),
+        );
     }
     gaps
+}
+
+/// A plan the safety answers forbid (a court order or a wish for no contact came after it), in
+/// words that say it is blocked: never shown as something to do.
+pub fn blocked_plan(record: &PartyRecord) -> Option<String> {
+    let plan = record.plan.as_ref()?;
+    let v = verdict(record);
+    if v.allows(plan.method) {
+        return None;
+    }
+    let rule = v
+        .reasons
+        .iter()
+        .find(|r| {
+            matches!(
+                (v.contact, r.rule),
+                (crate::rules::Contact::NoContact, crate::rules::Rule::R4)
+                    | (crate::rules::Contact::IndirectOnly, crate::rules::Rule::R5)
+                    | (crate::rules::Contact::NoOneToReach, crate::rules::Rule::R8)
+            )
+        })
+        .map(|r| format!(" ({})", r.rule.code()))
+        .unwrap_or_default();
+    Some(format!(
+        "blocked: the plan ({}) reaches them, and the safety answers no longer allow that{rule}; make a new plan with one of: {}",
+        plan.method.label(),
+        v.allowed
+            .iter()
+            .map(|m| m.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 fn plan_words(record: &PartyRecord) -> String {
@@ -250,6 +280,9 @@ fn reopened_next(record: &PartyRecord, made: jiff::Timestamp, now: &Now) -> Stri
         return format!("attempted again on {} ({})", a.on, a.outcome.label());
     }
     if record.plan.as_ref().is_some_and(|p| p.updated > made) {
+        if let Some(blocked) = blocked_plan(record) {
+            return blocked;
+        }
         let gaps = readiness_gaps(record);
         if gaps.is_empty() {
             return format!("ready: {}", plan_words(record));
@@ -417,6 +450,9 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
                 }
             ),
         );
+    }
+    if let Some(blocked) = blocked_plan(record) {
+        return info(Stage::Planned, blocked);
     }
     if record.plan.is_some() {
         let gaps = readiness_gaps(record);

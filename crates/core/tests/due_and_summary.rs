@@ -235,6 +235,10 @@ fn summary_counts_every_party_once_and_leaves_set_aside_out_of_willingness() {
     aside_
         .willingness
         .push(willing(1, Willingness::Now, at(1, 0)));
+    // Every harm of D is set aside: the one every test person has, and one more.
+    aside_.harms[0]
+        .asides
+        .push(aside(2, AsideReason::NoRealHarm, "", at(1, 1)));
     let mut h = harm(3, at(1, 0));
     h.asides
         .push(aside(1, AsideReason::NoRealHarm, "", at(1, 1)));
@@ -292,7 +296,8 @@ fn summary_counts_every_party_once_and_leaves_set_aside_out_of_willingness() {
         );
     }
     assert_eq!(s.parties, 5);
-    assert_eq!(s.harms, 2, "a set-aside harm is not counted");
+    // A, B, C and E each have the harm every test person has, and A two more; D's are set aside.
+    assert_eq!(s.harms, 4 + 2, "a set-aside harm is not counted");
     let count = |stage: Stage| s.by_stage.iter().find(|(x, _)| *x == stage).unwrap().1;
     assert_eq!(
         s.by_stage.len(),

@@ -6,5 +6,7 @@ mod coach;
 mod due_and_summary;
 mod props;
 mod reach;
+mod replay;
 mod rules;
+mod scratch;
 mod stages;

@@ -9,7 +9,7 @@ use amends_core::model::{
 };
 use amends_core::rules::{
     Contact, NewAttempt, Rule, check_attempt, check_consent, check_deferral, check_new_party,
-    check_plan, names_in, settle_answers, verdict,
+    check_plan, latest_review, names_in, settle_answers, verdict,
 };
 use amends_core::{CoreError, Refusal};
 use common::*;
@@ -613,7 +613,9 @@ fn check_plan_follows_the_verdict_for_every_method() {
     told_in_attempt
         .attempts
         .push(attempt(1, Method::Letter, Outcome::NoContact, 2, at(2, 0)));
+    // Harm first would answer before R8 for a party with nothing named: name one.
     let mut dead = record(PartyKind::Deceased);
+    dead.harms.push(harm(100, at(0, 0)));
     dead.safety = answered(a(), at(1, 0));
     let mut open = person();
     open.safety = answered(a(), at(1, 0));
@@ -779,7 +781,7 @@ fn a_set_aside_harm_does_not_count_its_third_parties() {
         Ok(vec![])
     );
     // Restored, the name counts again.
-    r.harms[0].asides[0].restored_at = Some(at(1, 3));
+    r.harms.iter_mut().find(|h| h.id == 1).unwrap().asides[0].restored_at = Some(at(1, 3));
     let refusal = refused(check_plan(
         &r,
         &plan(Method::FaceToFace, "About Sam.", at(2, 0)),
@@ -788,11 +790,37 @@ fn a_set_aside_harm_does_not_count_its_third_parties() {
 }
 
 #[test]
-fn a_plan_before_the_safety_questions_is_accepted_with_a_warning() {
+fn a_plan_before_the_safety_questions_is_refused_if_it_reaches_them_and_warned_otherwise() {
     let r = person();
-    let warnings = check_plan(&r, &plan(Method::FaceToFace, "Hello", at(1, 0))).unwrap();
-    assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].contains("safety questions"), "{warnings:?}");
+    for m in Method::ALL {
+        let result = check_plan(&r, &plan(*m, "Hello", at(1, 0)));
+        if m.is_contact() {
+            // Safety first: a refusal without a rule, pointing at the questions.
+            let refusal = refused(result);
+            assert_eq!(refusal.rule, None, "{m}");
+            assert!(
+                refusal.reason.contains("safety questions"),
+                "{m}: {}",
+                refusal.reason
+            );
+            assert!(refusal.next.contains("--none"), "{m}: {}", refusal.next);
+            assert_plain_words(&refusal.reason, "safety first");
+        } else {
+            let warnings = result.unwrap_or_else(|e| panic!("{m}: {e}"));
+            assert_eq!(warnings.len(), 1, "{m}: {warnings:?}");
+            assert!(
+                warnings[0].contains("safety questions"),
+                "{m}: {warnings:?}"
+            );
+        }
+    }
+    // Answered, the same face-to-face plan is accepted without a warning.
+    let mut r = r;
+    r.safety = answered(a(), at(1, 1));
+    assert_eq!(
+        check_plan(&r, &plan(Method::FaceToFace, "Hello", at(1, 2))),
+        Ok(vec![])
+    );
 }
 
 #[test]
@@ -963,7 +991,9 @@ fn attempts_follow_the_verdict_r4_r5_r8() {
         },
         at(1, 0),
     );
-    let lost = record(PartyKind::Unreachable);
+    // Harm first would answer before R8 for a party with nothing named: name one.
+    let mut lost = record(PartyKind::Unreachable);
+    lost.harms.push(harm(100, at(0, 0)));
 
     for (name, r, rule) in [
         ("court", court, Rule::R4),
@@ -1283,7 +1313,7 @@ fn a_deferral_needs_a_reason_and_a_review_date_not_in_the_past() {
     let r = person();
     let today = 10;
     // (reason, review day, expected field or Ok)
-    let table: [(&str, i64, Option<&str>); 7] = [
+    let table: [(&str, i64, Option<&str>); 9] = [
         ("", 20, Some("reason")),
         ("   \n\t", 20, Some("reason")),
         (
@@ -1298,8 +1328,12 @@ fn a_deferral_needs_a_reason_and_a_review_date_not_in_the_past() {
         ),
         ("Waiting until I have six months sober", 10, None),
         ("Waiting until I have six months sober", 11, None),
-        ("They are in hospital", 400, None),
+        // Not now is not never: at most a year ahead (day 10 + 365 is 2025-05-11).
+        ("They are in hospital", 375, None),
+        ("They are in hospital", 376, Some("review date")),
+        ("They are in hospital", 400, Some("review date")),
     ];
+    assert_eq!(latest_review(on(today)), on(375));
     for (reason, review, expected) in table {
         let result = check_deferral(&r, reason, on(review), on(today));
         match expected {
@@ -1444,6 +1478,14 @@ fn under_review_the_attempt_must_be_the_approved_plan() {
         method,
         outcome: Outcome::Warm,
     };
+    // R3 first: neither a lawyer nor the person's own decision is on record.
+    match check_attempt(&r, &a(Method::Restitution), on(4)) {
+        Err(CoreError::Refused(refusal)) => assert_eq!(refusal.rule, Some(Rule::R3)),
+        other => panic!("expected an R3 refusal, got {other:?}"),
+    }
+    // A lawyer consulted (who gives no view on the plan) settles R3; R2 still holds.
+    r.consultations
+        .push(consult(2, Adviser::Lawyer, None, at(3, 1), 3));
     assert!(check_attempt(&r, &a(Method::Restitution), on(4)).is_ok());
     match check_attempt(&r, &a(Method::FaceToFace), on(4)) {
         Err(CoreError::Refused(refusal)) => {
@@ -1468,4 +1510,293 @@ fn nothing_to_defer_once_amends_are_made() {
     // A new harm reopens the party, and then it can be put off.
     r.harms.push(harm(2, at(3, 0)));
     assert!(check_deferral(&r, "not now", on(30), on(3)).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every way around (docs/practice.md, "Ways around, and how they are closed"): one row each,
+// with the exact answer the gate gives.
+// ---------------------------------------------------------------------------------------------
+
+/// What a gate must answer.
+#[derive(Debug)]
+enum Expect {
+    Accepted,
+    /// A refusal under this rule (or none), with a reason and a next step.
+    Refused(Option<Rule>),
+    /// Invalid input in this field, with a message.
+    Invalid(&'static str),
+}
+
+/// A person called `name` with one harm and these answers.
+fn named_with(name: &str, answers: SafetyAnswers) -> amends_core::model::PartyRecord {
+    let mut r = person();
+    r.party.name = name.into();
+    r.safety = answered(answers, at(1, 0));
+    r
+}
+
+fn under_court_order(name: &str) -> amends_core::model::PartyRecord {
+    named_with(
+        name,
+        SafetyAnswers {
+            court_order: true,
+            ..a()
+        },
+    )
+}
+
+fn plan_result(
+    r: &amends_core::model::PartyRecord,
+    method: Method,
+    script: &str,
+) -> Result<(), CoreError> {
+    check_plan(r, &plan(method, script, at(2, 0))).map(|_| ())
+}
+
+fn attempt_words(
+    r: &amends_core::model::PartyRecord,
+    method: Method,
+    outcome: Outcome,
+) -> Result<(), CoreError> {
+    check_attempt(
+        r,
+        &NewAttempt {
+            on: on(2),
+            method,
+            outcome,
+            words: &[],
+        },
+        on(2),
+    )
+}
+
+#[test]
+fn every_way_around_is_closed() {
+    use amends_core::model::Reach;
+    use amends_core::rules::{CommitmentSort, check_checkin, check_commitment, check_payment};
+
+    let promise_words = |r: &amends_core::model::PartyRecord, reach: Reach, text: &str| {
+        check_commitment(r, CommitmentSort::Promise, reach, &[text])
+    };
+    let restitution_by = |r: &amends_core::model::PartyRecord, reach: Reach| {
+        check_commitment(r, CommitmentSort::Restitution, reach, &[])
+    };
+    // A restitution paid through the court, recorded on day 2 under the order.
+    let court_paid = {
+        let mut c = restitution(1, dollars(100), &[], None, on(2), at(2, 0));
+        c.reach = Reach::Court;
+        c
+    };
+    let sam = under_court_order("Sam");
+    let lee = named_with(
+        "Lee",
+        SafetyAnswers {
+            asked_no_contact: true,
+            ..a()
+        },
+    );
+    let legal = |decision: &str| {
+        let mut r = named_with(
+            "Pat",
+            SafetyAnswers {
+                legal_risk: true,
+                legal_decision: decision.into(),
+                ..a()
+            },
+        );
+        r.consultations
+            .push(consult(1, Adviser::Sponsor, Some(true), at(1, 5), 1));
+        r
+    };
+    let answered_bare = {
+        let mut r = bare_person();
+        r.safety = answered(a(), at(1, 0));
+        r
+    };
+    let mut dead = record(PartyKind::Deceased);
+    dead.harms.push(harm_owing(100, at(0, 0), dollars(300)));
+    dead.safety = answered(a(), at(1, 0));
+    assert_eq!(verdict(&dead).contact, Contact::NoOneToReach);
+    let living_since_day_2 = living(2, amends_core::model::Cadence::Weekly, on(2), &[], at(2, 0));
+    let restitution_from_day_5 = {
+        let mut c = restitution(3, dollars(100), &[], None, on(5), at(5, 0));
+        c.reach = Reach::Court;
+        c
+    };
+    let open = named_with("Pat", a());
+
+    let ways: Vec<(&str, Result<(), CoreError>, Expect)> = vec![
+        (
+            "a promise to visit them, to them, under a court order",
+            promise_words(&sam, Reach::Them, "Visit Sam at her flat"),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "the same promise recorded as kept without contact",
+            promise_words(&sam, Reach::NoContact, "Visit Sam at her flat"),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "a promise to text them, kept 'without contact', when they asked for none",
+            promise_words(&lee, Reach::NoContact, "Text Lee next month"),
+            Expect::Refused(Some(Rule::R5)),
+        ),
+        (
+            "a promise to text them, to them, when they asked for none",
+            promise_words(&lee, Reach::Them, "Text Lee next month"),
+            Expect::Refused(Some(Rule::R5)),
+        ),
+        (
+            "a restitution paid to them under a court order",
+            restitution_by(&sam, Reach::Them),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "a restitution paid through the court under a court order",
+            restitution_by(&sam, Reach::Court),
+            Expect::Accepted,
+        ),
+        (
+            "a payment handed to them on a court-paid restitution",
+            check_payment(&sam, &court_paid, on(3), Reach::Them, "", &now_on(3)),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "a payment 'through the court' whose note says it was handed over at their door",
+            check_payment(
+                &sam,
+                &court_paid,
+                on(3),
+                Reach::Court,
+                "handed cash to Sam at her door",
+                &now_on(3),
+            ),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "a payment through the court, as recorded",
+            check_payment(
+                &sam,
+                &court_paid,
+                on(3),
+                Reach::Court,
+                "Paid at the court office",
+                &now_on(3),
+            ),
+            Expect::Accepted,
+        ),
+        (
+            "an indirect plan that sends the apology through her sister",
+            plan_result(
+                &sam,
+                Method::Indirect,
+                "I will ask her sister Kate to tell Sam I am sorry",
+            ),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "the same, in Spanish",
+            plan_result(
+                &sam,
+                Method::Indirect,
+                "Le pediré a su hermana que le diga que lo siento",
+            ),
+            Expect::Refused(Some(Rule::R4)),
+        ),
+        (
+            "an unsent letter addressed to them under a court order",
+            plan_result(&sam, Method::UnsentLetter, "Dear Sam, I am sorry"),
+            Expect::Accepted,
+        ),
+        (
+            "a face-to-face attempt before the safety questions are answered",
+            attempt_words(&person(), Method::FaceToFace, Outcome::Warm),
+            Expect::Refused(None),
+        ),
+        (
+            "a face-to-face attempt with no harm named",
+            attempt_words(&answered_bare, Method::FaceToFace, Outcome::Warm),
+            Expect::Invalid("harm"),
+        ),
+        (
+            "living amends with no harm named (and no answers yet)",
+            attempt_words(&bare_person(), Method::Living, Outcome::Done),
+            Expect::Accepted,
+        ),
+        (
+            "a deferral reviewed in 2999",
+            check_deferral(&open, "Not now", jiff::civil::date(2999, 1, 1), on(10)),
+            Expect::Invalid("review date"),
+        ),
+        (
+            "a deferral reviewed exactly a year ahead",
+            check_deferral(&open, "Not now", latest_review(on(10)), on(10)),
+            Expect::Accepted,
+        ),
+        (
+            "a payment dated before its restitution began",
+            check_payment(
+                &sam,
+                &restitution_from_day_5,
+                on(4),
+                Reach::Court,
+                "",
+                &now_on(10),
+            ),
+            Expect::Invalid("date"),
+        ),
+        (
+            "a check-in dated in the future",
+            check_checkin(&open, &living_since_day_2, on(11), "Kept it", &now_on(10)),
+            Expect::Invalid("date"),
+        ),
+        (
+            "a face-to-face attempt with legal risk, approved, without a lawyer or a decision",
+            attempt_words(&legal(""), Method::FaceToFace, Outcome::Warm),
+            Expect::Refused(Some(Rule::R3)),
+        ),
+        (
+            "the same with the person's own decision recorded",
+            attempt_words(
+                &legal("I will repay through my lawyer and make no statement"),
+                Method::FaceToFace,
+                Outcome::Warm,
+            ),
+            Expect::Accepted,
+        ),
+        (
+            "a promise kept without contact under a court order",
+            promise_words(
+                &sam,
+                Reach::NoContact,
+                "Keep every term of the order and stay sober",
+            ),
+            Expect::Accepted,
+        ),
+        (
+            "a restitution to the heirs of someone who has died (R8)",
+            restitution_by(&dead, Reach::Heirs),
+            Expect::Accepted,
+        ),
+    ];
+
+    for (name, result, expect) in ways {
+        match (&expect, &result) {
+            (Expect::Accepted, Ok(())) => {}
+            (Expect::Refused(rule), Err(CoreError::Refused(refusal))) => {
+                assert_eq!(refusal.rule, *rule, "{name}: {refusal}");
+                assert_plain_words(&refusal.reason, name);
+                assert!(!refusal.next.trim().is_empty(), "{name}: no next step");
+                // What they wrote is never repeated back, names included.
+                for who in ["Sam", "Lee", "Kate"] {
+                    assert!(!refusal.to_string().contains(who), "{name}: {refusal}");
+                }
+            }
+            (Expect::Invalid(field), Err(CoreError::Invalid(invalid))) => {
+                assert_eq!(invalid.field, *field, "{name}: {invalid}");
+                assert!(!invalid.message.trim().is_empty(), "{name}");
+            }
+            _ => panic!("{name}: expected {expect:?}, got {result:?}"),
+        }
+    }
 }

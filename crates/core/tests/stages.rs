@@ -406,7 +406,10 @@ fn money_owed_without_a_restitution_commitment_is_made_not_complete() {
     ));
     assert_stage(&r, 8, Stage::Made, &["money is owed"]);
     // If that harm is set aside (sponsor says no real harm), the debt goes with it.
-    r.harms[1]
+    r.harms
+        .iter_mut()
+        .find(|h| h.id == 2)
+        .unwrap()
         .asides
         .push(aside(1, AsideReason::NoRealHarm, "", at(6, 0)));
     assert_stage(&r, 8, Stage::Complete, &[]);
@@ -652,7 +655,7 @@ fn a_new_harm_that_is_set_aside_does_not_reopen() {
         .push(aside(1, AsideReason::IWasHarmed, "", at(8, 1)));
     r.harms.push(h);
     assert_eq!(stage_on(&r, 9).stage, Stage::Complete);
-    r.harms[1].asides[0].restored_at = Some(at(9, 0));
+    r.harms.iter_mut().find(|h| h.id == 2).unwrap().asides[0].restored_at = Some(at(9, 0));
     assert_eq!(stage_on(&r, 10).stage, Stage::Reopened);
 }
 
@@ -856,6 +859,62 @@ fn a_script_naming_the_affair_partner_is_never_ready() {
     ));
     // ...so the stage must not call it ready.
     let s = stage_on(&r, 4);
+    assert_ne!(s.stage, Stage::Ready, "{}", s.reason);
+}
+
+#[test]
+fn a_go_between_script_is_never_ready_under_a_court_order() {
+    let mut r = willing_person();
+    // The plan is written while contact is open...
+    r.plan = Some(plan(
+        Method::Indirect,
+        "I will ask her sister to tell her I am sorry.",
+        at(2, 0),
+    ));
+    assert!(amends_core::rules::check_plan(&r, r.plan.as_ref().unwrap()).is_ok());
+    // ...then a court order is answered, and the sponsor approves.
+    r.safety = answered(
+        SafetyAnswers {
+            court_order: true,
+            ..clear()
+        },
+        at(3, 0),
+    );
+    r.consultations
+        .push(consult(1, Adviser::Sponsor, Some(true), at(3, 3), 3));
+    // check_plan would refuse this script now (a message through someone else is contact)...
+    assert!(matches!(
+        amends_core::rules::check_plan(&r, r.plan.as_ref().unwrap()),
+        Err(amends_core::CoreError::Refused(f)) if f.rule == Some(amends_core::rules::Rule::R4)
+    ));
+    // ...so the stage must not call it ready.
+    let s = stage_on(&r, 4);
+    assert_ne!(s.stage, Stage::Ready, "{}", s.reason);
+}
+
+#[test]
+fn a_plan_that_reaches_them_is_not_ready_once_no_harm_is_left() {
+    let mut r = willing_person();
+    r.plan = Some(plan(Method::Letter, "I took the car.", at(2, 0)));
+    assert_stage(&r, 3, Stage::Ready, &[]);
+    // The sponsor finds no real harm in anything on the list.
+    for (i, h) in r.harms.iter_mut().enumerate() {
+        h.asides
+            .push(aside(i as i64 + 1, AsideReason::NoRealHarm, "", at(2, 1)));
+    }
+    // The letter cannot be recorded now (harm first)...
+    let attempt = amends_core::rules::NewAttempt {
+        on: on(3),
+        method: Method::Letter,
+        outcome: Outcome::Warm,
+        words: &[],
+    };
+    assert!(matches!(
+        amends_core::rules::check_attempt(&r, &attempt, on(3)),
+        Err(amends_core::CoreError::Invalid(i)) if i.field == "harm"
+    ));
+    // ...so the stage must not call it ready.
+    let s = stage_on(&r, 3);
     assert_ne!(s.stage, Stage::Ready, "{}", s.reason);
 }
 

@@ -72,6 +72,9 @@ pub struct ListedName {
     pub id: Id,
     pub name: String,
     pub set_aside: bool,
+    /// A name the party had before a rename (a person adding the old name again most likely
+    /// means the same person, whose safety answers must follow).
+    pub former: bool,
 }
 
 fn changed_meanwhile() -> VaultError {
@@ -232,15 +235,43 @@ fn listed(conn: &rusqlite::Connection) -> Result<Vec<ListedName>, VaultError> {
                 EXISTS (SELECT 1 FROM party_asides a WHERE a.party_id = p.id AND a.restored_at IS NULL)
          FROM parties p ORDER BY p.id",
     )?;
-    let rows = st
+    let mut rows = st
         .query_map([], |r| {
             Ok(ListedName {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 set_aside: r.get::<_, i64>(2)? != 0,
+                former: false,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut st =
+        conn.prepare("SELECT party_id, previous FROM edits WHERE harm_id IS NULL ORDER BY id")?;
+    let former = st
+        .query_map([], |r| Ok((r.get::<_, Id>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, previous) in former {
+        let Some(name) = serde_json::from_str::<serde_json::Value>(&previous)
+            .ok()
+            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        else {
+            continue;
+        };
+        let key = text::name_key(&name);
+        if rows
+            .iter()
+            .any(|l| l.id == id && text::name_key(&l.name) == key)
+        {
+            continue;
+        }
+        let set_aside = rows.iter().any(|l| l.id == id && l.set_aside);
+        rows.push(ListedName {
+            id,
+            name,
+            set_aside,
+            former: true,
+        });
+    }
     Ok(rows)
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use amends_core::model::{
     Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource,
-    Language, Method, Outcome, PartyKind, Settings, Willingness,
+    Language, Method, Outcome, PartyKind, Reach, Settings, Willingness,
 };
 use amends_core::text::{self, NAME_MAX, SCRIPT_MAX, TEXT_MAX};
 use amends_core::{Currency, Money};
@@ -138,6 +138,10 @@ pub struct SafetyOut {
     #[serde(default)]
     pub legal_decision: String,
     pub answered: String,
+    /// Why an answer that kept them from being reached (court order, asked for no contact,
+    /// abused them) was lifted in this set; required when one is. Absent means none given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -212,6 +216,12 @@ pub struct PaymentOut {
     pub amount: MoneyOut,
     #[serde(default)]
     pub note: String,
+    /// How this payment was made, where it differs from the commitment's `via`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// When it was written down (RFC 3339); absent for payments from before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -221,6 +231,9 @@ pub struct CheckInOut {
     pub kept: bool,
     #[serde(default)]
     pub note: String,
+    /// When it was written down (RFC 3339); absent for check-ins from before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -236,6 +249,11 @@ pub struct CommitmentOut {
     pub id: i64,
     /// `restitution`, `living` or `promise`.
     pub kind: String,
+    /// How it reaches them: for a restitution `them` (the default), `court`, `agency`,
+    /// `charity`, `anonymous` or `heirs`; for a promise `them` (the default) or `no-contact`.
+    /// A living amends never reaches them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<MoneyOut>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,6 +381,7 @@ impl Vault {
                         family: a.family,
                         legal_decision: a.legal_decision,
                         answered: s.answered.to_string(),
+                        reason: s.reason,
                     }
                 })
                 .collect();
@@ -509,15 +528,61 @@ impl Vault {
                 return Err(VaultError::ImportNotEmpty(count as usize));
             }
             insert(tx, &doc, &checked)?;
+            replay_all(tx, &doc)?;
             Ok(doc.parties.len())
         })
     }
 }
 
+/// Replays every party's history, as written into the transaction, through the gates a live
+/// write goes through (`amends_core::replay`): a file can hold nothing the rules would have
+/// refused. The first breach names its place in the file, and the whole import is undone.
+fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), VaultError> {
+    let now = amends_core::Now::new(Timestamp::now(), jiff::tz::TimeZone::system());
+    for record in records(tx, None)? {
+        let id = record.party.id;
+        let history = amends_core::replay::History {
+            safety: crate::load::safety_history(tx, id)?,
+            plans: crate::load::plan_history(tx, id)?,
+            record,
+        };
+        if let Err(breach) = amends_core::replay::replay(&history, &now) {
+            let pi = doc.parties.iter().position(|p| p.id == id).unwrap_or(0);
+            // Commitments are read back by id; the file may list them in another order.
+            let in_file = |ci: usize| {
+                let cid = history.record.commitments.get(ci).map(|c| c.id);
+                doc.parties[pi]
+                    .commitments
+                    .iter()
+                    .position(|c| Some(c.id) == cid)
+                    .unwrap_or(ci)
+            };
+            use amends_core::replay::Place;
+            let place = match breach.place {
+                Place::Commitment(c) => Place::Commitment(in_file(c)),
+                Place::Payment(c, j) => Place::Payment(in_file(c), j),
+                Place::CheckIn(c, j) => Place::CheckIn(in_file(c), j),
+                other => other,
+            };
+            return Err(VaultError::Import(format!(
+                "field `parties[{pi}].{}`: this breaks a rule and would have been refused when written: {}. Correct or remove it in the file, then import again",
+                place.path(),
+                breach.error
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
+    let default_reach = match c.kind {
+        CommitmentKind::Living { .. } => Reach::NoContact,
+        _ => Reach::Them,
+    };
     let mut out = CommitmentOut {
         id: c.id,
         kind: c.kind_code().into(),
+        via: (c.reach != default_reach).then(|| c.reach.code().to_string()),
         amount: None,
         instalment: None,
         every: None,
@@ -551,6 +616,8 @@ fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
                     on: p.on.to_string(),
                     amount: money_out(p.amount),
                     note: p.note.clone(),
+                    via: p.via.map(|v| v.code().to_string()),
+                    recorded: p.recorded.map(|t| t.to_string()),
                 })
                 .collect();
         }
@@ -569,6 +636,7 @@ fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
                     on: k.on.to_string(),
                     kept: k.kept,
                     note: k.note.clone(),
+                    recorded: k.recorded.map(|t| t.to_string()),
                 })
                 .collect();
         }
@@ -1033,6 +1101,9 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                 ));
             }
             check_ts(&format!("{cp}.recorded"), &c.recorded)?;
+            if let Some(v) = &c.via {
+                check_code(&format!("{cp}.via"), Reach::parse(v))?;
+            }
             if let Some(cl) = &c.closed {
                 check_code(&format!("{cp}.closed.how"), Closure::parse(&cl.how))?;
                 check_date(&format!("{cp}.closed.on"), &cl.on)?;
@@ -1071,6 +1142,12 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                     for (j, pay) in c.payments.iter().enumerate() {
                         let yp = format!("{cp}.payments[{j}]");
                         check_date(&format!("{yp}.on"), &pay.on)?;
+                        if let Some(v) = &pay.via {
+                            check_code(&format!("{yp}.via"), Reach::parse(v))?;
+                        }
+                        if let Some(t) = &pay.recorded {
+                            check_ts(&format!("{yp}.recorded"), t)?;
+                        }
                         let m = check_money(&format!("{yp}.amount"), &pay.amount)?;
                         if m.currency != amount.currency {
                             return Err(problem(
@@ -1105,6 +1182,9 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                     for (j, k) in c.checkins.iter().enumerate() {
                         let kp = format!("{cp}.checkins[{j}]");
                         check_date(&format!("{kp}.on"), &k.on)?;
+                        if let Some(t) = &k.recorded {
+                            check_ts(&format!("{kp}.recorded"), t)?;
+                        }
                         check_text(&format!("{kp}.note"), &k.note, TEXT_MAX, false)?;
                     }
                     if !c.payments.is_empty() {
@@ -1213,12 +1293,12 @@ fn insert(
             tx.execute(
                 "INSERT INTO safety_answers (party_id, court_order, asked_no_contact, abused_them, harmed_me,
                     legal_risk, affair, third_parties, my_safety, deceased, unreachable, child, family,
-                    legal_decision, answered)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    legal_decision, answered, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     p.id, s.court_order, s.asked_no_contact, s.abused_them, s.harmed_me, s.legal_risk,
                     s.affair, s.third_parties, s.my_safety, s.deceased, s.unreachable, s.child, s.family,
-                    s.legal_decision, s.answered
+                    s.legal_decision, s.answered, s.reason
                 ],
             )?;
         }
@@ -1280,27 +1360,34 @@ fn insert(
                 .as_ref()
                 .map(|cl| Closure::parse(&cl.how).map(|k| k.code()))
                 .transpose()?;
+            let reach = match (&c.via, c.kind.as_str()) {
+                (Some(v), _) => Reach::parse(v)?,
+                (None, "living") => Reach::NoContact,
+                (None, _) => Reach::Them,
+            };
             tx.execute(
                 "INSERT INTO commitments (id, party_id, kind, amount_minor, currency, instalment_minor, every,
-                    starting, behaviour, promise, due, recorded, closed_how, closed_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    starting, behaviour, promise, due, recorded, closed_how, closed_on, reach)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     c.id, p.id, c.kind, amount.map(|m| m.minor), amount.map(|m| m.currency.code()),
                     instalment.map(|m| m.minor), every, c.starting, c.behaviour.clone().unwrap_or_default(),
                     c.promise.clone().unwrap_or_default(), c.due, c.recorded, closed_how,
-                    c.closed.as_ref().map(|cl| cl.on.clone())
+                    c.closed.as_ref().map(|cl| cl.on.clone()), reach.code()
                 ],
             )?;
             for pay in &c.payments {
+                let via = pay.via.as_deref().map(Reach::parse).transpose()?;
                 tx.execute(
-                    "INSERT INTO payments (commitment_id, on_date, amount_minor, note) VALUES (?1, ?2, ?3, ?4)",
-                    params![c.id, pay.on, pay.amount.minor, pay.note],
+                    "INSERT INTO payments (commitment_id, on_date, amount_minor, note, via, recorded)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![c.id, pay.on, pay.amount.minor, pay.note, via.filter(|v| *v != reach).map(|v| v.code()), pay.recorded],
                 )?;
             }
             for k in &c.checkins {
                 tx.execute(
-                    "INSERT INTO checkins (commitment_id, on_date, kept, note) VALUES (?1, ?2, ?3, ?4)",
-                    params![c.id, k.on, k.kept, k.note],
+                    "INSERT INTO checkins (commitment_id, on_date, kept, note, recorded) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![c.id, k.on, k.kept, k.note, k.recorded],
                 )?;
             }
         }

@@ -32,6 +32,6 @@ pub use sharing::{
     ReviewNoteInput, SentEntry, SentInput, SentKind, StoredIdentity, SupportedEntry, Verdict,
 };
 pub use write::{
-    AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
-    PlanChange, PlanInput, Recorded,
+    AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, NewCommitment, PartyEdit,
+    PartyRef, PlanChange, PlanInput, Recorded,
 };

@@ -204,6 +204,15 @@ impl From<CommitmentInput> for NewCommitment {
     }
 }
 
+impl From<&CommitmentInput> for NewCommitment {
+    fn from(what: &CommitmentInput) -> NewCommitment {
+        NewCommitment {
+            what: what.clone(),
+            via: None,
+        }
+    }
+}
+
 impl CommitmentInput {
     /// The kind, as the rules see it.
     pub fn sort(&self) -> rules::CommitmentSort {
@@ -1153,7 +1162,6 @@ impl Vault {
             rules::check_attempt(
                 &rec,
                 &NewAttempt {
- words: &[],
                     on: a.on,
                     method: a.method,
                     outcome: a.outcome,

@@ -165,7 +165,7 @@ impl Demo<'_> {
 
     fn pay(&mut self, cid: i64, amount: &str, ago: i64, note: &str) -> Result<(), VaultError> {
         let now = self.at(ago, 19);
-        self.vault.pay(cid, amount, now.today, note, &now)?;
+        self.vault.pay(cid, amount, now.today, note, None, &now)?;
         Ok(())
     }
 

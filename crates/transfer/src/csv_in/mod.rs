@@ -993,10 +993,11 @@ pub fn match_names<'a>(
 ) -> Vec<NameMatch> {
     let mut on_list: HashMap<String, Vec<Existing>> = HashMap::new();
     for (id, name, set_aside) in existing {
-        on_list
-            .entry(name_key(name))
-            .or_default()
-            .push(Existing { id, set_aside });
+        let same = on_list.entry(name_key(name)).or_default();
+        // A party listed under its name and a former one of the same form counts once.
+        if !same.iter().any(|e| e.id == id) {
+            same.push(Existing { id, set_aside });
+        }
     }
     parties
         .iter()

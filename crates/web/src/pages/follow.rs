@@ -56,7 +56,7 @@ pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Re
         );
         return see(&to);
     }
-    match app.write(|v, now| v.pay(id, &amount, on, f.get("note"), now)) {
+    match app.write(|v, now| v.pay(id, &amount, on, f.get("note"), None, now)) {
         // The vault answers with the balance still owed after this payment.
         Some(Ok(left)) if left.minor == 0 => app.flash(
             FlashKind::Done,

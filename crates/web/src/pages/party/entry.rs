@@ -190,6 +190,7 @@ pub async fn edit(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
         kind: kind.filter(|k| *k != p.kind),
         relationship: changed(form.value("relationship"), &p.relationship),
         notes: changed(&area(&form, "notes"), &p.notes),
+        another: form.value("another") == "yes",
     };
     if edit.name.is_none()
         && edit.kind.is_none()
