@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use amends_core::Now;
-use amends_core::model::{HarmKind, Method, PartyKind, Settings, Willingness};
+use amends_core::model::{HarmKind, Method, PartyKind, SafetyAnswers, Settings, Willingness};
 use amends_vault::backup::{self, AutoJob, BackupProblem, open_backup};
 use amends_vault::{
     BackupError, HarmInput, KdfParams, NewContact, PartyRef, PlanInput, SentInput, SentKind,
@@ -74,6 +74,8 @@ fn filled(dir: &TempDir) -> Vault {
     v.set_willingness(&PartyRef::Id(p.id), Willingness::Maybe, "", &now(1))
         .unwrap();
     v.set_willingness(&PartyRef::Id(p.id), Willingness::Now, "ready", &now(2))
+        .unwrap();
+    v.answer_safety(&PartyRef::Id(p.id), SafetyAnswers::default(), &now(2))
         .unwrap();
     v.plan(
         &PartyRef::Id(p.id),
@@ -438,7 +440,8 @@ fn a_backup_of_an_older_schema_is_brought_up_to_date_as_opening_does() {
     let image = unsealed(&bytes, BACKUP_PASS);
     let v5 = changed_image(
         &image,
-        "DROP TABLE backup_settings; DROP TABLE calendar_settings;
+        "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason;
+             DROP TABLE backup_settings; DROP TABLE calendar_settings;
          UPDATE amends_backup SET schema_version = 5; PRAGMA user_version = 5;",
     );
     let file = sealed(&v5, BACKUP_PASS);

@@ -125,7 +125,7 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
         PartyKind::Group,
     ];
     let id = v
-        .add_party(&p.name, kinds[p.kind], "rel", "notes", &tick())
+        .add_another_party(&p.name, kinds[p.kind], "rel", "notes", &tick())
         .unwrap()
         .id;
     let r = PartyRef::Id(id);
@@ -221,14 +221,19 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
     }
     if let Some((amount, pays)) = &p.restitution {
         let t = tick();
+        // Under a court order a restitution is paid through the court (R4).
+        let court = p.safety.is_some_and(|(court, _, _)| court);
         let c = v
             .add_commitment(
                 &r,
-                &CommitmentInput::Restitution {
-                    amount: Money::new(*amount, usd),
-                    instalment: None,
-                    every: Some(Cadence::Monthly),
-                    starting: t.today,
+                amends_vault::NewCommitment {
+                    what: CommitmentInput::Restitution {
+                        amount: Money::new(*amount, usd),
+                        instalment: None,
+                        every: Some(Cadence::Monthly),
+                        starting: t.today,
+                    },
+                    via: court.then_some(amends_core::model::Reach::Court),
                 },
                 &t,
             )
@@ -236,7 +241,7 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
             .id;
         for pay in pays {
             let t = tick();
-            let _ = v.pay(c, &pay.to_string(), t.today, "cash", &t);
+            let _ = v.pay(c, &pay.to_string(), t.today, "cash", None, &t);
         }
     }
     if let Some(checks) = &p.living {
