@@ -40,12 +40,17 @@ impl Score {
     }
 }
 
-fn score(file: &str) -> [(String, Score, Score); 2] {
-    let cases: Vec<Case> = serde_json::from_str(
+fn read(file: &str) -> Vec<Case> {
+    serde_json::from_str(
         &std::fs::read_to_string(format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR")))
             .expect("the set is in the repository"),
     )
-    .expect("the set is valid JSON");
+    .expect("the set is valid JSON")
+}
+
+fn score(files: &[&str]) -> [(String, Score, Score); 2] {
+    let file = files.join(" + ");
+    let cases: Vec<Case> = files.iter().flat_map(|f| read(f)).collect();
     let mut out = [
         ("en".to_string(), Score::default(), Score::default()),
         ("es".to_string(), Score::default(), Score::default()),
@@ -57,7 +62,7 @@ fn score(file: &str) -> [(String, Score, Score); 2] {
         let ct = reaches(&c.text, &c.party).is_some();
         slot.1.add(c.go_between, gb);
         slot.2.add(c.contact, ct);
-        if verbose && (gb != c.go_between || ct != c.contact) {
+        if verbose && !file.contains("frozen") && (gb != c.go_between || ct != c.contact) {
             eprintln!(
                 "{file} [{}] go-between {} (want {}), contact {} (want {}): {}",
                 c.lang, gb, c.go_between, ct, c.contact, c.text
@@ -78,7 +83,7 @@ fn score(file: &str) -> [(String, Score, Score); 2] {
 
 #[test]
 fn the_readers_score_on_the_set_they_were_tuned_on() {
-    for (lang, g, k) in score("reach_dev/cases.json") {
+    for (lang, g, k) in score(&["reach_dev/cases.json", "reach_dev/more.json"]) {
         assert!(
             g.precision() >= 0.9 && g.recall() >= 0.9,
             "{lang} go-between: {g:?}"
@@ -92,8 +97,13 @@ fn the_readers_score_on_the_set_they_were_tuned_on() {
 
 #[test]
 fn the_readers_score_on_the_frozen_set() {
-    for (lang, g, k) in score("reach_frozen/cases.json") {
-        assert!(g.precision() >= 0.5, "{lang} go-between: {g:?}");
-        assert!(k.precision() >= 0.5, "{lang} contact: {k:?}");
+    // Measured when the readers were written (docs/practice.md keeps the figures): what a
+    // change must not make worse. Precision matters most here: a false alarm refuses a person's
+    // own words under R4/R5.
+    for (lang, g, k) in score(&["reach_frozen/cases.json"]) {
+        assert!(g.precision() >= 0.9, "{lang} go-between: {g:?}");
+        assert!(g.recall() >= 0.55, "{lang} go-between: {g:?}");
+        assert!(k.precision() >= 0.75, "{lang} contact: {k:?}");
+        assert!(k.recall() >= 0.8, "{lang} contact: {k:?}");
     }
 }

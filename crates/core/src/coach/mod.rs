@@ -124,6 +124,10 @@ struct RawContact {
     phrases: Vec<String>,
     #[serde(default)]
     except: Vec<String>,
+    /// Phrases that make a whole sentence something other than reaching them: paid through a
+    /// court, asked about with a sponsor, thought about, never sent.
+    #[serde(default)]
+    cancel: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +221,7 @@ struct Patterns {
     missing: Vec<Rule>,
     balance: RawBalance,
     contact: Rule,
+    contact_cancel: Rule,
 }
 
 /// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
@@ -361,6 +366,21 @@ fn build(source: &str) -> Result<Patterns, String> {
                     .iter()
                     .map(|p| parse_phrase(p))
                     .collect::<Result<_, _>>()?,
+                opening_only: false,
+            }
+        },
+        contact_cancel: {
+            let phrases: Vec<Phrase> = raw
+                .contact
+                .cancel
+                .iter()
+                .map(|p| parse_phrase(p))
+                .collect::<Result<_, _>>()?;
+            Rule {
+                kind: FindingKind::GoBetween,
+                firsts: first_words(&phrases),
+                phrases,
+                except: Vec::new(),
                 opening_only: false,
             }
         },
@@ -663,7 +683,11 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
 /// this where no contact is allowed, since a court order forbids contact "through anyone else".
 pub fn go_between(text: &str) -> Option<Range<usize>> {
     let all = tokenize(text);
-    let own: Vec<&Token> = all.iter().filter(|t| !t.quoted).collect();
+    let asked = questions(text, &all);
+    let own: Vec<&Token> = all
+        .iter()
+        .filter(|t| !t.quoted && !asked.contains(&t.sentence))
+        .collect();
     Language::ALL.iter().find_map(|&lang| {
         let p = patterns(lang);
         p.rules
@@ -674,18 +698,37 @@ pub fn go_between(text: &str) -> Option<Range<usize>> {
     })
 }
 
+/// The sentences that are questions ("Should I ask her brother?"): wondering, not saying what
+/// was or will be done.
+fn questions(text: &str, tokens: &[Token]) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let last = tokens.get(i + 1).is_none_or(|n| n.sentence != t.sentence);
+        if last
+            && text[t.end..]
+                .chars()
+                .find(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '”' | '’' | '»' | ')'))
+                == Some('?')
+        {
+            out.insert(t.sentence);
+        }
+    }
+    out
+}
+
 /// Where `text` describes the writer reaching `party` directly (visiting, calling, writing to,
 /// meeting, handing them something), read in both languages: the byte range of the first such
 /// place. A word of the party's name, or a pronoun, stands for them.
 pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
     let all = tokenize(text);
+    let asked = questions(text, &all);
     let name: Vec<String> = words(&party.replace(['.', ',', '(', ')', '"'], " "))
         .into_iter()
         .filter(|w| w.chars().count() >= 2)
         .collect();
     let own: Vec<Token> = all
         .iter()
-        .filter(|t| !t.quoted)
+        .filter(|t| !t.quoted && !asked.contains(&t.sentence))
         .map(|t| Token {
             raw: t.raw,
             norm: if name.contains(&t.norm) {
@@ -715,6 +758,11 @@ pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
         for rule in p.rules.iter().filter(|r| r.kind == FindingKind::GoBetween) {
             relayed.extend(matches(&own, rule, p).iter().map(|r| own[r.start].sentence));
         }
+        relayed.extend(
+            matches(&own, &p.contact_cancel, p)
+                .iter()
+                .map(|r| own[r.start].sentence),
+        );
     }
     Language::ALL.iter().find_map(|&lang| {
         let p = patterns(lang);
