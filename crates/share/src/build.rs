@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 
 use amends_core::model::{CommitmentKind, Id, PartyRecord, Settings};
-use amends_core::rules::approval_for_plan;
+use amends_core::rules::{approval_for_plan, verdict};
 use amends_core::stage::{self, Stage};
 use amends_core::{Money, Now};
 
 use crate::ShareError;
 use crate::document::{
     Part, ShareBody, SharedAttempt, SharedCommitment, SharedHarm, SharedParty, SharedPlan,
+    SharedSafety,
 };
+use crate::safety::{safety_fingerprint, shared_safety};
 
 /// What the person chose to share.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,7 +23,9 @@ pub struct Selection {
     pub parts: Vec<Part>,
 }
 
-/// The share body for `selection`, built from the person's records as they stand `now`.
+/// The share body for `selection`, built from the person's records as they stand `now`. Every
+/// party carries its safety verdict; `Prepared::leave_out_safety` takes it out where the person
+/// chooses.
 pub fn share_body(
     records: &[PartyRecord],
     settings: &Settings,
@@ -71,6 +75,7 @@ fn shared_party(rec: &PartyRecord, parts: &[Part], now: &Now) -> SharedParty {
         stage: info.stage.code().to_string(),
         stage_reason: info.reason,
         willingness: rec.willingness_now().map(|w| w.level.code().to_string()),
+        safety: Some(shared_safety(&verdict(rec))),
         harms: has(Part::Harms).then(|| {
             rec.live_harms()
                 .map(|h| SharedHarm {
@@ -154,6 +159,58 @@ fn shared_party(rec: &PartyRecord, parts: &[Part], now: &Now) -> SharedParty {
                 })
                 .collect()
         }),
+    }
+}
+
+/// How a party's safety verdict changed, in words: the contact allowed, then the rules that
+/// apply now and did not, and those that no longer apply.
+fn safety_change(old: &SharedSafety, new: &SharedSafety) -> String {
+    let mut said = Vec::new();
+    if old.contact != new.contact {
+        said.push(format!(
+            "contact: {} → {}",
+            contact_words(old),
+            contact_words(new)
+        ));
+    }
+    let rule = |r: &crate::document::SharedRule| {
+        if r.title.is_empty() {
+            r.code.clone()
+        } else {
+            format!("{} {}", r.code, r.title)
+        }
+    };
+    let mut lifted: Vec<String> = old.rules.iter().map(rule).collect();
+    let mut added = Vec::new();
+    for r in new.rules.iter().map(rule) {
+        match lifted.iter().position(|x| *x == r) {
+            Some(i) => {
+                lifted.remove(i);
+            }
+            None => added.push(r),
+        }
+    }
+    if !added.is_empty() {
+        said.push(format!("now applies: {}", added.join(", ")));
+    }
+    if !lifted.is_empty() {
+        said.push(format!("no longer applies: {}", lifted.join(", ")));
+    }
+    if !old.answered && new.answered {
+        said.push("the safety questions are answered now".into());
+    }
+    if said.is_empty() {
+        "the safety verdict changed".into()
+    } else {
+        format!("the safety verdict changed ({})", said.join("; "))
+    }
+}
+
+fn contact_words(s: &SharedSafety) -> String {
+    if s.contact_label.is_empty() {
+        s.contact.clone()
+    } else {
+        s.contact_label.clone()
     }
 }
 
@@ -258,6 +315,14 @@ pub fn differences(old: &ShareBody, new: &ShareBody) -> Vec<Difference> {
                     p.willingness.as_deref().unwrap_or("not given")
                 ),
             );
+        }
+        match (&o.safety, &p.safety) {
+            (Some(a), Some(b)) if safety_fingerprint(a) != safety_fingerprint(b) => {
+                note(&p.name, safety_change(a, b));
+            }
+            (Some(_), None) => note(&p.name, "the safety verdict is no longer shared".into()),
+            (None, Some(_)) => note(&p.name, "the safety verdict is shared now".into()),
+            _ => {}
         }
         if let (Some(a), Some(b)) = (&o.harms, &p.harms)
             && a != b

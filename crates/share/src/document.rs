@@ -132,6 +132,10 @@ pub struct SharedParty {
     /// A willingness code, if one was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub willingness: Option<String>,
+    /// The safety verdict (rules R1-R8) as the sharer's app derived it. Absent when the sharer
+    /// left it out for this party, or the bundle was made by an app older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<SharedSafety>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harms: Option<Vec<SharedHarm>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,6 +144,49 @@ pub struct SharedParty {
     pub attempts: Option<Vec<SharedAttempt>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitments: Option<Vec<SharedCommitment>>,
+}
+
+/// A party's safety verdict: what contact is allowed, what the rules ask for, and why, in the
+/// core's own fixed words. Never the person's answers themselves, their own decision on legal
+/// risk, or any note they wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedSafety {
+    /// A contact code: `direct`, `indirect-only`, `no-contact` or `no-one-to-reach`.
+    pub contact: String,
+    /// The contact allowed, in words.
+    #[serde(default)]
+    pub contact_label: String,
+    /// The method codes open, in the preferred order.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// A sponsor's or adviser's approval is needed before the amends is ready (R2).
+    #[serde(default)]
+    pub review_required: bool,
+    /// A third party's consent is needed before an attempt that could implicate them (R1).
+    #[serde(default)]
+    pub consent_required: bool,
+    /// A lawyer first (R3).
+    #[serde(default)]
+    pub lawyer_first: bool,
+    /// Whether the safety questions were answered at all.
+    #[serde(default)]
+    pub answered: bool,
+    /// Each rule that applies, in the order the verdict gives them.
+    #[serde(default)]
+    pub rules: Vec<SharedRule>,
+}
+
+/// One rule that applies to a party, with the reason the core gives for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedRule {
+    /// `R1` … `R8`.
+    pub code: String,
+    /// The rule's short name (`court order`).
+    #[serde(default)]
+    pub title: String,
+    /// Why it applies, in the core's fixed words.
+    #[serde(default)]
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -226,6 +273,11 @@ pub struct ReviewItemOut {
     /// `approved` or `talk-first`, for a view on the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
+    /// With a view on the plan: the fingerprint of the safety verdict the reviewer saw
+    /// (`safety_fingerprint`). Absent when the share held no verdict for this party, or the
+    /// review was made by an app older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_seen: Option<String>,
     #[serde(default)]
     pub text: String,
     pub written: Timestamp,

@@ -61,6 +61,10 @@ pub enum ShareError {
     #[error("That party is not on your list. See the list with `amends party list`.")]
     NoSuchParty,
     #[error(
+        "That party is not among those you are sharing, so there is no safety verdict of theirs to leave out. Nothing was sealed."
+    )]
+    NotBeingShared,
+    #[error(
         "This person has not shared anything with you yet, so there is nothing to review. Open a bundle from them first."
     )]
     NothingShared,

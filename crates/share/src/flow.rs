@@ -5,8 +5,9 @@
 use amends_core::Now;
 use amends_core::model::Id;
 use amends_vault::{
-    Contact, ContactRef, NewContact, ReviewApplied, ReviewItem, ReviewNote, ReviewNoteInput,
-    SentInput, SentKind, StoredIdentity, SupportedEntry, Vault, VaultError, Verdict,
+    Contact, ContactRef, NewContact, ReviewApplied, ReviewCheck, ReviewItem, ReviewNote,
+    ReviewNoteInput, SentInput, SentKind, StoredIdentity, SupportedEntry, Vault, VaultError,
+    Verdict,
 };
 use sha2::{Digest, Sha256};
 
@@ -15,6 +16,7 @@ use crate::build::{Difference, Glance, Selection, differences, glance, share_bod
 use crate::bundle::{keys_out, open, seal};
 use crate::document::{Body, Document, ReviewBody, ReviewItemOut, ShareBody, StopBody};
 use crate::identity::{Identity, PublicKeys};
+use crate::safety::{current_safety_fingerprint, safety_fingerprint};
 
 /// This vault's identity, made and stored on first use (older vaults have none yet).
 pub fn identity(vault: &mut Vault, now: &Now) -> Result<Identity, ShareError> {
@@ -83,12 +85,45 @@ impl Prepared {
         } else {
             format!("{n} {}", plural(n, "party", "parties"))
         };
-        if self.body.parts.is_empty() {
+        let what = if self.body.parts.is_empty() {
             format!("{scope}: names and stages only")
         } else {
             let parts: Vec<&str> = self.body.parts.iter().map(|p| p.code()).collect();
             format!("{scope}: {}", parts.join(", "))
+        };
+        match self.left_out_safety() {
+            0 => what,
+            k => format!(
+                "{what} (the safety verdict left out for {k} {})",
+                plural(k, "party", "parties")
+            ),
         }
+    }
+
+    /// Leaves out the safety verdict of these parties (the sharer's own ids). Each must be
+    /// among the parties being shared; otherwise nothing is changed.
+    pub fn leave_out_safety(&mut self, parties: &[Id]) -> Result<(), ShareError> {
+        if parties
+            .iter()
+            .any(|id| !self.body.parties.iter().any(|p| p.id == *id))
+        {
+            return Err(ShareError::NotBeingShared);
+        }
+        for p in &mut self.body.parties {
+            if parties.contains(&p.id) {
+                p.safety = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many parties go without their safety verdict.
+    pub fn left_out_safety(&self) -> usize {
+        self.body
+            .parties
+            .iter()
+            .filter(|p| p.safety.is_none())
+            .count()
     }
 }
 
@@ -311,10 +346,16 @@ pub(crate) fn file_opened(
                         verdict,
                         text: i.text.clone(),
                         written: i.written,
+                        safety_seen: i.safety_seen.clone(),
                     })
                 })
                 .collect::<Result<Vec<_>, ShareError>>()?;
-            let applied = vault.receive_review(contact.id, doc.sequence, &items, now)?;
+            let check = ReviewCheck {
+                in_reply_to: Some(review.in_reply_to),
+                safety_fingerprint: Some(&current_safety_fingerprint),
+            };
+            let applied =
+                vault.receive_review_checked(contact.id, doc.sequence, &check, &items, now)?;
             Ok(Received::Review { contact, applied })
         }
         Body::Stop(StopBody {}) => {
@@ -386,7 +427,9 @@ pub struct NoteInput {
     pub text: String,
 }
 
-/// Keeps a comment or a view on a plan, to go back in the next review bundle.
+/// Keeps a comment or a view on a plan, to go back in the next review bundle. A view on the plan
+/// keeps the fingerprint of the safety verdict the share shows for that party (if it shows one):
+/// the approval will count only for that verdict.
 pub fn add_note(
     vault: &mut Vault,
     from: &ContactRef,
@@ -412,7 +455,11 @@ pub fn add_note(
     } else {
         None
     };
-    Ok(vault.add_review_note(
+    let seen = note
+        .verdict
+        .and(party.safety.as_ref())
+        .map(safety_fingerprint);
+    Ok(vault.add_review_note_seen(
         &ReviewNoteInput {
             contact_id: held.contact.id,
             party_ref: note.party,
@@ -420,8 +467,25 @@ pub fn add_note(
             verdict: note.verdict,
             text: note.text.clone(),
         },
+        seen.as_deref(),
         now,
     )?)
+}
+
+/// Whether a note was written on the safety verdict that `body` (the latest share held) shows for
+/// its party: true for a comment, and for a view given on the same verdict (or when neither the
+/// share then nor the share now showed one). A view given on another verdict will not count.
+pub fn note_on_current_safety(body: &ShareBody, note: &ReviewNote) -> bool {
+    if note.verdict.is_none() {
+        return true;
+    }
+    let now = body
+        .parties
+        .iter()
+        .find(|p| p.id == note.party_ref)
+        .and_then(|p| p.safety.as_ref())
+        .map(safety_fingerprint);
+    now == note.safety_seen
 }
 
 /// The notes not yet sent back, ready to preview.
@@ -483,6 +547,7 @@ fn seal_review_by(
                 party: n.party_ref,
                 plan_version: n.plan_version.clone(),
                 verdict: n.verdict.map(|v| v.code().to_string()),
+                safety_seen: n.verdict.and(n.safety_seen.clone()),
                 text: n.text.clone(),
                 written: n.written,
             })

@@ -18,6 +18,7 @@ mod error;
 mod flow;
 mod identity;
 pub mod relay;
+mod safety;
 
 pub use build::{Difference, Glance, Selection, differences, glance, share_body, stage_label};
 pub use bundle::{Opened, open, open_envelope, seal};
@@ -29,8 +30,9 @@ pub use deliver::{
 pub use error::ShareError;
 pub use flow::{
     NoteInput, Prepared, PreparedReview, Received, Sealed, Supported, add_contact, add_note,
-    contact_keys, identity, prepare_review, prepare_share, receive, remove_contact,
-    remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share, seal_share_for_relay,
-    supported, supported_from,
+    contact_keys, identity, note_on_current_safety, prepare_review, prepare_share, receive,
+    remove_contact, remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share,
+    seal_share_for_relay, supported, supported_from,
 };
 pub use identity::{Identity, PublicKeys};
+pub use safety::{current_safety_fingerprint, safety_fingerprint, shared_safety};

@@ -334,3 +334,223 @@ fn stopping_asks_the_receiver_to_delete_what_it_holds() {
     ));
     assert!(supported(&b).unwrap().is_empty());
 }
+
+/// A party of the latest share the sponsor holds, by name.
+fn held_party(b: &Vault, name: &str) -> amends_share::document::SharedParty {
+    supported(b).unwrap()[0]
+        .body
+        .parties
+        .iter()
+        .find(|p| p.name == name)
+        .expect("in the share")
+        .clone()
+}
+
+fn approve(b: &mut Vault, sponsee_ref: &ContactRef, party: i64, hour: i64) {
+    add_note(
+        b,
+        sponsee_ref,
+        &NoteInput {
+            party,
+            verdict: Some(Verdict::Approved),
+            ..NoteInput::default()
+        },
+        &at(hour),
+    )
+    .unwrap();
+}
+
+/// The sponsor's unsent notes, sealed into a review.
+fn review_back(b: &mut Vault, sponsee_ref: &ContactRef, hour: i64) -> Vec<u8> {
+    let r = prepare_review(b, sponsee_ref).unwrap();
+    seal_review(b, &r, &at(hour)).unwrap().bytes
+}
+
+fn applied(a: &mut Vault, bytes: &[u8], hour: i64) -> amends_vault::ReviewApplied {
+    let Received::Review { applied, .. } = receive(a, bytes, &at(hour)).unwrap() else {
+        panic!("a review")
+    };
+    applied
+}
+
+fn share_plans(a: &mut Vault, b: &mut Vault, sponsor: &ContactRef, without: &[i64], hour: i64) {
+    let mut p = prepare_share(a, sponsor, &whole(&[Part::Plans]), &at(hour)).unwrap();
+    p.leave_out_safety(without).unwrap();
+    let bytes = seal_share(a, &p, &at(hour)).unwrap().bytes;
+    receive(b, &bytes, &at(hour)).unwrap();
+}
+
+#[test]
+fn a_share_carries_each_verdict_and_an_approval_counts_only_for_the_verdict_it_saw() {
+    let dir = TempDir::new().unwrap();
+    let mut a = sponsee(&dir);
+    let mut b = vault(&dir, "sponsor.amends");
+    let (sponsor, sponsee_ref) = introduce(&mut a, &mut b, true);
+    let dana = PartyRef::Name("Dana".into());
+    let dana_id = a.resolve(&dana).unwrap();
+    let other_id = a.resolve(&PartyRef::Name("Old employer".into())).unwrap();
+
+    // Every party carries its verdict by default; one can be left out, and only a party that
+    // is being shared.
+    let mut p = prepare_share(&mut a, &sponsor, &whole(&[Part::Plans]), &at(3)).unwrap();
+    let verdicts: Vec<_> = p.body.parties.iter().map(|p| p.safety.clone()).collect();
+    let dana_v = verdicts[0].clone().expect("Dana's verdict");
+    assert_eq!(dana_v.contact, "direct");
+    assert!(dana_v.answered && dana_v.rules.is_empty());
+    let other_v = verdicts[1].clone().expect("the other's verdict");
+    assert!(!other_v.answered, "not answered yet, and it says so");
+    assert!(matches!(
+        p.leave_out_safety(&[dana_id, 4242]),
+        Err(ShareError::NotBeingShared)
+    ));
+    assert!(p.body.parties[0].safety.is_some(), "nothing was changed");
+    p.leave_out_safety(&[other_id]).unwrap();
+    assert!(p.body.parties[1].safety.is_none());
+    assert_eq!(p.left_out_safety(), 1);
+    assert!(
+        p.summary()
+            .contains("the safety verdict left out for 1 party")
+    );
+    receive(
+        &mut b,
+        &seal_share(&mut a, &p, &at(3)).unwrap().bytes,
+        &at(4),
+    )
+    .unwrap();
+    assert_eq!(held_party(&b, "Dana").safety, Some(dana_v.clone()));
+    assert!(held_party(&b, "Old employer").safety.is_none());
+
+    // The sponsor approves Dana's plan: the note keeps the verdict they saw.
+    approve(&mut b, &sponsee_ref, dana_id, 5);
+    let notes = b.review_notes(1, true).unwrap();
+    assert_eq!(
+        notes[0].safety_seen.as_deref(),
+        Some(amends_share::safety_fingerprint(&dana_v).as_str())
+    );
+    let first = review_back(&mut b, &sponsee_ref, 5);
+
+    // Before it arrives, the person's safety answers change: a new rule applies (R7).
+    a.answer_safety(
+        &dana,
+        SafetyAnswers {
+            my_safety: true,
+            ..SafetyAnswers::default()
+        },
+        &at(6),
+    )
+    .unwrap();
+    let got = applied(&mut a, &first, 7);
+    assert_eq!(
+        (
+            got.approvals_counted,
+            got.safety_changed,
+            got.stale_verdicts
+        ),
+        (0, 1, 0)
+    );
+    let rec = a.record(dana_id).unwrap();
+    assert!(approval_for_plan(&rec).is_none(), "it does not count");
+    assert!(amends_core::rules::review_gap(&rec).is_some());
+    let reviews = a.reviews_for(dana_id).unwrap();
+    assert!(reviews[0].stale && !reviews[0].counted);
+    assert_eq!(
+        reviews[0].why_stale,
+        Some(amends_vault::StaleReason::Safety)
+    );
+    assert!(
+        amends_vault::StaleReason::Safety
+            .words()
+            .contains("your safety answers changed after your sponsor reviewed; share again")
+    );
+
+    // Shared again: the sponsor sees the new verdict and what changed, approves, and this time
+    // it counts.
+    share_plans(&mut a, &mut b, &sponsor, &[], 8);
+    let held = &supported(&b).unwrap()[0];
+    assert!(
+        held.changes.iter().any(|c| c.party == "Dana"
+            && c.change.contains("the safety verdict changed")
+            && c.change.contains("R7 one's own safety")),
+        "{:?}",
+        held.changes
+    );
+    assert!(
+        held.changes
+            .iter()
+            .any(|c| c.party == "Old employer" && c.change.contains("shared now"))
+    );
+    let now_v = held_party(&b, "Dana").safety.unwrap();
+    let codes: Vec<&str> = now_v.rules.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["R7", "R2"]);
+    approve(&mut b, &sponsee_ref, dana_id, 9);
+    let second = review_back(&mut b, &sponsee_ref, 9);
+    let got = applied(&mut a, &second, 10);
+    assert_eq!((got.approvals_counted, got.safety_changed), (1, 0));
+    assert!(approval_for_plan(&a.record(dana_id).unwrap()).is_some());
+    assert!(amends_core::rules::review_gap(&a.record(dana_id).unwrap()).is_none());
+
+    // A view written on one verdict, with a newer share showing another before it is sent:
+    // the sponsor is told, and it does not count when it arrives.
+    approve(&mut b, &sponsee_ref, dana_id, 11);
+    a.answer_safety(
+        &dana,
+        SafetyAnswers {
+            my_safety: true,
+            harmed_me: true,
+            ..SafetyAnswers::default()
+        },
+        &at(12),
+    )
+    .unwrap();
+    share_plans(&mut a, &mut b, &sponsor, &[], 12);
+    let held = &supported(&b).unwrap()[0];
+    let unsent = b.review_notes(held.contact.id, true).unwrap();
+    assert_eq!(unsent.len(), 1);
+    assert!(!amends_share::note_on_current_safety(
+        &held.body, &unsent[0]
+    ));
+    let third = review_back(&mut b, &sponsee_ref, 13);
+    let got = applied(&mut a, &third, 14);
+    assert_eq!((got.approvals_counted, got.safety_changed), (0, 1));
+    assert!(approval_for_plan(&a.record(dana_id).unwrap()).is_none());
+}
+
+#[test]
+fn a_view_without_a_fingerprint_counts_only_if_the_answers_did_not_change_after_the_share() {
+    let dir = TempDir::new().unwrap();
+    let mut a = sponsee(&dir);
+    let mut b = vault(&dir, "sponsor.amends");
+    let (sponsor, sponsee_ref) = introduce(&mut a, &mut b, true);
+    let dana = PartyRef::Name("Dana".into());
+    let dana_id = a.resolve(&dana).unwrap();
+
+    // The verdict left out: the sponsor's view carries no fingerprint.
+    share_plans(&mut a, &mut b, &sponsor, &[dana_id], 3);
+    assert!(held_party(&b, "Dana").safety.is_none());
+    approve(&mut b, &sponsee_ref, dana_id, 4);
+    assert!(b.review_notes(1, true).unwrap()[0].safety_seen.is_none());
+    let r = review_back(&mut b, &sponsee_ref, 4);
+    // Nothing changed since that share: it counts.
+    let got = applied(&mut a, &r, 5);
+    assert_eq!((got.approvals_counted, got.safety_changed), (1, 0));
+    assert!(approval_for_plan(&a.record(dana_id).unwrap()).is_some());
+
+    // Again, but the answers change after the share it answers: it does not count.
+    share_plans(&mut a, &mut b, &sponsor, &[dana_id], 6);
+    approve(&mut b, &sponsee_ref, dana_id, 7);
+    let r = review_back(&mut b, &sponsee_ref, 7);
+    a.answer_safety(
+        &dana,
+        SafetyAnswers {
+            legal_risk: true,
+            ..SafetyAnswers::default()
+        },
+        &at(8),
+    )
+    .unwrap();
+    let got = applied(&mut a, &r, 9);
+    assert_eq!((got.approvals_counted, got.safety_changed), (0, 1));
+    assert!(approval_for_plan(&a.record(dana_id).unwrap()).is_none());
+    let last = a.reviews_for(dana_id).unwrap().pop().unwrap();
+    assert_eq!(last.why_stale, Some(amends_vault::StaleReason::Safety));
+}

@@ -8,7 +8,7 @@ use common::{at, vault};
 
 use std::str::FromStr;
 
-use amends_core::model::{Method, PartyKind};
+use amends_core::model::{Method, PartyKind, SafetyAnswers};
 use amends_relay::{Clock, Config};
 use amends_share::document::Part;
 use amends_share::relay::{Relay, RelayError};
@@ -16,7 +16,7 @@ use amends_share::{
     Delivery, Received, Selection, ShareError, WaitReason, add_contact, check_inbox,
     contact_mailbox, flush_outbox, identity, prepare_share, seal_share_for_relay, send_via,
 };
-use amends_vault::{ContactRef, PartyRef, PlanInput, Vault};
+use amends_vault::{ContactRef, HarmInput, PartyRef, PlanInput, Vault};
 use tempfile::TempDir;
 
 /// A relay running in this process until the test ends.
@@ -67,6 +67,18 @@ fn add(from: &mut Vault, to: &mut Vault, name: &str, role: &str, verify: bool) -
 
 fn with_a_party(v: &mut Vault) {
     v.add_party("Dana", PartyKind::Person, "sister", "", &at(1))
+        .unwrap();
+    let dana = PartyRef::Name("Dana".into());
+    v.add_harm(
+        &dana,
+        &HarmInput {
+            did: "Missed her wedding".into(),
+            ..HarmInput::default()
+        },
+        &at(1),
+    )
+    .unwrap();
+    v.answer_safety(&dana, SafetyAnswers::default(), &at(1))
         .unwrap();
     v.plan(
         &PartyRef::Name("Dana".into()),

@@ -28,8 +28,9 @@ pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
 pub use outbox::OutboxEntry;
 pub use sharing::{
-    Contact, ContactRef, NewContact, ReceivedReview, ReviewApplied, ReviewItem, ReviewNote,
-    ReviewNoteInput, SentEntry, SentInput, SentKind, StoredIdentity, SupportedEntry, Verdict,
+    Contact, ContactRef, NewContact, ReceivedReview, ReviewApplied, ReviewCheck, ReviewItem,
+    ReviewNote, ReviewNoteInput, SentEntry, SentInput, SentKind, StaleReason, StoredIdentity,
+    SupportedEntry, Verdict,
 };
 pub use write::{
     AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, NewCommitment, PartyEdit,

@@ -337,6 +337,15 @@ ALTER TABLE checkins ADD COLUMN recorded TEXT;
 ALTER TABLE safety_answers ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 "#;
 
+/// Version 8: with a supporter's view on a plan, the fingerprint of the safety verdict they saw
+/// in the share (`safety_seen`: 64 hex digits; NULL when the share held none, or the note is
+/// older). It goes back with the review, so that an approval counts only for the verdict it was
+/// given on. (`reviews_received.stale` also takes 2 from now on: a view given on safety answers
+/// that changed since; 1 is still a view on a plan that changed since.)
+const V8: &str = r#"
+ALTER TABLE review_notes ADD COLUMN safety_seen TEXT;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -347,8 +356,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V5),
         M::up(V6),
         M::up(V7),
+        M::up(V8),
     ])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;

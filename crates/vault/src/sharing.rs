@@ -3,11 +3,15 @@
 //! each person supported, review notes written for them, and the reviews received on one's own
 //! parties.
 //!
+//! A view on a plan counts as the review of rule R2 only for the plan it was given on and for the
+//! safety verdict the reviewer saw: the sharing crate says what the verdict is now
+//! (`ReviewCheck`), so that the vault compares it inside the transaction that files the review.
+//!
 //! The vault does no cryptography and never reads inside a shared document: those are the
 //! sharing crate's work. Each write here is one immediate transaction, like the rest of the
 //! vault, and no error quotes a name, a contact code or anything typed.
 
-use amends_core::model::{Adviser, Id};
+use amends_core::model::{Adviser, Id, PartyRecord};
 use amends_core::text::{self, NAME_MAX, TEXT_MAX};
 use amends_core::{Invalid, Now};
 use jiff::Timestamp;
@@ -234,6 +238,9 @@ pub struct ReviewNote {
     pub written: Timestamp,
     /// The sequence of the review bundle it went out in; `None` until sent.
     pub sent_sequence: Option<u64>,
+    /// With a view on the plan: the fingerprint of the safety verdict the share showed when the
+    /// note was written; `None` when it showed none (or the note is older than schema 8).
+    pub safety_seen: Option<String>,
 }
 
 /// One note in a review bundle received, about one of this person's parties.
@@ -244,6 +251,70 @@ pub struct ReviewItem {
     pub verdict: Option<Verdict>,
     pub text: String,
     pub written: Timestamp,
+    /// The fingerprint of the safety verdict the reviewer saw, if the review carried one.
+    pub safety_seen: Option<String>,
+}
+
+/// What the vault needs, besides the review, to judge whether a view on a plan still stands for
+/// the safety verdict in force.
+#[derive(Clone, Copy, Default)]
+pub struct ReviewCheck<'a> {
+    /// The sequence of the share the review answers (its `in_reply_to`), to find when that
+    /// share was sent.
+    pub in_reply_to: Option<u64>,
+    /// The fingerprint of a party's safety verdict as it stands (the sharing crate's
+    /// `current_safety_fingerprint`), compared with the one the reviewer saw.
+    pub safety_fingerprint: Option<&'a dyn Fn(&PartyRecord) -> String>,
+}
+
+impl std::fmt::Debug for ReviewCheck<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReviewCheck")
+            .field("in_reply_to", &self.in_reply_to)
+            .field("safety_fingerprint", &self.safety_fingerprint.is_some())
+            .finish()
+    }
+}
+
+/// Why a view on a plan was kept but not counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StaleReason {
+    /// The plan changed after the reviewer saw it.
+    Plan,
+    /// The safety answers changed after the reviewer saw them: the verdict they saw is not the
+    /// one in force (or, from an older app with no fingerprint, the answers changed after the
+    /// share they reviewed).
+    Safety,
+}
+
+impl StaleReason {
+    /// The stored code in `reviews_received.stale`.
+    fn stored(self) -> i64 {
+        match self {
+            StaleReason::Plan => 1,
+            StaleReason::Safety => 2,
+        }
+    }
+
+    fn from_stored(v: i64) -> Option<StaleReason> {
+        match v {
+            0 => None,
+            2 => Some(StaleReason::Safety),
+            _ => Some(StaleReason::Plan),
+        }
+    }
+
+    /// Why it does not count, in plain words for the person.
+    pub fn words(self) -> &'static str {
+        match self {
+            StaleReason::Plan => {
+                "your plan changed after your sponsor reviewed it; share again for a new look"
+            }
+            StaleReason::Safety => {
+                "your safety answers changed after your sponsor reviewed; share again"
+            }
+        }
+    }
 }
 
 /// What applying a review bundle did.
@@ -256,6 +327,9 @@ pub struct ReviewApplied {
     pub approvals_counted: usize,
     /// Verdicts on a plan that has changed since (or is gone): kept, not counted.
     pub stale_verdicts: usize,
+    /// Verdicts given on a safety verdict that is no longer the one in force (the safety
+    /// answers changed after the reviewer saw them): kept, not counted.
+    pub safety_changed: usize,
     /// Notes about a party this vault does not have: skipped.
     pub unknown_parties: usize,
 }
@@ -273,8 +347,10 @@ pub struct ReceivedReview {
     pub received: Timestamp,
     /// Whether it was recorded as a consultation.
     pub counted: bool,
-    /// A verdict on a plan version that had changed since.
+    /// A verdict kept but not counted when it arrived: the plan, or the safety answers, had
+    /// changed since the reviewer saw them (`why_stale` says which).
     pub stale: bool,
+    pub why_stale: Option<StaleReason>,
 }
 
 pub(crate) fn bad(what: &str) -> VaultError {
@@ -726,6 +802,26 @@ impl Vault {
 
     /// Writes a review note on a party someone shared. It needs a comment, a verdict or both.
     pub fn add_review_note(&mut self, n: &ReviewNoteInput, now: &Now) -> Result<Id, VaultError> {
+        self.add_review_note_seen(n, None, now)
+    }
+
+    /// As [`Vault::add_review_note`], keeping with a view on the plan the fingerprint of the
+    /// safety verdict the share showed (64 hex digits), to send back with it.
+    pub fn add_review_note_seen(
+        &mut self,
+        n: &ReviewNoteInput,
+        safety_seen: Option<&str>,
+        now: &Now,
+    ) -> Result<Id, VaultError> {
+        let seen = match safety_seen.map(|s| s.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(s) if s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit()) => Some(s),
+            Some(_) => {
+                return Err(Invalid::new("safety", "is not a verdict fingerprint").into());
+            }
+        };
+        // Only a view on the plan is judged against the verdict.
+        let seen = seen.filter(|_| n.verdict.is_some());
         let body = text::optional("comment", &n.text, TEXT_MAX)?;
         let version = optional_words("plan version", n.plan_version.as_deref(), NAME_MAX)?;
         if n.verdict.is_none() && body.is_empty() {
@@ -738,15 +834,17 @@ impl Vault {
         self.write(|tx| {
             contact_by_id(tx, n.contact_id)?;
             tx.execute(
-                "INSERT INTO review_notes (contact_id, party_ref, plan_version, verdict, text, written)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO review_notes (contact_id, party_ref, plan_version, verdict, text, written,
+                     safety_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     n.contact_id,
                     n.party_ref,
                     version,
                     n.verdict.map(Verdict::code),
                     body,
-                    stamp(now)
+                    stamp(now),
+                    seen
                 ],
             )?;
             Ok(tx.last_insert_rowid())
@@ -785,7 +883,8 @@ impl Vault {
         unsent_only: bool,
     ) -> Result<Vec<ReviewNote>, VaultError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT id, contact_id, party_ref, plan_version, verdict, text, written, sent_sequence
+            "SELECT id, contact_id, party_ref, plan_version, verdict, text, written, sent_sequence,
+                    safety_seen
              FROM review_notes WHERE contact_id = ?1 AND (?2 = 0 OR sent_sequence IS NULL)
              ORDER BY id",
         )?;
@@ -803,6 +902,7 @@ impl Vault {
                 text: r.get(5)?,
                 written: ts(&written)?,
                 sent_sequence: sent.map(|s| count(s, "sequence")).transpose()?,
+                safety_seen: r.get(8)?,
             });
         }
         Ok(out)
@@ -832,14 +932,33 @@ impl Vault {
     }
 
     /// Applies a review bundle from a contact to this person's own parties, in one
-    /// transaction. A verdict from a sponsor, spiritual adviser or therapist on the plan as it
-    /// still is becomes a consultation (so an approval satisfies R2); a verdict on a plan that
-    /// has changed since is kept but marked stale. Notes on parties this vault does not have
-    /// are skipped, and notes with neither words nor a verdict are ignored.
+    /// transaction, with no way to compare safety verdicts: every view on a plan is judged as
+    /// one from an app that sent no fingerprint (see [`Vault::receive_review_checked`]), and the
+    /// share it answers is taken to be no later than the note was written.
     pub fn receive_review(
         &mut self,
         contact_id: Id,
         sequence: u64,
+        items: &[ReviewItem],
+        now: &Now,
+    ) -> Result<ReviewApplied, VaultError> {
+        self.receive_review_checked(contact_id, sequence, &ReviewCheck::default(), items, now)
+    }
+
+    /// Applies a review bundle from a contact to this person's own parties, in one
+    /// transaction. A verdict from a sponsor, spiritual adviser or therapist becomes a
+    /// consultation (so an approval satisfies R2) only if it is on the plan as it still is AND
+    /// on the safety verdict in force: the fingerprint the reviewer saw must match
+    /// `check.safety_fingerprint` of the party now, or, for a view that carries no fingerprint
+    /// (an older app, or a share that left the verdict out), the safety answers must not have
+    /// changed after the share it answers was sent. Otherwise it is kept but marked stale, with
+    /// the reason. Notes on parties this vault does not have are skipped, and notes with
+    /// neither words nor a verdict are ignored.
+    pub fn receive_review_checked(
+        &mut self,
+        contact_id: Id,
+        sequence: u64,
+        check: &ReviewCheck<'_>,
         items: &[ReviewItem],
         now: &Now,
     ) -> Result<ReviewApplied, VaultError> {
@@ -853,6 +972,20 @@ impl Vault {
         self.write(|tx| {
             let contact = take_sequence(tx, contact_id, sequence)?;
             let adviser = approver(&contact.role);
+            let shared_at = match check.in_reply_to {
+                Some(seq) => tx
+                    .query_row(
+                        "SELECT at FROM shares_sent
+                         WHERE contact_id = ?1 AND kind = 'share' AND sequence = ?2
+                         ORDER BY id DESC LIMIT 1",
+                        params![contact_id, stored("sequence", seq)?],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .optional()?
+                    .map(|t| ts(&t))
+                    .transpose()?,
+                None => None,
+            };
             let at = stamp(now);
             let mut out = ReviewApplied::default();
             for (item, body, version) in &checked {
@@ -871,7 +1004,7 @@ impl Vault {
                     continue;
                 }
                 let mut consultation = None;
-                let mut stale = false;
+                let mut stale = None;
                 match (item.verdict, adviser) {
                     (Some(verdict), Some(adviser)) => {
                         let current: Option<String> = tx
@@ -886,7 +1019,12 @@ impl Vault {
                             (Some(updated), Some(v)) => updated.to_string() == *v,
                             _ => false,
                         };
-                        if same_plan {
+                        if !same_plan {
+                            stale = Some(StaleReason::Plan);
+                        } else if !same_safety(tx, check, item, shared_at)? {
+                            stale = Some(StaleReason::Safety);
+                        }
+                        if stale.is_none() {
                             let advice = if body.is_empty() {
                                 match verdict {
                                     Verdict::Approved => "Approved the plan as shared.",
@@ -911,8 +1049,9 @@ impl Vault {
                             )?;
                             consultation = Some(tx.last_insert_rowid());
                             out.approvals_counted += 1;
+                        } else if stale == Some(StaleReason::Safety) {
+                            out.safety_changed += 1;
                         } else {
-                            stale = true;
                             out.stale_verdicts += 1;
                         }
                     }
@@ -931,7 +1070,7 @@ impl Vault {
                         item.written.to_string(),
                         at,
                         consultation,
-                        i64::from(stale)
+                        stale.map_or(0, StaleReason::stored)
                     ],
                 )?;
             }
@@ -963,10 +1102,31 @@ impl Vault {
                 received: ts(&received)?,
                 counted: consultation.is_some(),
                 stale: r.get::<_, i64>(9)? != 0,
+                why_stale: StaleReason::from_stored(r.get(9)?),
             });
         }
         Ok(out)
     }
+}
+
+/// Whether a view on a party's plan was given on the safety verdict in force. With a fingerprint
+/// and the means to compare it, they must match. Without (an older app, or a share that left the
+/// verdict out), the safety answers must not have changed after the share it answers was sent
+/// (when that is not in the log: after the note was written).
+fn same_safety(
+    tx: &Transaction<'_>,
+    check: &ReviewCheck<'_>,
+    item: &ReviewItem,
+    shared_at: Option<Timestamp>,
+) -> Result<bool, VaultError> {
+    let record = crate::load::records(tx, Some(item.party_id))?
+        .pop()
+        .ok_or_else(|| bad("party"))?;
+    if let (Some(seen), Some(now)) = (&item.safety_seen, check.safety_fingerprint) {
+        return Ok(now(&record).eq_ignore_ascii_case(seen.trim()));
+    }
+    let since = shared_at.unwrap_or(item.written);
+    Ok(record.safety.as_ref().is_none_or(|s| s.answered <= since))
 }
 
 /// A log entry checked before its transaction starts.

@@ -97,6 +97,7 @@ fn item(party: i64, version: Option<String>, verdict: Option<Verdict>, text: &st
         verdict,
         text: text.into(),
         written: now(1).at,
+        safety_seen: None,
     }
 }
 
@@ -578,6 +579,7 @@ fn an_approval_on_the_current_plan_counts_until_the_plan_changes() {
             comments: 1,
             approvals_counted: 1,
             stale_verdicts: 1,
+            safety_changed: 0,
             unknown_parties: 1,
         }
     );
