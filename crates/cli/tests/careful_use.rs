@@ -33,11 +33,33 @@ fn safety_answers_add_up_and_only_clear_lifts_one() {
     // --none cannot wipe standing answers; --clear lifts one, with a word of caution.
     let err = v.refused(&["safety", "Jess", "--none"], 2);
     assert!(err.contains("--clear"), "{err}");
-    let (out, notes) = v.ok_both(&["safety", "Jess", "--clear", "court-order,my-safety"]);
+    // Lifting a court order opens contact again: it takes a reason and a confirmation.
+    let lift = ["safety", "Jess", "--clear", "court-order,my-safety"];
+    let err = v.refused(&lift, 2);
+    assert!(err.contains("reason:") && err.contains("--reason"), "{err}");
+    let err = v.refused(
+        &[&lift[..], &["--reason", "The order ended in March"]].concat(),
+        2,
+    );
+    assert!(
+        err.contains("confirm:") && err.contains("--confirm"),
+        "{err}"
+    );
+    let err = v.refused(&[&lift[..], &["--confirm"]].concat(), 2);
+    assert!(err.contains("--reason"), "{err}");
+    assert_eq!(v.show("Jess")["safety"]["court_order"], true);
+    let (out, notes) = v.ok_both(
+        &[
+            &lift[..],
+            &["--reason", "The order ended in March", "--confirm"],
+        ]
+        .concat(),
+    );
     assert!(notes.contains("Lifted: court-order."), "{notes}");
     assert!(notes.contains("ask a lawyer"), "{notes}");
     assert!(!out.contains("no contact of any kind"), "{out}");
     assert_eq!(v.show("Jess")["safety"]["court_order"], false);
+    assert_eq!(v.show("Jess")["safety"]["my_safety"], false);
 
     let err = v.refused(&["safety", "Jess", "--clear", "bravery"], 2);
     assert!(err.contains("court-order"), "{err}");
@@ -46,7 +68,7 @@ fn safety_answers_add_up_and_only_clear_lifts_one() {
 #[test]
 fn changing_a_plan_keeps_what_was_not_mentioned() {
     let v = Vault::init();
-    v.open_party("Mum");
+    v.open_party_with_harm("Mum", "Lied to her for years");
     let script = v.file("mum.txt");
     std::fs::write(&script, "Mum, I came to say I was wrong.\n").unwrap();
     v.ok(&[
@@ -79,7 +101,7 @@ fn changing_a_plan_keeps_what_was_not_mentioned() {
 #[test]
 fn deferrals_are_for_what_is_still_to_do() {
     let v = Vault::init();
-    v.open_party("Pat");
+    v.open_party_with_harm("Pat", "Missed his wedding");
     let review = days_from_today(30);
     v.ok(&[
         "defer",
@@ -114,31 +136,90 @@ fn deferrals_are_for_what_is_still_to_do() {
 }
 
 #[test]
-fn an_attempt_without_safety_answers_is_recorded_with_a_reminder() {
+fn an_attempt_that_reaches_them_waits_for_the_safety_answers() {
     let v = Vault::init();
     v.add_party("Dave", &[]);
-    let (_, note) = v.ok_both(&["attempt", "Dave", "--method", "phone", "--outcome", "warm"]);
+    v.add_harm("Dave", "Borrowed his car and crashed it");
+    // Contact waits until the questions are asked: an exception no one asked about protects
+    // no one. The refusal says how to answer them, including when none apply.
+    let err = v.refused(
+        &["attempt", "Dave", "--method", "phone", "--outcome", "warm"],
+        3,
+    );
+    assert!(
+        err.contains("safety questions have not been answered"),
+        "{err}"
+    );
+    assert!(err.contains("amends safety PARTY --none"), "{err}");
+    assert!(err.contains("Nothing was changed."), "{err}");
+    assert!(!err.contains("Dave"), "{err}");
+    // An amends that does not reach them stays open, with a reminder to answer them.
+    let (_, note) = v.ok_both(&[
+        "attempt",
+        "Dave",
+        "--method",
+        "indirect",
+        "--outcome",
+        "done",
+    ]);
     assert!(
         note.contains("safety questions were never answered"),
         "{note}"
     );
+    // Once answered, the phone call can be recorded.
+    v.ok(&["safety", "Dave", "--none"]);
+    v.ok(&["attempt", "Dave", "--method", "phone", "--outcome", "warm"]);
 }
 
 #[test]
-fn commitments_to_someone_who_must_not_be_contacted_carry_a_note() {
+fn commitments_that_would_reach_someone_who_must_not_be_contacted_are_refused() {
     let v = Vault::init();
     v.add_party("Jess", &[]);
     v.ok(&["safety", "Jess", "--court-order"]);
-    let (_, note) = v.ok_both(&["commit", "restitution", "Jess", "--amount", "50"]);
-    assert!(note.contains("R4"), "{note}");
-    assert!(note.contains("through the court"), "{note}");
+    // Paid to them directly (the default) would reach them: refused, with the ways open.
+    let err = v.rule_refused(&["commit", "restitution", "Jess", "--amount", "50"], "R4");
+    assert!(
+        err.contains("A restitution to them directly cannot be recorded because a court order forbids contact of any kind"),
+        "{err}"
+    );
+    assert!(err.contains("--via court"), "{err}");
+    assert!(!err.contains("Jess"), "{err}");
+    let err = v.rule_refused(
+        &[
+            "commit",
+            "restitution",
+            "Jess",
+            "--amount",
+            "50",
+            "--via",
+            "them",
+        ],
+        "R4",
+    );
+    assert!(err.contains("court order"), "{err}");
+    assert!(v.show("Jess")["commitments"].as_array().unwrap().is_empty());
+    // Through the court it reaches no one, and is recorded.
+    v.ok(&[
+        "commit",
+        "restitution",
+        "Jess",
+        "--amount",
+        "50",
+        "--via",
+        "court",
+    ]);
+    let commitments = v.show("Jess")["commitments"].as_array().unwrap().clone();
+    assert_eq!(commitments.len(), 1, "{commitments:?}");
 }
 
 #[test]
 fn the_one_still_on_the_list_is_meant_when_names_repeat() {
     let v = Vault::init();
     v.add_party("Mum", &[]);
-    v.add_party("Mum", &[]);
+    // The same name again may be the same person: it takes --another to say it is not.
+    let err = v.refused(&["party", "add", "Mum"], 3);
+    assert!(err.contains("--another"), "{err}");
+    v.add_party("Mum", &["--another"]);
     v.ok(&[
         "party",
         "aside",

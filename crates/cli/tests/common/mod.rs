@@ -389,6 +389,20 @@ impl Vault {
         id
     }
 
+    /// Names what was done to a party (a harm), which any amends that reaches them needs first.
+    pub fn add_harm(&self, party: &str, did: &str) {
+        self.ok(&["harm", "add", party, "--did", did]);
+    }
+
+    /// `open_party` with a harm named: a plan or attempt that reaches them can be recorded.
+    pub fn open_party_with_harm(&self, name: &str, did: &str) -> i64 {
+        let id = self.add_party(name, &[]);
+        self.add_harm(name, did);
+        self.ok(&["willing", name, "now"]);
+        self.ok(&["safety", name, "--none"]);
+        id
+    }
+
     pub fn party_list(&self) -> Vec<Value> {
         self.read_json(&["party", "list", "--json"])
             .as_array()
