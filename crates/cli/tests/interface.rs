@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{PASS, Vault, bare, find_recovery_key, names, stderr, stdout};
+use common::{PASS, Vault, assert_no_personal, bare, find_recovery_key, names, stderr, stdout};
 use predicates::prelude::*;
 use serde_json::json;
 
@@ -123,13 +123,17 @@ fn parties_are_found_by_id_or_unique_name_and_an_ambiguous_name_is_refused() {
     v.ok(&["willing", "AUNT ZELDA", "maybe"]);
     assert_eq!(v.show("1")["willingness"], "maybe");
 
-    // A second "Sam" is allowed, with a warning; after that the name alone is refused.
+    // A second "Sam" may be the same person: refused unless --another says it is someone
+    // else, then allowed with a warning; after that the name alone is refused.
     v.add_party("Sam", &[]);
-    let (_, warn) = v.ok_both(&["party", "add", "sam"]);
+    let err = v.refused(&["party", "add", "sam"], 3);
     assert!(
-        warn.contains("Another party already has this name"),
-        "{warn}"
+        err.contains("already has someone by this name") && err.contains("--another"),
+        "{err}"
     );
+    assert_no_personal(&err, &["sam"]);
+    let (_, warn) = v.ok_both(&["party", "add", "sam", "--another"]);
+    assert!(warn.contains("Another party has this name too"), "{warn}");
     let err = v.refused(&["willing", "Sam", "now"], 2);
     assert!(err.contains("More than one party has that name"), "{err}");
     assert!(err.contains("2, 3"), "the ids are named: {err}");
@@ -329,7 +333,7 @@ fn safety_records_the_answers_and_prints_the_verdict() {
 #[test]
 fn plan_saves_method_script_date_and_place() {
     let v = Vault::init();
-    v.open_party("Maria");
+    v.open_party_with_harm("Maria", "Lied to her about the money");
     let out = v.ok(&[
         "plan",
         "Maria",
@@ -397,7 +401,7 @@ fn plan_saves_method_script_date_and_place() {
 #[test]
 fn attempt_records_method_outcome_date_and_feelings() {
     let v = Vault::init();
-    v.open_party("Tom");
+    v.open_party_with_harm("Tom", "Shouted at him at the party");
     let out = v.ok(&[
         "attempt",
         "Tom",
@@ -451,9 +455,11 @@ fn attempt_records_method_outcome_date_and_feelings() {
     ]);
     let d = v.show("Tom");
     assert_eq!(d["attempts"][2]["on"], common::today());
-    // A harm they told of goes onto the list.
-    assert_eq!(d["harms"][0]["did"], "I also broke his bike");
-    assert_eq!(d["harms"][0]["source"], "revealed");
+    // A harm they told of goes onto the list, after the one named before.
+    assert_eq!(d["harms"].as_array().unwrap().len(), 2);
+    assert_eq!(d["harms"][0]["did"], "Shouted at him at the party");
+    assert_eq!(d["harms"][1]["did"], "I also broke his bike");
+    assert_eq!(d["harms"][1]["source"], "revealed");
 
     // An attempt is something that happened: not in the future.
     let err = v.refused(

@@ -102,6 +102,30 @@ pub fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether `text` holds `words` as whole words in a row, in any case ("Sam Quill" is found in
+/// "about sam quill." but "sam" is not found in "same person").
+pub fn has_words(text: &str, words: &str) -> bool {
+    let split = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (hay, needle) = (split(text), split(words));
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// Asserts that none of `personal` (names, words someone typed) appears in `err`, as whole
+/// words in any case: what goes to standard error names fields and rules, never content.
+pub fn assert_no_personal(err: &str, personal: &[&str]) {
+    for p in personal {
+        assert!(
+            !has_words(err, p),
+            "stderr repeats personal content `{p}`:\n{err}"
+        );
+    }
+}
+
 /// An error a person reads: our own first line, no panic, no library internals.
 pub fn assert_plain_words(err: &str) {
     assert!(
