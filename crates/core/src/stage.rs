@@ -164,7 +164,7 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
             "have it approved by your sponsor or an adviser (R2): {gap}"
         ));
     }
-    if v.lawyer_first && plan.method.is_contact() && !crate::rules::legal_question_settled(record) {
+    if v.lawyer_first && !crate::rules::legal_question_settled(record) {
         gaps.push(
             "talk to a lawyer first, or record your own decision once you have taken advice (R3)"
                 .into(),
