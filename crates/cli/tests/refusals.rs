@@ -83,7 +83,7 @@ fn init_over_an_existing_vault_is_refused() {
 #[test]
 fn r4_a_court_order_refuses_every_kind_of_contact() {
     let v = Vault::init();
-    v.open_party("Former partner");
+    v.open_party_with_harm("Former partner", "Read her diary");
     v.ok(&["safety", "Former partner", "--court-order"]);
     for method in ["face-to-face", "phone", "video", "letter", "restitution"] {
         let err = v.rule_refused(&["plan", "Former partner", "--method", method], "R4");
@@ -123,7 +123,7 @@ fn r4_a_court_order_refuses_every_kind_of_contact() {
 #[test]
 fn r4_a_court_order_given_after_a_plan_stops_that_plan() {
     let v = Vault::init();
-    v.open_party("Former partner");
+    v.open_party_with_harm("Former partner", "Read her diary");
     v.ok(&["plan", "Former partner", "--method", "face-to-face"]);
     assert_eq!(v.stage("Former partner"), "ready");
     v.ok(&["safety", "Former partner", "--court-order"]);
@@ -131,6 +131,11 @@ fn r4_a_court_order_given_after_a_plan_stops_that_plan() {
     assert_eq!(d["stage"], "planned");
     let gaps = d["readiness_gaps"].to_string();
     assert!(gaps.contains("no longer open"), "{gaps}");
+    let reason = d["stage_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("blocked:") && reason.contains("(R4)"),
+        "{reason}"
+    );
     v.rule_refused(
         &[
             "attempt",
@@ -147,7 +152,7 @@ fn r4_a_court_order_given_after_a_plan_stops_that_plan() {
 #[test]
 fn r5_no_further_contact_from_an_attempt_stands_for_good() {
     let v = Vault::init();
-    v.open_party("Bob");
+    v.open_party_with_harm("Bob", "Kept his tools");
     v.ok(&["plan", "Bob", "--method", "face-to-face"]);
     let (_, note) = v.ok_both(&[
         "attempt",
@@ -196,6 +201,7 @@ fn r5_no_further_contact_from_an_attempt_stands_for_good() {
 fn r8_a_deceased_party_cannot_be_reached_directly() {
     let v = Vault::init();
     v.add_party("Grandad", &["--kind", "deceased"]);
+    v.add_harm("Grandad", "Never visited him in hospital");
     v.ok(&["willing", "Grandad", "now"]);
     for method in ["face-to-face", "phone", "letter"] {
         let err = v.rule_refused(&["plan", "Grandad", "--method", method], "R8");
@@ -223,10 +229,11 @@ fn r8_a_deceased_party_cannot_be_reached_directly() {
     assert!(out.contains("Plan saved"), "{out}");
 
     // The same for a person who has died, by the safety answer, and for the unreachable.
-    v.open_party("Old friend");
+    v.open_party_with_harm("Old friend", "Missed her wedding");
     v.ok(&["safety", "Old friend", "--deceased"]);
     v.rule_refused(&["plan", "Old friend", "--method", "video"], "R8");
     v.add_party("Lost cousin", &["--kind", "unreachable"]);
+    v.add_harm("Lost cousin", "Sold the bike he lent me");
     v.rule_refused(&["plan", "Lost cousin", "--method", "phone"], "R8");
 }
 
@@ -358,7 +365,7 @@ fn r1_an_attempt_waits_for_the_consent_of_those_it_implicates() {
 #[test]
 fn r1_third_parties_without_names_need_someone_to_consent() {
     let v = Vault::init();
-    v.open_party("Sister");
+    v.open_party_with_harm("Sister", "Told the family her secret");
     v.ok(&["safety", "Sister", "--third-parties"]);
     v.ok(&[
         "consult",
@@ -386,7 +393,7 @@ fn r1_third_parties_without_names_need_someone_to_consent() {
 #[test]
 fn r2_legal_risk_needs_an_approving_consultation_before_an_attempt() {
     let v = Vault::init();
-    v.open_party("Old employer");
+    v.open_party_with_harm("Old employer", "Took stock from the warehouse");
     v.ok(&["safety", "Old employer", "--legal-risk"]);
     v.ok(&["plan", "Old employer", "--method", "letter"]);
     let attempt = [
@@ -397,6 +404,20 @@ fn r2_legal_risk_needs_an_approving_consultation_before_an_attempt() {
         "--outcome",
         "warm",
     ];
+    // With legal risk, contact first needs a lawyer consulted or the person's own decision
+    // (R3); `ways_around.rs` follows the lawyer's way. Here the decision is recorded, so that
+    // what is left is the review R2 asks for.
+    let err = v.rule_refused(&attempt, "R3");
+    assert!(
+        err.contains("neither a talk with a lawyer nor your own decision is recorded"),
+        "{err}"
+    );
+    v.ok(&[
+        "safety",
+        "Old employer",
+        "--legal-decision",
+        "Advice taken; repay what I took",
+    ]);
     let err = v.rule_refused(&attempt, "R2");
     assert!(err.contains("no approval of this plan"), "{err}");
     assert!(err.contains("--with sponsor --approve"), "{err}");
@@ -461,7 +482,7 @@ fn r2_legal_risk_needs_an_approving_consultation_before_an_attempt() {
 #[test]
 fn r2_a_plan_changed_after_approval_needs_approving_again() {
     let v = Vault::init();
-    v.open_party("Old employer");
+    v.open_party_with_harm("Old employer", "Took stock from the warehouse");
     v.ok(&["safety", "Old employer", "--my-safety"]);
     v.ok(&["plan", "Old employer", "--method", "letter"]);
     v.ok(&[
@@ -963,7 +984,7 @@ fn an_import_with_a_wrong_value_names_the_field_and_leaves_the_vault_empty() {
 #[test]
 fn an_attempt_refusal_reads_as_plain_english() {
     let v = Vault::init();
-    v.open_party("Bob");
+    v.open_party_with_harm("Bob", "Kept his tools");
     v.ok(&["safety", "Bob", "--asked-no-contact"]);
     let err = v.rule_refused(
         &["attempt", "Bob", "--method", "phone", "--outcome", "warm"],
