@@ -1044,6 +1044,10 @@ pub struct ShareArgs {
     /// Share every part: harms, plans, scripts, attempts and commitments
     #[arg(long)]
     pub all_parts: bool,
+    /// Leave out this party's safety verdict, by id or name (repeat for each) [default: every
+    /// party's verdict is shared]
+    #[arg(long = "without-verdict", value_name = "PARTY")]
+    pub without_verdict: Vec<String>,
     /// The file to write (it must not exist yet)
     #[arg(long, value_name = "FILE", required_unless_present = "via")]
     pub out: Option<PathBuf>,

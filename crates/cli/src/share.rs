@@ -10,12 +10,12 @@ use std::path::Path;
 
 use amends_core::Now;
 use amends_core::model::{Adviser, Method, Outcome, PartyKind, Willingness};
-use amends_share::document::{Part, ShareBody, SharedParty};
+use amends_share::document::{Part, ShareBody, SharedParty, SharedSafety};
 use amends_share::{
     NoteInput, Received, Selection, ShareError, Supported, add_contact, add_note, contact_keys,
-    identity, prepare_review, prepare_share, receive, relay_for, remove_contact,
-    remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share, seal_share_for_relay,
-    stage_label, supported, supported_from,
+    identity, note_on_current_safety, prepare_review, prepare_share, receive, relay_for,
+    remove_contact, remove_contact_for_relay, seal_review, seal_review_for_relay, seal_share,
+    seal_share_for_relay, stage_label, supported, supported_from,
 };
 use amends_vault::{Contact, ContactRef, PartyRef, Vault, VaultError, Verdict};
 use anyhow::{Context, Result, anyhow};
@@ -404,13 +404,91 @@ fn willingness_label(code: Option<&str>) -> String {
     }
 }
 
-fn party_text(out: &mut String, p: &SharedParty, body: &ShareBody) {
+/// The words of a shared safety verdict's contact.
+fn contact_words(s: &SharedSafety) -> String {
+    if s.contact_label.is_empty() {
+        s.contact.clone()
+    } else {
+        s.contact_label.clone()
+    }
+}
+
+/// The rules of a shared verdict in short: "R4 court order, R2 review first".
+fn rules_short(s: &SharedSafety) -> String {
+    if s.rules.is_empty() {
+        return "no rule applies".into();
+    }
+    s.rules
+        .iter()
+        .map(|r| {
+            if r.title.is_empty() {
+                r.code.clone()
+            } else {
+                format!("{} {}", r.code, r.title)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A party's safety verdict, as it is shared: the contact allowed, each rule with its reason,
+/// what it requires and the ways open. It comes first for each party, before the plan.
+fn safety_text(out: &mut String, p: &SharedParty, preview: bool) {
+    let Some(s) = &p.safety else {
+        if preview {
+            let _ = writeln!(
+                out,
+                "    safety verdict: left out (--without-verdict); it will not be shared"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "    safety verdict: The safety verdict was not shared."
+            );
+        }
+        return;
+    };
+    let _ = writeln!(out, "    safety verdict: {}", contact_words(s));
+    if !s.answered {
+        let _ = writeln!(out, "      the safety questions are not answered yet");
+    }
+    for r in &s.rules {
+        let _ = writeln!(out, "      {} {}: {}", r.code, r.title, r.reason);
+    }
+    let mut needs = Vec::new();
+    if s.review_required {
+        needs.push("a sponsor's or adviser's approval of the plan (R2)");
+    }
+    if s.consent_required {
+        needs.push("the consent of anyone it would implicate (R1)");
+    }
+    if s.lawyer_first {
+        needs.push("a lawyer first (R3)");
+    }
+    if !needs.is_empty() {
+        let _ = writeln!(out, "      requires: {}", needs.join("; "));
+    }
+    if !s.methods.is_empty() {
+        let _ = writeln!(
+            out,
+            "      ways open: {}",
+            s.methods
+                .iter()
+                .map(|m| method_label(m))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+}
+
+fn party_text(out: &mut String, p: &SharedParty, body: &ShareBody, preview: bool) {
     let rel = if p.relationship.is_empty() {
         String::new()
     } else {
         format!(", {}", p.relationship)
     };
     let _ = writeln!(out, "#{} {} ({}{rel})", p.id, p.name, kind_label(&p.kind));
+    safety_text(out, p, preview);
     let stage = if p.stage_reason.is_empty() {
         stage_label(&p.stage)
     } else {
@@ -532,12 +610,41 @@ fn party_text(out: &mut String, p: &SharedParty, body: &ShareBody) {
     }
 }
 
-fn parts_text(body: &ShareBody) -> String {
+fn parts_text(body: &ShareBody, preview: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Always included: each party's name, kind, relationship, stage and willingness."
     );
+    let without = body.parties.iter().filter(|p| p.safety.is_none()).count();
+    if preview {
+        let _ = writeln!(
+            out,
+            "Each party's safety verdict is included too: the contact allowed and the rules that apply, \
+             with their reasons (never your own notes or your decision on legal risk){}.",
+            if without == 0 {
+                "; leave one out with --without-verdict PARTY".to_string()
+            } else {
+                format!(
+                    ", except for {} you chose to leave it out for",
+                    plural(without, "party", "parties")
+                )
+            }
+        );
+    } else if without == 0 {
+        let _ = writeln!(
+            out,
+            "Each party's safety verdict is included: the contact allowed and the rules that apply, with their reasons."
+        );
+    } else if without == body.parties.len() {
+        let _ = writeln!(out, "The safety verdict was not shared.");
+    } else {
+        let _ = writeln!(
+            out,
+            "The safety verdict was not shared for {}; the others carry theirs.",
+            plural(without, "party", "parties")
+        );
+    }
     let (with, without): (Vec<Part>, Vec<Part>) = Part::ALL.into_iter().partition(|p| body.has(*p));
     if with.is_empty() {
         let _ = writeln!(
@@ -568,14 +675,14 @@ fn parts_text(body: &ShareBody) -> String {
     out
 }
 
-fn list_text(body: &ShareBody) -> String {
+fn list_text(body: &ShareBody, preview: bool) -> String {
     let mut out = String::new();
     if body.parties.is_empty() {
         let _ = writeln!(out, "(no parties)");
     }
     for p in &body.parties {
         out.push('\n');
-        party_text(&mut out, p, body);
+        party_text(&mut out, p, body, preview);
     }
     out
 }
@@ -621,12 +728,23 @@ pub fn share_cmd(cli: &Cli, a: &ShareArgs, now: &Now) -> Result<()> {
                 .collect::<std::result::Result<Vec<_>, VaultError>>()?,
         )
     };
-    let prepared = sh(prepare_share(
+    let without = a
+        .without_verdict
+        .iter()
+        .map(|p| vault.resolve(&PartyRef::parse(p)))
+        .collect::<std::result::Result<Vec<_>, VaultError>>()?;
+    let mut prepared = sh(prepare_share(
         &mut vault,
         &to,
         &Selection { parties, parts },
         now,
     ))?;
+    prepared.leave_out_safety(&without).map_err(|_| {
+        invalid(
+            "without-verdict",
+            "names a party you are not sharing; give a party that is in the share (see --party)",
+        )
+    })?;
     let body = &prepared.body;
     let name = &prepared.contact.label;
     let n = body.parties.len();
@@ -639,8 +757,8 @@ pub fn share_cmd(cli: &Cli, a: &ShareArgs, now: &Now) -> Result<()> {
         "This is exactly what will be sealed for {name} ({}): {scope}.\n",
         role_label(&prepared.contact.role)
     );
-    preview.push_str(&parts_text(body));
-    preview.push_str(&list_text(body));
+    preview.push_str(&parts_text(body, true));
+    preview.push_str(&list_text(body, true));
     preview.push('\n');
     emit(&preview)?;
     if !a.yes && !confirm(&format!("Type yes to seal it for {name}"))? {
@@ -853,6 +971,15 @@ pub(crate) fn received_text(received: &Received) -> String {
                     plural(applied.stale_verdicts, "view was", "views were")
                 );
             }
+            if applied.safety_changed > 0 {
+                let _ = writeln!(
+                    out,
+                    "{} given on safety answers you have changed since: kept, but not counted. \
+                     Your safety answers changed after your {} reviewed; share again.",
+                    plural(applied.safety_changed, "view was", "views were"),
+                    role_label(&received.contact().role)
+                );
+            }
             if applied.unknown_parties > 0 {
                 let _ = writeln!(
                     out,
@@ -860,7 +987,12 @@ pub(crate) fn received_text(received: &Received) -> String {
                     plural(applied.unknown_parties, "note was", "notes were")
                 );
             }
-            if applied.comments + applied.approvals_counted + applied.stale_verdicts == 0 {
+            if applied.comments
+                + applied.approvals_counted
+                + applied.stale_verdicts
+                + applied.safety_changed
+                == 0
+            {
                 let _ = writeln!(out, "There was nothing in it to add.");
             } else {
                 let _ = writeln!(out, "See them on each party with `amends show PARTY`.");
@@ -928,6 +1060,13 @@ struct NoteView {
     verdict: Option<&'static str>,
     text: String,
     written: String,
+    /// With a view on the plan: the fingerprint of the safety verdict it was given on.
+    safety_seen: Option<String>,
+    /// False for a view given on a safety verdict other than the one their latest share shows:
+    /// it will not count for them.
+    on_current_safety: bool,
+    /// The safety verdict their latest share shows for this party, in short.
+    safety_now: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -940,6 +1079,8 @@ struct SupportedView<'a> {
     received_at: String,
     first: bool,
     share: &'a ShareBody,
+    /// The parties whose safety verdict this share left out.
+    safety_not_shared: Vec<i64>,
     changes: Vec<DifferenceView>,
     unsent_notes: Vec<NoteView>,
 }
@@ -960,19 +1101,22 @@ fn note_views(vault: &Vault, contact: &Contact, body: Option<&ShareBody>) -> Res
     Ok(vault
         .review_notes(contact.id, true)?
         .into_iter()
-        .map(|n| NoteView {
-            id: n.id,
-            party: n.party_ref,
-            party_name: body.and_then(|b| {
-                b.parties
-                    .iter()
-                    .find(|p| p.id == n.party_ref)
-                    .map(|p| p.name.clone())
-            }),
-            about_plan: n.plan_version.is_some(),
-            verdict: n.verdict.map(Verdict::code),
-            text: n.text,
-            written: n.written.to_string(),
+        .map(|n| {
+            let party = body.and_then(|b| b.parties.iter().find(|p| p.id == n.party_ref));
+            NoteView {
+                id: n.id,
+                party: n.party_ref,
+                party_name: party.map(|p| p.name.clone()),
+                about_plan: n.plan_version.is_some(),
+                verdict: n.verdict.map(Verdict::code),
+                on_current_safety: body.is_none_or(|b| note_on_current_safety(b, &n)),
+                safety_now: party
+                    .and_then(|p| p.safety.as_ref())
+                    .map(|s| format!("{} ({})", contact_words(s), rules_short(s))),
+                safety_seen: n.safety_seen,
+                text: n.text,
+                written: n.written.to_string(),
+            }
         })
         .collect())
 }
@@ -994,6 +1138,29 @@ fn note_line(out: &mut String, n: &NoteView) {
         format!(": {}", n.text)
     };
     let _ = writeln!(out, "  note {} on {party}{about}{verdict}{text}", n.id);
+    if n.verdict.is_some() {
+        match (&n.safety_now, n.on_current_safety) {
+            (Some(now), true) => {
+                let _ = writeln!(out, "      given on their safety verdict: {now}");
+            }
+            (None, true) => {
+                let _ = writeln!(
+                    out,
+                    "      given without a safety verdict: The safety verdict was not shared."
+                );
+            }
+            (now, false) => {
+                let _ = writeln!(
+                    out,
+                    "      their safety verdict changed after you gave this view{}; it will not count. \
+                     Delete it and give your view again on what they share now.",
+                    now.as_ref()
+                        .map(|n| format!(" (now: {n})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
 }
 
 pub fn supported_cmd(cli: &Cli, a: &SupportedArgs, now: &Now) -> Result<()> {
@@ -1101,6 +1268,13 @@ pub fn supported_cmd(cli: &Cli, a: &SupportedArgs, now: &Now) -> Result<()> {
         received_at: s.received_at.to_string(),
         first,
         share: &s.body,
+        safety_not_shared: s
+            .body
+            .parties
+            .iter()
+            .filter(|p| p.safety.is_none())
+            .map(|p| p.id)
+            .collect(),
         changes: s
             .changes
             .iter()
@@ -1130,8 +1304,8 @@ pub fn supported_cmd(cli: &Cli, a: &SupportedArgs, now: &Now) -> Result<()> {
             format!("Some of their list ({})", plural(n, "party", "parties"))
         }
     );
-    out.push_str(&parts_text(&s.body).replace(" (choose them with --parts)", ""));
-    out.push_str(&list_text(&s.body));
+    out.push_str(&parts_text(&s.body, false).replace(" (choose them with --parts)", ""));
+    out.push_str(&list_text(&s.body, false));
     out.push('\n');
     if first {
         let _ = writeln!(out, "This is the first share you received from them.");
@@ -1223,11 +1397,42 @@ pub fn review_cmd(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
     let view = verdict
         .map(|v| format!(" ({})", v.label()))
         .unwrap_or_default();
-    emit(&format!(
+    let mut out = String::new();
+    if verdict.is_some() {
+        // The verdict first: the view is tied to it as well as to the plan.
+        match &party.safety {
+            Some(s) => {
+                let _ = writeln!(
+                    out,
+                    "Their safety verdict for {}: {} ({}).",
+                    party.name,
+                    contact_words(s),
+                    rules_short(s)
+                );
+                for r in &s.rules {
+                    let _ = writeln!(out, "  {} {}: {}", r.code, r.title, r.reason);
+                }
+                let _ = writeln!(
+                    out,
+                    "Your view is tied to this verdict and to the plan as shared: if either changes, they will need a new look from you."
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "The safety verdict was not shared for {}: your view is on the plan alone.",
+                    party.name
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
         "Note {id} kept on {about}{}{view}. It goes to {} with your other unsent notes when you run \
-         `amends review {} --send --out FILE` (or `--via` for a relay).\n",
+         `amends review {} --send --out FILE` (or `--via` for a relay).",
         party.name, contact.label, contact.id
-    ))
+    );
+    emit(&out)
 }
 
 fn review_send(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
@@ -1274,7 +1479,7 @@ fn review_send(cli: &Cli, a: &ReviewArgs, now: &Now) -> Result<()> {
     };
     let mut said = format!(
         "Sealed for {name} ({}). When they open it, your notes appear on their parties, and an approval \
-         counts for the plan as you saw it.\n",
+         counts for the plan and the safety verdict as you saw them.\n",
         size(sealed.bytes.len())
     );
     if let (Some(tmp), Some(out)) = (tmp, &a.out) {

@@ -9,7 +9,7 @@ use amends_core::rules::{Verdict, verdict};
 use amends_core::stage::{StageInfo, readiness_gaps};
 use amends_core::summary::Summary;
 use amends_core::{Money, Now};
-use amends_vault::{ReceivedReview, Verdict as ReviewVerdict};
+use amends_vault::{ReceivedReview, StaleReason, Verdict as ReviewVerdict};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -385,8 +385,9 @@ pub struct ReviewView {
     pub plan_version: Option<String>,
     /// `comment`; `counts` (a view on the plan as it is now, recorded as the consultation R2
     /// asks for); `earlier-plan` (it counted, but the plan has changed since); `stale` (it was
-    /// about an older plan when it arrived); `not-counted` (from someone whose approval cannot
-    /// count: a lawyer, or someone this person supports).
+    /// about an older plan when it arrived); `safety-changed` (the safety answers had changed
+    /// since the reviewer saw them when it arrived); `not-counted` (from someone whose approval
+    /// cannot count: a lawyer, or someone this person supports).
     pub standing: &'static str,
 }
 
@@ -397,6 +398,7 @@ pub fn review_views(r: &PartyRecord, reviews: &[ReceivedReview]) -> Vec<ReviewVi
         .map(|v| {
             let standing = match (v.verdict, v.counted, v.stale) {
                 (None, _, _) => "comment",
+                (Some(_), _, true) if v.why_stale == Some(StaleReason::Safety) => "safety-changed",
                 (Some(_), _, true) => "stale",
                 (Some(_), true, false) if v.plan_version.is_some() && v.plan_version == current => {
                     "counts"
@@ -435,6 +437,9 @@ fn review_text(out: &mut String, v: &ReviewView, r: &ReceivedReview, now: &Now) 
         }
         "stale" => {
             " — it was about an older version of the plan, so it does not count; share the plan again for a new view"
+        }
+        "safety-changed" => {
+            " — it does not count: your safety answers changed after your sponsor reviewed; share again"
         }
         "not-counted" => {
             " — kept as a comment: only a sponsor, spiritual adviser or therapist's approval counts for rule R2"

@@ -508,6 +508,8 @@ fn stopping_asks_the_receiver_to_delete_what_it_holds() {
     let b = Vault::init();
     connect(&a, "Sam", &b, "Alex");
     let frank = a.open_party("Frank").to_string();
+    a.ok(&["harm", "add", "Frank", "--did", "Borrowed 100"]);
+    a.ok(&["safety", "Frank", "--none"]);
     a.ok(&["plan", "Frank", "--method", "letter"]);
     let s1 = share(&a, "s1.age", &["--to", "Sam", "--parts", "plans"]);
     b.ok(&["receive", path_str(&s1)]);
@@ -603,4 +605,267 @@ fn a_new_vault_has_its_identity_from_the_start() {
     // Someone's own code is not a contact.
     let err = a.fails(&["contact", "add", &code, "--name", "Me"], 2);
     assert!(err.contains("your own contact code"), "{err}");
+}
+
+/// A party under a court order (R4), with a harm and an unsent letter planned: one of the ways
+/// a court order leaves open.
+fn party_under_court_order(v: &Vault, name: &str) -> i64 {
+    let id = v.add_party(name, &["--relationship", "ex-partner"]);
+    v.ok(&["harm", "add", name, "--did", "Frightened her"]);
+    v.ok(&["willing", name, "now"]);
+    v.ok(&["safety", name, "--court-order"]);
+    v.ok(&[
+        "plan",
+        name,
+        "--method",
+        "unsent-letter",
+        "--script",
+        "Gail, I frightened you, and I am sorry.",
+    ]);
+    id
+}
+
+/// The shared party with this id in the sponsor's view of `sharer` (JSON).
+fn held_party(sponsor: &Vault, sharer: &str, id: i64) -> Value {
+    let held = sponsor.json(&["supported", sharer, "--json"]);
+    held["share"]["parties"]
+        .as_array()
+        .expect("parties")
+        .iter()
+        .find(|p| p["id"] == id)
+        .expect("the party is in the share")
+        .clone()
+}
+
+const COURT_ORDER_REASON: &str =
+    "A court order is in place between you. Make no contact of any kind";
+
+#[test]
+fn a_court_order_reaches_the_sponsor_with_its_reason_before_the_plan() {
+    let a = Vault::init();
+    let b = Vault::init();
+    connect(&a, "Sam", &b, "Alex");
+    let gail = party_under_court_order(&a, "Gail");
+
+    // The preview prints exactly what will be sealed: the verdict first, then the plan.
+    let s1 = a.file("s1.age");
+    let preview = a.ok(&[
+        "share",
+        "--to",
+        "Sam",
+        "--parts",
+        "plans,scripts",
+        "--out",
+        path_str(&s1),
+        "--yes",
+    ]);
+    let at = |text: &str, what: &str| {
+        text.find(what)
+            .unwrap_or_else(|| panic!("`{what}` is missing from:\n{text}"))
+    };
+    assert!(at(&preview, "safety verdict: no contact of any kind") < at(&preview, "plan:"));
+    assert!(at(&preview, "R4 court order: ") < at(&preview, "| Gail, I frightened you"));
+    assert!(preview.contains(COURT_ORDER_REASON), "{preview}");
+    assert!(preview.contains("--without-verdict"), "{preview}");
+
+    b.ok(&["receive", path_str(&s1)]);
+    // JSON: the rules with their codes, titles and reasons; nothing the person typed about it.
+    let party = held_party(&b, "Alex", gail);
+    let safety = &party["safety"];
+    assert_eq!(safety["contact"], "no-contact");
+    assert_eq!(safety["contact_label"], "no contact of any kind");
+    assert_eq!(safety["review_required"], true);
+    assert_eq!(safety["answered"], true);
+    let methods: Vec<&str> = safety["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(methods.contains(&"unsent-letter") && !methods.contains(&"letter"));
+    let r4 = safety["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "R4")
+        .expect("R4 is shared");
+    assert_eq!(r4["title"], "court order");
+    assert!(
+        r4["reason"].as_str().unwrap().contains(COURT_ORDER_REASON),
+        "{r4}"
+    );
+    assert!(
+        safety["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "R2")
+    );
+    let held = b.json(&["supported", "Alex", "--json"]);
+    assert!(held["safety_not_shared"].as_array().unwrap().is_empty());
+    // Text: the verdict comes before the plan and its script.
+    let text = b.ok(&["supported", "Alex"]);
+    assert!(text.contains(COURT_ORDER_REASON), "{text}");
+    assert!(at(&text, "R4 court order") < at(&text, "plan:"), "{text}");
+    assert!(at(&text, "R4 court order") < at(&text, "| Gail, I frightened you"));
+    assert!(
+        text.contains("Each party's safety verdict is included"),
+        "{text}"
+    );
+
+    // The sponsor's view of the plan is tied to that verdict, and says so.
+    let out = b.ok(&["review", "Alex", "--party", &gail.to_string(), "--approve"]);
+    assert!(at(&out, "R4 court order") < at(&out, "Note "), "{out}");
+    assert!(out.contains("tied to this verdict"), "{out}");
+    let held = b.json(&["supported", "Alex", "--json"]);
+    let note = &held["unsent_notes"][0];
+    assert_eq!(note["on_current_safety"], true);
+    assert_eq!(note["safety_seen"].as_str().unwrap().len(), 64);
+    let preview = b.ok(&["supported", "Alex"]);
+    assert!(
+        preview.contains("given on their safety verdict: no contact of any kind (R4 court order, R2 review first)"),
+        "{preview}"
+    );
+}
+
+#[test]
+fn a_verdict_left_out_of_a_share_is_said_to_be_not_shared() {
+    let a = Vault::init();
+    let b = Vault::init();
+    connect(&a, "Sam", &b, "Alex");
+    let gail = party_under_court_order(&a, "Gail");
+    let frank = party_needing_review(&a, "Frank");
+
+    // A party not being shared cannot have its verdict left out: nothing is sealed.
+    let out = a.file("s0.age");
+    let err = a.fails(
+        &[
+            "share",
+            "--to",
+            "Sam",
+            "--party",
+            "Frank",
+            "--without-verdict",
+            "Gail",
+            "--out",
+            path_str(&out),
+            "--yes",
+        ],
+        2,
+    );
+    assert!(err.contains("without-verdict"), "{err}");
+    assert!(!out.exists());
+    assert!(a.json(&["shared", "--json"]).as_array().unwrap().is_empty());
+
+    let s1 = a.file("s1.age");
+    let preview = a.ok(&[
+        "share",
+        "--to",
+        "Sam",
+        "--parts",
+        "plans",
+        "--without-verdict",
+        "Gail",
+        "--out",
+        path_str(&s1),
+        "--yes",
+    ]);
+    assert!(!preview.contains(COURT_ORDER_REASON), "{preview}");
+    assert!(
+        preview.contains("left out (--without-verdict)"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("R7 one's own safety"),
+        "Frank's still goes:\n{preview}"
+    );
+    let log = a.json(&["shared", "--json"]);
+    assert!(
+        log[0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("the safety verdict left out for 1 party"),
+        "{log}"
+    );
+
+    b.ok(&["receive", path_str(&s1)]);
+    let party = held_party(&b, "Alex", gail);
+    assert!(party.get("safety").is_none(), "{party}");
+    assert!(held_party(&b, "Alex", frank).get("safety").is_some());
+    let held = b.json(&["supported", "Alex", "--json"]);
+    assert_eq!(held["safety_not_shared"], serde_json::json!([gail]));
+    let text = b.ok(&["supported", "Alex"]);
+    assert!(!text.contains("R4"), "{text}");
+    let gail_at = text.find("Gail (").expect("Gail is listed");
+    let gail_part = &text[gail_at..];
+    assert!(
+        gail_part.contains("safety verdict: The safety verdict was not shared."),
+        "{text}"
+    );
+    assert!(
+        text.contains("The safety verdict was not shared for 1 party"),
+        "{text}"
+    );
+    // A view on that plan goes without a verdict, and says so.
+    let out = b.ok(&["review", "Alex", "--party", "Gail", "--approve"]);
+    assert!(
+        out.contains("The safety verdict was not shared for Gail"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_approval_given_before_the_safety_answers_changed_does_not_count() {
+    let a = Vault::init();
+    let b = Vault::init();
+    connect(&a, "Sam", &b, "Alex");
+    let frank = party_needing_review(&a, "Frank").to_string();
+    let s1 = share(&a, "s1.age", &["--to", "Sam", "--parts", "plans"]);
+    b.ok(&["receive", path_str(&s1)]);
+
+    // The sponsor approves the plan on the verdict they saw (R7) and sends the review.
+    b.ok(&["review", "Alex", "--party", &frank, "--approve"]);
+    let r1 = b.file("r1.age");
+    b.ok(&["review", "Alex", "--send", "--out", path_str(&r1), "--yes"]);
+
+    // Before it is opened, Frank's safety answers change: he harmed the person (R6).
+    a.ok(&["safety", "Frank", "--harmed-me"]);
+    let out = a.ok(&["receive", path_str(&r1)]);
+    assert!(out.contains("not counted"), "{out}");
+    assert!(
+        out.contains("Your safety answers changed after your sponsor reviewed; share again"),
+        "{out}"
+    );
+    assert_eq!(a.stage("Frank"), "planned");
+    let detail = a.show("Frank");
+    assert_eq!(detail["reviews"][0]["standing"], "safety-changed");
+    let gaps: Vec<&str> = detail["readiness_gaps"]
+        .as_array()
+        .expect("the gaps to ready")
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert!(
+        gaps.iter().any(|g| g.contains("approv")),
+        "the review gap stays: {gaps:?}"
+    );
+    let text = a.ok(&["show", "Frank"]);
+    assert!(
+        text.contains("your safety answers changed after your sponsor reviewed; share again"),
+        "{text}"
+    );
+
+    // Shared again: the sponsor sees what changed, approves the verdict as it is now, and
+    // that approval counts.
+    let s2 = share(&a, "s2.age", &["--to", "Sam", "--parts", "plans"]);
+    let out = b.ok(&["receive", path_str(&s2)]);
+    assert!(out.contains("the safety verdict changed"), "{out}");
+    assert!(out.contains("R6 one's own abuser"), "{out}");
+    b.ok(&["review", "Alex", "--party", &frank, "--approve"]);
+    let r2 = b.file("r2.age");
+    b.ok(&["review", "Alex", "--send", "--out", path_str(&r2), "--yes"]);
+    let out = a.ok(&["receive", path_str(&r2)]);
+    assert!(out.contains("1 view on your plans"), "{out}");
+    assert_eq!(a.stage("Frank"), "ready");
+    assert_eq!(a.show("Frank")["reviews"][1]["standing"], "counts");
 }
