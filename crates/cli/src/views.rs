@@ -155,6 +155,8 @@ pub struct CommitmentView {
     pub party_id: i64,
     pub party: String,
     pub kind: &'static str,
+    /// How it reaches them (`them`, `no-contact`, `court`, `agency`, `charity`, `anonymous`, `heirs`).
+    pub via: &'static str,
     pub open: bool,
     pub recorded: String,
     pub closed: Option<ClosedView>,
@@ -197,6 +199,8 @@ pub struct PaymentView {
     pub on: String,
     pub amount: MoneyView,
     pub note: String,
+    /// How it was paid: the restitution's way unless this payment was made another way.
+    pub via: &'static str,
 }
 
 #[derive(Serialize)]
@@ -215,6 +219,7 @@ pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
                 party_id: r.party.id,
                 party: r.party.name.clone(),
                 kind: c.kind_code(),
+                via: c.reach.code(),
                 open: c.is_open(),
                 recorded: c.recorded.to_string(),
                 closed: c.closed.map(|(how, on)| ClosedView {
@@ -256,6 +261,7 @@ pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
                             on: p.on.to_string(),
                             amount: money(p.amount),
                             note: p.note.clone(),
+                            via: p.via.unwrap_or(c.reach).code(),
                         })
                         .collect();
                 }
@@ -295,9 +301,16 @@ pub fn commitment_line(c: &CommitmentView) -> String {
         (None, true) => "open".to_string(),
         (None, false) => "settled".to_string(),
     };
+    let how = match c.via {
+        "them" | "no-contact" if c.kind == "living" => String::new(),
+        "them" => String::new(),
+        other => amends_core::model::Reach::parse(other)
+            .map(|r| format!(" ({})", r.label()))
+            .unwrap_or_default(),
+    };
     let what = match c.kind {
         "restitution" => format!(
-            "restitution of {}: paid {}, balance {}{}",
+            "restitution of {}{how}: paid {}, balance {}{}",
             c.amount.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
             c.paid.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
             c.balance.as_ref().map(|m| m.display.as_str()).unwrap_or(""),
@@ -315,7 +328,7 @@ pub fn commitment_line(c: &CommitmentView) -> String {
             c.checkins_missed.unwrap_or(0)
         ),
         _ => format!(
-            "promise due {}: {}",
+            "promise{how} due {}: {}",
             c.due.as_deref().unwrap_or(""),
             c.promise.as_deref().unwrap_or("")
         ),
