@@ -43,7 +43,7 @@ fn from_the_list_to_restitution_paid_in_full() {
     v.ok(&["willing", "Frank", "now"]);
     assert_eq!(v.stage("Frank"), "willing");
 
-    let out = v.ok(&[
+    let plan = [
         "plan",
         "Frank",
         "--method",
@@ -52,25 +52,30 @@ fn from_the_list_to_restitution_paid_in_full() {
         "tomorrow",
         "--place",
         "his work",
-    ]);
-    assert!(out.contains("Stage: planned"), "{out}");
-    assert_eq!(v.stage("Frank"), "planned");
+    ];
+    // A plan that reaches them waits until the safety questions are answered.
+    let err = v.refused(&plan, 3);
+    assert!(
+        err.contains("safety questions have not been answered"),
+        "{err}"
+    );
+    assert!(err.contains("amends safety PARTY --none"), "{err}");
+    assert_eq!(v.stage("Frank"), "willing");
+    assert!(due_of_kind(&due(&v, "30"), "plan").is_empty());
+
+    v.ok(&["safety", "Frank", "--none"]);
+    let out = v.ok(&plan);
+    assert!(out.contains("Stage: ready"), "{out}");
+    assert_eq!(v.stage("Frank"), "ready");
     assert!(
         v.stage_reason("Frank")
-            .contains("answer the safety questions")
+            .starts_with("ready: face to face on")
     );
     let plan_due = due(&v, "30");
     let plan_due = due_of_kind(&plan_due, "plan");
     assert_eq!(plan_due.len(), 1);
     assert_eq!(plan_due[0]["on"], days_from_today(1));
     assert_eq!(plan_due[0]["party"], "Frank");
-
-    v.ok(&["safety", "Frank", "--none"]);
-    assert_eq!(v.stage("Frank"), "ready");
-    assert!(
-        v.stage_reason("Frank")
-            .starts_with("ready: face to face on")
-    );
 
     let out = v.ok(&[
         "attempt",
@@ -180,7 +185,7 @@ fn from_the_list_to_restitution_paid_in_full() {
 #[test]
 fn could_not_reach_them_is_an_attempt_not_an_amends() {
     let v = Vault::init();
-    v.open_party("Pen friend");
+    v.open_party_with_harm("Pen friend", "Stopped writing without a word");
     v.ok(&[
         "attempt",
         "Pen friend",
@@ -307,7 +312,7 @@ fn living_amends_with_check_ins_kept_and_missed() {
 #[test]
 fn a_promise_kept_completes_the_amends() {
     let v = Vault::init();
-    v.open_party("Gina");
+    v.open_party_with_harm("Gina", "Kept her book for two years");
     v.ok(&["plan", "Gina", "--method", "letter"]);
     v.ok(&[
         "attempt",
@@ -362,7 +367,7 @@ fn a_promise_kept_completes_the_amends() {
 #[test]
 fn step_10_capture_reopens_a_completed_party_and_adds_new_ones() {
     let v = Vault::init();
-    v.open_party("Gina");
+    v.open_party_with_harm("Gina", "Lied about the rent");
     v.ok(&[
         "attempt",
         "Gina",
@@ -381,7 +386,7 @@ fn step_10_capture_reopens_a_completed_party_and_adds_new_ones() {
         "--kind",
         "emotional",
     ]);
-    assert!(out.contains("Harm #1 added to party #1."), "{out}");
+    assert!(out.contains("Harm #2 added to party #1."), "{out}");
     assert!(out.contains("it is reopened (R10)"), "{out}");
     let d = v.show("Gina");
     assert_eq!(d["stage"], "reopened");
@@ -391,8 +396,10 @@ fn step_10_capture_reopens_a_completed_party_and_adds_new_ones() {
             .unwrap()
             .contains("a new harm was recorded")
     );
-    assert_eq!(d["harms"][0]["source"], "step10");
-    assert_eq!(d["harms"][0]["kinds"], json!(["emotional"]));
+    assert_eq!(d["harms"].as_array().unwrap().len(), 2);
+    assert_eq!(d["harms"][1]["did"], "Snapped at her on the phone");
+    assert_eq!(d["harms"][1]["source"], "step10");
+    assert_eq!(d["harms"][1]["kinds"], json!(["emotional"]));
 
     // A new amends closes it again.
     v.ok(&["plan", "Gina", "--method", "phone"]);
@@ -499,7 +506,7 @@ fn a_harm_set_aside_is_kept_and_can_be_restored() {
 #[test]
 fn due_shows_plans_reviews_payments_check_ins_promises_and_willingness() {
     let v = Vault::init();
-    v.open_party("Planned");
+    v.open_party_with_harm("Planned", "Broke the fence");
     v.ok(&["plan", "Planned", "--method", "letter", "--on", "tomorrow"]);
 
     v.open_party("Deferred");
@@ -631,7 +638,8 @@ fn an_overdue_deferral_review_cannot_be_made_but_is_shown_when_it_comes() {
         2,
     );
     // ...but time passes: a deferral whose review date has gone by (brought in through an
-    // export, as if written years ago) is shown as overdue.
+    // export, as if written years ago: the import replays it on the day it was recorded) is
+    // shown as overdue.
     v.ok(&[
         "defer",
         "Uncle",
@@ -644,6 +652,13 @@ fn an_overdue_deferral_review_cannot_be_made_but_is_shown_when_it_comes() {
     doc["parties"][0]["deferrals"][0]["review_on"] = json!("2020-06-01");
     let w = Vault::init();
     let f = w.file("older.json");
+    // Recorded today with a review date gone by, it would have been refused: so is the file.
+    std::fs::write(&f, serde_json::to_string(&doc).unwrap()).unwrap();
+    let err = w.refused(&["import", f.to_str().unwrap()], 2);
+    assert!(err.contains("parties[0].deferrals[0]"), "{err}");
+    assert!(err.contains("in the past"), "{err}");
+    assert!(w.party_list().is_empty());
+    doc["parties"][0]["deferrals"][0]["recorded"] = json!("2020-05-01T09:00:00Z");
     std::fs::write(&f, serde_json::to_string(&doc).unwrap()).unwrap();
     w.ok(&["import", f.to_str().unwrap()]);
 
