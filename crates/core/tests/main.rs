@@ -8,5 +8,4 @@ mod props;
 mod reach;
 mod replay;
 mod rules;
-mod scratch;
 mod stages;
