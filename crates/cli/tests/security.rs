@@ -661,6 +661,7 @@ fn rich_vault() -> Vault {
 
     v.add_party("Me", &["--kind", "self"]);
     v.ok(&["party", "add", "Ex", "--relationship", "former partner"]);
+    v.ok(&["harm", "add", "Ex", "--did", "Read her messages"]);
     v.ok(&["safety", "Ex", "--court-order", "--abused-them"]);
     v
 }
@@ -708,8 +709,21 @@ fn export_import_export_gives_the_same_document() {
         v.json(&["settings", "--json"])
     );
 
-    // Rules carry over with the facts: the court order still refuses contact.
+    // Rules carry over with the facts: the court order still refuses contact (Ex has a harm
+    // named, so it is the order that refuses).
     w.rule_refused(&["plan", "Ex", "--method", "letter"], "R4");
+    w.rule_refused(
+        &[
+            "commit",
+            "promise",
+            "Ex",
+            "--text",
+            "Pay for the window",
+            "--due",
+            "2099-01-01",
+        ],
+        "R4",
+    );
     // And the imported vault keeps working: new ids follow the imported ones.
     assert_eq!(w.add_party("New after import", &[]), 6);
 }

@@ -5,6 +5,24 @@ use crate::common;
 
 use common::*;
 
+/// The export without what an older format did not keep: the time it was taken, and when each
+/// payment and check-in was written down (schema 7 began keeping that).
+fn export_of_what_v1_kept(v: &Vault) -> serde_json::Value {
+    let mut doc = v.export();
+    for party in doc["parties"].as_array_mut().unwrap() {
+        for c in party["commitments"].as_array_mut().unwrap() {
+            for list in ["payments", "checkins"] {
+                if let Some(items) = c.get_mut(list).and_then(|l| l.as_array_mut()) {
+                    for item in items {
+                        item.as_object_mut().unwrap().remove("recorded");
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
 #[test]
 fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
     let v = Vault::init();
@@ -15,7 +33,68 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
         "Aunt Zelda",
         "--did",
         "Borrowed her car and dented it",
+        "--owed",
+        "300",
     ]);
+    // Every table the migration to schema 7 changes holds words: safety answers, commitments
+    // of each kind, payments and check-ins with their notes.
+    v.ok(&["willing", "Aunt Zelda", "now"]);
+    v.ok(&[
+        "safety",
+        "Aunt Zelda",
+        "--legal-risk",
+        "--family",
+        "--legal-decision",
+        "Pay for the repair, say nothing of the insurance",
+    ]);
+    v.ok(&[
+        "commit",
+        "restitution",
+        "Aunt Zelda",
+        "--amount",
+        "300",
+        "--starting",
+        "2024-01-01",
+    ]);
+    v.ok(&[
+        "pay",
+        "1",
+        "100",
+        "--on",
+        "2024-01-05",
+        "--note",
+        "cash for the garage",
+    ]);
+    v.ok(&[
+        "commit",
+        "living",
+        "Aunt Zelda",
+        "--behaviour",
+        "Ask before borrowing anything",
+        "--every",
+        "monthly",
+        "--starting",
+        "2024-01-01",
+    ]);
+    v.ok(&[
+        "checkin",
+        "2",
+        "--kept",
+        "--on",
+        "2024-02-01",
+        "--note",
+        "asked about the ladder",
+    ]);
+    v.ok(&[
+        "commit",
+        "promise",
+        "Aunt Zelda",
+        "--text",
+        "Wash her car every spring",
+        "--due",
+        "2099-04-01",
+    ]);
+    let before = export_of_what_v1_kept(&v);
     {
         // Turn it back into a vault of the first format, as an earlier version wrote it.
         let conn = open_with_recovery_key(&v.path, &v.recovery).unwrap();
@@ -32,6 +111,11 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
              ALTER TABLE settings DROP COLUMN language;
              ALTER TABLE settings DROP COLUMN auto_lock_minutes;
              ALTER TABLE settings DROP COLUMN crisis_line;
+             ALTER TABLE commitments DROP COLUMN reach;
+             ALTER TABLE payments DROP COLUMN via;
+             ALTER TABLE payments DROP COLUMN recorded;
+             ALTER TABLE checkins DROP COLUMN recorded;
+             ALTER TABLE safety_answers DROP COLUMN reason;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -43,6 +127,50 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
     let s = v.json(&["settings", "--json"]);
     assert_eq!(s["language"], "en");
     assert_eq!(s["auto_lock_minutes"], 15);
+    // Brought up to the latest format (7), every word is still there, and every commitment
+    // reaches them as it did when it was written: a living amends without contact, the others
+    // to them.
+    let now = open_with_recovery_key(&v.path, &v.recovery).unwrap();
+    let version: i64 = now
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 7);
+    let reach: Vec<(String, String)> = now
+        .prepare("SELECT kind, reach FROM commitments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        reach,
+        [
+            ("restitution".to_string(), "them".to_string()),
+            ("living".to_string(), "no-contact".to_string()),
+            ("promise".to_string(), "them".to_string()),
+        ]
+    );
+    drop(now);
+    assert_eq!(export_of_what_v1_kept(&v), before);
+    let text = v.ok(&["export", "--format", "json"]);
+    for word in [
+        "Borrowed her car and dented it",
+        "Pay for the repair, say nothing of the insurance",
+        "cash for the garage",
+        "Ask before borrowing anything",
+        "asked about the ladder",
+        "Wash her car every spring",
+    ] {
+        assert!(text.contains(word), "lost in the migration: {word}");
+    }
+
+    // Its export, with payments and check-ins of unknown writing time, imports: the replay
+    // through the gates accepts what the older version accepted.
+    let file = v.file("migrated.json");
+    std::fs::write(&file, &text).unwrap();
+    let w = Vault::init();
+    w.ok(&["import", file.to_str().unwrap()]);
+    assert_eq!(export_of_what_v1_kept(&w), export_of_what_v1_kept(&v));
 
     // The copy taken first is the vault as it was, with its key file, openable as before.
     let backup = std::fs::read_dir(v.dir.path())
@@ -62,6 +190,10 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
         .query_row("SELECT did FROM harms", [], |r| r.get(0))
         .unwrap();
     assert_eq!(did, "Borrowed her car and dented it");
+    let note: String = old
+        .query_row("SELECT note FROM payments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(note, "cash for the garage");
     let mut keys = backup.into_os_string();
     keys.push(".keys");
     assert!(
@@ -69,7 +201,7 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
         "the key file is backed up too"
     );
 
-    // The updated vault works in full, edits included.
+    // The updated vault works in full, edits and new payments included.
     v.ok(&[
         "harm",
         "edit",
@@ -78,6 +210,7 @@ fn an_older_vault_is_backed_up_then_updated_and_keeps_every_word() {
         "Borrowed her car without asking",
     ]);
     assert_eq!(v.show("Aunt Zelda")["edits"].as_array().unwrap().len(), 1);
+    v.ok(&["pay", "1", "50", "--note", "second go"]);
     // And it is not backed up again.
     let (_, note) = v.ok_both(&["party", "list"]);
     assert!(!note.contains("newer format"), "{note}");
