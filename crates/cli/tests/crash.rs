@@ -164,6 +164,17 @@ fn busy_words(text: &str) -> bool {
     t.contains("busy") || t.contains("database is locked") || t.contains("database table is locked")
 }
 
+/// The method of a plan written to `party`: a letter to Base, which has a harm named and its
+/// safety questions answered; for the others (added, or captured, along the way, with neither
+/// perhaps) an unsent letter, a way that does not reach them and so waits for neither.
+fn plan_method(party: &str) -> &'static str {
+    if party == "Base" {
+        "letter"
+    } else {
+        "unsent-letter"
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The CLI
 
@@ -201,11 +212,12 @@ fn run_cli(vault: &Vault, args: &[&str]) -> Output {
     cli(vault, &args).output().expect("the binary runs")
 }
 
-/// A vault with one party ready for attempts (willing now, safety answered, a plan) and a
-/// restitution commitment (#1) large enough for every payment.
+/// A vault with one party ready for attempts (a harm named, willing now, safety answered, a
+/// plan) and a restitution commitment (#1) large enough for every payment.
 fn prepared_vault() -> Vault {
     let v = Vault::init();
     v.ok(&["party", "add", "Base"]);
+    v.ok(&["harm", "add", "Base", "--did", "base"]);
     v.ok(&["willing", "Base", "now"]);
     v.ok(&["safety", "Base", "--none"]);
     v.ok(&["plan", "Base", "--method", "letter", "--script", "base"]);
@@ -264,7 +276,14 @@ impl CliWorld {
                 (s(&["willing", &who, level, "--note", &m]), vec![m], None)
             }
             3 => (
-                s(&["plan", &party, "--method", "letter", "--script", &m]),
+                s(&[
+                    "plan",
+                    &party,
+                    "--method",
+                    plan_method(&party),
+                    "--script",
+                    &m,
+                ]),
                 vec![m],
                 None,
             ),
@@ -869,7 +888,14 @@ fn cli_and_web_app_writing_at_once_lose_nothing_and_never_say_busy() {
                         1 => (s(&["harm", "add", &name, "--did", &m]), vec![m.clone()]),
                         2 => (s(&["willing", &name, "now", "--note", &m]), vec![m.clone()]),
                         3 => (
-                            s(&["plan", &name, "--method", "letter", "--script", &m]),
+                            s(&[
+                                "plan",
+                                &name,
+                                "--method",
+                                plan_method(&name),
+                                "--script",
+                                &m,
+                            ]),
                             vec![m.clone()],
                         ),
                         4 => (
