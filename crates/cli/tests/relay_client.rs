@@ -169,9 +169,20 @@ fn introduce(a: &Vault, b_name: &str, b: &Vault, a_name: &str, verify_a: bool, v
     }
 }
 
-/// A party whose plan needs a sponsor's view (R2).
+/// A party whose plan needs a sponsor's view (R2): a harm named and the safety questions
+/// answered first, as any plan that reaches them needs.
 fn party_with_plan(v: &Vault, name: &str) {
     ok(v, &["party", "add", name]);
+    ok(
+        v,
+        &[
+            "harm",
+            "add",
+            name,
+            "--did",
+            "Borrowed money and never paid it back",
+        ],
+    );
     ok(v, &["willing", name, "now"]);
     ok(v, &["safety", name, "--none"]);
     ok(
