@@ -26,6 +26,17 @@ pub struct History {
     pub safety: Vec<SafetyRecord>,
     /// Every plan, oldest first.
     pub plans: Vec<Plan>,
+    /// What the party was called, and was, before each edit of it, oldest first: a fact is read
+    /// with the name and kind it had when it was written.
+    pub before_edits: Vec<PartyVersion>,
+}
+
+/// A party's name and kind up to the moment an edit replaced them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartyVersion {
+    pub until: Timestamp,
+    pub name: String,
+    pub kind: crate::model::PartyKind,
 }
 
 /// Which fact broke a rule, by its place in the party's lists (as an export numbers them).
@@ -68,6 +79,7 @@ pub struct Breach {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
+    PartyEdit(usize),
     PartyAside(usize),
     PartyRestore(usize),
     Harm(usize),
@@ -91,6 +103,7 @@ impl Event {
     /// The order within one instant: the order an action writes its facts in.
     fn rank(self) -> u8 {
         match self {
+            Event::PartyEdit(_) => 0,
             Event::PartyRestore(_) => 0,
             Event::Harm(_) => 1,
             Event::HarmRestore(..) => 2,
@@ -133,6 +146,9 @@ fn fact_time(
 pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
     let full = &history.record;
     let mut events: Vec<(Timestamp, Event)> = Vec::new();
+    for (i, v) in history.before_edits.iter().enumerate() {
+        events.push((v.until, Event::PartyEdit(i)));
+    }
     for (i, a) in full.asides.iter().enumerate() {
         events.push((a.at, Event::PartyAside(i)));
         if let Some(t) = a.restored_at {
@@ -202,6 +218,11 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
     events.sort_by_key(|(t, e)| (*t, e.rank(), *e));
 
     let mut state = PartyRecord::new(full.party.clone());
+    // The name and kind it had before its first edit, until that edit.
+    if let Some(first) = history.before_edits.first() {
+        state.party.name = first.name.clone();
+        state.party.kind = first.kind;
+    }
     // Positions in `state.commitments` of each of the full record's commitments.
     let mut placed: Vec<Option<usize>> = vec![None; full.commitments.len()];
     for (at, event) in events {
@@ -213,6 +234,15 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
             }
         };
         match event {
+            Event::PartyEdit(i) => {
+                // From this edit on: what the next edit replaced, or what it is now.
+                let (name, kind) = match history.before_edits.get(i + 1) {
+                    Some(next) => (next.name.clone(), next.kind),
+                    None => (full.party.name.clone(), full.party.kind),
+                };
+                state.party.name = name;
+                state.party.kind = kind;
+            }
             Event::PartyAside(i) => {
                 let mut a = full.asides[i].clone();
                 a.restored_at = None;

@@ -573,9 +573,9 @@ pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refus
 /// Checks a plan against the verdict (R1, R4, R5, R8).
 pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, CoreError> {
     refuse_if_set_aside(record, "a plan")?;
-    harm_first(record, plan.method, "a plan")?;
     let v = verdict(record);
     refuse_method(&v, plan.method, "plan amends")?;
+    harm_first(record, plan.method, "a plan")?;
     safety_first(&v, plan.method, "a plan")?;
     refuse_words(
         record,
@@ -640,9 +640,9 @@ pub fn check_attempt(
         )
         .into());
     }
-    harm_first(record, attempt.method, "an attempt")?;
     let v = verdict(record);
     refuse_method(&v, attempt.method, "make amends")?;
+    harm_first(record, attempt.method, "an attempt")?;
     safety_first(&v, attempt.method, "an attempt")?;
     refuse_words(
         record,
@@ -851,6 +851,10 @@ pub fn legal_question_settled(record: &PartyRecord) -> bool {
 /// Where no contact is allowed (R4, R5), words that pass a message through someone else, or
 /// (when `contact_words`) that describe reaching them, are refused: an order forbids contact
 /// "through anyone else", and a form recorded as reaching no one must not say otherwise.
+pub fn words_refusal(record: &PartyRecord, words: &[&str], contact_words: bool) -> Option<Refusal> {
+    refuse_words(record, &verdict(record), words, contact_words, "the plan").err()
+}
+
 fn refuse_words(
     record: &PartyRecord,
     v: &Verdict,
@@ -957,6 +961,29 @@ pub fn check_commitment(
     }
     let v = verdict(record);
     refuse_reach(&v, reach, sort)?;
+    if reach.reaches_them() {
+        // A promise or a restitution that reaches them is contact, as a plan is.
+        let what = format!("a {}", sort_word(sort));
+        if record.live_harms().next().is_none() {
+            return Err(Invalid::new(
+                "harm",
+                format!(
+                    "name what you did first: {what} to them is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); a living amends stays open meanwhile"
+                ),
+            )
+            .into());
+        }
+        if !v.answered {
+            return Err(Refusal::new(
+                None,
+                format!(
+                    "The safety questions have not been answered for this party, so {what} that reaches them cannot be recorded yet"
+                ),
+                "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); a living amends stays open meanwhile.",
+            )
+            .into());
+        }
+    }
     refuse_words(record, &v, words, true, &format!("the {}", sort_word(sort)))?;
     Ok(())
 }

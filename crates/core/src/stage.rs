@@ -121,6 +121,20 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
     if !v.answered {
         gaps.push("answer the safety questions".into());
     }
+    if plan.method.is_contact() && record.live_harms().next().is_none() {
+        gaps.push("name what you did first: no harm is on the list for this plan".into());
+    }
+    if let Some(refusal) = crate::rules::words_refusal(
+        record,
+        &[&plan.script, &plan.place],
+        plan.method != crate::model::Method::UnsentLetter,
+    ) {
+        let rule = refusal
+            .rule
+            .map(|r| format!(" ({})", r.code()))
+            .unwrap_or_default();
+        gaps.push(format!("{}{rule}", lower_first(&refusal.reason)));
+    }
     if !v.allows(plan.method) {
         gaps.push(format!(
             "the planned method ({}) is no longer open: choose one of {}",
@@ -173,6 +187,14 @@ pub fn readiness_gaps(record: &PartyRecord) -> Vec<String> {
     gaps
 }
 
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// A plan the safety answers forbid (a court order or a wish for no contact came after it), in
 /// words that say it is blocked: never shown as something to do.
 pub fn blocked_plan(record: &PartyRecord) -> Option<String> {
@@ -195,7 +217,7 @@ pub fn blocked_plan(record: &PartyRecord) -> Option<String> {
         .map(|r| format!(" ({})", r.rule.code()))
         .unwrap_or_default();
     Some(format!(
-        "blocked: the plan ({}) reaches them, and the safety answers no longer allow that{rule}; make a new plan with one of: {}",
+        "planned, but blocked: the plan ({}) reaches them, and the safety answers no longer allow that{rule}; make a new plan with one of: {}",
         plan.method.label(),
         v.allowed
             .iter()

@@ -12,7 +12,7 @@ use amends_core::model::{
     Consultation, Deferral, Method, Outcome, PartyKind, PartyRecord, Payment, Plan, Reach,
     SafetyAnswers, SafetyRecord, SetAside, Settings, Willingness, WillingnessEntry,
 };
-use amends_core::replay::{self, History};
+use amends_core::replay::{self, History, PartyVersion};
 use amends_core::rules::{
     CommitmentSort, Contact, NewAttempt, PROTECTING, Rule, SafetyChange, answer_mut,
     approval_for_plan, check_attempt, check_checkin, check_commitment, check_consent,
@@ -364,10 +364,21 @@ impl Sim {
     }
 
     fn history(&self) -> History {
+        // Each rename replaced the name in force before it (the vault keeps it in `edits`).
+        let before_edits = self
+            .names
+            .windows(2)
+            .map(|w| PartyVersion {
+                until: w[1].0,
+                name: w[0].1.clone(),
+                kind: self.r.party.kind,
+            })
+            .collect();
         History {
             record: self.r.clone(),
             safety: self.safety.clone(),
             plans: self.plans.clone(),
+            before_edits,
         }
     }
 
@@ -495,13 +506,13 @@ fn expected_plan(r: &PartyRecord, p: &Plan) -> Result<(), &'static str> {
     if r.current_aside().is_some() {
         return Err("aside");
     }
-    // Harm first: a way that reaches them is for a harm on the list.
-    if p.method.is_contact() && r.live_harms().next().is_none() {
-        return Err("harm");
-    }
     let v = verdict(r);
     if !v.allows(p.method) {
         return Err("method");
+    }
+    // Harm first: a way that reaches them is for a harm on the list.
+    if p.method.is_contact() && r.live_harms().next().is_none() {
+        return Err("harm");
     }
     // Safety first.
     if r.safety.is_none() && p.method.is_contact() {
@@ -525,12 +536,12 @@ fn expected_attempt(r: &PartyRecord, a: &NewAttempt, today: Date) -> Result<(), 
     if a.on > today {
         return Err("date");
     }
-    if a.method.is_contact() && r.live_harms().next().is_none() {
-        return Err("harm");
-    }
     let v = verdict(r);
     if !v.allows(a.method) {
         return Err("method");
+    }
+    if a.method.is_contact() && r.live_harms().next().is_none() {
+        return Err("harm");
     }
     if r.safety.is_none() && a.method.is_contact() {
         return Err("safety");
@@ -590,6 +601,13 @@ fn expected_commitment(
     }
     if protecting(r).is_some() && reaches_them(reach) {
         return Err("reach");
+    }
+    // What reaches them needs a harm named and the safety questions answered, as a plan does.
+    if reaches_them(reach) && r.live_harms().next().is_none() {
+        return Err("harm");
+    }
+    if reaches_them(reach) && r.safety.is_none() {
+        return Err("safety");
     }
     words_refusal(r, words, true).map_or(Ok(()), Err)
 }
@@ -1423,14 +1441,8 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
     let open_owing = open.iter().any(|c| c.kind_code() != "living");
 
     prop_assert!(!s.reason.trim().is_empty());
-    // A known core bug, pinned by stages::a_blocked_plan_is_told_as_planned (ignored) and
-    // described in the report: a blocked plan's reason starts "blocked:". Only that one reason
-    // is let through here until it is fixed.
-    let known_blocked = s.stage == Stage::Planned && s.reason.starts_with("blocked: ");
     prop_assert!(
-        known_blocked
-            || s.reason.starts_with(s.stage.label())
-            || s.reason.starts_with(s.stage.code()),
+        s.reason.starts_with(s.stage.label()) || s.reason.starts_with(s.stage.code()),
         "the reason starts with its stage: {:?} {}",
         s.stage,
         s.reason
@@ -1503,24 +1515,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
                     if v.review_required {
                         prop_assert!(approval_for_plan(r).is_some());
                     }
-                    // Two known core bugs, each pinned by an ignored test in stages.rs and
-                    // described in the report; until they are fixed, the states they concern
-                    // are left out here (and only those):
-                    // - readiness_gaps does not ask for a live harm, so a plan that reaches
-                    //   them is "ready" once every harm is set aside, though check_plan and
-                    //   check_attempt refuse it (a_plan_that_reaches_them_is_not_ready_once_no_harm_is_left);
-                    // - readiness_gaps does not read the plan's words, so a plan written while
-                    //   contact was open is "ready" under R4/R5 though check_plan now refuses
-                    //   its go-between or contact (a_go_between_script_is_never_ready_under_a_court_order).
-                    let known_harm_gap =
-                        plan.method.is_contact() && r.live_harms().next().is_none();
-                    let known_words_gap = words_refusal(
-                        r,
-                        &[&plan.script, &plan.place],
-                        plan.method != Method::UnsentLetter,
-                    )
-                    .is_some();
-                    if !known_harm_gap && !known_words_gap {
+                    {
                         // Ready means the planned amends can be recorded today...
                         let outcome =
                             if is_no_reply(plan.method) || plan.method == Method::Restitution {

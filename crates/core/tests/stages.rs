@@ -886,7 +886,6 @@ fn a_script_naming_the_affair_partner_is_never_ready() {
 }
 
 #[test]
-#[ignore = "core bug: readiness_gaps does not read the plan's words under R4/R5 (see the report)"]
 fn a_go_between_script_is_never_ready_under_a_court_order() {
     let mut r = willing_person();
     // The plan is written while contact is open...
@@ -917,7 +916,6 @@ fn a_go_between_script_is_never_ready_under_a_court_order() {
 }
 
 #[test]
-#[ignore = "core bug: readiness_gaps does not ask for a live harm (harm first; see the report)"]
 fn a_plan_that_reaches_them_is_not_ready_once_no_harm_is_left() {
     let mut r = willing_person();
     r.plan = Some(plan(Method::Letter, "I took the car.", at(2, 0)));
@@ -944,7 +942,6 @@ fn a_plan_that_reaches_them_is_not_ready_once_no_harm_is_left() {
 }
 
 #[test]
-#[ignore = "core bug: a blocked plan's reason starts \"blocked:\", not with its stage (see the report)"]
 fn a_blocked_plan_is_told_as_planned() {
     // Every reason starts with its stage in words (`assert_stage`); the CLI prints the reason
     // alone as "Stage: ...". A plan the answers now forbid is still the stage "planned".

@@ -544,6 +544,7 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
         let history = amends_core::replay::History {
             safety: crate::load::safety_history(tx, id)?,
             plans: crate::load::plan_history(tx, id)?,
+            before_edits: crate::load::party_versions(tx, &record.party)?,
             record,
         };
         if let Err(breach) = amends_core::replay::replay(&history, &now) {

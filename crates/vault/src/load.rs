@@ -634,6 +634,39 @@ pub(crate) fn plan_history(conn: &Connection, party: Id) -> Result<Vec<Plan>, Va
     Ok(out)
 }
 
+/// The party's name and kind before each of its edits, oldest first (for a replay).
+pub(crate) fn party_versions(
+    conn: &Connection,
+    party: &amends_core::model::Party,
+) -> Result<Vec<amends_core::replay::PartyVersion>, VaultError> {
+    let mut st = conn.prepare_cached(
+        "SELECT previous, replaced_at FROM edits WHERE party_id = ?1 AND harm_id IS NULL ORDER BY id",
+    )?;
+    let rows: Vec<(String, String)> = st
+        .query_map([party.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    // Walked from the newest edit back: a field an edit did not keep was not changed by it.
+    let (mut name, mut kind) = (party.name.clone(), party.kind);
+    let mut out = Vec::with_capacity(rows.len());
+    for (previous, at) in rows.iter().rev() {
+        let v: serde_json::Value =
+            serde_json::from_str(previous).map_err(|_| bad("edit"))?;
+        if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
+            name = n.to_string();
+        }
+        if let Some(k) = v.get("kind").and_then(|k| k.as_str()) {
+            kind = code(PartyKind::parse(k), "edit")?;
+        }
+        out.push(amends_core::replay::PartyVersion {
+            until: ts(at)?,
+            name: name.clone(),
+            kind,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
+
 /// Every set of safety answers a party has had, oldest first.
 pub(crate) fn safety_history(
     conn: &Connection,

@@ -681,13 +681,12 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
 /// Where `text` passes a message, an apology, money or a gift to them through someone else (a
 /// go-between), read in both languages: the byte range of the first such place. The rules refuse
 /// this where no contact is allowed, since a court order forbids contact "through anyone else".
+///
+/// Everything is read, quoted words and questions included: under a court order, words in
+/// quotation marks or a question mark at the end still say what would be done.
 pub fn go_between(text: &str) -> Option<Range<usize>> {
     let all = tokenize(text);
-    let asked = questions(text, &all);
-    let own: Vec<&Token> = all
-        .iter()
-        .filter(|t| !t.quoted && !asked.contains(&t.sentence))
-        .collect();
+    let own: Vec<&Token> = all.iter().collect();
     Language::ALL.iter().find_map(|&lang| {
         let p = patterns(lang);
         p.rules
@@ -698,37 +697,17 @@ pub fn go_between(text: &str) -> Option<Range<usize>> {
     })
 }
 
-/// The sentences that are questions ("Should I ask her brother?"): wondering, not saying what
-/// was or will be done.
-fn questions(text: &str, tokens: &[Token]) -> HashSet<usize> {
-    let mut out = HashSet::new();
-    for (i, t) in tokens.iter().enumerate() {
-        let last = tokens.get(i + 1).is_none_or(|n| n.sentence != t.sentence);
-        if last
-            && text[t.end..]
-                .chars()
-                .find(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '”' | '’' | '»' | ')'))
-                == Some('?')
-        {
-            out.insert(t.sentence);
-        }
-    }
-    out
-}
-
 /// Where `text` describes the writer reaching `party` directly (visiting, calling, writing to,
 /// meeting, handing them something), read in both languages: the byte range of the first such
 /// place. A word of the party's name, or a pronoun, stands for them.
 pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
     let all = tokenize(text);
-    let asked = questions(text, &all);
     let name: Vec<String> = words(&party.replace(['.', ',', '(', ')', '"'], " "))
         .into_iter()
         .filter(|w| w.chars().count() >= 2)
         .collect();
     let own: Vec<Token> = all
         .iter()
-        .filter(|t| !t.quoted && !asked.contains(&t.sentence))
         .map(|t| Token {
             raw: t.raw,
             norm: if name.contains(&t.norm) {
