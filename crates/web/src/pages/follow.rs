@@ -1,12 +1,16 @@
 //! Restitution and living amends in one click: a payment or a check-in, from the home page
-//! or a party's page, back to where the person was.
+//! or a party's page, back to where the person was. One that is refused is shown again in its
+//! party's page, with what was typed and the reason.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use crate::forms::{Fields, web_words};
-use crate::state::{App, FlashKind};
+use amends_core::model::Reach;
+
+use super::party::{Ctx, Key, words};
+use crate::forms::{self, Fields, FormState};
+use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{open, see};
 
 /// Where to go back to: only our own pages, never an address from the form as typed.
@@ -24,16 +28,49 @@ fn back(f: &Fields) -> String {
     "/".to_string()
 }
 
-fn date_or_today(f: &Fields, today: jiff::civil::Date) -> Result<jiff::civil::Date, String> {
-    let v = f.get("on").trim();
-    if v.is_empty() {
-        return Ok(today);
-    }
-    v.parse()
-        .map_err(|_| "The date should look like 2026-05-03. Nothing was recorded.".to_string())
+/// The party whose commitment this is, loaded as its page needs it, so that a refused payment
+/// or check-in is shown again in that page's form with what was typed.
+fn owner(app: &App, snap: &Snapshot, commitment: i64) -> Option<Ctx> {
+    let party = snap
+        .records
+        .iter()
+        .find(|r| r.commitments.iter().any(|c| c.id == commitment))?
+        .party
+        .id;
+    Ctx::load(app, &party.to_string()).ok()
 }
 
-/// `POST /commitments/{id}/pay`: amount (prefilled with the instalment), optional date and note.
+/// A commitment that is not (or no longer) on the list: said on the page the person came from.
+fn gone(app: &App, to: &str) -> Response {
+    app.flash(
+        FlashKind::Note,
+        "That commitment is no longer on your list. Nothing was recorded.",
+    );
+    see(to)
+}
+
+/// The day of a payment or check-in: today when left empty.
+fn day_or_today(form: &mut FormState, today: jiff::civil::Date) -> Option<jiff::civil::Date> {
+    if form.value("on").trim().is_empty() {
+        return Some(today);
+    }
+    forms::date(form, "on", "date")
+}
+
+/// The form's inputs for the fields the vault names.
+fn input_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "amount" => "amount",
+        "date" => "on",
+        "note" => "note",
+        "via" => "via",
+        "kept" => "kept",
+        _ => return None,
+    })
+}
+
+/// `POST /commitments/{id}/pay`: amount (prefilled with the instalment), optional date, way
+/// and note. A payment refused is shown again in the party's page (422), as it was typed.
 pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Response {
     let snap = match open(&app) {
         Ok(s) => s,
@@ -41,22 +78,28 @@ pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Re
     };
     let f = Fields::parse(&body);
     let to = back(&f);
-    let on = match date_or_today(&f, snap.now.today) {
-        Ok(d) => d,
-        Err(m) => {
-            app.flash(FlashKind::Note, m);
-            return see(&to);
-        }
+    let Some(ctx) = owner(&app, &snap, id) else {
+        return gone(&app, &to);
     };
-    let amount = f.get("amount").trim().to_string();
+    let mut form = FormState::new(f);
+    let on = day_or_today(&mut form, snap.now.today);
+    let amount = form.value("amount").trim().to_string();
     if amount.is_empty() {
-        app.flash(
-            FlashKind::Note,
-            "Give the amount paid, such as 25 or 25.50. Nothing was recorded.",
-        );
-        return see(&to);
+        form.field_error("amount", "Give the amount paid, such as 25 or 25.50.");
     }
-    match app.write(|v, now| v.pay(id, &amount, on, f.get("note"), None, now)) {
+    let via = if form.value("via").trim().is_empty() {
+        None
+    } else {
+        forms::choice(&mut form, "via", Reach::parse)
+    };
+    let Some(on) = on else {
+        return ctx.again(Key::Pay(id), form);
+    };
+    if form.has_errors() {
+        return ctx.again(Key::Pay(id), form);
+    }
+    let note = form.value("note").to_string();
+    match app.write(|v, now| v.pay(id, &amount, on, &note, via, now)) {
         // The vault answers with the balance still owed after this payment.
         Some(Ok(left)) if left.minor == 0 => app.flash(
             FlashKind::Done,
@@ -66,19 +109,17 @@ pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Re
             FlashKind::Done,
             format!("Payment recorded. Still to repay: {left}."),
         ),
-        Some(Err(e)) => app.flash(
-            FlashKind::Note,
-            format!(
-                "{} Nothing was recorded.",
-                web_words(&e).trim_end_matches(" Nothing was changed.")
-            ),
-        ),
+        Some(Err(e)) => {
+            form.vault_error(e, input_for);
+            return ctx.again(Key::Pay(id), form);
+        }
         None => return see("/unlock"),
     }
     see(&to)
 }
 
-/// `POST /commitments/{id}/checkin`: kept = yes or no, optional date and note.
+/// `POST /commitments/{id}/checkin`: kept = yes or no, optional date and note. A check-in
+/// refused is shown again in the party's page (422), as it was typed.
 pub async fn check_in(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Response {
     let snap = match open(&app) {
         Ok(s) => s,
@@ -86,25 +127,24 @@ pub async fn check_in(State(app): State<App>, Path(id): Path<i64>, body: Bytes) 
     };
     let f = Fields::parse(&body);
     let to = back(&f);
-    let kept = match f.get("kept") {
-        "yes" => true,
-        "no" => false,
+    let Some(ctx) = owner(&app, &snap, id) else {
+        return gone(&app, &to);
+    };
+    let mut form = FormState::new(f);
+    let kept = match form.value("kept") {
+        "yes" => Some(true),
+        "no" => Some(false),
         _ => {
-            app.flash(
-                FlashKind::Note,
-                "Say whether you kept it up or not. Nothing was recorded.",
-            );
-            return see(&to);
+            form.field_error("kept", "Say whether you kept it up or not.");
+            None
         }
     };
-    let on = match date_or_today(&f, snap.now.today) {
-        Ok(d) => d,
-        Err(m) => {
-            app.flash(FlashKind::Note, m);
-            return see(&to);
-        }
+    let on = day_or_today(&mut form, snap.now.today);
+    let (Some(kept), Some(on)) = (kept, on) else {
+        return ctx.again(Key::CheckIn(id), form);
     };
-    match app.write(|v, now| v.check_in(id, kept, on, f.get("note"), now)) {
+    let note = form.value("note").to_string();
+    match app.write(|v, now| v.check_in(id, kept, on, &note, now)) {
         Some(Ok(rec)) => {
             app.flash(
                 FlashKind::Done,
@@ -115,16 +155,13 @@ pub async fn check_in(State(app): State<App>, Path(id): Path<i64>, body: Bytes) 
                 },
             );
             for w in rec.warnings {
-                app.flash(FlashKind::Note, w);
+                app.flash(FlashKind::Note, words::web_text(&w));
             }
         }
-        Some(Err(e)) => app.flash(
-            FlashKind::Note,
-            format!(
-                "{} Nothing was recorded.",
-                web_words(&e).trim_end_matches(" Nothing was changed.")
-            ),
-        ),
+        Some(Err(e)) => {
+            form.vault_error(e, input_for);
+            return ctx.again(Key::CheckIn(id), form);
+        }
         None => return see("/unlock"),
     }
     see(&to)

@@ -9,7 +9,7 @@ use amends_transfer::csv_in::{
     self, Checked, Encoding, Field, Mapping, NameMatch, Options, ReadError, added_words,
     match_names, name_key,
 };
-use amends_vault::{Imported, Target};
+use amends_vault::{Imported, ListedName, Target};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
@@ -153,16 +153,30 @@ fn options_of(fields: &Fields) -> Options {
     }
 }
 
-fn on_list(snap: &Snapshot) -> Vec<(Id, &str, bool)> {
-    snap.records
-        .iter()
-        .map(|r| {
-            (
-                r.party.id,
-                r.party.name.as_str(),
-                r.current_aside().is_some(),
-            )
+/// The names on the list to match the sheet's names against: every party's name now and the
+/// names parties had before a rename (as the vault matches them when the list is brought in),
+/// so a row with a protected party's old name asks whether it is the same person. Read from
+/// the vault; the snapshot's current names only if that read fails.
+fn listed(app: &App, snap: &Snapshot) -> Vec<ListedName> {
+    app.read(|v| v.listed_names())
+        .and_then(Result::ok)
+        .unwrap_or_else(|| {
+            snap.records
+                .iter()
+                .map(|r| ListedName {
+                    id: r.party.id,
+                    name: r.party.name.clone(),
+                    set_aside: r.current_aside().is_some(),
+                    former: false,
+                })
+                .collect()
         })
+}
+
+fn on_list(listed: &[ListedName]) -> Vec<(Id, &str, bool)> {
+    listed
+        .iter()
+        .map(|l| (l.id, l.name.as_str(), l.set_aside))
         .collect()
 }
 
@@ -272,11 +286,18 @@ fn preview_view(
                         e.id
                     ));
                 } else {
+                    let now_called = name_of(snap, e.id);
+                    // Matched by a name the entry had before a rename: it may be the same
+                    // person under the name they had then.
+                    let renamed = if name_key(now_called) != p.key {
+                        ", which had this name before a rename"
+                    } else {
+                        ""
+                    };
                     options.push(MatchOption {
                         value: format!("merge-{}", e.id),
                         label: format!(
-                            "Add its harms and willingness to {} (number {}) on your list",
-                            name_of(snap, e.id),
+                            "Add its harms and willingness to {now_called} (number {}) on your list{renamed}",
                             e.id
                         ),
                     });
@@ -420,7 +441,8 @@ pub async fn upload(State(app): State<App>, mut multipart: Multipart) -> Respons
         return see("/unlock");
     };
     drop(bytes);
-    let matches = match_names(&checked.parties, on_list(&snap));
+    let listed = listed(&app, &snap);
+    let matches = match_names(&checked.parties, on_list(&listed));
     page(&preview_view(
         &app, &snap, &upload, &checked, &matches, form,
     ))
@@ -452,7 +474,8 @@ pub async fn preview(State(app): State<App>, body: Bytes) -> Response {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let matches = match_names(&checked.parties, on_list(&snap));
+    let listed = listed(&app, &snap);
+    let matches = match_names(&checked.parties, on_list(&listed));
     let upload = fields.get("upload").to_string();
     page(&preview_view(
         &app,
@@ -490,7 +513,8 @@ pub async fn confirm(State(app): State<App>, body: Bytes) -> Response {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let matches = match_names(&checked.parties, on_list(&snap));
+    let listed = listed(&app, &snap);
+    let matches = match_names(&checked.parties, on_list(&listed));
     let upload = fields.get("upload").to_string();
     let mut form = FormState::new(fields.clone());
     let again = |form: FormState| {

@@ -12,7 +12,7 @@ mod follow_through;
 mod harms;
 mod planning;
 mod safety;
-mod words;
+pub(crate) mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -87,6 +87,10 @@ pub(crate) enum Key {
     Restitution,
     Living,
     Promise,
+    /// A payment on this restitution (sent from the party's page or the home page).
+    Pay(i64),
+    /// A check-in on this living amends.
+    CheckIn(i64),
     Close(i64),
     /// A form with no fields of its own (restore, resume): the message goes at the top.
     Top,

@@ -2,7 +2,7 @@
 
 use amends_core::model::{
     Adviser, AsideReason, Cadence, Closure, CommitmentKind, Harm, HarmKind, HarmSource, Method,
-    Outcome, PartyKind, PartyRecord, SafetyAnswers, SetAside, Willingness,
+    Outcome, PartyKind, PartyRecord, Reach, SafetyAnswers, SetAside, Willingness,
 };
 use amends_core::rules::{self, SAFETY_QUESTIONS, Verdict};
 use amends_core::stage::readiness_gaps;
@@ -249,6 +249,8 @@ pub struct QuestionView {
 pub struct SafetyLine {
     pub on: String,
     pub yes: String,
+    /// Why an answer that kept them from being reached was lifted then.
+    pub reason: String,
 }
 
 fn yes_answers(a: &SafetyAnswers) -> Vec<&'static str> {
@@ -370,6 +372,8 @@ pub struct PaymentView {
     pub on: String,
     pub amount: String,
     pub note: String,
+    /// How it was paid, where that differs from the restitution's way.
+    pub via: Option<&'static str>,
 }
 
 pub struct CheckInView {
@@ -394,7 +398,14 @@ pub struct CommitmentView {
     pub is_restitution: bool,
     pub is_living: bool,
     pub quick: Quick,
-    pub amount_value: String,
+    /// How it reaches them, in words ("paid through the court").
+    pub way: Option<String>,
+    pub pay_form: FormState,
+    pub pay_ways: Vec<Opt>,
+    pub pay_note: Option<String>,
+    pub pay_open: bool,
+    pub checkin_form: FormState,
+    pub checkin_open: bool,
     pub close_form: FormState,
     pub closures: Vec<Opt>,
     pub close_open: bool,
@@ -428,6 +439,9 @@ pub struct PartyView {
     pub edit: FormState,
     pub edit_kinds: Vec<Opt>,
     pub edit_open: bool,
+    /// "Is this the same person?" after a rename to a name already on the list.
+    pub rename_same: Option<super::entry::SameQuestion>,
+    pub edit_action: String,
     pub party_history: Vec<EditView>,
     pub aside_form: FormState,
     pub aside_reasons: Vec<Opt>,
@@ -447,6 +461,9 @@ pub struct PartyView {
     pub safety_on: Option<String>,
     pub safety_now: Option<String>,
     pub safety_history: Vec<SafetyLine>,
+    /// The answers in force that keep them from being reached, in words: answering "no" to
+    /// one takes a reason and a confirmation.
+    pub lift: String,
     pub verdict: VerdictView,
     pub consultations: Vec<ConsultView>,
     pub consult: FormState,
@@ -464,6 +481,8 @@ pub struct PartyView {
     pub deferral: Option<DeferralView>,
     pub deferrals: Vec<DeferralView>,
     pub defer: FormState,
+    /// The furthest day a deferral can be looked at again (R9).
+    pub latest_review: String,
     pub attempts: Vec<AttemptView>,
     pub attempt: FormState,
     pub attempt_methods: Vec<Opt>,
@@ -474,6 +493,11 @@ pub struct PartyView {
     pub living: FormState,
     pub living_every: Vec<Opt>,
     pub promise: FormState,
+    pub restitution_ways: Vec<Opt>,
+    pub promise_ways: Vec<Opt>,
+    /// Why the ways offered for a restitution or a promise are limited (R4, R5, R8).
+    pub restitution_note: Option<String>,
+    pub promise_note: Option<String>,
     pub commit_open: &'static str,
     pub timeline: Vec<Event>,
     pub reviews: Vec<ReviewView>,
@@ -497,6 +521,10 @@ fn review_view(snap: &Snapshot, r: &PartyRecord, rv: &amends_vault::ReceivedRevi
     let same_plan = rv.plan_version.is_some() && rv.plan_version == current;
     let (status, counts_now) = match rv.verdict {
         None => ("", false),
+        Some(_) if rv.why_stale == Some(amends_vault::StaleReason::Safety) => (
+            "This does not count: your safety answers changed after your sponsor reviewed. Share again and ask for a new look.",
+            false,
+        ),
         Some(_) if rv.stale || (rv.counted && !same_plan) => (
             "This was about an earlier version of the plan. The plan changed since; ask for a new look.",
             false,
@@ -573,6 +601,71 @@ fn methods(v: &Verdict, chosen: &str, current: Option<Method>) -> Vec<Opt> {
         .collect()
 }
 
+/// Whether the verdict leaves only the ways that do not reach them (R4, R5).
+fn unreached_only(v: &Verdict) -> bool {
+    matches!(
+        v.contact,
+        rules::Contact::NoContact | rules::Contact::IndirectOnly
+    )
+}
+
+/// The ways a commitment or a payment can reach them, from `open`: those the verdict allows,
+/// and the one chosen if it is not (marked, so the refusal that follows is no surprise).
+fn ways(v: &Verdict, open: &[Reach], chosen: &str) -> Vec<Opt> {
+    let allowed = |r: Reach| !(unreached_only(v) && r.reaches_them());
+    open.iter()
+        .filter(|r| allowed(**r) || r.code() == chosen)
+        .map(|r| Opt {
+            value: r.code(),
+            label: match (allowed(*r), r) {
+                (true, Reach::NoContact) => "without any contact with them",
+                (true, r) => r.label(),
+                (false, Reach::Heirs) => "to their heirs or estate (not open now)",
+                (false, _) => "to them directly (not open now)",
+            },
+            selected: r.code() == chosen,
+        })
+        .collect()
+}
+
+/// The way a new restitution starts with: to them, unless the verdict says otherwise.
+fn default_payment_way(r: &PartyRecord, v: &Verdict) -> Reach {
+    match v.contact {
+        rules::Contact::NoContact => Reach::Court,
+        rules::Contact::IndirectOnly => Reach::Anonymous,
+        rules::Contact::NoOneToReach
+            if r.party.kind == PartyKind::Deceased
+                || r.safety.as_ref().is_some_and(|s| s.answers.deceased) =>
+        {
+            Reach::Heirs
+        }
+        rules::Contact::NoOneToReach => Reach::Charity,
+        rules::Contact::Direct => Reach::Them,
+    }
+}
+
+/// Why the ways offered are limited, said beside the choice.
+fn ways_note(v: &Verdict) -> Option<String> {
+    match v.contact {
+        rules::Contact::NoContact => Some(
+            "A court order is in place (R4): no contact of any kind, not through anyone else. \
+             Only the ways that do not reach them are offered."
+                .into(),
+        ),
+        rules::Contact::IndirectOnly => Some(
+            "Only amends that do not reach them are right here (R5). Only the ways that do not \
+             reach them are offered; the reasons are under \"What the answers mean\"."
+                .into(),
+        ),
+        rules::Contact::NoOneToReach => Some(
+            "There is no one to reach directly (R8): the money can go to their heirs or estate, \
+             to a charity, or anonymously."
+                .into(),
+        ),
+        rules::Contact::Direct => None,
+    }
+}
+
 fn consult_view(c: &amends_core::model::Consultation) -> ConsultView {
     ConsultView {
         with: c.with.label(),
@@ -599,6 +692,7 @@ fn plan_view(snap: &Snapshot, p: &amends_core::model::Plan) -> PlanView {
 
 fn commitment_view(
     snap: &Snapshot,
+    v: &Verdict,
     c: &amends_core::model::Commitment,
     failed: &mut Option<(Key, FormState)>,
 ) -> CommitmentView {
@@ -631,6 +725,7 @@ fn commitment_view(
                     on: day(p.on),
                     amount: p.amount.to_string(),
                     note: p.note.clone(),
+                    via: p.via.filter(|v| *v != c.reach).map(|v| v.label()),
                 })
                 .collect();
             (format!("repaying {amount}"), &[Closure::Released])
@@ -674,6 +769,25 @@ fn commitment_view(
         .and_then(|d| d.amount)
         .map(|m| m.amount_string())
         .unwrap_or_default();
+    let (pay_form, pay_open) = pick(failed, Key::Pay(c.id), || {
+        prefilled(&[
+            ("amount", &amount_value),
+            ("on", &today),
+            ("via", c.reach.code()),
+        ])
+    });
+    let pay_ways = ways(v, &Reach::RESTITUTION, pay_form.value("via"));
+    let (checkin_form, checkin_open) = pick(failed, Key::CheckIn(c.id), || {
+        prefilled(&[("kept", "yes"), ("on", &today)])
+    });
+    let way = match &c.kind {
+        CommitmentKind::Restitution { .. } => Some(format!("Paid {}", c.reach.label())),
+        CommitmentKind::Promise { .. } if c.reach == Reach::Them => {
+            Some("Made to them directly".to_string())
+        }
+        CommitmentKind::Promise { .. } => Some(words::sentence(c.reach.label())),
+        CommitmentKind::Living { .. } => None,
+    };
     let (close_form, close_open) = pick(failed, Key::Close(c.id), || {
         prefilled(&[("how", fits[0].code()), ("on", &today)])
     });
@@ -709,7 +823,13 @@ fn commitment_view(
             commitment_id: Some(c.id),
             amount_value: (!amount_value.is_empty()).then(|| amount_value.clone()),
         },
-        amount_value,
+        way,
+        pay_form,
+        pay_ways,
+        pay_note: ways_note(v).filter(|_| unreached_only(v)),
+        pay_open,
+        checkin_form,
+        checkin_open,
         close_form,
         closures,
         close_open,
@@ -944,7 +1064,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
 
     let (top, _) = pick(&mut failed, Key::Top, FormState::default);
 
-    let (edit, edit_open) = pick(&mut failed, Key::Edit, || {
+    let (mut edit, edit_open) = pick(&mut failed, Key::Edit, || {
         prefilled(&[
             ("name", &r.party.name),
             ("kind", r.party.kind.code()),
@@ -952,6 +1072,11 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
             ("notes", &r.party.notes),
         ])
     });
+    let rename_same = if edit_open {
+        super::entry::same_question(&ctx.app, snap, &mut edit, Some(id), &super::entry::EDIT_FIELDS)
+    } else {
+        None
+    };
     let edit_kinds = party_kinds(edit.value("kind"), to_self);
     let (aside_form, aside_open) = pick(&mut failed, Key::Aside, FormState::default);
     let party_aside_reasons = aside_reasons(aside_form.value("reason"));
@@ -1157,14 +1282,27 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         } else {
             String::new()
         };
-        prefilled(&[("starting", &today), ("amount", &owed)])
+        prefilled(&[
+            ("starting", &today),
+            ("amount", &owed),
+            ("via", default_payment_way(r, &v).code()),
+        ])
     });
+    let restitution_ways = ways(&v, &Reach::RESTITUTION, restitution.value("via"));
     let restitution_every = cadences(restitution.value("every"), true);
     let (living, living_open) = pick(&mut failed, Key::Living, || {
         prefilled(&[("starting", &today), ("every", Cadence::Weekly.code())])
     });
     let living_every = cadences(living.value("every"), false);
-    let (promise, promise_open) = pick(&mut failed, Key::Promise, FormState::default);
+    let (promise, promise_open) = pick(&mut failed, Key::Promise, || {
+        let way = if unreached_only(&v) {
+            Reach::NoContact
+        } else {
+            Reach::Them
+        };
+        prefilled(&[("via", way.code())])
+    });
+    let promise_ways = ways(&v, &Reach::PROMISE, promise.value("via"));
     let commit_open = if restitution_open {
         "restitution"
     } else if living_open {
@@ -1177,7 +1315,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
     let commitments = r
         .commitments
         .iter()
-        .map(|c| commitment_view(snap, c, &mut failed))
+        .map(|c| commitment_view(snap, &v, c, &mut failed))
         .collect();
 
     PartyView {
@@ -1206,6 +1344,8 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         edit,
         edit_kinds,
         edit_open,
+        rename_same,
+        edit_action: format!("/parties/{id}/edit#details"),
         party_history: history_of(None),
         aside_form,
         aside_reasons: party_aside_reasons,
@@ -1223,6 +1363,11 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         questions,
         safety,
         safety_on: r.safety.as_ref().map(|s| day_of(snap, s.answered)),
+        lift: super::safety::liftable(r)
+            .iter()
+            .map(|q| words::short(q))
+            .collect::<Vec<_>>()
+            .join(", "),
         safety_now: r.safety.as_ref().map(|s| yes_words(&s.answers)),
         safety_history: answers
             .iter()
@@ -1230,6 +1375,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
             .map(|s| SafetyLine {
                 on: day_of(snap, s.answered),
                 yes: yes_words(&s.answers),
+                reason: s.reason.clone(),
             })
             .collect(),
         verdict: verdict_view(&v),
@@ -1266,6 +1412,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
             .map(|d| deferral_view(d, active.is_some_and(|a| a.id == d.id)))
             .collect(),
         defer,
+        latest_review: rules::latest_review(snap.now.today).to_string(),
         attempts: attempts
             .into_iter()
             .map(|a| AttemptView {
@@ -1287,6 +1434,10 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         living,
         living_every,
         promise,
+        restitution_ways,
+        promise_ways,
+        restitution_note: ways_note(&v),
+        promise_note: ways_note(&v).filter(|_| unreached_only(&v)),
         commit_open,
         timeline: timeline(snap, r, &edits, &plans_oldest, &answers),
         reviews: received.iter().map(|rv| review_view(snap, r, rv)).collect(),

@@ -26,16 +26,133 @@ struct NewView {
     kinds: Vec<Opt>,
     harm_kinds: Vec<Opt>,
     currency: &'static str,
+    same: Option<SameQuestion>,
 }
 
-fn new_view(app: &App, snap: &Snapshot, form: FormState) -> NewView {
+fn new_view(app: &App, snap: &Snapshot, mut form: FormState) -> NewView {
+    let same = same_question(app, snap, &mut form, None, &NEW_FIELDS);
     NewView {
         layout: Layout::new(app, "Add to your list", Nav::List),
         kinds: party_kinds(form.value("kind"), snap.settings.amends_to_self),
         harm_kinds: harm_kinds(&form),
         currency: snap.settings.currency.code(),
         form,
+        same,
     }
+}
+
+/// The start of the vault's refusal when a name (or a former name) is already on the list.
+const SAME_NAME: &str = "The list already has someone by this name";
+
+/// The fields of the add form, carried by the "someone else" answer.
+const NEW_FIELDS: [&str; 10] = [
+    "name",
+    "kind",
+    "relationship",
+    "notes",
+    "did",
+    "should",
+    "effect",
+    "when",
+    "owed",
+    "kinds",
+];
+
+/// The fields of the details form, carried by the "someone else" answer to a rename.
+pub(crate) const EDIT_FIELDS: [&str; 4] = ["name", "kind", "relationship", "notes"];
+
+/// An entry on the list with the same name, now or before a rename.
+pub struct SameView {
+    pub id: i64,
+    /// Its name now.
+    pub name: String,
+    /// The name it had before a rename, when that is the one that matched.
+    pub former: Option<String>,
+}
+
+/// A field sent again, as it was typed.
+pub struct Hidden {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// "Is this the same person as entry N?", with the form's fields ready to send again with
+/// `another=yes` when the person says it is someone else.
+pub struct SameQuestion {
+    pub people: Vec<SameView>,
+    pub hidden: Vec<Hidden>,
+}
+
+/// When the vault refused a name as one already on the list, the question to ask instead of
+/// the refusal (whose words name the command line). `except` is the party being renamed.
+pub(crate) fn same_question(
+    app: &App,
+    snap: &Snapshot,
+    form: &mut FormState,
+    except: Option<i64>,
+    fields: &[&'static str],
+) -> Option<SameQuestion> {
+    let refusal = form.refusal.as_ref()?;
+    if !refusal.reason.starts_with(SAME_NAME) {
+        return None;
+    }
+    let key = text::name_key(form.value("name"));
+    let mut people: Vec<SameView> = Vec::new();
+    let current = |id: i64| {
+        snap.records
+            .iter()
+            .find(|r| r.party.id == id)
+            .map(|r| r.party.name.clone())
+    };
+    let listed = app
+        .read(|v| v.listed_names())
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    for l in listed
+        .iter()
+        .filter(|l| Some(l.id) != except && text::name_key(&l.name) == key)
+    {
+        let Some(name) = current(l.id) else { continue };
+        match people.iter_mut().find(|p| p.id == l.id) {
+            Some(p) if !l.former => p.former = None,
+            Some(_) => {}
+            None => people.push(SameView {
+                id: l.id,
+                name,
+                former: l.former.then(|| l.name.clone()),
+            }),
+        }
+    }
+    // The entries the refusal names, should the list have changed since.
+    if people.is_empty() {
+        let ids = refusal
+            .reason
+            .split("(entry ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or("");
+        for id in ids.split(", ").filter_map(|i| i.trim().parse::<i64>().ok()) {
+            if let Some(name) = current(id) {
+                people.push(SameView {
+                    id,
+                    name,
+                    former: None,
+                });
+            }
+        }
+    }
+    people.sort_by_key(|p| p.id);
+    form.refusal = None;
+    let mut hidden = Vec::new();
+    for name in fields {
+        for value in form.values.all(name) {
+            hidden.push(Hidden {
+                name,
+                value: value.to_string(),
+            });
+        }
+    }
+    Some(SameQuestion { people, hidden })
 }
 
 /// The harm fields of the add form; a harm is recorded when any of them is filled in.
@@ -137,8 +254,13 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Response {
     if form.has_errors() || (wants_harm && harm.is_none()) {
         return again(&app, form);
     }
+    let another = form.value("another") == "yes";
     let result = app.write(|v, now| {
-        let party = v.add_party(&name, kind, &relationship, &notes, now)?;
+        let party = if another {
+            v.add_another_party(&name, kind, &relationship, &notes, now)?
+        } else {
+            v.add_party(&name, kind, &relationship, &notes, now)?
+        };
         let harm = match &harm {
             Some(h) => Some(v.add_harm(&PartyRef::Id(party.id), h, now)?),
             None => None,

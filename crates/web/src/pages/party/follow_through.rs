@@ -2,8 +2,8 @@
 //! Payments and check-ins go through `pages::follow`, shared with the home page.
 
 use amends_core::Money;
-use amends_core::model::{Cadence, Closure, Method, Outcome};
-use amends_vault::{AttemptInput, CommitmentInput, PartyRef};
+use amends_core::model::{Cadence, Closure, Method, Outcome, Reach};
+use amends_vault::{AttemptInput, CommitmentInput, NewCommitment, PartyRef};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -92,13 +92,17 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
                 forms::choice(&mut form, "every", Cadence::parse)
             };
             let starting = forms::date(&mut form, "starting", "start date");
+            let via = way(&mut form);
             let input = match (amount, starting) {
                 (Some(amount), Some(starting)) if !form.has_errors() => {
-                    Some(CommitmentInput::Restitution {
-                        amount,
-                        instalment,
-                        every,
-                        starting,
+                    Some(NewCommitment {
+                        what: CommitmentInput::Restitution {
+                            amount,
+                            instalment,
+                            every,
+                            starting,
+                        },
+                        via,
                     })
                 }
                 _ => None,
@@ -114,11 +118,11 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
             }
             let input = match (every, starting) {
                 (Some(every), Some(starting)) if !form.has_errors() => {
-                    Some(CommitmentInput::Living {
+                    Some(NewCommitment::from(CommitmentInput::Living {
                         behaviour,
                         every,
                         starting,
-                    })
+                    }))
                 }
                 _ => None,
             };
@@ -130,8 +134,12 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
             if text.trim().is_empty() {
                 form.field_error("text", "Say what you promised.");
             }
+            let via = way(&mut form);
             let input = match due {
-                Some(due) if !form.has_errors() => Some(CommitmentInput::Promise { text, due }),
+                Some(due) if !form.has_errors() => Some(NewCommitment {
+                    what: CommitmentInput::Promise { text, due },
+                    via,
+                }),
                 _ => None,
             };
             (Key::Promise, input)
@@ -150,7 +158,7 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
     let Some(input) = input else {
         return ctx.again(key, form);
     };
-    match app.write(|v, now| v.add_commitment(&PartyRef::Id(ctx.id()), &input, now)) {
+    match app.write(|v, now| v.add_commitment(&PartyRef::Id(ctx.id()), input, now)) {
         Some(Ok(rec)) => ctx.done(
             "The commitment is recorded. Its progress is kept below.",
             &rec.warnings,
@@ -162,12 +170,22 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
                 "instalment" => Some("instalment"),
                 "behaviour" => Some("behaviour"),
                 "promise" => Some("text"),
+                "via" => Some("via"),
                 _ => None,
             });
             ctx.again(key, form)
         }
         None => see("/unlock"),
     }
+}
+
+/// The way a restitution is paid or a promise kept (field `via`); `None` when none was chosen,
+/// so that the vault's default for the kind applies.
+fn way(form: &mut FormState) -> Option<Reach> {
+    if form.value("via").trim().is_empty() {
+        return None;
+    }
+    forms::choice(form, "via", Reach::parse)
 }
 
 /// `POST /parties/{id}/commitments/{commitment}/close`: kept, released or ended, with a date.

@@ -162,6 +162,55 @@ const CLI_PHRASES: &[(&str, &str)] = &[
         "--none means no question applies, so it cannot go with other answers or --clear",
         "\"none apply\" cannot go with other answers",
     ),
+    // Safety first, harm first, R3 (core rules).
+    (
+        "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply)",
+        "Answer them first under \"Safety\" on this page (\"no\" to each one that does not apply)",
+    ),
+    (
+        " (amends harm add PARTY --did \"...\")",
+        " (add it under \"Harms\" on this page)",
+    ),
+    (
+        "Talk to a lawyer first and record it (amends consult PARTY --with lawyer --advice \"...\"), or record your own decision once you have taken advice (amends safety PARTY --legal-decision \"...\").",
+        "Talk to a lawyer first and record it under \"Talking it over\", or record your own decision, once you have taken advice, under \"Safety\" on this page.",
+    ),
+    // Words that reach them where no contact is allowed (R4, R5).
+    (" (see it with `amends show PARTY`)", ""),
+    (
+        "record it as such: --via court, agency, charity or anonymous.",
+        "record it as such: through the court, through an agency, as a donation to a charity, or anonymously.",
+    ),
+    (
+        " (--via no-contact)",
+        " (\"kept without any contact with them\")",
+    ),
+    // Payments and check-ins dated before their commitment.
+    (
+        "record a new commitment with --starting)",
+        "record a new commitment with the day it truly began)",
+    ),
+    // Lifting an answer that keeps them from being reached.
+    (
+        " (--reason \"...\"; for a court order, when it ended)",
+        " (for a court order, when it ended)",
+    ),
+    (" (--confirm)", " (tick \"This truly no longer holds\")"),
+    ("lifting court-order", "lifting the court order"),
+    (
+        "lifting asked-no-contact",
+        "lifting \"they asked for no contact\"",
+    ),
+    ("lifting abused-them", "lifting \"you abused them\""),
+    // The same person twice: the page asks its own question instead.
+    (
+        "If it is the same person, add to that entry (amends show ID, amends harm add ID ...), so that what is known about them, and the safety answers, stay in one place; if it is someone else, add them with --another.",
+        "If it is the same person, add to that entry, so that what is known about them, and the safety answers, stay in one place.",
+    ),
+    (
+        "If it is the same person, keep one entry (see it with `amends show ID`); if it is someone else, rename again with --another.",
+        "If it is the same person, keep one entry.",
+    ),
 ];
 
 /// The core's and the vault's words with their command-line hints turned into words for this page.
@@ -173,6 +222,7 @@ pub fn web_text(text: &str) -> String {
         }
     }
     out = method_words(&out);
+    out = reach_words(&out);
     // "to lift one, use --clear court-order": on this page, that is answering "no".
     if let Some(at) = out.find("; to lift one, use --clear ") {
         out.truncate(at);
@@ -217,6 +267,38 @@ fn method_words(text: &str) -> String {
             && let Some(m) = code_of(&out[start..start + len])
         {
             out.replace_range(start..start + len, m.label());
+        }
+    }
+    out
+}
+
+/// Lists of the codes of the ways a commitment reaches them ("choose one of: them, court") in
+/// the words the page's choices use.
+fn reach_words(text: &str) -> String {
+    use amends_core::model::Reach;
+    let code_of = |word: &str| {
+        Reach::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code() == word.trim_end_matches(['.', ')']))
+    };
+    let mut out = text.to_string();
+    for lead in ["one of: ", "one of these ways: "] {
+        let Some(at) = out.find(lead) else { continue };
+        let start = at + lead.len();
+        let end = out[start..]
+            .find(['.', ';', ')'])
+            .map(|i| start + i)
+            .unwrap_or(out.len());
+        let ways: Option<Vec<Reach>> = out[start..end].split(", ").map(code_of).collect();
+        if let Some(ways) = ways.filter(|w| !w.is_empty()) {
+            let words = ways
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.replace_range(start..end, &words);
+            break;
         }
     }
     out
@@ -268,7 +350,11 @@ pub fn tidy(form: &mut FormState) {
         r.next = web_text(&r.next);
     }
     if let Some(p) = &mut form.problem {
-        *p = web_text(p);
+        // "Harm first" is about the party, not a field of the form: said as a sentence.
+        *p = match p.strip_prefix("harm: ") {
+            Some(rest) => sentence(rest),
+            None => web_text(p),
+        };
     }
 }
 
