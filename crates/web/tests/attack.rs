@@ -109,6 +109,22 @@ const NOT_TYPED: &[(&str, &str)] = &[
     ("parties[].commitments[].due", "a date (a date field)"),
     ("parties[].commitments[].recorded", "a timestamp"),
     (
+        "parties[].commitments[].via",
+        "a code chosen from a list (how it reaches them)",
+    ),
+    (
+        "parties[].commitments[].payments[].via",
+        "a code chosen from a list (how it was paid)",
+    ),
+    (
+        "parties[].commitments[].payments[].recorded",
+        "a timestamp the app writes",
+    ),
+    (
+        "parties[].commitments[].checkins[].recorded",
+        "a timestamp the app writes",
+    ),
+    (
         "parties[].commitments[].payments[].on",
         "a date (a date field)",
     ),
@@ -340,6 +356,17 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
     safety.push(("third-parties", s("yes")));
     safety.push(("legal_decision", d.p()));
     post(ui, &at("/safety"), &safety).await;
+    // A court order answered, then lifted with a reason and a confirmation: the reason is kept
+    // in the history of the answers.
+    let order: Vec<(&str, String)> = safety
+        .iter()
+        .map(|(q, a)| (*q, if *q == "court-order" { s("yes") } else { a.clone() }))
+        .collect();
+    post(ui, &at("/safety"), &order).await;
+    let mut lift = safety.clone();
+    lift.push(("reason", d.p()));
+    lift.push(("confirm", s("yes")));
+    post(ui, &at("/safety"), &lift).await;
     post(
         ui,
         &at("/plan"),

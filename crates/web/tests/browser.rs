@@ -511,6 +511,15 @@ fn party(v: &mut Vault, now: &Now, name: &str) -> i64 {
 /// A repayment in instalments, the first one due today.
 fn restitution(v: &mut Vault, now: &Now, id: i64, total: &str, instalment: &str) -> i64 {
     let c = currency(v);
+    // A restitution paid to them waits for the safety questions: none applies here.
+    if v.record(id).expect("the party").safety.is_none() {
+        v.answer_safety(
+            &PartyRef::Id(id),
+            amends_core::model::SafetyAnswers::default(),
+            now,
+        )
+        .expect("safety answered");
+    }
     v.add_commitment(
         &PartyRef::Id(id),
         &CommitmentInput::Restitution {

@@ -11,6 +11,16 @@ async fn person(s: &Server, name: &str) -> i64 {
     s.add_party(&[("name", name), ("kind", "person")]).await
 }
 
+/// A person with a harm named: an amends that reaches them is for something (harm first).
+async fn person_with_harm(s: &Server, name: &str) -> i64 {
+    s.add_party(&[
+        ("name", name),
+        ("kind", "person"),
+        ("did", "I borrowed the car without asking and dented it."),
+    ])
+    .await
+}
+
 /// Answers every safety question "no" except those given as "yes".
 async fn answer(s: &Server, id: i64, yes: &[&str]) {
     let mut fields: Vec<(&str, &str)> = amends_core::rules::SAFETY_QUESTIONS
@@ -80,7 +90,7 @@ async fn a_party_is_added_with_its_first_harm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     let s = start().await;
-    let id = person(&s, "Jess Marlow").await;
+    let id = person_with_harm(&s, "Jess Marlow").await;
     answer(&s, id, &["court-order"]).await;
 
     let page = s.get(&format!("/parties/{id}")).await;
@@ -152,7 +162,7 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_plan_keeps_what_was_not_changed() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
+    let id = person_with_harm(&s, "Sam").await;
     answer(&s, id, &[]).await;
     let r = s
         .post(
@@ -218,7 +228,7 @@ async fn changing_the_plan_keeps_what_was_not_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
     let s = start().await;
-    let id = person(&s, "Robin").await;
+    let id = person_with_harm(&s, "Robin").await;
     let r = s
         .post(
             &format!("/parties/{id}/willingness"),
@@ -293,8 +303,15 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
     assert_eq!(rec.attempts.len(), 1);
     assert_eq!(rec.attempts[0].outcome, Outcome::Warm);
     assert_eq!(rec.attempts[0].feeling_after, "lighter");
-    // The harms they told of went onto the list, one per line.
-    assert_eq!(rec.harms.len(), 2);
+    // The harms they told of went onto the list, one per line, beside the one named first.
+    assert_eq!(rec.harms.len(), 3);
+    assert_eq!(
+        rec.harms
+            .iter()
+            .filter(|h| h.source == amends_core::model::HarmSource::Revealed)
+            .count(),
+        2
+    );
     assert!(
         rec.harms
             .iter()
@@ -320,7 +337,9 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commitments_take_payments_and_check_ins() {
     let s = start().await;
-    let id = person(&s, "The corner shop").await;
+    // A restitution paid to them is contact: a harm named and the safety questions answered first.
+    let id = person_with_harm(&s, "The corner shop").await;
+    answer(&s, id, &[]).await;
     let today = today();
     let r = s
         .post(

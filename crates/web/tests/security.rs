@@ -135,6 +135,12 @@ fn seed_list(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
         now,
     )?;
     v.set_willingness(&PartyRef::Id(p.id), Willingness::Now, NOTES, now)?;
+    // A restitution paid to them waits for the safety questions.
+    v.answer_safety(
+        &PartyRef::Id(p.id),
+        amends_core::model::SafetyAnswers::default(),
+        now,
+    )?;
     v.add_commitment(
         &PartyRef::Id(p.id),
         &CommitmentInput::Restitution {
