@@ -344,3 +344,60 @@ async fn formula_cells_and_markup_are_shown_as_text() {
     assert!(!party.body.contains("href=\"http://example.com"));
     assert!(!party.body.contains("<script>alert(1)"));
 }
+
+#[tokio::test]
+async fn a_row_with_a_former_name_asks_whether_it_is_the_same_person() {
+    use amends_core::model::SafetyAnswers;
+    use amends_vault::{PartyEdit, PartyRef};
+    let mut s = Server::ready(|v, now| {
+        let sam = v.add_party("Sam Quill", PartyKind::Person, "", "", now)?.id;
+        v.answer_safety(
+            &PartyRef::Id(sam),
+            SafetyAnswers {
+                court_order: true,
+                ..SafetyAnswers::default()
+            },
+            now,
+        )?;
+        v.edit_party(
+            &PartyRef::Id(sam),
+            &PartyEdit {
+                name: Some("Samantha Quill".into()),
+                ..PartyEdit::default()
+            },
+            now,
+        )?;
+        Ok(())
+    })
+    .await;
+    let sheet = "Name,What I did\nsam quill,Shouted at her in the street\n";
+    let preview = upload(&mut s, sheet.as_bytes(), "").await;
+    preview.expect(200);
+    assert!(preview.body.contains("Names already on your list"));
+    assert!(preview.body.contains("Is it the same\nperson?"), "{}", preview.body);
+    assert!(
+        preview.body.contains("name=\"match-2\" value=\"merge-1\""),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview
+            .body
+            .contains("Samantha Quill (number 1) on your list, which had this name before a rename")
+    );
+    let id = upload_id(&preview);
+
+    // Not answered: nothing is added.
+    let r = s.post("/import/confirm", &[("upload", &id)]).await;
+    r.expect(422);
+    assert_eq!(records(&s).len(), 1);
+
+    // The same person: the harm joins the entry, where the court order is.
+    let r = s
+        .post("/import/confirm", &[("upload", &id), ("match-2", "merge-1")])
+        .await;
+    r.expect(303);
+    let all = records(&s);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].harms.len(), 1);
+}

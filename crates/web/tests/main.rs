@@ -12,6 +12,7 @@ mod browser;
 mod coach_live;
 mod contrast;
 mod exports;
+mod gates;
 mod home_page;
 mod import_csv;
 mod list_settings;

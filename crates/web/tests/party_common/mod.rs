@@ -168,6 +168,13 @@ impl Server {
             .expect("the vault opens");
         v.record(id).expect("the party")
     }
+
+    /// Every party in the vault file, as a second program would read them.
+    pub fn records(&self) -> Vec<PartyRecord> {
+        let v = Vault::open(&self.vault, &SecretString::from(PASSPHRASE.to_string()))
+            .expect("the vault opens");
+        v.records().expect("the parties")
+    }
 }
 
 /// Today's date as date inputs send it.
