@@ -178,7 +178,14 @@ async fn verify(s: &mut Server, id: i64) {
 /// Two servers that know and trust each other: A (with the seeded list) has B as its sponsor;
 /// B has A as someone it supports. Returns (A, B, B's id in A, A's id in B).
 async fn pair() -> (Server, Server, i64, i64) {
-    let mut a = Server::ready(seed).await;
+    pair_with(seed).await
+}
+
+/// As `pair`, with A's list made by `seed_a`.
+async fn pair_with(
+    seed_a: impl FnOnce(&mut Vault, &Now) -> Result<(), VaultError>,
+) -> (Server, Server, i64, i64) {
+    let mut a = Server::ready(seed_a).await;
     let mut b = Server::ready(|_, _| Ok(())).await;
     let b_in_a = add(&mut a, &mut b, "Sponsor Sam", "sponsor").await;
     let a_in_b = add(&mut b, &mut a, "Sponsee Alex", "supported").await;
@@ -705,4 +712,312 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
     assert!(b.app.read(|v| v.supported()).unwrap().unwrap().is_empty());
     let list = b.get("/supported").await;
     assert!(!list.body.contains(CHOSEN));
+}
+
+const COURT: &str = "Casey-Court-Ordered";
+const COURT_SCRIPT: &str = "Unsent-Words Casey, I frightened you";
+const COURT_REASON: &str =
+    "A court order is in place between you. Make no contact of any kind: not in person";
+
+/// The seeded list, and a party under a court order (R4) with an unsent letter planned.
+fn seed_with_court_order(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
+    seed(v, now)?;
+    let c = v.add_party(COURT, PartyKind::Person, "ex-partner", "", now)?;
+    v.add_harm(
+        &PartyRef::Id(c.id),
+        &HarmInput {
+            did: "Frightened them".into(),
+            ..HarmInput::default()
+        },
+        now,
+    )?;
+    v.set_willingness(&PartyRef::Id(c.id), Willingness::Now, "", now)?;
+    v.answer_safety(
+        &PartyRef::Id(c.id),
+        SafetyAnswers {
+            court_order: true,
+            ..SafetyAnswers::default()
+        },
+        now,
+    )?;
+    v.plan(
+        &PartyRef::Id(c.id),
+        &PlanInput {
+            method: Method::UnsentLetter,
+            script: COURT_SCRIPT.into(),
+            on: None,
+            place: String::new(),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Where `what` first appears in `html`, or a failure that shows the page.
+fn at(html: &str, what: &str) -> usize {
+    html.find(what)
+        .unwrap_or_else(|| panic!("`{what}` is not on the page:\n{html}"))
+}
+
+/// The part of a page that shows one shared party: from its name to the next party's card.
+fn card_of<'a>(html: &'a str, name: &str) -> &'a str {
+    let start = at(html, &format!("<h3 class=\"shared-name\">{name}</h3>"));
+    let rest = &html[start..];
+    let end = rest[1..]
+        .find("<h3 class=\"shared-name\">")
+        .map_or(rest.len(), |e| e + 1);
+    &rest[..end]
+}
+
+/// Previews and seals a share of the whole list with every part, through the pages, with the
+/// boxes of the safety verdicts as given (`None`: the form as the preview starts, all ticked).
+async fn share_all(a: &mut Server, b_in_a: i64, ticked: Option<&[i64]>) -> Vec<u8> {
+    let fields = [
+        ("scope", "all"),
+        ("part", "harms"),
+        ("part", "plans"),
+        ("part", "scripts"),
+    ];
+    let preview = a
+        .post(&format!("/sharing/contacts/{b_in_a}/preview"), &fields)
+        .await;
+    preview.expect(200);
+    let digest = hidden(&preview.body, "digest");
+    let mut confirm: Vec<(&str, String)> =
+        fields.iter().map(|(k, v)| (*k, (*v).to_string())).collect();
+    confirm.push(("digest", digest));
+    match ticked {
+        None => {
+            // As the browser sends the form: every box that starts ticked.
+            confirm.push(("safety_choice", hidden(&preview.body, "safety_choice")));
+            for t in tags(&preview.body) {
+                if t.name == "input" && t.attr("name") == Some("safety") && t.has("checked") {
+                    confirm.push(("safety", t.attr("value").unwrap().to_string()));
+                }
+            }
+        }
+        Some(ids) => {
+            confirm.push(("safety_choice", "1".into()));
+            for id in ids {
+                confirm.push(("safety", id.to_string()));
+            }
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = confirm.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let d = post_download(a, &format!("/sharing/contacts/{b_in_a}/seal"), &borrowed).await;
+    assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.body));
+    d.body
+}
+
+#[tokio::test]
+async fn the_sponsor_sees_a_court_order_and_its_reason_before_the_plan() {
+    let (mut a, mut b, b_in_a, a_in_b) = pair_with(seed_with_court_order).await;
+    let court = party_id(&a, COURT);
+
+    // The preview shows each verdict before the plan, with a box to leave it out, ticked.
+    let preview = a
+        .post(
+            &format!("/sharing/contacts/{b_in_a}/preview"),
+            &[("scope", "all"), ("part", "plans"), ("part", "scripts")],
+        )
+        .await;
+    preview.expect(200);
+    let card = card_of(&preview.body, COURT);
+    assert!(
+        at(card, "R4, court order") < at(card, COURT_SCRIPT),
+        "{card}"
+    );
+    assert!(card.contains(COURT_REASON), "{card}");
+    let boxes: Vec<_> = tags(&preview.body)
+        .into_iter()
+        .filter(|t| t.name == "input" && t.attr("name") == Some("safety"))
+        .collect();
+    assert_eq!(boxes.len(), 3, "one box per party");
+    assert!(boxes.iter().all(|t| t.has("checked")), "ticked by default");
+    assert!(
+        boxes
+            .iter()
+            .all(|t| t.attr("form") == Some("confirm-share")),
+        "the boxes belong to the confirm form"
+    );
+
+    let share = share_all(&mut a, b_in_a, None).await;
+    upload(&mut b, &share).await.expect(200);
+    let theirs = b.get(&format!("/supported/{a_in_b}")).await;
+    theirs.expect(200);
+    let card = card_of(&theirs.body, COURT);
+    assert!(card.contains("No contact of any kind"), "{card}");
+    assert!(card.contains(COURT_REASON), "{card}");
+    assert!(at(card, "R4, court order") < at(card, "The plan"), "{card}");
+    assert!(at(card, COURT_REASON) < at(card, COURT_SCRIPT), "{card}");
+    // And before the form in which the sponsor gives their view of the plan.
+    assert!(
+        at(card, COURT_REASON) < at(card, "Your view of the plan"),
+        "{card}"
+    );
+    assert!(card.contains("tied to the plan as shared and to the safety verdict above"));
+
+    // The sponsor approves: the review page names the verdict the approval is given on.
+    b.post(
+        &format!("/supported/{a_in_b}/notes"),
+        &[("party", &court.to_string()), ("verdict", "approved")],
+    )
+    .await
+    .expect(303);
+    let review = b.get(&format!("/supported/{a_in_b}/review")).await;
+    review.expect(200);
+    assert!(
+        review
+            .body
+            .contains("Safety verdict: no contact of any kind (R4 court order, R2 review first)"),
+        "{}",
+        review.body
+    );
+    assert!(!review.body.contains("will not count"));
+}
+
+#[tokio::test]
+async fn a_verdict_left_out_in_the_preview_is_not_shared_and_the_sponsor_is_told() {
+    let (mut a, mut b, b_in_a, a_in_b) = pair_with(seed_with_court_order).await;
+    let court = party_id(&a, COURT);
+    let chosen = party_id(&a, CHOSEN);
+    let other = party_id(&a, OTHER);
+    // The court order's box unticked; the others left as they were.
+    let share = share_all(&mut a, b_in_a, Some(&[chosen, other])).await;
+    let page = a.get("/sharing").await;
+    assert!(
+        page.body
+            .contains("the safety verdict left out for 1 party"),
+        "{}",
+        page.body
+    );
+    upload(&mut b, &share).await.expect(200);
+    let theirs = b.get(&format!("/supported/{a_in_b}")).await;
+    theirs.expect(200);
+    let card = card_of(&theirs.body, COURT);
+    assert!(
+        card.contains("The safety verdict was not shared."),
+        "{card}"
+    );
+    assert!(!theirs.body.contains(COURT_REASON));
+    assert!(!theirs.body.contains("R4"));
+    assert!(card.contains(COURT_SCRIPT), "the plan itself was shared");
+    assert!(card_of(&theirs.body, CHOSEN).contains("Direct amends are possible"));
+    let held = b
+        .app
+        .read(|v| Ok(amends_share::supported(v).unwrap()))
+        .unwrap()
+        .unwrap();
+    let parties = &held[0].body.parties;
+    assert!(
+        parties
+            .iter()
+            .find(|p| p.id == court)
+            .unwrap()
+            .safety
+            .is_none()
+    );
+    assert!(
+        parties
+            .iter()
+            .find(|p| p.id == chosen)
+            .unwrap()
+            .safety
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_approval_given_before_the_safety_answers_changed_is_kept_but_does_not_count() {
+    let (mut a, mut b, b_in_a, a_in_b) = pair().await;
+    let chosen = party_id(&a, CHOSEN);
+    let share = share_all(&mut a, b_in_a, None).await;
+    upload(&mut b, &share).await.expect(200);
+    b.post(
+        &format!("/supported/{a_in_b}/notes"),
+        &[("party", &chosen.to_string()), ("verdict", "approved")],
+    )
+    .await
+    .expect(303);
+    let review = b.get(&format!("/supported/{a_in_b}/review")).await;
+    let ids = hidden(&review.body, "notes");
+    let d = post_download(
+        &mut b,
+        &format!("/supported/{a_in_b}/review"),
+        &[("notes", &ids)],
+    )
+    .await;
+    assert_eq!(d.status, 200);
+
+    // Before A opens it, the safety answers change: contact could put A at risk (R7).
+    a.app
+        .write(|v, now| {
+            v.answer_safety(
+                &PartyRef::Id(chosen),
+                SafetyAnswers {
+                    my_safety: true,
+                    ..SafetyAnswers::default()
+                },
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    let r = upload(&mut a, &d.body).await;
+    r.expect(200);
+    assert!(
+        r.body
+            .contains("Your safety answers changed after your sponsor reviewed; share again."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("0 views on a plan counted"), "{}", r.body);
+    let records = a.app.read(|v| v.records()).unwrap().unwrap();
+    let rec = records.iter().find(|r| r.party.id == chosen).unwrap();
+    assert!(approval_for_plan(rec).is_none());
+    let page = a.get(&format!("/parties/{chosen}")).await;
+    assert!(
+        page.body
+            .contains("your safety answers changed after your sponsor reviewed"),
+        "{}",
+        page.body
+    );
+
+    // B is told on their side too, once the new share shows another verdict.
+    b.post(
+        &format!("/supported/{a_in_b}/notes"),
+        &[("party", &chosen.to_string()), ("verdict", "approved")],
+    )
+    .await
+    .expect(303);
+    a.app
+        .write(|v, now| {
+            v.answer_safety(
+                &PartyRef::Id(chosen),
+                SafetyAnswers {
+                    my_safety: true,
+                    harmed_me: true,
+                    ..SafetyAnswers::default()
+                },
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    let share = share_all(&mut a, b_in_a, None).await;
+    upload(&mut b, &share).await.expect(200);
+    let review = b.get(&format!("/supported/{a_in_b}/review")).await;
+    assert!(
+        review
+            .body
+            .contains("Their safety verdict changed after you gave this view"),
+        "{}",
+        review.body
+    );
+    let theirs = b.get(&format!("/supported/{a_in_b}")).await;
+    assert!(
+        theirs.body.contains("the safety verdict changed"),
+        "{}",
+        theirs.body
+    );
 }

@@ -499,6 +499,8 @@ pub struct Arrived {
     pub comments: usize,
     pub approvals: usize,
     pub stale: usize,
+    /// Views given on safety answers that changed since: kept, not counted.
+    pub safety: usize,
     pub unknown: usize,
     pub touched: Vec<PartyLink>,
 }
@@ -595,6 +597,7 @@ fn arrived(r: Received, touched: &mut HashMap<String, Vec<PartyLink>>) -> Arrive
         comments: 0,
         approvals: 0,
         stale: 0,
+        safety: 0,
         unknown: 0,
     };
     match r {
@@ -614,6 +617,7 @@ fn arrived(r: Received, touched: &mut HashMap<String, Vec<PartyLink>>) -> Arrive
             a.comments = applied.comments;
             a.approvals = applied.approvals_counted;
             a.stale = applied.stale_verdicts;
+            a.safety = applied.safety_changed;
             a.unknown = applied.unknown_parties;
         }
         Received::Stop { .. } => a.kind = "stop",

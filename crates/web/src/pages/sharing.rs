@@ -4,7 +4,8 @@
 //! address set, a share and a stop can go through the relay instead of as a file (`relay.rs`).
 
 use crate::routes::Routes;
-use amends_share::document::Part;
+use amends_core::model::Method;
+use amends_share::document::{Part, ShareBody, SharedParty};
 use amends_share::{
     Prepared, Received, Selection, ShareError, add_contact, contact_keys, identity, prepare_share,
     receive, remove_contact, remove_contact_for_relay, seal_share, seal_share_for_relay, send_via,
@@ -504,7 +505,7 @@ struct PreviewView {
     contact: ContactBrief,
     whole: bool,
     parts: String,
-    parties: Vec<PartyShown>,
+    parties: Vec<PreviewParty>,
     hidden: Vec<Hidden>,
     digest: String,
     changed: bool,
@@ -531,12 +532,26 @@ fn preview_view(app: &App, prepared: &Prepared, form: &FormState, changed: bool)
             value: p.code().to_string(),
         });
     }
+    // The boxes of the safety verdicts: ticked unless this form left one out.
+    hidden.push(Hidden {
+        name: "safety_choice",
+        value: "1".into(),
+    });
+    let left_out = left_out_safety(form, &prepared.body);
     PreviewView {
         layout: Layout::new(app, "Check what will be shared", Nav::Sharing),
         contact: brief(&prepared.contact),
         whole: prepared.body.whole_list,
         parts: parts_words(&prepared.body),
-        parties: parties_shown(&prepared.body),
+        parties: parties_shown(&prepared.body)
+            .into_iter()
+            .zip(&prepared.body.parties)
+            .map(|(p, sp)| {
+                let mut v = safety_shown(sp);
+                v.toggle = Some(!left_out.contains(&sp.id));
+                PreviewParty { p, v }
+            })
+            .collect(),
         hidden,
         digest: prepared.digest(),
         changed,
@@ -579,6 +594,138 @@ fn prepared_from(
     }
 }
 
+/// One rule of a shared safety verdict, in words.
+pub struct RuleShown {
+    pub code: String,
+    pub title: String,
+    pub reason: String,
+}
+
+/// A party's safety verdict as a share carries it, for the preview and for the supporter's
+/// pages; or, when the share left it out, the fact that it was not shared.
+pub struct SafetyShown {
+    pub party: i64,
+    /// Whether the share carries it.
+    pub shared: bool,
+    /// The contact allowed, in words.
+    pub contact: String,
+    /// Its code (`direct`, `no-contact`, ...), for the page's look.
+    pub contact_code: String,
+    pub answered: bool,
+    pub rules: Vec<RuleShown>,
+    /// What the rules require before the amends is ready or attempted.
+    pub requires: Vec<&'static str>,
+    /// The ways open, in words.
+    pub methods: String,
+    /// In the sharer's preview: whether the box "share this verdict" is ticked. `None` on a
+    /// supporter's page, where there is nothing to choose.
+    pub toggle: Option<bool>,
+}
+
+/// The words of a shared party's safety verdict.
+pub fn safety_shown(p: &SharedParty) -> SafetyShown {
+    let Some(s) = &p.safety else {
+        return SafetyShown {
+            party: p.id,
+            shared: false,
+            contact: String::new(),
+            contact_code: String::new(),
+            answered: false,
+            rules: Vec::new(),
+            requires: Vec::new(),
+            methods: String::new(),
+            toggle: None,
+        };
+    };
+    let mut requires = Vec::new();
+    if s.review_required {
+        requires.push("a sponsor's or adviser's approval of the plan (R2)");
+    }
+    if s.consent_required {
+        requires.push("the consent of anyone it would implicate (R1)");
+    }
+    if s.lawyer_first {
+        requires.push("a lawyer first (R3)");
+    }
+    SafetyShown {
+        party: p.id,
+        shared: true,
+        contact: if s.contact_label.is_empty() {
+            s.contact.clone()
+        } else {
+            s.contact_label.clone()
+        },
+        contact_code: s
+            .contact
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect(),
+        answered: s.answered,
+        rules: s
+            .rules
+            .iter()
+            .map(|r| RuleShown {
+                code: r.code.clone(),
+                title: r.title.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        requires,
+        methods: s
+            .methods
+            .iter()
+            .map(|m| Method::parse(m).map_or_else(|_| m.clone(), |m| m.label().to_string()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        toggle: None,
+    }
+}
+
+/// A shared safety verdict in a few words: "no contact of any kind (R4 court order, R2 review
+/// first)"; `None` when the share left it out.
+pub fn safety_brief(p: &SharedParty) -> Option<String> {
+    let s = p.safety.as_ref()?;
+    let contact = if s.contact_label.is_empty() {
+        s.contact.clone()
+    } else {
+        s.contact_label.clone()
+    };
+    if s.rules.is_empty() {
+        return Some(contact);
+    }
+    let rules: Vec<String> = s
+        .rules
+        .iter()
+        .map(|r| format!("{} {}", r.code, r.title).trim().to_string())
+        .collect();
+    Some(format!("{contact} ({})", rules.join(", ")))
+}
+
+/// A party of the preview: what goes, with its verdict and the box to leave it out.
+pub struct PreviewParty {
+    pub p: PartyShown,
+    pub v: SafetyShown,
+}
+
+/// The parties whose verdict the preview form leaves out: the boxes not ticked, once the
+/// preview has been shown (`safety_choice`); before that, none.
+fn left_out_safety(form: &FormState, body: &ShareBody) -> Vec<i64> {
+    if form.value("safety_choice").is_empty() {
+        return Vec::new();
+    }
+    let ticked: Vec<i64> = form
+        .values
+        .all("safety")
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    body.parties
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| !ticked.contains(id))
+        .collect()
+}
+
 /// `POST /sharing/contacts/{id}/preview`: scope, party, part. Shows exactly what would go.
 pub async fn preview(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     let snap = match open(&app) {
@@ -608,11 +755,17 @@ pub async fn seal(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     };
     let form = FormState::new(Fields::parse(&body));
     let digest = form.value("digest").trim().to_string();
-    let (prepared, form) = match prepared_from(&app, &snap, &c, form) {
+    let (mut prepared, form) = match prepared_from(&app, &snap, &c, form) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    // The digest is of the share as previewed, every verdict in; the boxes not ticked then
+    // take those verdicts out.
     if prepared.digest() != digest {
+        return page(&preview_view(&app, &prepared, &form, true));
+    }
+    let left_out = left_out_safety(&form, &prepared.body);
+    if prepared.leave_out_safety(&left_out).is_err() {
         return page(&preview_view(&app, &prepared, &form, true));
     }
     if form.value("via") == "relay" {
@@ -863,6 +1016,8 @@ struct ReceivedView {
     comments: usize,
     approvals: usize,
     stale: usize,
+    /// Views given on safety answers that changed since.
+    safety: usize,
     unknown: usize,
 }
 
@@ -879,6 +1034,7 @@ fn received_view(app: &App, r: Received) -> ReceivedView {
         comments: 0,
         approvals: 0,
         stale: 0,
+        safety: 0,
         unknown: 0,
     };
     match r {
@@ -904,6 +1060,7 @@ fn received_view(app: &App, r: Received) -> ReceivedView {
             v.comments = applied.comments;
             v.approvals = applied.approvals_counted;
             v.stale = applied.stale_verdicts;
+            v.safety = applied.safety_changed;
             v.unknown = applied.unknown_parties;
         }
         Received::Stop { .. } => v.kind = "stop",

@@ -4,8 +4,8 @@
 
 use crate::routes::Routes;
 use amends_share::{
-    Delivery, NoteInput, PreparedReview, ShareError, Supported, add_note, prepare_review,
-    seal_review, seal_review_for_relay, send_via, supported, supported_from,
+    Delivery, NoteInput, PreparedReview, ShareError, Supported, add_note, note_on_current_safety,
+    prepare_review, seal_review, seal_review_for_relay, send_via, supported, supported_from,
 };
 use amends_vault::{ContactRef, ReviewNote, VaultError, Verdict};
 use askama::Template;
@@ -16,7 +16,7 @@ use axum::response::Response;
 
 use super::relay::{self, Step};
 use super::shared::{PartyShown, parties_shown, parts_words, read_share, share_words, write_share};
-use super::sharing::{no_contact, sentence};
+use super::sharing::{SafetyShown, no_contact, safety_brief, safety_shown, sentence};
 use crate::forms::{Fields, FormState};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, day_of, download, open, page, page_with, see};
@@ -139,6 +139,12 @@ pub struct NoteView {
     pub text: String,
     pub written: String,
     pub sent: bool,
+    /// With a view on the plan: the safety verdict their latest share shows for the party, in a
+    /// few words (`None`: not shared).
+    pub safety: Option<String>,
+    /// False for a view given on another safety verdict than the one shown now: it will not
+    /// count for them.
+    pub on_current_safety: bool,
 }
 
 fn verdict_words(v: Verdict) -> &'static str {
@@ -149,13 +155,12 @@ fn verdict_words(v: Verdict) -> &'static str {
 }
 
 fn note_view(snap: &Snapshot, held: &Supported, n: &ReviewNote) -> NoteView {
+    let party = held.body.parties.iter().find(|p| p.id == n.party_ref);
     NoteView {
         id: n.id,
-        party: held
-            .body
-            .parties
-            .iter()
-            .find(|p| p.id == n.party_ref)
+        safety: party.and_then(safety_brief),
+        on_current_safety: n.sent_sequence.is_some() || note_on_current_safety(&held.body, n),
+        party: party
             .map(|p| p.name.clone())
             .unwrap_or_else(|| "an entry no longer in their share".into()),
         verdict: n.verdict.map(verdict_words),
@@ -168,6 +173,8 @@ fn note_view(snap: &Snapshot, held: &Supported, n: &ReviewNote) -> NoteView {
 
 pub struct TheirParty {
     pub p: PartyShown,
+    /// Its safety verdict (or that it was not shared): shown first.
+    pub v: SafetyShown,
     pub notes: Vec<NoteView>,
     pub form: FormState,
     pub open: bool,
@@ -242,7 +249,8 @@ fn theirs_view(
 ) -> TheirsView {
     let parties = parties_shown(&s.body)
         .into_iter()
-        .map(|p| {
+        .zip(&s.body.parties)
+        .map(|(p, sp)| {
             let (form, open) = match failed.take_if(|(id, _)| *id == p.id) {
                 Some((_, f)) => (f, true),
                 None => (FormState::default(), false),
@@ -255,6 +263,7 @@ fn theirs_view(
                     .collect(),
                 form,
                 open,
+                v: safety_shown(sp),
                 p,
             }
         })
