@@ -18,4 +18,5 @@ mod serve;
 mod share;
 mod throttle;
 mod vault_format;
+mod ways_around;
 mod workflow;
