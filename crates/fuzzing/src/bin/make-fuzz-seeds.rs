@@ -11,7 +11,7 @@ use amends_fuzzing::{RELAY_NOW, receiver, sender};
 use amends_relay_proto::{KeyHash, paths, sign_request_with_nonce};
 use amends_share::document::{
     Body, Document, KeysOut, Part, ReviewBody, ReviewItemOut, ShareBody, SharedAttempt, SharedHarm,
-    SharedParty, SharedPlan, StopBody,
+    SharedParty, SharedPlan, SharedRule, SharedSafety, StopBody,
 };
 use amends_share::{Identity, PublicKeys, seal};
 use ed25519_dalek::SigningKey;
@@ -166,6 +166,19 @@ fn bundle_open() {
                 stage: "planned".into(),
                 stage_reason: "a plan is ready".into(),
                 willingness: Some("now".into()),
+                safety: Some(SharedSafety {
+                    contact: "no-contact".into(),
+                    contact_label: "no contact of any kind".into(),
+                    methods: vec!["living".into(), "unsent-letter".into()],
+                    review_required: true,
+                    answered: true,
+                    rules: vec![SharedRule {
+                        code: "R4".into(),
+                        title: "court order".into(),
+                        reason: "A court order is in place between you.".into(),
+                    }],
+                    ..SharedSafety::default()
+                }),
                 harms: Some(vec![SharedHarm {
                     did: "Missed her wedding".into(),
                     kinds: vec!["emotional".into()],
@@ -202,6 +215,7 @@ fn bundle_open() {
             party: 7,
             plan_version: Some("3".into()),
             verdict: Some("talk-first".into()),
+            safety_seen: Some("0".repeat(64)),
             text: "Let us talk about the timing first.".into(),
             written: jiff::Timestamp::from_second(RELAY_NOW).expect("a valid time"),
         }],
