@@ -399,22 +399,30 @@ pub struct ReviewView {
     /// `comment`; `counts` (a view on the plan as it is now, recorded as the consultation R2
     /// asks for); `earlier-plan` (it counted, but the plan has changed since); `stale` (it was
     /// about an older plan when it arrived); `safety-changed` (the safety answers had changed
-    /// since the reviewer saw them when it arrived); `not-counted` (from someone whose approval
-    /// cannot count: a lawyer, or someone this person supports).
+    /// since the reviewer saw them when it arrived); `earlier-safety` (it counted, but the safety
+    /// answers have changed since); `not-counted` (from someone whose approval cannot count: a
+    /// lawyer, or someone this person supports).
     pub standing: &'static str,
 }
 
 pub fn review_views(r: &PartyRecord, reviews: &[ReceivedReview]) -> Vec<ReviewView> {
     let current = r.plan.as_ref().map(|p| p.updated.to_string());
+    let answered = r.safety.as_ref().map(|s| s.answered);
     reviews
         .iter()
         .map(|v| {
+            // As a plan edit does, safety answers given after it was counted un-count it (R2).
+            let safety_since = answered.is_some_and(|a| a > v.received);
             let standing = match (v.verdict, v.counted, v.stale) {
                 (None, _, _) => "comment",
                 (Some(_), _, true) if v.why_stale == Some(StaleReason::Safety) => "safety-changed",
                 (Some(_), _, true) => "stale",
                 (Some(_), true, false) if v.plan_version.is_some() && v.plan_version == current => {
-                    "counts"
+                    if safety_since {
+                        "earlier-safety"
+                    } else {
+                        "counts"
+                    }
                 }
                 (Some(_), true, false) => "earlier-plan",
                 (Some(_), false, false) => "not-counted",
@@ -453,6 +461,9 @@ fn review_text(out: &mut String, v: &ReviewView, r: &ReceivedReview, now: &Now) 
         }
         "safety-changed" => {
             " — it does not count: your safety answers changed after your sponsor reviewed; share again"
+        }
+        "earlier-safety" => {
+            " — it counted, but your safety answers changed after your sponsor reviewed, so it no longer counts; share again"
         }
         "not-counted" => {
             " — kept as a comment: only a sponsor, spiritual adviser or therapist's approval counts for rule R2"

@@ -529,6 +529,10 @@ fn review_view(snap: &Snapshot, r: &PartyRecord, rv: &amends_vault::ReceivedRevi
             "This was about an earlier version of the plan. The plan changed since; ask for a new look.",
             false,
         ),
+        Some(_) if rv.counted && r.safety.as_ref().is_some_and(|s| s.answered > rv.received) => (
+            "This counted, but your safety answers changed after your sponsor reviewed, so it no longer counts. Share again and ask for a new look.",
+            false,
+        ),
         Some(V::Approved) if rv.counted => (
             "This counts as the approval of the plan as it is now (rule R2).",
             true,
@@ -1073,7 +1077,13 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         ])
     });
     let rename_same = if edit_open {
-        super::entry::same_question(&ctx.app, snap, &mut edit, Some(id), &super::entry::EDIT_FIELDS)
+        super::entry::same_question(
+            &ctx.app,
+            snap,
+            &mut edit,
+            Some(id),
+            &super::entry::EDIT_FIELDS,
+        )
     } else {
         None
     };

@@ -94,17 +94,15 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
             let starting = forms::date(&mut form, "starting", "start date");
             let via = way(&mut form);
             let input = match (amount, starting) {
-                (Some(amount), Some(starting)) if !form.has_errors() => {
-                    Some(NewCommitment {
-                        what: CommitmentInput::Restitution {
-                            amount,
-                            instalment,
-                            every,
-                            starting,
-                        },
-                        via,
-                    })
-                }
+                (Some(amount), Some(starting)) if !form.has_errors() => Some(NewCommitment {
+                    what: CommitmentInput::Restitution {
+                        amount,
+                        instalment,
+                        every,
+                        starting,
+                    },
+                    via,
+                }),
                 _ => None,
             };
             (Key::Restitution, input)

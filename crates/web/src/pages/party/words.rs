@@ -183,7 +183,7 @@ const CLI_PHRASES: &[(&str, &str)] = &[
     ),
     (
         " (--via no-contact)",
-        " (\"kept without any contact with them\")",
+        " (choose \"without any contact with them\" under \"How it is kept\")",
     ),
     // Payments and check-ins dated before their commitment.
     (
