@@ -360,7 +360,16 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
     // in the history of the answers.
     let order: Vec<(&str, String)> = safety
         .iter()
-        .map(|(q, a)| (*q, if *q == "court-order" { s("yes") } else { a.clone() }))
+        .map(|(q, a)| {
+            (
+                *q,
+                if *q == "court-order" {
+                    s("yes")
+                } else {
+                    a.clone()
+                },
+            )
+        })
         .collect();
     post(ui, &at("/safety"), &order).await;
     let mut lift = safety.clone();

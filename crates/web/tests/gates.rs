@@ -78,13 +78,16 @@ fn refused(r: &Page, rule: &str) -> String {
 #[track_caller]
 fn plain(said: &str) {
     for cli in ["--", "`amends", "(amends ", "amends show", "amends safety"] {
-        assert!(!said.contains(cli), "a command-line hint ({cli}) in: {said}");
+        assert!(
+            !said.contains(cli),
+            "a command-line hint ({cli}) in: {said}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promise_to_them_under_a_court_order_is_refused_and_one_kept_without_contact_is_recorded()
- {
+{
     let s = start().await;
     let id = under_court_order(&s).await;
     let due = in_days(30);
@@ -160,9 +163,15 @@ async fn a_restitution_paid_to_them_under_a_court_order_is_refused_and_one_throu
     let today = today();
 
     let page = s.get(&format!("/parties/{id}")).await;
-    let form = &page.body[page.body.find(r#"id="r-via""#).expect("the restitution's way")..];
+    let form = &page.body[page
+        .body
+        .find(r#"id="r-via""#)
+        .expect("the restitution's way")..];
     let form = &form[..form.find("</select>").unwrap()];
-    assert!(form.contains(r#"<option value="court" selected>"#), "{form}");
+    assert!(
+        form.contains(r#"<option value="court" selected>"#),
+        "{form}"
+    );
     assert!(!form.contains(r#"value="them""#), "{form}");
     assert!(!form.contains(r#"value="heirs""#), "{form}");
 
@@ -186,7 +195,9 @@ async fn a_restitution_paid_to_them_under_a_court_order_is_refused_and_one_throu
     assert!(s.record(id).commitments.is_empty());
 
     let by_court = restitution("court");
-    let r = s.post(&format!("/parties/{id}/commitments"), &by_court).await;
+    let r = s
+        .post(&format!("/parties/{id}/commitments"), &by_court)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let rec = s.record(id);
     assert_eq!(rec.commitments.len(), 1);
@@ -223,7 +234,10 @@ async fn a_payment_that_reaches_them_is_refused_and_the_note_stays_in_the_form()
         .find(&format!(r#"id="pay-via-{cid}""#))
         .expect("the payment's way")..];
     let form = &form[..form.find("</select>").unwrap()];
-    assert!(form.contains(r#"<option value="court" selected>"#), "{form}");
+    assert!(
+        form.contains(r#"<option value="court" selected>"#),
+        "{form}"
+    );
 
     let back = format!("/parties/{id}");
     let r = s
@@ -330,7 +344,10 @@ async fn a_check_in_that_tells_of_reaching_them_is_refused_and_kept_in_the_form(
         )
         .await;
     refused(&r, "R4");
-    assert!(r.body.contains(r#"value="I went round to Sam at her flat""#));
+    assert!(
+        r.body
+            .contains(r#"value="I went round to Sam at her flat""#)
+    );
     let rec = s.record(id);
     let CommitmentKind::Living { checkins, .. } = &rec.commitments[0].kind else {
         panic!("a living amends")
@@ -528,7 +545,11 @@ async fn the_same_name_asks_whether_it_is_the_same_person() {
     let r = s
         .post(
             "/parties",
-            &[("name", "sam  quill"), ("kind", "person"), ("another", "yes")],
+            &[
+                ("name", "sam  quill"),
+                ("kind", "person"),
+                ("another", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -649,7 +670,10 @@ async fn lifting_a_court_order_takes_a_reason_and_a_confirmation() {
     assert!(!safety.answers.court_order);
     assert_eq!(safety.reason, "The order ended on 1 March.");
     let page = s.get(&format!("/parties/{id}")).await;
-    assert!(page.body.contains("Why an answer was lifted: The order ended on 1 March."));
+    assert!(
+        page.body
+            .contains("Why an answer was lifted: The order ended on 1 March.")
+    );
     // Nothing protecting is in force now, so the page no longer asks.
     assert!(!page.body.contains("This truly no longer holds"));
 }
@@ -674,7 +698,10 @@ async fn a_deferral_is_looked_at_again_within_a_year() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains(r#"id="review_on-error""#));
     assert!(r.body.contains("more than a year away"), "{}", r.body);
-    assert!(r.body.contains(">Not until I have six months sober.</textarea>"));
+    assert!(
+        r.body
+            .contains(">Not until I have six months sober.</textarea>")
+    );
     assert!(s.record(id).deferrals.is_empty());
 
     let r = s

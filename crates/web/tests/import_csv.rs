@@ -374,16 +374,20 @@ async fn a_row_with_a_former_name_asks_whether_it_is_the_same_person() {
     let preview = upload(&mut s, sheet.as_bytes(), "").await;
     preview.expect(200);
     assert!(preview.body.contains("Names already on your list"));
-    assert!(preview.body.contains("Is it the same\nperson?"), "{}", preview.body);
+    assert!(
+        preview.body.contains("Is it the same\nperson?"),
+        "{}",
+        preview.body
+    );
     assert!(
         preview.body.contains("name=\"match-2\" value=\"merge-1\""),
         "{}",
         preview.body
     );
     assert!(
-        preview
-            .body
-            .contains("Samantha Quill (number 1) on your list, which had this name before a rename")
+        preview.body.contains(
+            "Samantha Quill (number 1) on your list, which had this name before a rename"
+        )
     );
     let id = upload_id(&preview);
 
@@ -394,7 +398,10 @@ async fn a_row_with_a_former_name_asks_whether_it_is_the_same_person() {
 
     // The same person: the harm joins the entry, where the court order is.
     let r = s
-        .post("/import/confirm", &[("upload", &id), ("match-2", "merge-1")])
+        .post(
+            "/import/confirm",
+            &[("upload", &id), ("match-2", "merge-1")],
+        )
         .await;
     r.expect(303);
     let all = records(&s);

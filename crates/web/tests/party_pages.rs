@@ -382,14 +382,12 @@ async fn commitments_take_payments_and_check_ins() {
 
     // The quick forms are on the page, coming back to it.
     let page = s.get(&format!("/parties/{id}")).await;
-    assert!(
-        page.body
-            .contains(&format!(r#"action="/commitments/{restitution}/pay""#))
-    );
-    assert!(
-        page.body
-            .contains(&format!(r#"action="/commitments/{living}/checkin""#))
-    );
+    assert!(page.body.contains(&format!(
+        r#"action="/commitments/{restitution}/pay#commitment-{restitution}""#
+    )));
+    assert!(page.body.contains(&format!(
+        r#"action="/commitments/{living}/checkin#commitment-{living}""#
+    )));
     assert!(
         page.body
             .contains(&format!(r#"name="back" value="/parties/{id}""#))
@@ -397,7 +395,9 @@ async fn commitments_take_payments_and_check_ins() {
     // The next instalment is filled in, ready for one click.
     let quick = &page.body[page
         .body
-        .find(&format!(r#"action="/commitments/{restitution}/pay""#))
+        .find(&format!(
+            r#"action="/commitments/{restitution}/pay#commitment-{restitution}""#
+        ))
         .unwrap()..];
     let quick = &quick[..quick.find("</form>").unwrap()];
     assert!(quick.contains(r#"value="25.00""#), "{quick}");
