@@ -868,4 +868,11 @@ fn an_approval_given_before_the_safety_answers_changed_does_not_count() {
     assert!(out.contains("1 view on your plans"), "{out}");
     assert_eq!(a.stage("Frank"), "ready");
     assert_eq!(a.show("Frank")["reviews"][1]["standing"], "counts");
+
+    // Answers changed after it counted un-count it, as a plan edit does.
+    a.ok(&["safety", "Frank", "--legal-risk"]);
+    assert_eq!(a.stage("Frank"), "planned");
+    assert_eq!(a.show("Frank")["reviews"][1]["standing"], "earlier-safety");
+    let text = a.ok(&["show", "Frank"]);
+    assert!(text.contains("so it no longer counts; share again"), "{text}");
 }

@@ -670,6 +670,29 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
     let page = a.get(&format!("/parties/{other}")).await;
     assert!(page.body.contains("Shall we talk about this one?"));
 
+    // The safety answers change: as a plan edit does, that un-counts the approval.
+    a.app
+        .write(|v, now| {
+            v.answer_safety(
+                &PartyRef::Id(chosen),
+                SafetyAnswers {
+                    my_safety: true,
+                    ..SafetyAnswers::default()
+                },
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    let page = a.get(&format!("/parties/{chosen}")).await;
+    assert!(
+        page.body.contains(
+            "This counted, but your safety answers changed after your sponsor reviewed, so it no longer counts."
+        ),
+        "{}",
+        page.body
+    );
+
     // The plan changes: the approval is for an older version now.
     a.app
         .write(|v, now| {
