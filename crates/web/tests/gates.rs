@@ -716,3 +716,41 @@ async fn a_deferral_is_looked_at_again_within_a_year() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(s.record(id).deferrals.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_on_a_settled_restitution_says_so_in_its_card() {
+    let s = start().await;
+    let id = with_harm(&s, "Pat Lowe").await;
+    answer(&s, id, &[]).await;
+    let today = today();
+    let r = s
+        .post(
+            &format!("/parties/{id}/commitments"),
+            &[
+                ("kind", "restitution"),
+                ("amount", "10"),
+                ("instalment", ""),
+                ("every", ""),
+                ("starting", today.as_str()),
+                ("via", "them"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cid = s.record(id).commitments[0].id;
+    let back = format!("/parties/{id}");
+    let pay = [("amount", "10"), ("back", back.as_str())];
+    let r = s.post(&format!("/commitments/{cid}/pay"), &pay).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The same payment sent again (a second click, another window): said, not lost.
+    let r = s.post(&format!("/commitments/{cid}/pay"), &pay).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let said = alerts(&r.body);
+    assert!(said.contains("This restitution is already settled"), "{said}");
+    plain(&said);
+    let rec = s.record(id);
+    let CommitmentKind::Restitution { payments, .. } = &rec.commitments[0].kind else {
+        panic!("a restitution")
+    };
+    assert_eq!(payments.len(), 1);
+}
