@@ -746,7 +746,10 @@ async fn a_payment_on_a_settled_restitution_says_so_in_its_card() {
     let r = s.post(&format!("/commitments/{cid}/pay"), &pay).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let said = alerts(&r.body);
-    assert!(said.contains("This restitution is already settled"), "{said}");
+    assert!(
+        said.contains("This restitution is already settled"),
+        "{said}"
+    );
     plain(&said);
     let rec = s.record(id);
     let CommitmentKind::Restitution { payments, .. } = &rec.commitments[0].kind else {
