@@ -141,9 +141,49 @@ fn fact_time(
     })
 }
 
-/// Replays the history through the gates. `now` gives the time zone days are read in; the
+/// Which gates a replay holds a history to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gates {
+    /// Every gate a live write goes through today.
+    All,
+    /// Only the refusals of a rule (R1-R10): for a file written before the other gates (the
+    /// safety questions and a harm before contact, dates within bounds, a reason to lift a
+    /// protecting answer) existed, whose facts were accepted then and must not be lost now.
+    RulesOnly,
+    /// The rules for facts written before this instant, every gate for those written since
+    /// (a vault that was brought up to this version, or filled from such a file, at that time).
+    Since(Timestamp),
+}
+
+impl Gates {
+    fn holds(self, error: &CoreError, at: Timestamp) -> bool {
+        let rule = matches!(error, CoreError::Refused(r) if r.rule.is_some());
+        match self {
+            Gates::All => true,
+            Gates::RulesOnly => rule,
+            Gates::Since(since) => rule || at >= since,
+        }
+    }
+}
+
+/// Replays the history through every gate. `now` gives the time zone days are read in; the
 /// instant of each fact is its own.
 pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
+    replay_with(history, now, Gates::All)
+}
+
+/// Replays the history through the chosen gates; a fact a gate not chosen would refuse is
+/// applied as it was written.
+pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Breach> {
+    // The instant of the fact being judged, for `Gates::Since`.
+    let judged_at = std::cell::Cell::new(Timestamp::UNIX_EPOCH);
+    let lenient = |b: Breach| -> Result<(), Breach> {
+        if gates.holds(&b.error, judged_at.get()) {
+            Err(b)
+        } else {
+            Ok(())
+        }
+    };
     let full = &history.record;
     let mut events: Vec<(Timestamp, Event)> = Vec::new();
     for (i, v) in history.before_edits.iter().enumerate() {
@@ -226,6 +266,7 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
     // Positions in `state.commitments` of each of the full record's commitments.
     let mut placed: Vec<Option<usize>> = vec![None; full.commitments.len()];
     for (at, event) in events {
+        judged_at.set(at);
         let then = Now::new(at, now.tz.clone());
         let breach = |place: Place| {
             move |error: CoreError| Breach {
@@ -287,53 +328,62 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
                     .unwrap_or_default();
                 rules::check_lift(&before, &next.answers, true, &next.reason)
                     .map_err(CoreError::from)
-                    .map_err(breach(Place::Safety(i)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::Safety(i)))
+                    .or_else(lenient)?;
                 let (settled, _) = rules::settle_answers(&state, next.answers.clone());
                 if settled != next.answers {
-                    return Err(breach(Place::Safety(i))(
+                    lenient(breach(Place::Safety(i))(
                         Refusal::new(
                             Some(rules::Rule::R5),
                             "These answers lift \"asked for no further contact\", which an earlier attempt recorded, and that wish stands for good",
                             "Keep asked_no_contact true in every answer after that attempt.",
                         )
                         .into(),
-                    ));
+                    ))?;
                 }
                 state.safety = Some(next.clone());
             }
             Event::Consultation(i) => {
                 let c = &full.consultations[i];
                 if c.on > then.today {
-                    return Err(breach(Place::Consultation(i))(
+                    lenient(breach(Place::Consultation(i))(
                         Invalid::new("on", "is after the day it was recorded").into(),
-                    ));
+                    ))?;
                 }
                 if c.with == crate::model::Adviser::Lawyer && c.approved.is_some() {
-                    return Err(breach(Place::Consultation(i))(
+                    lenient(breach(Place::Consultation(i))(
                         Invalid::new(
                             "approved",
                             "a lawyer advises on the legal side but does not approve an amends",
                         )
                         .into(),
-                    ));
+                    ))?;
                 }
                 state.consultations.push(c.clone());
             }
             Event::Consent(i) => {
                 rules::check_consent(&state)
                     .map_err(CoreError::from)
-                    .map_err(breach(Place::Consent(i)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::Consent(i)))
+                    .or_else(lenient)?;
                 state.consents.push(full.consents[i].clone());
             }
             Event::Plan(i) => {
                 let plan = &history.plans[i];
-                rules::check_plan(&state, plan).map_err(breach(Place::Plan(i)))?;
+                rules::check_plan(&state, plan)
+                    .map(|_| ())
+                    .map_err(breach(Place::Plan(i)))
+                    .or_else(lenient)?;
                 state.plan = Some(plan.clone());
             }
             Event::Deferral(i) => {
                 let d = &full.deferrals[i];
                 rules::check_deferral(&state, &d.reason, d.review_on, then.today)
-                    .map_err(breach(Place::Deferral(i)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::Deferral(i)))
+                    .or_else(lenient)?;
                 let mut d = d.clone();
                 d.ended = None;
                 state.deferrals.push(d);
@@ -366,7 +416,9 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
                     },
                     then.today,
                 )
-                .map_err(breach(Place::Attempt(i)))?;
+                .map(|_| ())
+                .map_err(breach(Place::Attempt(i)))
+                .or_else(lenient)?;
                 state.attempts.push(a.clone());
             }
             Event::Commitment(i) => {
@@ -381,7 +433,9 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
                     }
                 };
                 rules::check_commitment(&state, sort, c.reach, &words)
-                    .map_err(breach(Place::Commitment(i)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::Commitment(i)))
+                    .or_else(lenient)?;
                 let mut c = c.clone();
                 match &mut c.kind {
                     CommitmentKind::Restitution { payments, .. } => payments.clear(),
@@ -401,7 +455,9 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
                 let Some(slot) = placed[ci] else { continue };
                 let c = state.commitments[slot].clone();
                 rules::check_payment(&state, &c, p.on, p.via.unwrap_or(c.reach), &p.note, &then)
-                    .map_err(breach(Place::Payment(ci, j)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::Payment(ci, j)))
+                    .or_else(lenient)?;
                 if let CommitmentKind::Restitution { payments, .. } =
                     &mut state.commitments[slot].kind
                 {
@@ -417,7 +473,9 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
                 let Some(slot) = placed[ci] else { continue };
                 let c = state.commitments[slot].clone();
                 rules::check_checkin(&state, &c, k.on, &k.note, &then)
-                    .map_err(breach(Place::CheckIn(ci, j)))?;
+                    .map(|_| ())
+                    .map_err(breach(Place::CheckIn(ci, j)))
+                    .or_else(lenient)?;
                 if let CommitmentKind::Living { checkins, .. } = &mut state.commitments[slot].kind {
                     checkins.push(k.clone());
                 }

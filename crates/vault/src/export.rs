@@ -20,18 +20,26 @@ use crate::{Vault, VaultError};
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "amends-export";
-/// The version of the export format this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The version of the export format this build writes; it reads this one and every earlier one.
+/// Version 2 is written under every gate of today (docs/export-format.md): its files are held to
+/// all of them on import; a version 1 file, written before some of them existed, to the rules.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportDoc {
     /// Always `amends-export`.
     pub format: String,
-    /// The format version: 1. Fields added within version 1 are optional on import.
+    /// The format version: 2 (1 for files written before every fact was held to the rules on
+    /// every path). Fields added within a version are optional on import.
     pub version: u32,
     /// When the export was written (RFC 3339, UTC).
     pub exported_at: String,
+    /// From when every fact was written under every gate (RFC 3339): facts recorded before it
+    /// were accepted under the rules of their time, and an import holds them to the rules
+    /// R1-R10 alone. Absent: every fact (version 2), or none (version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates_since: Option<String>,
     pub settings: SettingsOut,
     /// Everyone on the list, with everything recorded about them.
     pub parties: Vec<PartyOut>,
@@ -498,11 +506,13 @@ impl Vault {
                 edits,
             });
         }
+        let gates_since = gates_since(&tx)?.map(|t| t.to_string());
         drop(tx);
         Ok(ExportDoc {
             format: FORMAT.into(),
             version: VERSION,
             exported_at: exported_at.to_string(),
+            gates_since,
             settings: SettingsOut {
                 fellowship: settings.fellowship.code().into(),
                 amends_to_self: settings.amends_to_self,
@@ -534,11 +544,45 @@ impl Vault {
     }
 }
 
+/// From when this vault's facts were written under every gate (see `ExportDoc::gates_since`).
+fn gates_since(conn: &rusqlite::Connection) -> Result<Option<Timestamp>, VaultError> {
+    use rusqlite::OptionalExtension;
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'gates_since'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(v.and_then(|t| t.parse().ok()))
+}
+
 /// Replays every party's history, as written into the transaction, through the gates a live
 /// write goes through (`amends_core::replay`): a file can hold nothing the rules would have
 /// refused. The first breach names its place in the file, and the whole import is undone.
 fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), VaultError> {
     let now = amends_core::Now::new(Timestamp::now(), jiff::tz::TimeZone::system());
+    let since: Option<Timestamp> = match &doc.gates_since {
+        Some(t) => Some(
+            t.parse()
+                .map_err(|_| problem("gates_since", "is not a date and time (RFC 3339)"))?,
+        ),
+        None => None,
+    };
+    // The vault keeps the same boundary, so that its own export says it again: a version 1
+    // file's facts all came before it.
+    let kept = match (doc.version, since) {
+        (1, _) => Some(now.at),
+        (_, s) => s,
+    };
+    match kept {
+        Some(t) => tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('gates_since', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [t.to_string()],
+        )?,
+        None => tx.execute("DELETE FROM meta WHERE key = 'gates_since'", [])?,
+    };
     for record in records(tx, None)? {
         let id = record.party.id;
         let history = amends_core::replay::History {
@@ -547,7 +591,16 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
             before_edits: crate::load::party_versions(tx, &record.party)?,
             record,
         };
-        if let Err(breach) = amends_core::replay::replay(&history, &now) {
+        // A file of version 1 was written before the workflow gates (the safety questions and
+        // a harm before contact, dates within bounds, a reason to lift a protection) existed:
+        // what it holds was accepted then, and is held to the rules alone; a version 2 file, to
+        // every gate from its `gates_since` on.
+        let gates = match (doc.version, since) {
+            (1, _) => amends_core::replay::Gates::RulesOnly,
+            (_, Some(t)) => amends_core::replay::Gates::Since(t),
+            (_, None) => amends_core::replay::Gates::All,
+        };
+        if let Err(breach) = amends_core::replay::replay_with(&history, &now, gates) {
             let pi = doc.parties.iter().position(|p| p.id == id).unwrap_or(0);
             // Commitments are read back by id; the file may list them in another order.
             let in_file = |ci: usize| {
@@ -658,7 +711,7 @@ pub fn json_schema() -> serde_json::Value {
     if let Some(o) = schema.as_object_mut() {
         o.insert(
             "title".into(),
-            "Amends export, format version 1 (amends-export)".into(),
+            "Amends export, format version 2 (amends-export)".into(),
         );
         o.insert(
             "description".into(),

@@ -335,6 +335,10 @@ ALTER TABLE payments ADD COLUMN via TEXT;
 ALTER TABLE payments ADD COLUMN recorded TEXT;
 ALTER TABLE checkins ADD COLUMN recorded TEXT;
 ALTER TABLE safety_answers ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+-- From now on every fact is written under every gate; what came before was accepted under the
+-- rules of its time, and an import of this vault's export holds it to the rules alone.
+INSERT INTO meta (key, value) VALUES ('gates_since', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    ON CONFLICT (key) DO NOTHING;
 "#;
 
 /// Version 8: with a supporter's view on a plan, the fingerprint of the safety verdict they saw

@@ -440,7 +440,7 @@ fn a_backup_of_an_older_schema_is_brought_up_to_date_as_opening_does() {
     let image = unsealed(&bytes, BACKUP_PASS);
     let v5 = changed_image(
         &image,
-        "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason;
+        "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen;
              DROP TABLE backup_settings; DROP TABLE calendar_settings;
          UPDATE amends_backup SET schema_version = 5; PRAGMA user_version = 5;",
     );

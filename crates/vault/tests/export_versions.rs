@@ -95,6 +95,19 @@ fn every_earlier_shape_imports_and_exports_again_with_todays_fields() {
         // at their documented defaults.
         let mut expected = export::parse(&json).unwrap();
         expected.exported_at = doc.exported_at.clone();
+        // Written again today, as version 2: held to every gate from now on.
+        assert_eq!(expected.version, 1, "{name}");
+        assert_eq!(doc.version, export::VERSION);
+        expected.version = doc.version;
+        // Its facts came before the gates it is written under from now on, and it says so:
+        // an import of this export holds them to the rules alone, as it held the file.
+        assert!(
+            doc.gates_since
+                .as_deref()
+                .is_some_and(|t| t > doc.parties[0].created.as_str()),
+            "{name}: gates_since"
+        );
+        expected.gates_since = doc.gates_since.clone();
         assert_eq!(doc, expected, "{name}");
         let out = serde_json::to_value(&doc).unwrap();
         for field in ["language", "auto_lock_minutes", "crisis_line"] {

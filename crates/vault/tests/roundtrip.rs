@@ -223,25 +223,26 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
         let t = tick();
         // Under a court order a restitution is paid through the court (R4).
         let court = p.safety.is_some_and(|(court, _, _)| court);
-        let c = v
-            .add_commitment(
-                &r,
-                amends_vault::NewCommitment {
-                    what: CommitmentInput::Restitution {
-                        amount: Money::new(*amount, usd),
-                        instalment: None,
-                        every: Some(Cadence::Monthly),
-                        starting: t.today,
-                    },
-                    via: court.then_some(amends_core::model::Reach::Court),
+        // Refused where the gates say no (no harm named, the safety questions not answered):
+        // what is kept is what a person could have recorded.
+        let added = v.add_commitment(
+            &r,
+            amends_vault::NewCommitment {
+                what: CommitmentInput::Restitution {
+                    amount: Money::new(*amount, usd),
+                    instalment: None,
+                    every: Some(Cadence::Monthly),
+                    starting: t.today,
                 },
-                &t,
-            )
-            .unwrap()
-            .id;
-        for pay in pays {
-            let t = tick();
-            let _ = v.pay(c, &pay.to_string(), t.today, "cash", None, &t);
+                via: court.then_some(amends_core::model::Reach::Court),
+            },
+            &t,
+        );
+        if let Ok(c) = added {
+            for pay in pays {
+                let t = tick();
+                let _ = v.pay(c.id, &pay.to_string(), t.today, "cash", None, &t);
+            }
         }
     }
     if let Some(checks) = &p.living {
