@@ -649,8 +649,7 @@ pub(crate) fn party_versions(
     let (mut name, mut kind) = (party.name.clone(), party.kind);
     let mut out = Vec::with_capacity(rows.len());
     for (previous, at) in rows.iter().rev() {
-        let v: serde_json::Value =
-            serde_json::from_str(previous).map_err(|_| bad("edit"))?;
+        let v: serde_json::Value = serde_json::from_str(previous).map_err(|_| bad("edit"))?;
         if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
             name = n.to_string();
         }
