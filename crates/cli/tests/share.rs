@@ -874,5 +874,8 @@ fn an_approval_given_before_the_safety_answers_changed_does_not_count() {
     assert_eq!(a.stage("Frank"), "planned");
     assert_eq!(a.show("Frank")["reviews"][1]["standing"], "earlier-safety");
     let text = a.ok(&["show", "Frank"]);
-    assert!(text.contains("so it no longer counts; share again"), "{text}");
+    assert!(
+        text.contains("so it no longer counts; share again"),
+        "{text}"
+    );
 }
