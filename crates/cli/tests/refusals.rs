@@ -133,7 +133,8 @@ fn r4_a_court_order_given_after_a_plan_stops_that_plan() {
     assert!(gaps.contains("no longer open"), "{gaps}");
     let reason = d["stage_reason"].as_str().unwrap();
     assert!(
-        reason.starts_with("blocked:") && reason.contains("(R4)"),
+        reason.starts_with("planned, but blocked: the plan (face to face) reaches them")
+            && reason.contains("(R4)"),
         "{reason}"
     );
     v.rule_refused(
@@ -817,7 +818,7 @@ fn a_bad_currency_or_amount_is_refused() {
 #[test]
 fn payments_cannot_exceed_the_balance() {
     let v = Vault::init();
-    v.open_party("Frank");
+    v.open_party_with_harm("Frank", "Borrowed 100 and never paid it back");
     v.ok(&["commit", "restitution", "Frank", "--amount", "100"]);
     let err = v.refused(&["pay", "1", "100.01"], 2);
     assert!(err.contains("more than the balance still owed"), "{err}");

@@ -423,6 +423,16 @@ fn safety_and_harm_first(v: &Vault) {
         );
         assert!(err.contains("`amends safety PARTY --none`"), "{err}");
     }
+    // A restitution paid to them reaches them as much as a visit does.
+    let err = refused(
+        v,
+        &["commit", "restitution", &noor, "--amount", "40"],
+        3,
+        None,
+        "The safety questions have not been answered for this party, so a restitution that reaches them cannot be recorded yet",
+        &["Noor", "Haddad"],
+    );
+    assert!(err.contains("`amends safety PARTY --none`"), "{err}");
     v.ok(&["safety", &noor, "--none"]);
     v.ok(&[
         "plan",
@@ -499,6 +509,25 @@ fn safety_and_harm_first(v: &Vault) {
         &["Ivo", "Brandt"],
     );
     v.ok(&["checkin", &c, "--kept", "--note", "on time all week"]);
+    // Nor can a promise to them be made for no harm named; one that reaches no one can.
+    let promise = [
+        "commit",
+        "promise",
+        ivo.as_str(),
+        "--text",
+        "Return his ladder",
+        "--due",
+        "2099-01-01",
+    ];
+    refused(
+        v,
+        &promise,
+        2,
+        None,
+        "harm: name what you did first: a promise to them is for a harm on the list",
+        &["Ivo", "Brandt", "ladder"],
+    );
+    v.ok(&[&promise[..], &["--via", "no-contact"]].concat());
 }
 
 /// Legal risk (R3): sponsor's approval alone does not make an amends that reaches them; a
@@ -753,13 +782,14 @@ fn order_after_plan(v: &Vault) {
     v.ok(&["safety", &flo, "--court-order"]);
     let text = v.ok(&["show", &flo]);
     assert!(
-        text.contains("Stage: blocked: the plan (face to face) reaches them"),
+        text.contains("Stage: planned, but blocked: the plan (face to face) reaches them"),
         "{text}"
     );
     let d = v.show(&flo);
+    assert_eq!(d["stage"], "planned");
     let reason = d["stage_reason"].as_str().unwrap();
     assert!(
-        reason.starts_with("blocked:") && reason.contains("(R4)"),
+        reason.starts_with("planned, but blocked:") && reason.contains("(R4)"),
         "{reason}"
     );
     assert_eq!(plan_for_flo(&due_items(v)), 0);

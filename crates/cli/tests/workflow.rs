@@ -529,7 +529,7 @@ fn due_shows_plans_reviews_payments_check_ins_promises_and_willingness() {
             .contains(&format!("look at it again on {in_ten}"))
     );
 
-    v.open_party("Paying");
+    v.open_party_with_harm("Paying", "Kept the change from her shopping");
     v.ok(&[
         "commit",
         "restitution",
@@ -551,7 +551,7 @@ fn due_shows_plans_reviews_payments_check_ins_promises_and_willingness() {
         "--starting",
         "tomorrow",
     ]);
-    v.open_party("Promised");
+    v.open_party_with_harm("Promised", "Broke his fence and left");
     v.ok(&[
         "commit",
         "promise",
