@@ -923,10 +923,7 @@ fn import_into_empty(json: &str) -> (Vault, String) {
 fn a_malformed_import_names_the_line_and_column_and_leaves_the_vault_empty() {
     let good = sample_export();
     // Break the JSON on line 3.
-    let mut lines: Vec<&str> = good.lines().collect();
-    assert!(lines[2].contains("\"version\": 1,"), "{}", lines[2]);
-    lines[2] = "  \"version\": 1,,";
-    let broken = lines.join("\n");
+    let broken = break_line_3(&good);
     let (_, err) = import_into_empty(&broken);
     assert!(err.contains("line 3, column"), "{err}");
     assert!(err.contains("not valid JSON"), "{err}");
@@ -1079,12 +1076,24 @@ fn r1_the_affair_partner_by_first_name_is_refused_too() {
     );
 }
 
+/// An export with a comma too many on line 3, after its format version.
+fn break_line_3(good: &str) -> String {
+    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+    assert!(
+        lines[2].starts_with("  \"version\": ") && lines[2].ends_with(','),
+        "{}",
+        lines[2]
+    );
+    lines[2].push(',');
+    lines.join("\n")
+}
+
 /// Bug (cosmetic): a JSON syntax error is reported as being in "field `?`", a field that does
 /// not exist (serde_path_to_error's placeholder for an unknown position leaks into the message).
 #[test]
 fn a_syntax_error_names_no_made_up_field() {
     let good = sample_export();
-    let broken = good.replacen("\"version\": 1,", "\"version\": 1,,", 1);
+    let broken = break_line_3(&good);
     let (_, err) = import_into_empty(&broken);
     assert!(err.contains("line 3, column"), "{err}");
     assert!(!err.contains("`?`"), "{err}");

@@ -952,6 +952,20 @@ fn an_export_edited_to_hold_contact_under_a_court_order_is_refused_by_the_import
     assert_eq!(handed["parties"][0]["commitments"][0]["via"], "court");
     handed["parties"][0]["commitments"][0]["payments"][0]["via"] = json!("them");
     import_refused(&handed, "parties[0].commitments[0].payments[0]", "R4");
+
+    // A file that says it was written before the newer gates (an export of version 1, or one
+    // whose facts all come before its `gates_since`) is spared those gates, never the rules.
+    for (edited, place) in [
+        (&met, "parties[0].attempts[0]"),
+        (&handed, "parties[0].commitments[0].payments[0]"),
+    ] {
+        let mut older = edited.clone();
+        older["version"] = json!(1);
+        import_refused(&older, place, "R4");
+        let mut later = edited.clone();
+        later["gates_since"] = json!("2999-01-01T00:00:00Z");
+        import_refused(&later, place, "R4");
+    }
 }
 
 #[test]
