@@ -210,7 +210,7 @@ fn court_order_sam(v: &Vault) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .find(|x| x["id"].to_string() == c)
+        .find(|x| x["id"].as_i64() == c.parse().ok())
         .expect("the restitution is shown")
         .clone();
     assert_eq!(restitution["kind"], "restitution");
@@ -746,7 +746,7 @@ fn lifting_protection(v: &Vault) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["id"].to_string() == rex)
+        .find(|p| p["id"].as_i64() == rex.parse().ok())
         .unwrap()
         .clone();
     let history = party["safety"].as_array().unwrap();
