@@ -644,13 +644,9 @@ pub fn check_attempt(
     refuse_method(&v, attempt.method, "make amends")?;
     harm_first(record, attempt.method, "an attempt")?;
     safety_first(&v, attempt.method, "an attempt")?;
-    refuse_words(
-        record,
-        &v,
-        attempt.words,
-        attempt.method != Method::UnsentLetter,
-        "what you wrote about it",
-    )?;
+    // What is written about an attempt tells what happened, even for an unsent letter (whose
+    // own words, in the plan, are addressed to them and never sent).
+    refuse_words(record, &v, attempt.words, true, "what you wrote about it")?;
     if v.lawyer_first && attempt.method.is_contact() && !legal_question_settled(record) {
         return Err(Refusal::new(
             Some(Rule::R3),
@@ -1026,6 +1022,37 @@ fn refuse_reach(v: &Verdict, reach: Reach, sort: CommitmentSort) -> Result<(), R
         ),
         next,
     ))
+}
+
+/// Checks that a commitment may be closed as `how`: under R4/R5 a promise that reaches them
+/// cannot have been kept (keeping it would reach them); it can be closed as released.
+pub fn check_close(
+    record: &PartyRecord,
+    commitment: &crate::model::Commitment,
+    how: crate::model::Closure,
+) -> Result<(), Refusal> {
+    let v = verdict(record);
+    let protected = matches!(v.contact, Contact::NoContact | Contact::IndirectOnly);
+    if protected
+        && how == crate::model::Closure::Kept
+        && commitment.reach.reaches_them()
+        && matches!(
+            commitment.kind,
+            crate::model::CommitmentKind::Promise { .. }
+        )
+    {
+        let rule = if v.contact == Contact::NoContact {
+            Rule::R4
+        } else {
+            Rule::R5
+        };
+        return Err(Refusal::new(
+            Some(rule),
+            "This promise was to them directly, and keeping it now would reach them",
+            "Close it as released (it stays in the history), and record what you can do without contact: a promise kept without contact (--via no-contact) or a living amends.",
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a payment on a restitution: the day it was made (not before the restitution began,

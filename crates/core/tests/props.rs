@@ -546,7 +546,7 @@ fn expected_attempt(r: &PartyRecord, a: &NewAttempt, today: Date) -> Result<(), 
     if r.safety.is_none() && a.method.is_contact() {
         return Err("safety");
     }
-    if let Some(k) = words_refusal(r, a.words, a.method != Method::UnsentLetter) {
+    if let Some(k) = words_refusal(r, a.words, true) {
         return Err(k);
     }
     // R3: a lawyer or the person's own decision before anything reaches them.
@@ -1385,7 +1385,7 @@ fn check_no_way_around(sim: &Sim, now: &Now) -> Result<(), TestCaseError> {
                 rule
             );
             prop_assert!(
-                clean(a.recorded, &a.notes, a.method != Method::UnsentLetter),
+                clean(a.recorded, &a.notes, true),
                 "attempt notes {:?}",
                 a.notes
             );

@@ -1800,3 +1800,54 @@ fn every_way_around_is_closed() {
         }
     }
 }
+
+#[test]
+fn a_promise_to_them_cannot_be_closed_as_kept_under_a_court_order_but_can_be_released() {
+    use amends_core::model::{Closure, Reach};
+    let mut r = person();
+    r.safety = answered(
+        SafetyAnswers {
+            court_order: true,
+            ..a()
+        },
+        at(3, 0),
+    );
+    let mut p = promise(1, "Return his drill", on(30), at(2, 0));
+    p.reach = Reach::Them;
+    let refusal = amends_core::rules::check_close(&r, &p, Closure::Kept).unwrap_err();
+    assert_eq!(refusal.rule, Some(Rule::R4));
+    assert!(refusal.next.contains("released"));
+    assert!(amends_core::rules::check_close(&r, &p, Closure::Released).is_ok());
+    // Kept without contact, it can be closed as kept.
+    p.reach = Reach::NoContact;
+    assert!(amends_core::rules::check_close(&r, &p, Closure::Kept).is_ok());
+}
+
+#[test]
+fn an_unsent_letters_attempt_notes_are_read_for_contact_under_a_court_order() {
+    let mut r = person();
+    r.safety = answered(
+        SafetyAnswers {
+            court_order: true,
+            ..a()
+        },
+        at(1, 0),
+    );
+    r.consultations
+        .push(consult(1, Adviser::Sponsor, Some(true), at(2, 0), 2));
+    let attempt = |notes: &'static [&'static str]| NewAttempt {
+        on: on(3),
+        method: Method::UnsentLetter,
+        outcome: Outcome::Done,
+        words: notes,
+    };
+    assert!(check_attempt(&r, &attempt(&["I read it to my sponsor."]), on(3)).is_ok());
+    match check_attempt(
+        &r,
+        &attempt(&["In the end I handed the letter to Pat at her door"]),
+        on(3),
+    ) {
+        Err(CoreError::Refused(f)) => assert_eq!(f.rule, Some(Rule::R4)),
+        other => panic!("expected R4, got {other:?}"),
+    }
+}

@@ -621,7 +621,7 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
             return Err(VaultError::Import(format!(
                 "field `parties[{pi}].{}`: this breaks a rule and would have been refused when written: {}. Correct or remove it in the file, then import again",
                 place.path(),
-                breach.error
+                breach.error.to_string().trim_end_matches('.')
             )));
         }
     }

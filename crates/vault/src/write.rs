@@ -1338,13 +1338,6 @@ impl Vault {
         })
     }
 
-    fn commitment_in(
-        tx: &Transaction<'_>,
-        cid: Id,
-    ) -> Result<amends_core::model::Commitment, VaultError> {
-        Ok(Self::commitment_with_record(tx, cid)?.0)
-    }
-
     fn commitment_with_record(
         tx: &Transaction<'_>,
         cid: Id,
@@ -1483,7 +1476,7 @@ impl Vault {
     ) -> Result<(), VaultError> {
         not_future("date", on, now)?;
         self.write(|tx| {
-            let c = Self::commitment_in(tx, cid)?;
+            let (c, rec) = Self::commitment_with_record(tx, cid)?;
             if c.closed.is_some() {
                 return Err(Refusal::new(None, "This commitment is already closed", "Nothing to change.").into());
             }
@@ -1508,6 +1501,7 @@ impl Vault {
                 )
                 .into());
             }
+            rules::check_close(&rec, &c, how)?;
             tx.execute(
                 "UPDATE commitments SET closed_how = ?2, closed_on = ?3 WHERE id = ?1",
                 params![cid, how.code(), on.to_string()],
