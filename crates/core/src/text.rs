@@ -60,30 +60,6 @@ pub fn name(value: &str) -> Result<String, Invalid> {
     Ok(v)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_trimmed_and_checked() {
-        assert_eq!(name("  Mum ").unwrap(), "Mum");
-        assert!(name("   ").is_err());
-        assert!(name("a\nb").is_err());
-        assert!(name("42").is_err());
-        assert!(name(&"x".repeat(NAME_MAX + 1)).is_err());
-        assert!(name("Zoë O'Brien").is_ok());
-    }
-
-    #[test]
-    fn control_characters_are_refused_but_newlines_kept() {
-        assert!(optional("did", "a\u{0}b", TEXT_MAX).is_err());
-        assert_eq!(
-            optional("did", "line one\nline two", TEXT_MAX).unwrap(),
-            "line one\nline two"
-        );
-    }
-}
-
 /// The form of a name that is compared when asking "is this the same person?": case, accents,
 /// runs of spaces and the kind of apostrophe are ignored, so "José  O’Brien" and "jose o'brien"
 /// are one name. Nothing else is: "Mum" and "Mom", or "Sam" and "Sam (work)", stay different,
@@ -111,4 +87,28 @@ pub fn name_key(name: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        assert_eq!(name("  Mum ").unwrap(), "Mum");
+        assert!(name("   ").is_err());
+        assert!(name("a\nb").is_err());
+        assert!(name("42").is_err());
+        assert!(name(&"x".repeat(NAME_MAX + 1)).is_err());
+        assert!(name("Zoë O'Brien").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_newlines_kept() {
+        assert!(optional("did", "a\u{0}b", TEXT_MAX).is_err());
+        assert_eq!(
+            optional("did", "line one\nline two", TEXT_MAX).unwrap(),
+            "line one\nline two"
+        );
+    }
 }
