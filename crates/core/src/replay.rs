@@ -29,6 +29,18 @@ pub struct History {
     /// What the party was called, and was, before each edit of it, oldest first: a fact is read
     /// with the name and kind it had when it was written.
     pub before_edits: Vec<PartyVersion>,
+    /// The people a harm named, and what it said was done, before each edit of the harm, oldest
+    /// first (R1 asks for the consent of those a harm names as it stood then).
+    pub harms_before_edits: Vec<HarmVersion>,
+}
+
+/// A harm's words up to the moment an edit replaced them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HarmVersion {
+    pub harm_id: crate::model::Id,
+    pub until: Timestamp,
+    pub did: String,
+    pub third_parties: Vec<String>,
 }
 
 /// A party's name and kind up to the moment an edit replaced them.
@@ -80,6 +92,8 @@ pub struct Breach {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     PartyEdit(usize),
+    HarmEdit(usize),
+    Close(usize),
     PartyAside(usize),
     PartyRestore(usize),
     Harm(usize),
@@ -104,6 +118,8 @@ impl Event {
     fn rank(self) -> u8 {
         match self {
             Event::PartyEdit(_) => 0,
+            Event::HarmEdit(_) => 0,
+            Event::Close(_) => 17,
             Event::PartyRestore(_) => 0,
             Event::Harm(_) => 1,
             Event::HarmRestore(..) => 2,
@@ -133,12 +149,15 @@ fn fact_time(
     commitment: Timestamp,
     now: &Now,
 ) -> Timestamp {
-    recorded.unwrap_or_else(|| {
-        on.to_zoned(now.tz.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(commitment)
-            .max(commitment)
-    })
+    recorded
+        .unwrap_or_else(|| {
+            on.to_zoned(now.tz.clone())
+                .map(|z| z.timestamp())
+                .unwrap_or(commitment)
+        })
+        // Nothing on a commitment is written before the commitment: a file that says so is
+        // judged as if it came just after, never skipped.
+        .max(commitment)
 }
 
 /// Which gates a replay holds a history to.
@@ -146,24 +165,80 @@ fn fact_time(
 pub enum Gates {
     /// Every gate a live write goes through today.
     All,
-    /// Only the refusals of a rule (R1-R10): for a file written before the other gates (the
-    /// safety questions and a harm before contact, dates within bounds, a reason to lift a
-    /// protecting answer) existed, whose facts were accepted then and must not be lost now.
-    RulesOnly,
-    /// The rules for facts written before this instant, every gate for those written since
-    /// (a vault that was brought up to this version, or filled from such a file, at that time).
+    /// The gates as they were before version 2 of the export (every fact of a version 1 file):
+    /// a method the answers forbid (R4, R5, R8), consent (R1), review (R2), a deferral of what
+    /// was done (R9), and "no further contact" standing for good. What came with version 2 (the
+    /// safety questions and a harm before contact, how a commitment or payment reaches them, the
+    /// words read for contact and go-betweens, R3 at the attempt, dates within bounds, a reason
+    /// to lift a protection, closing a promise) was not asked then, and is not asked of them.
+    Legacy,
+    /// `Legacy` for facts written before this instant, every gate for those written since (a
+    /// vault that was brought up to version 2, or filled from an older file, at that time).
     Since(Timestamp),
 }
 
+/// What a gate judged, for `Gates::Legacy`: which of its refusals were asked before version 2.
+#[derive(Clone, Copy, Debug)]
+enum Judged {
+    /// A plan or an attempt by this method: its R4/R5/R8 refusal held only if the method itself
+    /// is forbidden (a refusal of its words is new), R3 never (new at the attempt).
+    Method(crate::model::Method),
+    /// A gate as old as the format: its rule refusals held.
+    Rules,
+    /// A gate new in version 2: nothing held.
+    New,
+}
+
 impl Gates {
-    fn holds(self, error: &CoreError, at: Timestamp) -> bool {
-        let rule = matches!(error, CoreError::Refused(r) if r.rule.is_some());
-        match self {
-            Gates::All => true,
-            Gates::RulesOnly => rule,
-            Gates::Since(since) => rule || at >= since,
+    fn holds(self, error: &CoreError, at: Timestamp, judged: Judged, state: &PartyRecord) -> bool {
+        let legacy = match self {
+            Gates::All => false,
+            Gates::Legacy => true,
+            Gates::Since(since) => at < since,
+        };
+        if !legacy {
+            return true;
+        }
+        let CoreError::Refused(r) = error else {
+            return false;
+        };
+        let Some(rule) = r.rule else {
+            return false;
+        };
+        match judged {
+            Judged::New => false,
+            Judged::Rules => true,
+            Judged::Method(method) => match rule {
+                rules::Rule::R3 => false,
+                rules::Rule::R4 | rules::Rule::R5 | rules::Rule::R8 => {
+                    !rules::verdict(state).allows(method)
+                }
+                _ => true,
+            },
         }
     }
+}
+
+/// Days are read in the time zone of whoever wrote them, which a file does not keep: a check
+/// of a date against the day it was written is given the benefit of the widest offsets (a day
+/// either way) before it refuses.
+fn with_slack(
+    at: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    gate: impl Fn(&Now) -> Result<(), CoreError>,
+) -> Result<(), CoreError> {
+    let first = gate(&Now::new(at, tz.clone()));
+    let Err(CoreError::Invalid(_)) = first else {
+        return first;
+    };
+    for hours in [14, -12] {
+        if let Ok(offset) = jiff::tz::Offset::from_hours(hours)
+            && gate(&Now::new(at, jiff::tz::TimeZone::fixed(offset))).is_ok()
+        {
+            return Ok(());
+        }
+    }
+    first
 }
 
 /// Replays the history through every gate. `now` gives the time zone days are read in; the
@@ -175,19 +250,26 @@ pub fn replay(history: &History, now: &Now) -> Result<(), Breach> {
 /// Replays the history through the chosen gates; a fact a gate not chosen would refuse is
 /// applied as it was written.
 pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Breach> {
-    // The instant of the fact being judged, for `Gates::Since`.
-    let judged_at = std::cell::Cell::new(Timestamp::UNIX_EPOCH);
-    let lenient = |b: Breach| -> Result<(), Breach> {
-        if gates.holds(&b.error, judged_at.get()) {
-            Err(b)
-        } else {
-            Ok(())
+    // A gate's answer for the fact at `at` and `place`: a breach, unless the gates chosen do
+    // not hold it (`Gates::Legacy`), when the fact is applied as it was written.
+    let judge = |result: Result<(), CoreError>,
+                 at: Timestamp,
+                 place: Place,
+                 judged: Judged,
+                 state: &PartyRecord|
+     -> Result<(), Breach> {
+        match result {
+            Err(error) if gates.holds(&error, at, judged, state) => Err(Breach { place, error }),
+            _ => Ok(()),
         }
     };
     let full = &history.record;
     let mut events: Vec<(Timestamp, Event)> = Vec::new();
     for (i, v) in history.before_edits.iter().enumerate() {
         events.push((v.until, Event::PartyEdit(i)));
+    }
+    for (i, v) in history.harms_before_edits.iter().enumerate() {
+        events.push((v.until, Event::HarmEdit(i)));
     }
     for (i, a) in full.asides.iter().enumerate() {
         events.push((a.at, Event::PartyAside(i)));
@@ -235,6 +317,10 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
     }
     for (i, c) in full.commitments.iter().enumerate() {
         events.push((c.recorded, Event::Commitment(i)));
+        // A closing keeps only its day: judged at the start of it (never before the commitment).
+        if let Some((_, on)) = c.closed {
+            events.push((fact_time(None, on, c.recorded, now), Event::Close(i)));
+        }
         match &c.kind {
             CommitmentKind::Restitution { payments, .. } => {
                 for (j, p) in payments.iter().enumerate() {
@@ -266,15 +352,43 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
     // Positions in `state.commitments` of each of the full record's commitments.
     let mut placed: Vec<Option<usize>> = vec![None; full.commitments.len()];
     for (at, event) in events {
-        judged_at.set(at);
-        let then = Now::new(at, now.tz.clone());
-        let breach = |place: Place| {
-            move |error: CoreError| Breach {
-                place: place.clone(),
-                error,
-            }
-        };
         match event {
+            Event::HarmEdit(i) => {
+                let edit = &history.harms_before_edits[i];
+                // From this edit on: what the next edit of the same harm replaced, or what it is now.
+                let next = history.harms_before_edits[i + 1..]
+                    .iter()
+                    .find(|v| v.harm_id == edit.harm_id);
+                if let Some(h) = state.harms.iter_mut().find(|h| h.id == edit.harm_id) {
+                    match next {
+                        Some(n) => {
+                            h.did = n.did.clone();
+                            h.third_parties = n.third_parties.clone();
+                        }
+                        None => {
+                            if let Some(now_h) = full.harms.iter().find(|x| x.id == edit.harm_id) {
+                                h.did = now_h.did.clone();
+                                h.third_parties = now_h.third_parties.clone();
+                            }
+                        }
+                    }
+                }
+            }
+            Event::Close(i) => {
+                let Some(slot) = placed[i] else { continue };
+                let Some(closed) = full.commitments[i].closed else {
+                    continue;
+                };
+                let c = state.commitments[slot].clone();
+                judge(
+                    rules::check_close(&state, &c, closed.0).map_err(CoreError::from),
+                    at,
+                    Place::Commitment(i),
+                    Judged::New,
+                    &state,
+                )?;
+                state.commitments[slot].closed = Some(closed);
+            }
             Event::PartyEdit(i) => {
                 // From this edit on: what the next edit replaced, or what it is now.
                 let (name, kind) = match history.before_edits.get(i + 1) {
@@ -297,6 +411,15 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
             Event::Harm(i) | Event::RevealedHarm(i) => {
                 let mut h = full.harms[i].clone();
                 h.asides.clear();
+                // As it was written, before any edit.
+                if let Some(first) = history
+                    .harms_before_edits
+                    .iter()
+                    .find(|v| v.harm_id == h.id)
+                {
+                    h.did = first.did.clone();
+                    h.third_parties = first.third_parties.clone();
+                }
                 state.harms.push(h);
             }
             Event::HarmAside(i, j) => {
@@ -326,64 +449,94 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                     .as_ref()
                     .map(|s| s.answers.clone())
                     .unwrap_or_default();
-                rules::check_lift(&before, &next.answers, true, &next.reason)
-                    .map_err(CoreError::from)
-                    .map(|_| ())
-                    .map_err(breach(Place::Safety(i)))
-                    .or_else(lenient)?;
+                judge(
+                    rules::check_lift(&before, &next.answers, true, &next.reason)
+                        .map_err(CoreError::from),
+                    at,
+                    Place::Safety(i),
+                    Judged::New,
+                    &state,
+                )?;
                 let (settled, _) = rules::settle_answers(&state, next.answers.clone());
                 if settled != next.answers {
-                    lenient(breach(Place::Safety(i))(
-                        Refusal::new(
+                    judge(
+                        Err(Refusal::new(
                             Some(rules::Rule::R5),
                             "These answers lift \"asked for no further contact\", which an earlier attempt recorded, and that wish stands for good",
                             "Keep asked_no_contact true in every answer after that attempt.",
                         )
-                        .into(),
-                    ))?;
+                        .into()),
+                        at,
+                        Place::Safety(i),
+                        Judged::Rules,
+                        &state,
+                    )?;
                 }
                 state.safety = Some(next.clone());
             }
             Event::Consultation(i) => {
                 let c = &full.consultations[i];
-                if c.on > then.today {
-                    lenient(breach(Place::Consultation(i))(
-                        Invalid::new("on", "is after the day it was recorded").into(),
-                    ))?;
-                }
+                judge(
+                    with_slack(at, &now.tz, |then| {
+                        if c.on > then.today {
+                            return Err(
+                                Invalid::new("on", "is after the day it was recorded").into()
+                            );
+                        }
+                        Ok(())
+                    }),
+                    at,
+                    Place::Consultation(i),
+                    Judged::Rules,
+                    &state,
+                )?;
                 if c.with == crate::model::Adviser::Lawyer && c.approved.is_some() {
-                    lenient(breach(Place::Consultation(i))(
-                        Invalid::new(
+                    judge(
+                        Err(Invalid::new(
                             "approved",
                             "a lawyer advises on the legal side but does not approve an amends",
                         )
-                        .into(),
-                    ))?;
+                        .into()),
+                        at,
+                        Place::Consultation(i),
+                        Judged::Rules,
+                        &state,
+                    )?;
                 }
                 state.consultations.push(c.clone());
             }
             Event::Consent(i) => {
-                rules::check_consent(&state)
-                    .map_err(CoreError::from)
-                    .map(|_| ())
-                    .map_err(breach(Place::Consent(i)))
-                    .or_else(lenient)?;
+                judge(
+                    rules::check_consent(&state).map_err(CoreError::from),
+                    at,
+                    Place::Consent(i),
+                    Judged::Rules,
+                    &state,
+                )?;
                 state.consents.push(full.consents[i].clone());
             }
             Event::Plan(i) => {
                 let plan = &history.plans[i];
-                rules::check_plan(&state, plan)
-                    .map(|_| ())
-                    .map_err(breach(Place::Plan(i)))
-                    .or_else(lenient)?;
+                judge(
+                    rules::check_plan(&state, plan).map(|_| ()),
+                    at,
+                    Place::Plan(i),
+                    Judged::Method(plan.method),
+                    &state,
+                )?;
                 state.plan = Some(plan.clone());
             }
             Event::Deferral(i) => {
                 let d = &full.deferrals[i];
-                rules::check_deferral(&state, &d.reason, d.review_on, then.today)
-                    .map(|_| ())
-                    .map_err(breach(Place::Deferral(i)))
-                    .or_else(lenient)?;
+                judge(
+                    with_slack(at, &now.tz, |then| {
+                        rules::check_deferral(&state, &d.reason, d.review_on, then.today)
+                    }),
+                    at,
+                    Place::Deferral(i),
+                    Judged::Rules,
+                    &state,
+                )?;
                 let mut d = d.clone();
                 d.ended = None;
                 state.deferrals.push(d);
@@ -406,19 +559,21 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                     a.feeling_before.as_str(),
                     a.feeling_after.as_str(),
                 ];
-                rules::check_attempt(
+                let attempt = NewAttempt {
+                    on: a.on,
+                    method: a.method,
+                    outcome: a.outcome,
+                    words: &words,
+                };
+                judge(
+                    with_slack(at, &now.tz, |then| {
+                        rules::check_attempt(&state, &attempt, then.today)
+                    }),
+                    at,
+                    Place::Attempt(i),
+                    Judged::Method(a.method),
                     &state,
-                    &NewAttempt {
-                        on: a.on,
-                        method: a.method,
-                        outcome: a.outcome,
-                        words: &words,
-                    },
-                    then.today,
-                )
-                .map(|_| ())
-                .map_err(breach(Place::Attempt(i)))
-                .or_else(lenient)?;
+                )?;
                 state.attempts.push(a.clone());
             }
             Event::Commitment(i) => {
@@ -432,10 +587,13 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                         (CommitmentSort::Promise, vec![text.as_str()])
                     }
                 };
-                rules::check_commitment(&state, sort, c.reach, &words)
-                    .map(|_| ())
-                    .map_err(breach(Place::Commitment(i)))
-                    .or_else(lenient)?;
+                judge(
+                    rules::check_commitment(&state, sort, c.reach, &words),
+                    at,
+                    Place::Commitment(i),
+                    Judged::New,
+                    &state,
+                )?;
                 let mut c = c.clone();
                 match &mut c.kind {
                     CommitmentKind::Restitution { payments, .. } => payments.clear(),
@@ -454,10 +612,22 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                 let p = &payments[j];
                 let Some(slot) = placed[ci] else { continue };
                 let c = state.commitments[slot].clone();
-                rules::check_payment(&state, &c, p.on, p.via.unwrap_or(c.reach), &p.note, &then)
-                    .map(|_| ())
-                    .map_err(breach(Place::Payment(ci, j)))
-                    .or_else(lenient)?;
+                judge(
+                    with_slack(at, &now.tz, |then| {
+                        rules::check_payment(
+                            &state,
+                            &c,
+                            p.on,
+                            p.via.unwrap_or(c.reach),
+                            &p.note,
+                            then,
+                        )
+                    }),
+                    at,
+                    Place::Payment(ci, j),
+                    Judged::New,
+                    &state,
+                )?;
                 if let CommitmentKind::Restitution { payments, .. } =
                     &mut state.commitments[slot].kind
                 {
@@ -472,10 +642,15 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                 let k = &checkins[j];
                 let Some(slot) = placed[ci] else { continue };
                 let c = state.commitments[slot].clone();
-                rules::check_checkin(&state, &c, k.on, &k.note, &then)
-                    .map(|_| ())
-                    .map_err(breach(Place::CheckIn(ci, j)))
-                    .or_else(lenient)?;
+                judge(
+                    with_slack(at, &now.tz, |then| {
+                        rules::check_checkin(&state, &c, k.on, &k.note, then)
+                    }),
+                    at,
+                    Place::CheckIn(ci, j),
+                    Judged::New,
+                    &state,
+                )?;
                 if let CommitmentKind::Living { checkins, .. } = &mut state.commitments[slot].kind {
                     checkins.push(k.clone());
                 }

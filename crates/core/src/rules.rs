@@ -958,29 +958,45 @@ pub fn check_commitment(
     let v = verdict(record);
     refuse_reach(&v, reach, sort)?;
     if reach.reaches_them() {
-        // A promise or a restitution that reaches them is contact, as a plan is.
-        let what = format!("a {}", sort_word(sort));
-        if record.live_harms().next().is_none() {
-            return Err(Invalid::new(
-                "harm",
-                format!(
-                    "name what you did first: {what} to them is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); a living amends stays open meanwhile"
-                ),
-            )
-            .into());
-        }
-        if !v.answered {
-            return Err(Refusal::new(
-                None,
-                format!(
-                    "The safety questions have not been answered for this party, so {what} that reaches them cannot be recorded yet"
-                ),
-                "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); a living amends stays open meanwhile.",
-            )
-            .into());
-        }
+        reaching_needs(record, &v, &format!("a {}", sort_word(sort)))?;
     }
     refuse_words(record, &v, words, true, &format!("the {}", sort_word(sort)))?;
+    Ok(())
+}
+
+/// What anything that reaches them needs, as a plan or an attempt does: a harm named, the
+/// safety questions answered, and where there is legal risk a lawyer or the person's decision
+/// (R3). `what` names it ("a promise", "a payment").
+fn reaching_needs(record: &PartyRecord, v: &Verdict, what: &str) -> Result<(), CoreError> {
+    if record.live_harms().next().is_none() {
+        return Err(Invalid::new(
+            "harm",
+            format!(
+                "name what you did first: {what} to them is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); a living amends stays open meanwhile"
+            ),
+        )
+        .into());
+    }
+    if !v.answered {
+        return Err(Refusal::new(
+            None,
+            format!(
+                "The safety questions have not been answered for this party, so {what} that reaches them cannot be recorded yet"
+            ),
+            "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); a living amends stays open meanwhile.",
+        )
+        .into());
+    }
+    if v.lawyer_first && !legal_question_settled(record) {
+        return Err(Refusal::new(
+            Some(Rule::R3),
+            format!(
+                "There is legal risk in this amends, and neither a talk with a lawyer nor your own decision is recorded, so {what} that reaches them cannot be recorded yet"
+            ),
+            "Talk to a lawyer first and record it (amends consult PARTY --with lawyer --advice \"...\"), or record your own decision once you have taken advice (amends safety PARTY --legal-decision \"...\"); paying anonymously or through someone else stays open.",
+        )
+        .into());
+    }
     Ok(())
 }
 
@@ -1002,9 +1018,17 @@ fn refuse_reach(v: &Verdict, reach: Reach, sort: CommitmentSort) -> Result<(), R
             Rule::R5,
             "only amends that do not reach them are right here",
         ),
+        // Their heirs or estate can be repaid where they have died; no one can be reached
+        // "directly".
+        Contact::NoOneToReach if reach == Reach::Them => {
+            (Rule::R8, "there is no one to reach directly")
+        }
         Contact::Direct | Contact::NoOneToReach => return Ok(()),
     };
     let next = match sort {
+        CommitmentSort::Restitution if rule == Rule::R8 => {
+            "Repay their heirs or estate (--via heirs), or give it to a charity or anonymously (--via charity, anonymous)."
+        }
         CommitmentSort::Restitution => {
             "Pay it in a way that does not reach them, and record it as such: --via court, agency, charity or anonymous."
         }
@@ -1031,6 +1055,33 @@ pub fn check_close(
     commitment: &crate::model::Commitment,
     how: crate::model::Closure,
 ) -> Result<(), Refusal> {
+    use crate::model::{Closure, CommitmentKind};
+    let fits = matches!(
+        (&commitment.kind, how),
+        (
+            CommitmentKind::Promise { .. },
+            Closure::Kept | Closure::Released
+        ) | (CommitmentKind::Restitution { .. }, Closure::Released)
+            | (CommitmentKind::Living { .. }, Closure::Ended)
+    );
+    if !fits {
+        let hint = match commitment.kind {
+            CommitmentKind::Promise { .. } => "A promise is closed as kept or released.",
+            CommitmentKind::Restitution { .. } => {
+                "A restitution closes itself when the balance is paid; it can only be closed by hand as released (they let you off)."
+            }
+            CommitmentKind::Living { .. } => "A living amends is closed as ended.",
+        };
+        return Err(Refusal::new(
+            None,
+            format!(
+                "A {} cannot be closed as {}",
+                commitment.kind_label(),
+                how.code()
+            ),
+            hint,
+        ));
+    }
     let v = verdict(record);
     let protected = matches!(v.contact, Contact::NoContact | Contact::IndirectOnly);
     if protected
@@ -1086,6 +1137,9 @@ pub fn check_payment(
         r.reason = r.reason.replacen("A restitution", "A payment", 1);
         r
     })?;
+    if via.reaches_them() {
+        reaching_needs(record, &v, "a payment")?;
+    }
     refuse_words(record, &v, &[note], true, "the payment's note")?;
     Ok(())
 }

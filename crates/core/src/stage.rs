@@ -201,7 +201,20 @@ pub fn blocked_plan(record: &PartyRecord) -> Option<String> {
     let plan = record.plan.as_ref()?;
     let v = verdict(record);
     if v.allows(plan.method) {
-        return None;
+        // Its words may be what the answers now forbid (a go-between, a visit).
+        let refusal = crate::rules::words_refusal(
+            record,
+            &[&plan.script, &plan.place],
+            plan.method != crate::model::Method::UnsentLetter,
+        )?;
+        let rule = refusal
+            .rule
+            .map(|r| format!(" ({})", r.code()))
+            .unwrap_or_default();
+        return Some(format!(
+            "planned, but blocked: {}{rule}; change its words, or make a new plan",
+            lower_first(&refusal.reason)
+        ));
     }
     let rule = v
         .reasons

@@ -379,6 +379,7 @@ impl Sim {
             safety: self.safety.clone(),
             plans: self.plans.clone(),
             before_edits,
+            harms_before_edits: Vec::new(),
         }
     }
 
@@ -602,14 +603,36 @@ fn expected_commitment(
     if protecting(r).is_some() && reaches_them(reach) {
         return Err("reach");
     }
-    // What reaches them needs a harm named and the safety questions answered, as a plan does.
-    if reaches_them(reach) && r.live_harms().next().is_none() {
+    // No one can be reached "directly" where they died or cannot be found (R8); heirs can.
+    if no_one_to_reach(r) && reach == Reach::Them {
+        return Err("reach");
+    }
+    reaching_needs(r, reach)?;
+    words_refusal(r, words, true).map_or(Ok(()), Err)
+}
+
+/// Whether R8 applies (and R4/R5 do not).
+fn no_one_to_reach(r: &PartyRecord) -> bool {
+    protecting(r).is_none() && verdict(r).contact == Contact::NoOneToReach
+}
+
+/// What reaches them needs, as a plan does: a harm named, the safety questions answered, and
+/// with legal risk a lawyer or the person's decision (R3).
+fn reaching_needs(r: &PartyRecord, reach: Reach) -> Result<(), &'static str> {
+    if !reaches_them(reach) {
+        return Ok(());
+    }
+    if r.live_harms().next().is_none() {
         return Err("harm");
     }
-    if reaches_them(reach) && r.safety.is_none() {
+    if r.safety.is_none() {
         return Err("safety");
     }
-    words_refusal(r, words, true).map_or(Ok(()), Err)
+    let legal_risk = r.safety.as_ref().is_some_and(|s| s.answers.legal_risk);
+    if legal_risk && !legal_settled(r) {
+        return Err("R3");
+    }
+    Ok(())
 }
 
 /// The day a commitment began: its start, or the day it was recorded if that was earlier (a
@@ -646,6 +669,10 @@ fn expected_fact(
         if protecting(r).is_some() && reaches_them(via) {
             return Err("reach");
         }
+        if no_one_to_reach(r) && via == Reach::Them {
+            return Err("reach");
+        }
+        reaching_needs(r, via)?;
     }
     words_refusal(r, &[note], true).map_or(Ok(()), Err)
 }
@@ -663,7 +690,11 @@ fn kind_of(e: &CoreError) -> &'static str {
             Some(Rule::R3) => "R3",
             Some(Rule::R4 | Rule::R5) if r.reason.contains("through someone else") => "go-between",
             Some(Rule::R4 | Rule::R5) if r.reason.contains("describes reaching them") => "contact",
-            Some(Rule::R4 | Rule::R5) if r.reason.contains("cannot be recorded because") => "reach",
+            Some(Rule::R4 | Rule::R5 | Rule::R8)
+                if r.reason.contains("cannot be recorded because") =>
+            {
+                "reach"
+            }
             Some(Rule::R4 | Rule::R5 | Rule::R8) => "method",
             Some(_) => "another rule",
         },
@@ -696,7 +727,10 @@ fn judge(
         prop_assert!(!refusal.next.trim().is_empty(), "{}", what);
         match kind_of(&CoreError::Refused(refusal.clone())) {
             "method" => prop_assert_eq!(refusal.rule, forbidding_rule(verdict(r).contact)),
-            "reach" | "go-between" | "contact" => prop_assert_eq!(refusal.rule, protecting(r)),
+            "reach" | "go-between" | "contact" => prop_assert_eq!(
+                refusal.rule,
+                protecting(r).or(no_one_to_reach(r).then_some(Rule::R8))
+            ),
             _ => {}
         }
     }
@@ -1293,15 +1327,30 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
             }
         }
         Op::Close { pick, how } => {
-            let mut open: Vec<&mut Commitment> = sim
-                .r
-                .commitments
-                .iter_mut()
-                .filter(|c| c.is_open())
+            let open: Vec<usize> = (0..sim.r.commitments.len())
+                .filter(|&i| sim.r.commitments[i].is_open())
                 .collect();
-            let n = open.len();
-            if n > 0 {
-                open[pick % n].closed = Some((Closure::ALL[*how], today));
+            if !open.is_empty() {
+                // Through the gate, as the vault closes it: a closing that fits its kind, and
+                // under R4/R5 never a promise to them as kept.
+                let i = open[pick % open.len()];
+                let how = Closure::ALL[*how];
+                let c = sim.r.commitments[i].clone();
+                let fits = matches!(
+                    (c.kind_code(), how),
+                    ("promise", Closure::Kept | Closure::Released)
+                        | ("restitution", Closure::Released)
+                        | ("living", Closure::Ended)
+                );
+                let forbidden = how == Closure::Kept
+                    && c.kind_code() == "promise"
+                    && protecting(&sim.r).is_some()
+                    && reaches_them(c.reach);
+                let got = amends_core::rules::check_close(&sim.r, &c, how);
+                prop_assert_eq!(got.is_ok(), fits && !forbidden, "close: {:?}", got);
+                if got.is_ok() {
+                    sim.r.commitments[i].closed = Some((how, today));
+                }
             }
         }
     }

@@ -36,6 +36,7 @@ fn history(mut record: PartyRecord, safety: Vec<SafetyRecord>) -> History {
         record,
         safety,
         before_edits: Vec::new(),
+        harms_before_edits: Vec::new(),
     }
 }
 

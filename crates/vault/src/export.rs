@@ -554,7 +554,11 @@ fn gates_since(conn: &rusqlite::Connection) -> Result<Option<Timestamp>, VaultEr
             |r| r.get(0),
         )
         .optional()?;
-    Ok(v.and_then(|t| t.parse().ok()))
+    v.map(|t| {
+        t.parse()
+            .map_err(|_| VaultError::Storage("the vault's gates_since could not be read".into()))
+    })
+    .transpose()
 }
 
 /// Replays every party's history, as written into the transaction, through the gates a live
@@ -569,6 +573,15 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
         ),
         None => None,
     };
+    // The boundary is a moment in the vault's past when it was written.
+    if let (Some(since), Ok(exported)) = (since, doc.exported_at.parse::<Timestamp>())
+        && since > exported
+    {
+        return Err(problem(
+            "gates_since",
+            "is after the file was written; a file cannot have been written under the gates before they applied",
+        ));
+    }
     // The vault keeps the same boundary, so that its own export says it again: a version 1
     // file's facts all came before it.
     let kept = match (doc.version, since) {
@@ -589,6 +602,7 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
             safety: crate::load::safety_history(tx, id)?,
             plans: crate::load::plan_history(tx, id)?,
             before_edits: crate::load::party_versions(tx, &record.party)?,
+            harms_before_edits: crate::load::harm_versions(tx, &record)?,
             record,
         };
         // A file of version 1 was written before the workflow gates (the safety questions and
@@ -596,7 +610,7 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
         // what it holds was accepted then, and is held to the rules alone; a version 2 file, to
         // every gate from its `gates_since` on.
         let gates = match (doc.version, since) {
-            (1, _) => amends_core::replay::Gates::RulesOnly,
+            (1, _) => amends_core::replay::Gates::Legacy,
             (_, Some(t)) => amends_core::replay::Gates::Since(t),
             (_, None) => amends_core::replay::Gates::All,
         };

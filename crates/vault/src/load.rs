@@ -666,6 +666,50 @@ pub(crate) fn party_versions(
     Ok(out)
 }
 
+/// The words of each of the party's harms before each of its edits, oldest first (for a replay).
+pub(crate) fn harm_versions(
+    conn: &Connection,
+    party: &PartyRecord,
+) -> Result<Vec<amends_core::replay::HarmVersion>, VaultError> {
+    let mut st = conn.prepare_cached(
+        "SELECT harm_id, previous, replaced_at FROM edits
+         WHERE party_id = ?1 AND harm_id IS NOT NULL ORDER BY id",
+    )?;
+    let rows: Vec<(Id, String, String)> = st
+        .query_map([party.party.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    // Walked from the newest edit back, per harm: a field an edit did not keep was not changed.
+    let mut now: HashMap<Id, (String, Vec<String>)> = party
+        .harms
+        .iter()
+        .map(|h| (h.id, (h.did.clone(), h.third_parties.clone())))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for (harm_id, previous, at) in rows.iter().rev() {
+        let v: serde_json::Value = serde_json::from_str(previous).map_err(|_| bad("edit"))?;
+        let Some((did, names)) = now.get_mut(harm_id) else {
+            continue;
+        };
+        if let Some(d) = v.get("did").and_then(|d| d.as_str()) {
+            *did = d.to_string();
+        }
+        if let Some(list) = v.get("third_parties").and_then(|l| l.as_array()) {
+            *names = list
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect();
+        }
+        out.push(amends_core::replay::HarmVersion {
+            harm_id: *harm_id,
+            until: ts(at)?,
+            did: did.clone(),
+            third_parties: names.clone(),
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
+
 /// Every set of safety answers a party has had, oldest first.
 pub(crate) fn safety_history(
     conn: &Connection,

@@ -1111,8 +1111,8 @@ impl Vault {
 
 /// Whether a view on a party's plan was given on the safety verdict in force. With a fingerprint
 /// and the means to compare it, they must match. Without (an older app, or a share that left the
-/// verdict out), the safety answers must not have changed after the share it answers was sent
-/// (when that is not in the log: after the note was written).
+/// verdict out), no rule may apply to the party now, and the safety answers must not have changed
+/// after the share it answers was sent (when that is not in the log: after the note was written).
 fn same_safety(
     tx: &Transaction<'_>,
     check: &ReviewCheck<'_>,
@@ -1124,6 +1124,11 @@ fn same_safety(
         .ok_or_else(|| bad("party"))?;
     if let (Some(seen), Some(now)) = (&item.safety_seen, check.safety_fingerprint) {
         return Ok(now(&record).eq_ignore_ascii_case(seen.trim()));
+    }
+    // Where a rule applies, a view given without the verdict (left out of the share, or from
+    // an app that did not send it) was given without knowing it: it does not count (R2).
+    if !amends_core::rules::verdict(&record).reasons.is_empty() {
+        return Ok(false);
     }
     let since = shared_at.unwrap_or(item.written);
     Ok(record.safety.as_ref().is_none_or(|s| s.answered <= since))

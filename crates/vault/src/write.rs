@@ -1267,7 +1267,6 @@ impl Vault {
                 CommitmentInput::Restitution { .. } => vec![],
             };
             rules::check_commitment(&rec, c.sort(), reach, &words)?;
-            let notes: Vec<String> = Vec::new();
             match c {
                 CommitmentInput::Restitution {
                     amount,
@@ -1333,7 +1332,7 @@ impl Vault {
             }
             Ok(Recorded {
                 id: tx.last_insert_rowid(),
-                warnings: notes,
+                warnings: Vec::new(),
             })
         })
     }
@@ -1478,26 +1477,10 @@ impl Vault {
         self.write(|tx| {
             let (c, rec) = Self::commitment_with_record(tx, cid)?;
             if c.closed.is_some() {
-                return Err(Refusal::new(None, "This commitment is already closed", "Nothing to change.").into());
-            }
-            let fits = matches!(
-                (&c.kind, how),
-                (CommitmentKind::Promise { .. }, Closure::Kept | Closure::Released)
-                    | (CommitmentKind::Restitution { .. }, Closure::Released)
-                    | (CommitmentKind::Living { .. }, Closure::Ended)
-            );
-            if !fits {
-                let hint = match c.kind {
-                    CommitmentKind::Promise { .. } => "A promise is closed as kept or released.",
-                    CommitmentKind::Restitution { .. } => {
-                        "A restitution closes itself when the balance is paid; it can only be closed by hand as released (they let you off)."
-                    }
-                    CommitmentKind::Living { .. } => "A living amends is closed as ended.",
-                };
                 return Err(Refusal::new(
                     None,
-                    format!("A {} cannot be closed as {}", c.kind_label(), how.code()),
-                    hint,
+                    "This commitment is already closed",
+                    "Nothing to change.",
                 )
                 .into());
             }
