@@ -131,14 +131,17 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
             if closed_to_them && c.reach.reaches_them() {
                 if let CommitmentKind::Restitution { .. } = c.kind {
                     let what = format!(
-                        "payment on a restitution that was to go to them: pay it only in a way that does not reach them ({})",
+                        "payment on restitution #{} that was to go to them: pay it only in a way that does not reach them ({})",
+                        c.id,
                         if contact == crate::rules::Contact::NoContact {
                             "R4"
                         } else {
                             "R5"
                         }
                     );
-                    push(DueKind::Payment, now.today, what, Some(c.id), c.balance());
+                    // No quick "paid" from the list: the way must be chosen on the party's page
+                    // (or with `amends pay ID AMOUNT --via ...`).
+                    push(DueKind::Payment, now.today, what, None, None);
                 }
                 continue;
             }
