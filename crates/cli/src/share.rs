@@ -974,8 +974,9 @@ pub(crate) fn received_text(received: &Received) -> String {
             if applied.safety_changed > 0 {
                 let _ = writeln!(
                     out,
-                    "{} given on safety answers you have changed since: kept, but not counted. \
-                     Your safety answers changed after your {} reviewed; share again.",
+                    "{} not given on the safety verdict in force: kept, but not counted. \
+                     Your safety answers changed after your {} reviewed, or the verdict was not \
+                     shared while a rule applies; share again, with the verdict.",
                     plural(applied.safety_changed, "view was", "views were"),
                     role_label(&received.contact().role)
                 );

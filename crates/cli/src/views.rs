@@ -416,6 +416,9 @@ pub fn review_views(r: &PartyRecord, reviews: &[ReceivedReview]) -> Vec<ReviewVi
             let standing = match (v.verdict, v.counted, v.stale) {
                 (None, _, _) => "comment",
                 (Some(_), _, true) if v.why_stale == Some(StaleReason::Safety) => "safety-changed",
+                (Some(_), _, true) if v.why_stale == Some(StaleReason::Unseen) => {
+                    "verdict-not-seen"
+                }
                 (Some(_), _, true) => "stale",
                 (Some(_), true, false) if v.plan_version.is_some() && v.plan_version == current => {
                     if safety_since {
@@ -461,6 +464,9 @@ fn review_text(out: &mut String, v: &ReviewView, r: &ReceivedReview, now: &Now) 
         }
         "safety-changed" => {
             " — it does not count: your safety answers changed after your sponsor reviewed; share again"
+        }
+        "verdict-not-seen" => {
+            " — it does not count: your sponsor reviewed without seeing the safety verdict, and a rule applies here; share again with the verdict"
         }
         "earlier-safety" => {
             " — it counted, but your safety answers changed after your sponsor reviewed, so it no longer counts; share again"

@@ -833,7 +833,7 @@ fn an_approval_given_before_the_safety_answers_changed_does_not_count() {
     let out = a.ok(&["receive", path_str(&r1)]);
     assert!(out.contains("not counted"), "{out}");
     assert!(
-        out.contains("Your safety answers changed after your sponsor reviewed; share again"),
+        out.contains("Your safety answers changed after your sponsor reviewed, or the verdict was not shared while a rule applies; share again, with the verdict."),
         "{out}"
     );
     assert_eq!(a.stage("Frank"), "planned");
@@ -876,6 +876,49 @@ fn an_approval_given_before_the_safety_answers_changed_does_not_count() {
     let text = a.ok(&["show", "Frank"]);
     assert!(
         text.contains("so it no longer counts; share again"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_approval_given_without_the_verdict_does_not_count_where_a_rule_applies() {
+    let a = Vault::init();
+    let b = Vault::init();
+    connect(&a, "Sam", &b, "Alex");
+    // Frank needs review (R7): his verdict is left out of the share.
+    let frank = party_needing_review(&a, "Frank").to_string();
+    let s1 = share(
+        &a,
+        "s1.age",
+        &[
+            "--to",
+            "Sam",
+            "--parts",
+            "plans",
+            "--without-verdict",
+            "Frank",
+        ],
+    );
+    let out = b.ok(&["receive", path_str(&s1)]);
+    assert!(!out.contains("R7"), "the verdict was left out: {out}");
+    b.ok(&["review", "Alex", "--party", &frank, "--approve"]);
+    let r1 = b.file("r1.age");
+    b.ok(&["review", "Alex", "--send", "--out", path_str(&r1), "--yes"]);
+    let out = a.ok(&["receive", path_str(&r1)]);
+    // The sponsor approved without knowing the rule that applies: it does not count (R2).
+    assert!(out.contains("not counted"), "{out}");
+    assert!(
+        out.contains("the verdict was not shared while a rule applies"),
+        "{out}"
+    );
+    assert_eq!(a.stage("Frank"), "planned");
+    assert_eq!(
+        a.show("Frank")["reviews"][0]["standing"],
+        "verdict-not-seen"
+    );
+    let text = a.ok(&["show", "Frank"]);
+    assert!(
+        text.contains("your sponsor reviewed without seeing the safety verdict"),
         "{text}"
     );
 }

@@ -285,6 +285,9 @@ pub enum StaleReason {
     /// one in force (or, from an older app with no fingerprint, the answers changed after the
     /// share they reviewed).
     Safety,
+    /// The reviewer did not see the safety verdict (it was left out of the share, or their app
+    /// is older), and a rule applies to the party: they approved without knowing it (R2).
+    Unseen,
 }
 
 impl StaleReason {
@@ -293,6 +296,7 @@ impl StaleReason {
         match self {
             StaleReason::Plan => 1,
             StaleReason::Safety => 2,
+            StaleReason::Unseen => 3,
         }
     }
 
@@ -300,6 +304,7 @@ impl StaleReason {
         match v {
             0 => None,
             2 => Some(StaleReason::Safety),
+            3 => Some(StaleReason::Unseen),
             _ => Some(StaleReason::Plan),
         }
     }
@@ -312,6 +317,9 @@ impl StaleReason {
             }
             StaleReason::Safety => {
                 "your safety answers changed after your sponsor reviewed; share again"
+            }
+            StaleReason::Unseen => {
+                "your sponsor reviewed without seeing the safety verdict, and a rule applies here; share again with the verdict"
             }
         }
     }
@@ -327,8 +335,9 @@ pub struct ReviewApplied {
     pub approvals_counted: usize,
     /// Verdicts on a plan that has changed since (or is gone): kept, not counted.
     pub stale_verdicts: usize,
-    /// Verdicts given on a safety verdict that is no longer the one in force (the safety
-    /// answers changed after the reviewer saw them): kept, not counted.
+    /// Verdicts given on a safety verdict that is not the one in force (the safety answers
+    /// changed after the reviewer saw them, or they never saw it while a rule applies): kept, not
+    /// counted.
     pub safety_changed: usize,
     /// Notes about a party this vault does not have: skipped.
     pub unknown_parties: usize,
@@ -1021,8 +1030,8 @@ impl Vault {
                         };
                         if !same_plan {
                             stale = Some(StaleReason::Plan);
-                        } else if !same_safety(tx, check, item, shared_at)? {
-                            stale = Some(StaleReason::Safety);
+                        } else if let Some(why) = safety_differs(tx, check, item, shared_at)? {
+                            stale = Some(why);
                         }
                         if stale.is_none() {
                             let advice = if body.is_empty() {
@@ -1049,7 +1058,10 @@ impl Vault {
                             )?;
                             consultation = Some(tx.last_insert_rowid());
                             out.approvals_counted += 1;
-                        } else if stale == Some(StaleReason::Safety) {
+                        } else if matches!(
+                            stale,
+                            Some(StaleReason::Safety | StaleReason::Unseen)
+                        ) {
                             out.safety_changed += 1;
                         } else {
                             out.stale_verdicts += 1;
@@ -1109,29 +1121,32 @@ impl Vault {
     }
 }
 
-/// Whether a view on a party's plan was given on the safety verdict in force. With a fingerprint
-/// and the means to compare it, they must match. Without (an older app, or a share that left the
-/// verdict out), no rule may apply to the party now, and the safety answers must not have changed
-/// after the share it answers was sent (when that is not in the log: after the note was written).
-fn same_safety(
+/// Why a view on a party's plan was not given on the safety verdict in force, if it was not.
+/// With a fingerprint and the means to compare it, they must match. Without (an older app, or a
+/// share that left the verdict out), no rule may apply to the party now, and the safety answers
+/// must not have changed after the share it answers was sent (when that is not in the log: after
+/// the note was written).
+fn safety_differs(
     tx: &Transaction<'_>,
     check: &ReviewCheck<'_>,
     item: &ReviewItem,
     shared_at: Option<Timestamp>,
-) -> Result<bool, VaultError> {
+) -> Result<Option<StaleReason>, VaultError> {
     let record = crate::load::records(tx, Some(item.party_id))?
         .pop()
         .ok_or_else(|| bad("party"))?;
     if let (Some(seen), Some(now)) = (&item.safety_seen, check.safety_fingerprint) {
-        return Ok(now(&record).eq_ignore_ascii_case(seen.trim()));
+        return Ok((!now(&record).eq_ignore_ascii_case(seen.trim())).then_some(StaleReason::Safety));
     }
-    // Where a rule applies, a view given without the verdict (left out of the share, or from
-    // an app that did not send it) was given without knowing it: it does not count (R2).
+    // Where a rule applies, a view given without the verdict was given without knowing it.
     if !amends_core::rules::verdict(&record).reasons.is_empty() {
-        return Ok(false);
+        return Ok(Some(StaleReason::Unseen));
     }
     let since = shared_at.unwrap_or(item.written);
-    Ok(record.safety.as_ref().is_none_or(|s| s.answered <= since))
+    Ok(
+        (!record.safety.as_ref().is_none_or(|s| s.answered <= since))
+            .then_some(StaleReason::Safety),
+    )
 }
 
 /// A log entry checked before its transaction starts.

@@ -990,7 +990,7 @@ async fn an_approval_given_before_the_safety_answers_changed_is_kept_but_does_no
     r.expect(200);
     assert!(
         r.body
-            .contains("Your safety answers changed after your sponsor reviewed; share again."),
+            .contains("Your safety answers changed after your sponsor reviewed, or the verdict was not shared while a rule applies; share again, with the verdict."),
         "{}",
         r.body
     );

@@ -521,6 +521,10 @@ fn review_view(snap: &Snapshot, r: &PartyRecord, rv: &amends_vault::ReceivedRevi
     let same_plan = rv.plan_version.is_some() && rv.plan_version == current;
     let (status, counts_now) = match rv.verdict {
         None => ("", false),
+        Some(_) if rv.why_stale == Some(amends_vault::StaleReason::Unseen) => (
+            "This does not count: your sponsor reviewed without seeing the safety verdict, and a rule applies here. Share again with the verdict and ask for a new look.",
+            false,
+        ),
         Some(_) if rv.why_stale == Some(amends_vault::StaleReason::Safety) => (
             "This does not count: your safety answers changed after your sponsor reviewed. Share again and ask for a new look.",
             false,
