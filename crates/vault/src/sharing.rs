@@ -1143,10 +1143,11 @@ fn safety_differs(
         return Ok(Some(StaleReason::Unseen));
     }
     let since = shared_at.unwrap_or(item.written);
-    Ok(
-        (!record.safety.as_ref().is_none_or(|s| s.answered <= since))
-            .then_some(StaleReason::Safety),
-    )
+    Ok(record
+        .safety
+        .as_ref()
+        .is_some_and(|s| s.answered > since)
+        .then_some(StaleReason::Safety))
 }
 
 /// A log entry checked before its transaction starts.
