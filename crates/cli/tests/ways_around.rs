@@ -954,18 +954,69 @@ fn an_export_edited_to_hold_contact_under_a_court_order_is_refused_by_the_import
     import_refused(&handed, "parties[0].commitments[0].payments[0]", "R4");
 
     // A file that says it was written before the newer gates (an export of version 1, or one
-    // whose facts all come before its `gates_since`) is spared those gates, never the rules.
-    for (edited, place) in [
-        (&met, "parties[0].attempts[0]"),
-        (&handed, "parties[0].commitments[0].payments[0]"),
-    ] {
-        let mut older = edited.clone();
-        older["version"] = json!(1);
-        import_refused(&older, place, "R4");
-        let mut later = edited.clone();
-        later["gates_since"] = json!("2999-01-01T00:00:00Z");
-        import_refused(&later, place, "R4");
+    // whose facts all come before its `gates_since`) is spared those gates, never the rules:
+    // a face-to-face meeting under the order is still refused.
+    import_refused(&as_version_1(&met), "parties[0].attempts[0]", "R4");
+    let mut before = met.clone();
+    before["gates_since"] = before["exported_at"].clone();
+    import_refused(&before, "parties[0].attempts[0]", "R4");
+    // A payment that says how it was paid was written under every gate, whatever time the file
+    // claims for the gates.
+    let mut before = handed.clone();
+    before["gates_since"] = before["exported_at"].clone();
+    import_refused(&before, "parties[0].commitments[0].payments[0]", "R4");
+    // A version 1 file holds no field of version 2, and the gates cannot have begun after the
+    // file was written.
+    let mut older = handed.clone();
+    older["version"] = json!(1);
+    older.as_object_mut().unwrap().remove("gates_since");
+    import_invalid(
+        &older,
+        "is a field of version 2 in a file that says version 1",
+    );
+    let mut later = met.clone();
+    later["gates_since"] = json!("2999-01-01T00:00:00Z");
+    import_invalid(&later, "field `gates_since`: is after the file was written");
+}
+
+/// `doc` as a version 1 file would hold it: without the fields version 2 added.
+fn as_version_1(doc: &Value) -> Value {
+    let mut d = doc.clone();
+    d["version"] = json!(1);
+    d.as_object_mut().unwrap().remove("gates_since");
+    for p in d["parties"].as_array_mut().unwrap() {
+        for s in p["safety"].as_array_mut().into_iter().flatten() {
+            s.as_object_mut().unwrap().remove("reason");
+        }
+        for c in p["commitments"].as_array_mut().into_iter().flatten() {
+            c.as_object_mut().unwrap().remove("via");
+            for x in c["payments"].as_array_mut().into_iter().flatten() {
+                x.as_object_mut().unwrap().remove("via");
+                x.as_object_mut().unwrap().remove("recorded");
+            }
+            for x in c["checkins"].as_array_mut().into_iter().flatten() {
+                x.as_object_mut().unwrap().remove("recorded");
+            }
+        }
     }
+    d
+}
+
+/// Imports `doc` into a fresh vault, which must refuse it (exit 2) with `words`, and stay empty.
+fn import_invalid(doc: &Value, words: &str) {
+    let w = Vault::init();
+    let f = w.file("edited.json");
+    std::fs::write(&f, serde_json::to_string_pretty(doc).unwrap()).unwrap();
+    refused(
+        &w,
+        &["import", f.to_str().unwrap()],
+        2,
+        None,
+        words,
+        &["Sam Quill", "Sam", "Quill", "Shouted", "court office"],
+    );
+    assert!(w.party_list().is_empty());
+    assert_eq!(w.export()["parties"], json!([]));
 }
 
 #[test]

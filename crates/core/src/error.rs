@@ -27,7 +27,7 @@ impl Invalid {
 /// A rule of the practice that does not allow what was asked, with the reason and what to do instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    /// The rule of domain.md that applies, where one does.
+    /// The rule (R1-R10, docs/practice.md) that applies, where one does.
     pub rule: Option<Rule>,
     /// Why, in plain words.
     pub reason: String,

@@ -187,6 +187,9 @@ enum Judged {
     Rules,
     /// A gate new in version 2: nothing held.
     New,
+    /// A fact that carries what only version 2 writes (a payment's way or the time it was
+    /// written): it was written under every gate, whatever time it claims.
+    Full,
 }
 
 impl Gates {
@@ -196,7 +199,7 @@ impl Gates {
             Gates::Legacy => true,
             Gates::Since(since) => at < since,
         };
-        if !legacy {
+        if !legacy || matches!(judged, Judged::Full) {
             return true;
         }
         let CoreError::Refused(r) = error else {
@@ -206,6 +209,7 @@ impl Gates {
             return false;
         };
         match judged {
+            Judged::Full => true,
             Judged::New => false,
             Judged::Rules => true,
             Judged::Method(method) => match rule {
@@ -625,7 +629,11 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                     }),
                     at,
                     Place::Payment(ci, j),
-                    Judged::New,
+                    if p.via.is_some() || p.recorded.is_some() {
+                        Judged::Full
+                    } else {
+                        Judged::New
+                    },
                     &state,
                 )?;
                 if let CommitmentKind::Restitution { payments, .. } =
@@ -648,7 +656,11 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                     }),
                     at,
                     Place::CheckIn(ci, j),
-                    Judged::New,
+                    if k.recorded.is_some() {
+                        Judged::Full
+                    } else {
+                        Judged::New
+                    },
                     &state,
                 )?;
                 if let CommitmentKind::Living { checkins, .. } = &mut state.commitments[slot].kind {

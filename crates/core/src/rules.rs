@@ -8,7 +8,7 @@ use crate::model::{
     Adviser, Method, Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings,
 };
 
-/// The rules of domain.md.
+/// The rules R1-R10, as docs/practice.md tells them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     R1,

@@ -986,7 +986,47 @@ pub fn check(doc: &ExportDoc) -> Result<(), VaultError> {
     validate(doc).map(|_| ())
 }
 
+/// A file that says version 1 holds nothing only version 2 writes: such a field means the file
+/// was changed by hand (and a version 1 file is held to fewer gates on import).
+fn check_version_fields(doc: &ExportDoc) -> Result<(), VaultError> {
+    if doc.version >= 2 {
+        return Ok(());
+    }
+    let added = "is a field of version 2 in a file that says version 1 (was it changed by hand?)";
+    if doc.gates_since.is_some() {
+        return Err(problem("gates_since", added));
+    }
+    for (pi, p) in doc.parties.iter().enumerate() {
+        for (i, s) in p.safety.iter().enumerate() {
+            if !s.reason.is_empty() {
+                return Err(problem(&format!("parties[{pi}].safety[{i}].reason"), added));
+            }
+        }
+        for (ci, c) in p.commitments.iter().enumerate() {
+            let cp = format!("parties[{pi}].commitments[{ci}]");
+            if c.via.is_some() {
+                return Err(problem(&format!("{cp}.via"), added));
+            }
+            for (j, pay) in c.payments.iter().enumerate() {
+                if pay.via.is_some() {
+                    return Err(problem(&format!("{cp}.payments[{j}].via"), added));
+                }
+                if pay.recorded.is_some() {
+                    return Err(problem(&format!("{cp}.payments[{j}].recorded"), added));
+                }
+            }
+            for (j, k) in c.checkins.iter().enumerate() {
+                if k.recorded.is_some() {
+                    return Err(problem(&format!("{cp}.checkins[{j}].recorded"), added));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
+    check_version_fields(doc)?;
     let fellowship = check_code(
         "settings.fellowship",
         Fellowship::parse(&doc.settings.fellowship),

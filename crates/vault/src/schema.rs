@@ -335,9 +335,12 @@ ALTER TABLE payments ADD COLUMN via TEXT;
 ALTER TABLE payments ADD COLUMN recorded TEXT;
 ALTER TABLE checkins ADD COLUMN recorded TEXT;
 ALTER TABLE safety_answers ADD COLUMN reason TEXT NOT NULL DEFAULT '';
--- From now on every fact is written under every gate; what came before was accepted under the
--- rules of its time, and an import of this vault's export holds it to the rules alone.
-INSERT INTO meta (key, value) VALUES ('gates_since', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+-- From now on every fact is written under every gate; what came before (in a vault that had
+-- any) was accepted under the gates of its time, and an import of this vault's export holds it to
+-- those. A new vault has nothing before: every fact is held to every gate.
+INSERT INTO meta (key, value)
+    SELECT 'gates_since', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE EXISTS (SELECT 1 FROM parties)
     ON CONFLICT (key) DO NOTHING;
 "#;
 
