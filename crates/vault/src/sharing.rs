@@ -1138,16 +1138,12 @@ fn safety_differs(
     if let (Some(seen), Some(now)) = (&item.safety_seen, check.safety_fingerprint) {
         return Ok((!now(&record).eq_ignore_ascii_case(seen.trim())).then_some(StaleReason::Safety));
     }
-    // Where a rule applies, a view given without the verdict was given without knowing it.
-    if !amends_core::rules::verdict(&record).reasons.is_empty() {
-        return Ok(Some(StaleReason::Unseen));
-    }
     let since = shared_at.unwrap_or(item.written);
-    Ok(record
-        .safety
-        .as_ref()
-        .is_some_and(|s| s.answered > since)
-        .then_some(StaleReason::Safety))
+    if record.safety.as_ref().is_some_and(|s| s.answered > since) {
+        return Ok(Some(StaleReason::Safety));
+    }
+    // Where a rule applies, a view given without the verdict was given without knowing it.
+    Ok((!amends_core::rules::verdict(&record).reasons.is_empty()).then_some(StaleReason::Unseen))
 }
 
 /// A log entry checked before its transaction starts.
