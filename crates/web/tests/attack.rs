@@ -52,6 +52,10 @@ fn corpus() -> Vec<String> {
 const NOT_TYPED: &[(&str, &str)] = &[
     ("format", "the export format's fixed name"),
     ("exported_at", "a timestamp the app writes"),
+    (
+        "gates_since",
+        "a timestamp the app writes when a vault with facts is brought up to date",
+    ),
     ("settings.fellowship", "a code chosen from a list"),
     ("settings.currency", "a code chosen from a list"),
     ("settings.language", "a code chosen from a list"),
