@@ -582,7 +582,7 @@ pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Core
         &v,
         &[&plan.script, &plan.place],
         plan.method != Method::UnsentLetter,
-        "the plan",
+        "The plan",
     )?;
     let mut warnings = Vec::new();
     let answers = record
@@ -646,7 +646,7 @@ pub fn check_attempt(
     safety_first(&v, attempt.method, "an attempt")?;
     // What is written about an attempt tells what happened, even for an unsent letter (whose
     // own words, in the plan, are addressed to them and never sent).
-    refuse_words(record, &v, attempt.words, true, "what you wrote about it")?;
+    refuse_words(record, &v, attempt.words, true, "What you wrote about it")?;
     if v.lawyer_first && attempt.method.is_contact() && !legal_question_settled(record) {
         return Err(Refusal::new(
             Some(Rule::R3),
@@ -802,33 +802,52 @@ pub fn latest_review(today: Date) -> Date {
         .unwrap_or(today)
 }
 
-/// A plan, attempt or commitment by a way that reaches them needs a harm named first: the
-/// amends is for something. Living amends, indirect amends and unsent letters stay open.
-fn harm_first(record: &PartyRecord, method: Method, what: &str) -> Result<(), Invalid> {
-    if NON_CONTACT.contains(&method) || record.live_harms().next().is_some() {
-        return Ok(());
-    }
-    Err(Invalid::new(
+/// The ways that stay open while a plan or an attempt waits for a harm or the answers.
+const OPEN_WHILE_PLANS_WAIT: &str =
+    "living amends, indirect amends and an unsent letter stay open meanwhile";
+/// The way that stays open while a commitment or payment waits for them.
+const OPEN_WHILE_COMMITMENTS_WAIT: &str = "a living amends stays open meanwhile";
+
+/// Something that reaches them needs a harm named first: the amends is for something. `what`
+/// names it as the sentence needs ("a plan", "a promise to them"); `open` says what stays open.
+fn no_harm_named(what: &str, open: &str) -> Invalid {
+    Invalid::new(
         "harm",
         format!(
-            "name what you did first: {what} is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); living amends, indirect amends and an unsent letter stay open meanwhile"
+            "name what you did first: {what} is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); {open}"
         ),
-    ))
+    )
 }
 
 /// Contact waits until the safety questions are answered: an exception no one asked about
 /// cannot protect anyone.
+fn answers_missing(what: &str, open: &str) -> Refusal {
+    Refusal::new(
+        None,
+        format!(
+            "The safety questions have not been answered for this party, so {what} that reaches them cannot be recorded yet"
+        ),
+        format!(
+            "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); {open}."
+        ),
+    )
+}
+
+/// A plan or attempt by a way that reaches them needs a harm named first. Living amends,
+/// indirect amends and unsent letters stay open.
+fn harm_first(record: &PartyRecord, method: Method, what: &str) -> Result<(), Invalid> {
+    if NON_CONTACT.contains(&method) || record.live_harms().next().is_some() {
+        return Ok(());
+    }
+    Err(no_harm_named(what, OPEN_WHILE_PLANS_WAIT))
+}
+
+/// A plan or attempt by a way that reaches them waits for the safety questions.
 fn safety_first(v: &Verdict, method: Method, doing: &str) -> Result<(), Refusal> {
     if v.answered || !method.is_contact() {
         return Ok(());
     }
-    Err(Refusal::new(
-        None,
-        format!(
-            "The safety questions have not been answered for this party, so {doing} that reaches them cannot be recorded yet"
-        ),
-        "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); living amends, indirect amends and an unsent letter stay open meanwhile.",
-    ))
+    Err(answers_missing(doing, OPEN_WHILE_PLANS_WAIT))
 }
 
 /// Whether the legal question of R3 is settled: a lawyer consulted, or the person's own
@@ -848,7 +867,7 @@ pub fn legal_question_settled(record: &PartyRecord) -> bool {
 /// (when `contact_words`) that describe reaching them, are refused: an order forbids contact
 /// "through anyone else", and a form recorded as reaching no one must not say otherwise.
 pub fn words_refusal(record: &PartyRecord, words: &[&str], contact_words: bool) -> Option<Refusal> {
-    refuse_words(record, &verdict(record), words, contact_words, "the plan").err()
+    refuse_words(record, &verdict(record), words, contact_words, "The plan").err()
 }
 
 fn refuse_words(
@@ -856,6 +875,7 @@ fn refuse_words(
     v: &Verdict,
     words: &[&str],
     contact_words: bool,
+    // What holds the words, as the refusal's sentence starts ("The plan").
     where_: &str,
 ) -> Result<(), Refusal> {
     if !matches!(v.contact, Contact::NoContact | Contact::IndirectOnly) {
@@ -871,8 +891,7 @@ fn refuse_words(
             return Err(Refusal::new(
                 Some(rule),
                 format!(
-                    "{} passes a message to them through someone else, and {}",
-                    capitalise(where_),
+                    "{where_} passes a message to them through someone else, and {}",
                     if rule == Rule::R4 {
                         "a court order forbids contact through anyone else"
                     } else {
@@ -886,8 +905,7 @@ fn refuse_words(
             return Err(Refusal::new(
                 Some(rule),
                 format!(
-                    "{} describes reaching them directly, and {}",
-                    capitalise(where_),
+                    "{where_} describes reaching them directly, and {}",
                     if rule == Rule::R4 {
                         "a court order forbids contact of any kind"
                     } else {
@@ -899,14 +917,6 @@ fn refuse_words(
         }
     }
     Ok(())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// The kinds of commitment, as the gate sees them.
@@ -960,7 +970,7 @@ pub fn check_commitment(
     if reach.reaches_them() {
         reaching_needs(record, &v, &format!("a {}", sort_word(sort)))?;
     }
-    refuse_words(record, &v, words, true, &format!("the {}", sort_word(sort)))?;
+    refuse_words(record, &v, words, true, &format!("The {}", sort_word(sort)))?;
     Ok(())
 }
 
@@ -969,23 +979,10 @@ pub fn check_commitment(
 /// (R3). `what` names it ("a promise", "a payment").
 fn reaching_needs(record: &PartyRecord, v: &Verdict, what: &str) -> Result<(), CoreError> {
     if record.live_harms().next().is_none() {
-        return Err(Invalid::new(
-            "harm",
-            format!(
-                "name what you did first: {what} to them is for a harm on the list, and this party has none (amends harm add PARTY --did \"...\"); a living amends stays open meanwhile"
-            ),
-        )
-        .into());
+        return Err(no_harm_named(&format!("{what} to them"), OPEN_WHILE_COMMITMENTS_WAIT).into());
     }
     if !v.answered {
-        return Err(Refusal::new(
-            None,
-            format!(
-                "The safety questions have not been answered for this party, so {what} that reaches them cannot be recorded yet"
-            ),
-            "Answer them first (amends safety PARTY with the answers that apply, or `amends safety PARTY --none` when none apply); a living amends stays open meanwhile.",
-        )
-        .into());
+        return Err(answers_missing(what, OPEN_WHILE_COMMITMENTS_WAIT).into());
     }
     if v.lawyer_first && !legal_question_settled(record) {
         return Err(Refusal::new(
@@ -1140,7 +1137,7 @@ pub fn check_payment(
     if via.reaches_them() {
         reaching_needs(record, &v, "a payment")?;
     }
-    refuse_words(record, &v, &[note], true, "the payment's note")?;
+    refuse_words(record, &v, &[note], true, "The payment's note")?;
     Ok(())
 }
 
@@ -1155,7 +1152,7 @@ pub fn check_checkin(
     refuse_if_set_aside(record, "a check-in")?;
     check_fact_date(commitment, on, now, "a check-in")?;
     let v = verdict(record);
-    refuse_words(record, &v, &[note], true, "the check-in's note")?;
+    refuse_words(record, &v, &[note], true, "The check-in's note")?;
     Ok(())
 }
 
