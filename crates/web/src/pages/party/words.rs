@@ -231,42 +231,55 @@ pub fn web_text(text: &str) -> String {
     out
 }
 
+/// Replaces the list of codes after the first `lead` in `out` ("one of: them, court") with
+/// their labels, when every item is a code `label_of` knows. `None` when `lead` is not there;
+/// otherwise whether the list was replaced.
+fn code_list_words(
+    out: &mut String,
+    lead: &str,
+    label_of: impl Fn(&str) -> Option<&'static str>,
+) -> Option<bool> {
+    let start = out.find(lead)? + lead.len();
+    let end = out[start..]
+        .find(['.', ';', ')'])
+        .map(|i| start + i)
+        .unwrap_or(out.len());
+    let labels: Option<Vec<&str>> = out[start..end]
+        .split(", ")
+        .map(|w| label_of(w.trim_end_matches(['.', ')'])))
+        .collect();
+    match labels.filter(|l| !l.is_empty()) {
+        Some(labels) => {
+            out.replace_range(start..end, &labels.join("; "));
+            Some(true)
+        }
+        None => Some(false),
+    }
+}
+
 /// Lists of method codes ("choose one of: living, indirect, unsent-letter") in the words the
 /// page's method choices use.
 fn method_words(text: &str) -> String {
     use amends_core::model::Method;
-    let code_of = |word: &str| {
+    let label_of = |code: &str| {
         Method::ALL
             .iter()
-            .copied()
-            .find(|m| m.code() == word.trim_end_matches(['.', ')']))
+            .find(|m| m.code() == code.trim_end_matches(['.', ')']))
+            .map(|m| m.label())
     };
     let mut out = text.to_string();
+    // Only the first list found is read.
     for lead in ["one of: ", "one of "] {
-        let Some(at) = out.find(lead) else { continue };
-        let start = at + lead.len();
-        let end = out[start..]
-            .find(['.', ';', ')'])
-            .map(|i| start + i)
-            .unwrap_or(out.len());
-        let list = &out[start..end];
-        let methods: Option<Vec<Method>> = list.split(", ").map(code_of).collect();
-        if let Some(methods) = methods.filter(|m| !m.is_empty()) {
-            let words = methods
-                .iter()
-                .map(|m| m.label())
-                .collect::<Vec<_>>()
-                .join("; ");
-            out.replace_range(start..end, &words);
+        if code_list_words(&mut out, lead, label_of).is_some() {
+            break;
         }
-        break;
     }
     if let Some(at) = out.find("the planned method (") {
         let start = at + "the planned method (".len();
         if let Some(len) = out[start..].find(')')
-            && let Some(m) = code_of(&out[start..start + len])
+            && let Some(label) = label_of(&out[start..start + len])
         {
-            out.replace_range(start..start + len, m.label());
+            out.replace_range(start..start + len, label);
         }
     }
     out
@@ -276,28 +289,16 @@ fn method_words(text: &str) -> String {
 /// the words the page's choices use.
 fn reach_words(text: &str) -> String {
     use amends_core::model::Reach;
-    let code_of = |word: &str| {
+    let label_of = |code: &str| {
         Reach::ALL
             .iter()
-            .copied()
-            .find(|r| r.code() == word.trim_end_matches(['.', ')']))
+            .find(|r| r.code() == code)
+            .map(|r| r.label())
     };
     let mut out = text.to_string();
+    // The first list that is all ways is read.
     for lead in ["one of: ", "one of these ways: "] {
-        let Some(at) = out.find(lead) else { continue };
-        let start = at + lead.len();
-        let end = out[start..]
-            .find(['.', ';', ')'])
-            .map(|i| start + i)
-            .unwrap_or(out.len());
-        let ways: Option<Vec<Reach>> = out[start..end].split(", ").map(code_of).collect();
-        if let Some(ways) = ways.filter(|w| !w.is_empty()) {
-            let words = ways
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("; ");
-            out.replace_range(start..end, &words);
+        if code_list_words(&mut out, lead, label_of) == Some(true) {
             break;
         }
     }
