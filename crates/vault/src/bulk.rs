@@ -229,7 +229,7 @@ impl Vault {
     }
 }
 
-fn listed(conn: &rusqlite::Connection) -> Result<Vec<ListedName>, VaultError> {
+pub(crate) fn listed(conn: &rusqlite::Connection) -> Result<Vec<ListedName>, VaultError> {
     let mut st = conn.prepare(
         "SELECT p.id, p.name,
                 EXISTS (SELECT 1 FROM party_asides a WHERE a.party_id = p.id AND a.restored_at IS NULL)

@@ -34,5 +34,5 @@ pub use sharing::{
 };
 pub use write::{
     AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, NewCommitment, PartyEdit,
-    PartyRef, PlanChange, PlanInput, Recorded,
+    PartyRef, PlanChange, PlanInput, Recorded, SAME_NAME,
 };

@@ -93,40 +93,27 @@ pub struct PartyEdit {
 }
 
 /// Parties whose name, or a name they had before a rename, is the same name as `name` (case,
-/// accents, spaces and apostrophes ignored), other than `except`; oldest first.
+/// accents, spaces and apostrophes ignored), other than `except`; lowest id first. The names
+/// are the ones a spreadsheet import is matched against (`bulk::listed`).
 pub(crate) fn same_name(
     tx: &rusqlite::Connection,
     name: &str,
     except: Option<Id>,
 ) -> Result<Vec<Id>, VaultError> {
     let key = text::name_key(name);
-    let mut found: Vec<Id> = Vec::new();
-    let mut st = tx.prepare_cached("SELECT id, name FROM parties ORDER BY id")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let (id, n): (Id, String) = (r.get(0)?, r.get(1)?);
-        if Some(id) != except && text::name_key(&n) == key {
-            found.push(id);
-        }
-    }
-    let mut st = tx
-        .prepare_cached("SELECT party_id, previous FROM edits WHERE harm_id IS NULL ORDER BY id")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let (id, previous): (Id, String) = (r.get(0)?, r.get(1)?);
-        if Some(id) == except || found.contains(&id) {
-            continue;
-        }
-        let former = serde_json::from_str::<serde_json::Value>(&previous)
-            .ok()
-            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(text::name_key));
-        if former.as_deref() == Some(key.as_str()) {
-            found.push(id);
-        }
-    }
+    let mut found: Vec<Id> = crate::bulk::listed(tx)?
+        .into_iter()
+        .filter(|l| Some(l.id) != except && text::name_key(&l.name) == key)
+        .map(|l| l.id)
+        .collect();
     found.sort_unstable();
+    found.dedup();
     Ok(found)
 }
+
+/// How the refusal of a name already on the list begins (the web app asks its question
+/// instead of showing the refusal).
+pub const SAME_NAME: &str = "The list already has someone by this name";
 
 /// The question "is this the same person?" when a name is already on the list.
 fn same_person_refusal(ids: &[Id], renaming: bool) -> Refusal {
@@ -138,7 +125,7 @@ fn same_person_refusal(ids: &[Id], renaming: bool) -> Refusal {
     Refusal::new(
         None,
         format!(
-            "The list already has someone by this name, now or before a rename (entry {ids}), so this may be the same person"
+            "{SAME_NAME}, now or before a rename (entry {ids}), so this may be the same person"
         ),
         if renaming {
             "If it is the same person, keep one entry (see it with `amends show ID`); if it is someone else, rename again with --another."

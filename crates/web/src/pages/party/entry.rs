@@ -41,9 +41,6 @@ fn new_view(app: &App, snap: &Snapshot, mut form: FormState) -> NewView {
     }
 }
 
-/// The start of the vault's refusal when a name (or a former name) is already on the list.
-const SAME_NAME: &str = "The list already has someone by this name";
-
 /// The fields of the add form, carried by the "someone else" answer.
 const NEW_FIELDS: [&str; 10] = [
     "name",
@@ -93,7 +90,7 @@ pub(crate) fn same_question(
     fields: &[&'static str],
 ) -> Option<SameQuestion> {
     let refusal = form.refusal.as_ref()?;
-    if !refusal.reason.starts_with(SAME_NAME) {
+    if !refusal.reason.starts_with(amends_vault::SAME_NAME) {
         return None;
     }
     let key = text::name_key(form.value("name"));
