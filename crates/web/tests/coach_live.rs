@@ -21,14 +21,10 @@ async fn coach(s: &Server, id: i64, script: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.expect("a body"))
 }
 
-async fn person(s: &Server, name: &str) -> i64 {
-    s.add_party(&[("name", name), ("kind", "person")]).await
-}
-
 #[tokio::test]
 async fn the_plan_form_asks_the_coach_as_the_person_types() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
+    let id = s.add_person("Sam").await;
     let page = s.get(&format!("/parties/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     let area_at = page.body.find(r#"id="p-script""#).expect("the script box");
@@ -52,7 +48,7 @@ async fn the_plan_form_asks_the_coach_as_the_person_types() {
 #[tokio::test]
 async fn the_coach_points_at_what_gets_in_the_way_and_shows_the_words_escaped() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
+    let id = s.add_person("Sam").await;
     let script = "I'm sorry if you were hurt. Can you <b>forgive me?";
     let (status, body) = coach(&s, id, script).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -93,8 +89,8 @@ async fn the_coach_points_at_what_gets_in_the_way_and_shows_the_words_escaped() 
 #[tokio::test]
 async fn a_name_recorded_on_a_harm_is_pointed_at() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
-    let other = person(&s, "Robin").await;
+    let id = s.add_person("Sam").await;
+    let other = s.add_person("Robin").await;
     let r = s
         .post(
             &format!("/parties/{id}/harms"),
@@ -134,7 +130,7 @@ async fn a_name_recorded_on_a_harm_is_pointed_at() {
 #[tokio::test]
 async fn empty_words_get_a_hint_and_an_unknown_party_a_calm_404() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
+    let id = s.add_person("Sam").await;
     let (status, body) = coach(&s, id, "  \r\n ").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -151,7 +147,7 @@ async fn empty_words_get_a_hint_and_an_unknown_party_a_calm_404() {
 #[tokio::test]
 async fn without_the_token_the_coach_does_not_answer() {
     let s = start().await;
-    let id = person(&s, "Sam").await;
+    let id = s.add_person("Sam").await;
     let r = s
         .client
         .post(format!("{}/parties/{id}/coach", s.base))

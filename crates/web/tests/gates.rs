@@ -11,6 +11,9 @@ use amends_core::model::{CommitmentKind, Method, Reach};
 use party_common::{Page, Server, start, today};
 use reqwest::StatusCode;
 
+/// The harm a party is added with where one must be named first.
+const HARM: &str = "I broke the window of her flat and never owned up.";
+
 /// A day some weeks ahead, as date inputs send it.
 fn in_days(n: i64) -> String {
     jiff::Zoned::now()
@@ -20,35 +23,10 @@ fn in_days(n: i64) -> String {
         .to_string()
 }
 
-async fn person(s: &Server, name: &str) -> i64 {
-    s.add_party(&[("name", name), ("kind", "person")]).await
-}
-
-/// A person with a harm on the list.
-async fn with_harm(s: &Server, name: &str) -> i64 {
-    s.add_party(&[
-        ("name", name),
-        ("kind", "person"),
-        ("did", "I broke the window of her flat and never owned up."),
-    ])
-    .await
-}
-
-/// Answers every safety question "no" except those given as "yes".
-async fn answer(s: &Server, id: i64, yes: &[&str]) {
-    let mut fields: Vec<(&str, &str)> = amends_core::rules::SAFETY_QUESTIONS
-        .iter()
-        .map(|q| (*q, if yes.contains(q) { "yes" } else { "no" }))
-        .collect();
-    fields.push(("legal_decision", ""));
-    let r = s.post(&format!("/parties/{id}/safety"), &fields).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-}
-
 /// Sam Quill, with a harm and a court order between us.
 async fn under_court_order(s: &Server) -> i64 {
-    let id = with_harm(s, "Sam Quill").await;
-    answer(s, id, &["court-order"]).await;
+    let id = s.add_person_with_harm("Sam Quill", HARM).await;
+    s.answer_safety(id, &["court-order"]).await;
     id
 }
 
@@ -402,7 +380,7 @@ async fn a_plan_that_sends_a_message_through_someone_else_is_refused_under_a_cou
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_or_attempt_that_reaches_them_waits_for_the_safety_questions() {
     let s = start().await;
-    let id = with_harm(&s, "Robin Hale").await;
+    let id = s.add_person_with_harm("Robin Hale", HARM).await;
     let r = s
         .post(
             &format!("/parties/{id}/plan"),
@@ -441,7 +419,7 @@ async fn a_plan_or_attempt_that_reaches_them_waits_for_the_safety_questions() {
     assert!(s.record(id).attempts.is_empty());
 
     // Once answered, the plan is accepted.
-    answer(&s, id, &[]).await;
+    s.answer_safety(id, &[]).await;
     let r = s
         .post(
             &format!("/parties/{id}/plan"),
@@ -460,8 +438,8 @@ async fn a_plan_or_attempt_that_reaches_them_waits_for_the_safety_questions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_amends_that_reaches_them_needs_a_harm_named_first() {
     let s = start().await;
-    let id = person(&s, "Lee Orme").await;
-    answer(&s, id, &[]).await;
+    let id = s.add_person("Lee Orme").await;
+    s.answer_safety(id, &[]).await;
     let r = s
         .post(
             &format!("/parties/{id}/attempt"),
@@ -501,8 +479,8 @@ async fn an_amends_that_reaches_them_needs_a_harm_named_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attempt_with_legal_risk_needs_a_lawyer_or_a_decision_first() {
     let s = start().await;
-    let id = with_harm(&s, "Dale Rook").await;
-    answer(&s, id, &["legal-risk"]).await;
+    let id = s.add_person_with_harm("Dale Rook", HARM).await;
+    s.answer_safety(id, &["legal-risk"]).await;
     let today = today();
     let r = s
         .post(
@@ -556,7 +534,7 @@ async fn the_same_name_asks_whether_it_is_the_same_person() {
     assert_eq!(listed(), 2);
 
     // A rename to a name on the list asks the same.
-    let jo = person(&s, "Jo Pike").await;
+    let jo = s.add_person("Jo Pike").await;
     let edit = [
         ("name", "SAM QUILL"),
         ("kind", "person"),
@@ -681,7 +659,7 @@ async fn lifting_a_court_order_takes_a_reason_and_a_confirmation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deferral_is_looked_at_again_within_a_year() {
     let s = start().await;
-    let id = with_harm(&s, "Kit Marsh").await;
+    let id = s.add_person_with_harm("Kit Marsh", HARM).await;
     let page = s.get(&format!("/parties/{id}")).await;
     let latest = amends_core::rules::latest_review(jiff::Zoned::now().date()).to_string();
     assert!(page.body.contains(&format!(r#"max="{latest}""#)));
@@ -720,8 +698,8 @@ async fn a_deferral_is_looked_at_again_within_a_year() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_on_a_settled_restitution_says_so_in_its_card() {
     let s = start().await;
-    let id = with_harm(&s, "Pat Lowe").await;
-    answer(&s, id, &[]).await;
+    let id = s.add_person_with_harm("Pat Lowe", HARM).await;
+    s.answer_safety(id, &[]).await;
     let today = today();
     let r = s
         .post(

@@ -4,33 +4,11 @@
 use crate::party_common;
 
 use amends_core::model::{CommitmentKind, Method, Outcome, Settings};
-use party_common::{Server, start, start_with, today};
+use party_common::{start, start_with, today};
 use reqwest::StatusCode;
 
-async fn person(s: &Server, name: &str) -> i64 {
-    s.add_party(&[("name", name), ("kind", "person")]).await
-}
-
-/// A person with a harm named: an amends that reaches them is for something (harm first).
-async fn person_with_harm(s: &Server, name: &str) -> i64 {
-    s.add_party(&[
-        ("name", name),
-        ("kind", "person"),
-        ("did", "I borrowed the car without asking and dented it."),
-    ])
-    .await
-}
-
-/// Answers every safety question "no" except those given as "yes".
-async fn answer(s: &Server, id: i64, yes: &[&str]) {
-    let mut fields: Vec<(&str, &str)> = amends_core::rules::SAFETY_QUESTIONS
-        .iter()
-        .map(|q| (*q, if yes.contains(q) { "yes" } else { "no" }))
-        .collect();
-    fields.push(("legal_decision", ""));
-    let r = s.post(&format!("/parties/{id}/safety"), &fields).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-}
+/// The harm a party is added with where one must be named first.
+const HARM: &str = "I borrowed the car without asking and dented it.";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_party_is_added_with_its_first_harm() {
@@ -90,8 +68,8 @@ async fn a_party_is_added_with_its_first_harm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     let s = start().await;
-    let id = person_with_harm(&s, "Jess Marlow").await;
-    answer(&s, id, &["court-order"]).await;
+    let id = s.add_person_with_harm("Jess Marlow", HARM).await;
+    s.answer_safety(id, &["court-order"]).await;
 
     let page = s.get(&format!("/parties/{id}")).await;
     assert!(page.body.contains("No contact of any kind."));
@@ -162,8 +140,8 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_plan_keeps_what_was_not_changed() {
     let s = start().await;
-    let id = person_with_harm(&s, "Sam").await;
-    answer(&s, id, &[]).await;
+    let id = s.add_person_with_harm("Sam", HARM).await;
+    s.answer_safety(id, &[]).await;
     let r = s
         .post(
             &format!("/parties/{id}/plan"),
@@ -228,7 +206,7 @@ async fn changing_the_plan_keeps_what_was_not_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
     let s = start().await;
-    let id = person_with_harm(&s, "Robin").await;
+    let id = s.add_person_with_harm("Robin", HARM).await;
     let r = s
         .post(
             &format!("/parties/{id}/willingness"),
@@ -237,7 +215,7 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Contact could put me at risk: the plan needs an approval first (R7, R2).
-    answer(&s, id, &["my-safety"]).await;
+    s.answer_safety(id, &["my-safety"]).await;
     let r = s
         .post(
             &format!("/parties/{id}/plan"),
@@ -338,8 +316,8 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
 async fn commitments_take_payments_and_check_ins() {
     let s = start().await;
     // A restitution paid to them is contact: a harm named and the safety questions answered first.
-    let id = person_with_harm(&s, "The corner shop").await;
-    answer(&s, id, &[]).await;
+    let id = s.add_person_with_harm("The corner shop", HARM).await;
+    s.answer_safety(id, &[]).await;
     let today = today();
     let r = s
         .post(
@@ -494,7 +472,7 @@ async fn a_form_with_a_mistake_keeps_what_was_typed() {
     assert_eq!(r.title(), "Add to your list · Amends");
 
     // On the party page too: a deferral without a date keeps its reason.
-    let id = person(&s, "Alex").await;
+    let id = s.add_person("Alex").await;
     let r = s
         .post(
             &format!("/parties/{id}/defer"),
@@ -534,7 +512,7 @@ async fn what_people_type_stays_text() {
             ("did", "<img src=x onerror=alert(2)>"),
         ])
         .await;
-    answer(&s, id, &[]).await;
+    s.answer_safety(id, &[]).await;
     let r = s
         .post(
             &format!("/parties/{id}/plan"),
@@ -599,7 +577,7 @@ async fn an_unknown_entry_gets_a_calm_page() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A harm or commitment of another party is not reachable through this one.
-    let a = person(&s, "Ann").await;
+    let a = s.add_person("Ann").await;
     let b = s
         .add_party(&[("name", "Bo"), ("kind", "person"), ("did", "I lied to Bo.")])
         .await;
@@ -745,7 +723,7 @@ async fn every_other_change_the_cli_can_make() {
         r.body
             .contains("answer yes to the safety question about someone else")
     );
-    answer(&s, id, &["third-parties"]).await;
+    s.answer_safety(id, &["third-parties"]).await;
     ok(s.post(
         &format!("/parties/{id}/consent"),
         &[
@@ -841,7 +819,7 @@ async fn every_other_change_the_cli_can_make() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_prints_as_a_worksheet() {
     let s = start().await;
-    let id = person(&s, "Lee").await;
+    let id = s.add_person("Lee").await;
     let page = s.get(&format!("/parties/{id}")).await;
     // Every form is screen-only (the quick forms are hidden by print.css).
     let main = &page.body

@@ -162,6 +162,28 @@ impl Server {
             .expect("the new party's address")
     }
 
+    /// Adds a person with nothing else recorded.
+    pub async fn add_person(&self, name: &str) -> i64 {
+        self.add_party(&[("name", name), ("kind", "person")]).await
+    }
+
+    /// Adds a person with a harm named (an amends that reaches them is for something).
+    pub async fn add_person_with_harm(&self, name: &str, did: &str) -> i64 {
+        self.add_party(&[("name", name), ("kind", "person"), ("did", did)])
+            .await
+    }
+
+    /// Answers every safety question "no" except those given as "yes", through the form.
+    pub async fn answer_safety(&self, id: i64, yes: &[&str]) {
+        let mut fields: Vec<(&str, &str)> = amends_core::rules::SAFETY_QUESTIONS
+            .iter()
+            .map(|q| (*q, if yes.contains(q) { "yes" } else { "no" }))
+            .collect();
+        fields.push(("legal_decision", ""));
+        let r = self.post(&format!("/parties/{id}/safety"), &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
     /// Reads a party straight from the vault file, as a second program would.
     pub fn record(&self, id: i64) -> PartyRecord {
         let v = Vault::open(&self.vault, &SecretString::from(PASSPHRASE.to_string()))
