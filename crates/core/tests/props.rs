@@ -737,6 +737,42 @@ fn judge(
     Ok(())
 }
 
+/// A new commitment through `check_commitment`, compared with what was expected, and kept
+/// only if the gate accepts it.
+fn add_commitment(
+    sim: &mut Sim,
+    what: &'static str,
+    reach: Reach,
+    words: &[&str],
+    kind: CommitmentKind,
+) -> Result<(), TestCaseError> {
+    let sort = match kind {
+        CommitmentKind::Restitution { .. } => CommitmentSort::Restitution,
+        CommitmentKind::Living { .. } => CommitmentSort::Living,
+        CommitmentKind::Promise { .. } => CommitmentSort::Promise,
+    };
+    let got = check_commitment(&sim.r, sort, reach, words);
+    judge(
+        &mut sim.gates,
+        what,
+        &sim.r,
+        expected_commitment(&sim.r, sort, reach, words),
+        &got,
+    )?;
+    if got.is_ok() {
+        let id = sim.id();
+        sim.r.commitments.push(Commitment {
+            reach,
+            id,
+            party_id: 1,
+            kind,
+            recorded: sim.t,
+            closed: None,
+        });
+    }
+    Ok(())
+}
+
 fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
     sim.t = Timestamp::from_second(sim.t.as_second() + minutes * 60).unwrap();
     let t = sim.t;
@@ -1143,103 +1179,46 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
             every,
             via,
         } => {
-            let reach = Reach::ALL[*via];
-            let sort = CommitmentSort::Restitution;
-            let got = check_commitment(&sim.r, sort, reach, &[]);
-            judge(
-                &mut sim.gates,
-                "restitution",
-                &sim.r,
-                expected_commitment(&sim.r, sort, reach, &[]),
-                &got,
-            )?;
-            if got.is_ok() {
-                let id = sim.id();
-                sim.r.commitments.push(Commitment {
-                    reach,
-                    id,
-                    party_id: 1,
-                    kind: CommitmentKind::Restitution {
-                        amount: dollars(*amount),
-                        instalment: instalment.map(dollars),
-                        every: every.map(|e| Cadence::ALL[e]),
-                        starting: today,
-                        payments: Vec::new(),
-                    },
-                    recorded: t,
-                    closed: None,
-                });
-            }
+            let kind = CommitmentKind::Restitution {
+                amount: dollars(*amount),
+                instalment: instalment.map(dollars),
+                every: every.map(|e| Cadence::ALL[e]),
+                starting: today,
+                payments: Vec::new(),
+            };
+            add_commitment(sim, "restitution", Reach::ALL[*via], &[], kind)?;
         }
         Op::AddLiving {
             every,
             via,
             words: w,
         } => {
-            let reach = Reach::ALL[*via];
-            let sort = CommitmentSort::Living;
             let behaviour = match words(*w, &name) {
                 b if b.is_empty() => "Show up on time".to_string(),
                 b => b,
             };
-            let got = check_commitment(&sim.r, sort, reach, &[&behaviour]);
-            judge(
-                &mut sim.gates,
-                "living amends",
-                &sim.r,
-                expected_commitment(&sim.r, sort, reach, &[&behaviour]),
-                &got,
-            )?;
-            if got.is_ok() {
-                let id = sim.id();
-                sim.r.commitments.push(Commitment {
-                    reach,
-                    id,
-                    party_id: 1,
-                    kind: CommitmentKind::Living {
-                        behaviour,
-                        every: Cadence::ALL[*every],
-                        starting: today,
-                        checkins: Vec::new(),
-                    },
-                    recorded: t,
-                    closed: None,
-                });
-            }
+            let kind = CommitmentKind::Living {
+                behaviour: behaviour.clone(),
+                every: Cadence::ALL[*every],
+                starting: today,
+                checkins: Vec::new(),
+            };
+            add_commitment(sim, "living amends", Reach::ALL[*via], &[&behaviour], kind)?;
         }
         Op::AddPromise {
             due_in,
             via,
             words: w,
         } => {
-            let reach = Reach::ALL[*via];
-            let sort = CommitmentSort::Promise;
             let text = match words(*w, &name) {
                 b if b.is_empty() => "Return the tools".to_string(),
                 b => b,
             };
-            let got = check_commitment(&sim.r, sort, reach, &[&text]);
-            judge(
-                &mut sim.gates,
-                "promise",
-                &sim.r,
-                expected_commitment(&sim.r, sort, reach, &[&text]),
-                &got,
-            )?;
-            if got.is_ok() {
-                let id = sim.id();
-                sim.r.commitments.push(Commitment {
-                    reach,
-                    id,
-                    party_id: 1,
-                    kind: CommitmentKind::Promise {
-                        text,
-                        due: add_days(today, *due_in),
-                    },
-                    recorded: t,
-                    closed: None,
-                });
-            }
+            let kind = CommitmentKind::Promise {
+                text: text.clone(),
+                due: add_days(today, *due_in),
+            };
+            add_commitment(sim, "promise", Reach::ALL[*via], &[&text], kind)?;
         }
         Op::Pay {
             pick,
