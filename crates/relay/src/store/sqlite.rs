@@ -5,6 +5,10 @@
 //! async threads only pass it closures and wait for the answer. WAL with `synchronous=NORMAL`:
 //! a committed request survives the relay process being killed (the OS still has the pages);
 //! a power cut may lose the last few commits.
+//!
+//! The file and its `-wal` and `-shm` companions are the owner's alone (0600: they show who
+//! writes to whom, and when), and closing checkpoints the WAL into the file and waits for the
+//! connection to close, so a clean stop leaves one file behind.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -25,7 +29,60 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 #[derive(Clone)]
 pub struct SqliteStore {
     jobs: Arc<Mutex<Option<mpsc::Sender<Job>>>>,
+    /// The connection's thread, joined on close.
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     path: PathBuf,
+}
+
+/// Makes the database file (and the folders above it) the owner's alone before SQLite opens
+/// it: SQLite gives the `-wal` and `-shm` files it creates the file's own permissions. A file
+/// left readable by others (by an earlier version) is made owner-only, its companions too.
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let failed = |what: &str, p: &Path, e: std::io::Error| {
+            StoreError::Unavailable(format!("{what} {} failed: {}", p.display(), e.kind()))
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| failed("making the folder", dir, e))?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| failed("opening the SQLite file", path, e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| failed("making owner-only", &file, e))?;
+                tracing::info!(
+                    "the relay's SQLite files were readable by others; they are now the owner's only"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "the folder {} could not be made: {}",
+                dir.display(),
+                e.kind()
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// The schema, one entry per version (`PRAGMA user_version`). Only ever append.
@@ -129,20 +186,12 @@ fn begin(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError>
 
 impl SqliteStore {
     pub async fn open(path: &Path, config: &Config) -> Result<SqliteStore, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "the folder {} could not be made: {}",
-                    dir.display(),
-                    e.kind()
-                ))
-            })?;
-        }
+        owner_only(path)?;
         let busy = config.sqlite_busy_timeout;
         let owned = path.to_path_buf();
         let (ready_tx, ready_rx) = oneshot::channel();
         let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("amends-relay-sqlite".to_string())
             .spawn(move || {
                 let opened = (|| {
@@ -180,11 +229,20 @@ impl SqliteStore {
                 while let Ok(job) = queue.recv() {
                     job(&mut conn);
                 }
+                // Everything into the main file and the WAL emptied; closing the last
+                // connection then deletes the WAL and the shared-memory file.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                    tracing::warn!("the SQLite checkpoint at shutdown failed ({})", db(e));
+                }
+                if let Err((_, e)) = conn.close() {
+                    tracing::warn!("the SQLite connection did not close cleanly ({})", db(e));
+                }
             })
             .map_err(|_| StoreError::Unavailable("no thread for SQLite".to_string()))?;
         ready_rx.await.map_err(|_| closed())??;
         Ok(SqliteStore {
             jobs: Arc::new(Mutex::new(Some(jobs))),
+            thread: Arc::new(Mutex::new(Some(thread))),
             path: path.to_path_buf(),
         })
     }
@@ -193,10 +251,18 @@ impl SqliteStore {
         format!("SQLite file {}", self.path.display())
     }
 
-    /// Stops taking work; the connection closes when the jobs already queued are done.
+    /// Stops taking work, and returns once the jobs already queued are done, the WAL is
+    /// checkpointed into the file and the connection is closed.
     pub fn close(&self) {
         if let Ok(mut jobs) = self.jobs.lock() {
             jobs.take();
+        }
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            // Only ever the connection's own thread ending: never this one.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
         }
     }
 
