@@ -344,9 +344,41 @@ fn the_relay_serves_on_sqlite_and_stops_on_sigterm() {
     let unsigned = http(&relay.addr, "GET", "/v1/mailbox", &[], b"").unwrap();
     assert_eq!(unsigned.status, 401);
     assert_eq!(unsigned.json()["error"], "unsigned");
+    // Who writes to whom is the owner's to know: the file and its companions are 0600.
+    let file = dir.path().join("relay.sqlite");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = format!("{}{suffix}", file.display());
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{path}: {mode:o}");
+        }
+    }
     relay.signal("TERM");
     let (ok, log) = relay.wait();
     assert!(ok, "SIGTERM ends it cleanly:\n{log}");
+    // A clean stop checkpoints the WAL into the file and leaves that one file.
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["relay.sqlite"], "{log}");
+    // Started again on a file an earlier version left readable by others: made owner-only,
+    // and the bundle acknowledged before is still gone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let relay = Relay::start(&sqlite_url(&dir), &[], &[]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    assert!(bob.fetch(&relay.addr).is_empty());
+    relay.signal("TERM");
+    assert!(relay.wait().0);
     assert!(log.contains("the relay is listening"), "{log}");
     assert!(log.contains("sqlite"), "{log}");
     assert!(log.contains("the relay stopped"), "{log}");
