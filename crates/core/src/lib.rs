@@ -6,10 +6,12 @@
 pub mod clock;
 pub mod coach;
 mod codes;
+pub mod dates;
 pub mod due;
 pub mod error;
 pub mod model;
 pub mod money;
+pub mod questions;
 pub mod replay;
 pub mod rules;
 pub mod stage;

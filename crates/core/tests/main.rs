@@ -3,7 +3,9 @@
 mod common;
 
 mod coach;
+mod dates;
 mod due_and_summary;
+mod money;
 mod props;
 mod reach;
 mod replay;
