@@ -353,6 +353,18 @@ const V8: &str = r#"
 ALTER TABLE review_notes ADD COLUMN safety_seen TEXT;
 "#;
 
+/// Version 9: the questions follow the person, and how is kept apart from what. `asked` lists
+/// the safety questions asked up to a set of answers (comma-separated names; NULL: all twelve,
+/// as every answer before this was), so that a question that applies once the party's kind
+/// changes is asked again. `channel` says how a restitution reached them, or was to, where it
+/// was said (`face-to-face`, `phone`, `video`, `letter`, `transfer`; NULL: not said). Rows
+/// written before keep their meaning: a method names words said that way, or the kind of amends.
+const V9: &str = r#"
+ALTER TABLE safety_answers ADD COLUMN asked TEXT;
+ALTER TABLE plans ADD COLUMN channel TEXT;
+ALTER TABLE attempts ADD COLUMN channel TEXT;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -364,8 +376,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V6),
         M::up(V7),
         M::up(V8),
+        M::up(V9),
     ])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
