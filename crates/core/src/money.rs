@@ -4,6 +4,19 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Invalid;
+use crate::model::Language;
+
+mod read;
+
+pub use read::{Ambiguous, Unread};
+
+/// The decimal mark and the thousands mark of a language's convention.
+pub fn marks(language: Language) -> (char, char) {
+    match language {
+        Language::En => ('.', ','),
+        Language::Es => (',', '.'),
+    }
+}
 
 /// An ISO 4217 currency, validated against the standard list.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,6 +39,16 @@ impl Currency {
     /// The three-letter code.
     pub fn code(self) -> &'static str {
         self.0.code()
+    }
+
+    /// The currency's symbol (`€`, `$`, `¥`), or its code where it has none of its own.
+    pub fn symbol(self) -> String {
+        let s = self.0.symbol().symbol;
+        if s.is_empty() || s == "¤" {
+            self.code().to_string()
+        } else {
+            s
+        }
     }
 
     /// How many digits the minor unit has (2 for USD, 0 for JPY, 3 for KWD).
@@ -69,68 +92,66 @@ impl Money {
         Money { minor, currency }
     }
 
-    /// Parses a decimal amount such as `120`, `120.5` or `1,200.50` into minor units,
-    /// refusing more decimal places than the currency has and negative amounts.
+    /// Reads an amount as typed in a machine format or a test, where no language applies
+    /// (the English convention orders the readings of an ambiguous entry). Anything a person
+    /// typed goes through [`Money::read`] with the vault's language instead.
     pub fn parse(amount: &str, currency: Currency) -> Result<Money, Invalid> {
-        let field = "amount";
-        let cleaned: String = amount
-            .trim()
-            .chars()
-            .filter(|c| *c != ',' && *c != '_')
-            .collect();
-        let bad = || Invalid::new(field, "is not an amount; write it like 120 or 120.50");
-        if cleaned.is_empty() {
-            return Err(bad());
+        Money::read(amount, currency, Language::En).map_err(Invalid::from)
+    }
+
+    /// Reads an amount as a person typed it, in the vault's currency and language: `12,50`
+    /// and `12.50` are both twelve and a half, `1.250,50` and `1,250.50` the same amount, the
+    /// currency's own code or symbol may stand before or after. An entry that two conventions
+    /// read differently (`1,250` or `1.250` where the currency has decimals) is never guessed:
+    /// it comes back as [`Unread::Ambiguous`] with both readings, the language's first.
+    pub fn read(typed: &str, currency: Currency, language: Language) -> Result<Money, Unread> {
+        read::read(typed, currency, language)
+    }
+
+    /// The amount for people, in the language's convention: `1,250.50 EUR` in English,
+    /// `1.250,50 EUR` in Spanish. The reader reads it back as itself (in a three-decimal
+    /// currency, `1.250 KWD` is asked about: [`Money::typed`] is what goes into a field).
+    pub fn show(&self, language: Language) -> String {
+        format!("{} {}", self.figures(language, true), self.currency)
+    }
+
+    /// The amount as a person would type it into a field, without grouping: `1250.50` in
+    /// English, `1250,50` in Spanish; read back as itself, never asked about.
+    pub fn typed(&self, language: Language) -> String {
+        let mut out = self.figures(language, false);
+        let exp = self.currency.exponent();
+        // Three decimals after a whole part of one to three digits could be a thousands
+        // group; a trailing zero says they are decimals.
+        let whole = self.minor.unsigned_abs() / 10u64.pow(exp);
+        if exp == 3 && (1..1000).contains(&whole) {
+            out.push('0');
         }
-        if cleaned.starts_with('-') {
-            return Err(Invalid::new(
-                field,
-                "an amount cannot be negative; enter what is owed or paid as a positive number",
-            ));
+        out
+    }
+
+    /// The figures alone, with the language's decimal mark, grouped in thousands if asked.
+    fn figures(&self, language: Language, grouped: bool) -> String {
+        let (mark, group) = marks(language);
+        let exp = self.currency.exponent();
+        let scale = 10u64.pow(exp);
+        let abs = self.minor.unsigned_abs();
+        let digits = (abs / scale).to_string();
+        let mut whole = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if grouped && i > 0 && (digits.len() - i) % 3 == 0 {
+                whole.push(group);
+            }
+            whole.push(c);
         }
-        let (whole, frac) = match cleaned.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (cleaned.as_str(), ""),
-        };
-        if whole.is_empty() && frac.is_empty() {
-            return Err(bad());
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if exp == 0 {
+            return format!("{sign}{whole}");
         }
-        if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let exp = currency.exponent();
-        if frac.len() as u32 > exp {
-            return Err(Invalid::new(
-                field,
-                format!(
-                    "{} has {} decimal place{}; the amount has more",
-                    currency,
-                    exp,
-                    if exp == 1 { "" } else { "s" },
-                ),
-            ));
-        }
-        let too_big = || Invalid::new(field, "that amount is too large to record");
-        let scale = 10i64.checked_pow(exp).ok_or_else(too_big)?;
-        let whole_v: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| too_big())?
-        };
-        let mut frac_v: i64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse().map_err(|_| bad())?
-        };
-        for _ in frac.len() as u32..exp {
-            frac_v *= 10;
-        }
-        let minor = whole_v
-            .checked_mul(scale)
-            .and_then(|v| v.checked_add(frac_v))
-            .filter(|v| *v <= Money::MAX_MINOR)
-            .ok_or_else(too_big)?;
-        Ok(Money { minor, currency })
+        format!(
+            "{sign}{whole}{mark}{:0width$}",
+            abs % scale,
+            width = exp as usize
+        )
     }
 
     /// The amount as a decimal string without the currency, e.g. `120.50`.
@@ -174,15 +195,42 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::parse("5000", jpy).unwrap().minor, 5000);
         let kwd = Currency::parse("KWD").unwrap();
-        assert_eq!(Money::parse("1.234", kwd).unwrap().minor, 1234);
+        assert_eq!(Money::parse("1.2340", kwd).unwrap().minor, 1234);
+        assert_eq!(Money::parse("0.234", kwd).unwrap().minor, 234);
     }
 
     #[test]
     fn refuses_bad_amounts() {
-        for bad in ["", "-5", "12.345", "abc", "1.2.3", "9999999999999999999"] {
+        for bad in ["", "-5", "12.3456", "abc", "1.2.3", "9999999999999999999"] {
             assert!(Money::parse(bad, usd()).is_err(), "{bad}");
         }
         assert!(Money::parse("1.5", Currency::parse("JPY").unwrap()).is_err());
+    }
+
+    #[test]
+    fn reads_either_decimal_mark_and_asks_about_three_figures() {
+        let eur = Currency::parse("EUR").unwrap();
+        for lang in [Language::En, Language::Es] {
+            assert_eq!(Money::read("12,50", eur, lang).unwrap().minor, 1250);
+            assert_eq!(Money::read("12.50", eur, lang).unwrap().minor, 1250);
+            assert!(matches!(
+                Money::read("1,250", eur, lang),
+                Err(Unread::Ambiguous(_))
+            ));
+        }
+        let err = Invalid::from(Money::read("1.250", eur, Language::Es).unwrap_err());
+        assert!(err.message.contains("write 1250 for the first"), "{}", err.message);
+    }
+
+    #[test]
+    fn shows_amounts_in_the_language_convention() {
+        let eur = Currency::parse("EUR").unwrap();
+        let m = Money::new(125_050, eur);
+        assert_eq!(m.show(Language::En), "1,250.50 EUR");
+        assert_eq!(m.show(Language::Es), "1.250,50 EUR");
+        assert_eq!(m.typed(Language::Es), "1250,50");
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::new(1_250, kwd).typed(Language::En), "1.2500");
     }
 
     #[test]
