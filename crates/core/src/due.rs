@@ -89,7 +89,7 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
             push(
                 DueKind::Plan,
                 on,
-                format!("planned amends: {}", plan.method.label()),
+                format!("planned amends: {}", plan.way().label()),
                 None,
                 None,
             );
@@ -113,8 +113,9 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
                     DueKind::Willingness,
                     on,
                     format!(
-                        "ask yourself again how willing you are (\"{}\" since {since})",
-                        w.level.code()
+                        "ask yourself again how willing you are (\"{}\" since {})",
+                        w.level.code(),
+                        crate::dates::words(since)
                     ),
                     None,
                     None,

@@ -94,7 +94,232 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// How an amends reaches them: the channel, apart from what is made (`AmendsKind`). Only
+    /// words and restitution go through a channel; a living amends, an indirect amends and an
+    /// unsent letter reach no one.
+    Channel, "method" {
+        FaceToFace = "face-to-face" | "in-person", "face to face";
+        Phone = "phone", "by phone";
+        Video = "video", "by video call";
+        Letter = "letter" | "post", "by letter or post";
+        Transfer = "transfer" | "bank" | "cheque" | "check", "by bank transfer or cheque";
+    }
+}
+
+coded_enum! {
+    /// What the amends is, apart from how it reaches them (`Channel`).
+    AmendsKind, "kind of amends" {
+        Words = "words" | "apology" | "admission", "words: owning what you did and offering to set it right";
+        Restitution = "restitution" | "money" | "repayment" | "paying-back", "restitution: paying back money or property";
+        Living = "living" | "behaviour" | "behavior", "living amends: a lasting change of behaviour";
+        Indirect = "indirect", "indirect amends: service, a donation, an anonymous repayment";
+        UnsentLetter = "unsent-letter" | "unsent", "an unsent letter, read to a sponsor or at a grave";
+    }
+}
+
+impl AmendsKind {
+    /// Whether this kind goes through a channel to them (words and restitution do).
+    pub fn has_channel(self) -> bool {
+        matches!(self, AmendsKind::Words | AmendsKind::Restitution)
+    }
+}
+
+impl Channel {
+    /// The method that names this channel on its own (words said this way), if there is one.
+    pub fn method(self) -> Option<Method> {
+        match self {
+            Channel::FaceToFace => Some(Method::FaceToFace),
+            Channel::Phone => Some(Method::Phone),
+            Channel::Video => Some(Method::Video),
+            Channel::Letter => Some(Method::Letter),
+            Channel::Transfer => None,
+        }
+    }
+}
+
+/// How (the channel) and what (the kind) of a plan or an attempt, as stored: the method, and
+/// for a restitution the channel it went through where that was said. The method alone is what
+/// records written before channels were kept say: `face-to-face`, `phone`, `video` and `letter`
+/// are words said that way, `restitution` is paid to them (how not said), and the others reach
+/// no one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Way {
+    pub method: Method,
+    /// How a restitution reached them; `None`: not said (or a kind without a channel).
+    pub channel: Option<Channel>,
+}
+
+impl Way {
+    /// A way from its method alone (words by a channel, or a kind without one).
+    pub fn of(method: Method) -> Way {
+        Way {
+            method,
+            channel: None,
+        }
+    }
+
+    /// What is made.
+    pub fn kind(self) -> AmendsKind {
+        self.method.kind()
+    }
+
+    /// How it reaches them, where that is known.
+    pub fn channel(self) -> Option<Channel> {
+        self.channel.or(self.method.channel())
+    }
+
+    /// Checks that the channel fits the method: only a restitution names a channel of its own.
+    pub fn check(self) -> Result<Way, crate::Invalid> {
+        match (self.method, self.channel) {
+            (_, None) | (Method::Restitution, Some(_)) => Ok(self),
+            (m, Some(_)) => Err(crate::Invalid::new(
+                "channel",
+                format!(
+                    "only restitution is recorded with a channel of its own; {} says how already or reaches no one",
+                    m.label()
+                ),
+            )),
+        }
+    }
+
+    /// Reads how (`--method`: a channel, or an older method code) and what (`--kind`), either
+    /// of which may be empty.
+    pub fn parse(how: &str, what: &str) -> Result<Way, crate::Invalid> {
+        let how = how.trim();
+        let what = what.trim();
+        let kind = if what.is_empty() {
+            None
+        } else {
+            Some(AmendsKind::parse(what)?)
+        };
+        let channels = "face-to-face, phone, video or letter";
+        if how.is_empty() {
+            return match kind {
+                None => Err(crate::Invalid::new(
+                    "method",
+                    format!(
+                        "say how (--method {channels}) or what (--kind restitution, living, indirect or unsent-letter)"
+                    ),
+                )),
+                Some(AmendsKind::Words) => Err(crate::Invalid::new(
+                    "method",
+                    format!("say how the words reach them: {channels}"),
+                )),
+                Some(k) => Ok(Way::of(
+                    k.method().expect("a kind with a method of its own"),
+                )),
+            };
+        }
+        if let Ok(channel) = Channel::parse(how) {
+            return match (kind, channel.method()) {
+                (None | Some(AmendsKind::Words), Some(m)) => Ok(Way::of(m)),
+                (None | Some(AmendsKind::Restitution), None)
+                | (Some(AmendsKind::Restitution), Some(_)) => Ok(Way {
+                    method: Method::Restitution,
+                    channel: Some(channel),
+                }),
+                (Some(AmendsKind::Words), None) => Err(crate::Invalid::new(
+                    "method",
+                    format!(
+                        "a transfer pays money back: choose the kind restitution, or say the words {channels}"
+                    ),
+                )),
+                (Some(k), _) => Err(crate::Invalid::new(
+                    "method",
+                    format!(
+                        "{} reaches no one, so it goes through no channel; leave out the method, or choose words or restitution to reach them {}",
+                        k.short(),
+                        channel.label()
+                    ),
+                )),
+            };
+        }
+        let method = Method::parse(how)?;
+        match kind {
+            Some(k) if k != method.kind() => Err(crate::Invalid::new(
+                "kind of amends",
+                format!(
+                    "{} is {}, not {}; give one of them, or a channel with --method",
+                    method.code(),
+                    method.kind().short(),
+                    k.short()
+                ),
+            )),
+            _ => Ok(Way::of(method)),
+        }
+    }
+
+    /// Whether `done` is the way this was planned: the same kind, by the same channel where
+    /// both say one (a restitution whose channel was not said fits any).
+    pub fn fits(self, done: Way) -> bool {
+        self.kind() == done.kind()
+            && match (self.channel(), done.channel()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+
+    /// The way in words: what, then how ("restitution, face to face").
+    /// The method's own label, with the channel of a restitution where one was said
+    /// ("restitution, face to face").
+    pub fn label(self) -> String {
+        match self.channel {
+            Some(c) => format!("restitution, {}", c.label()),
+            None => self.method.label().to_string(),
+        }
+    }
+}
+
+impl AmendsKind {
+    /// A few words for the kind, inside a sentence.
+    pub fn short(self) -> &'static str {
+        match self {
+            AmendsKind::Words => "words",
+            AmendsKind::Restitution => "restitution",
+            AmendsKind::Living => "a living amends",
+            AmendsKind::Indirect => "an indirect amends",
+            AmendsKind::UnsentLetter => "an unsent letter",
+        }
+    }
+
+    /// The method that is this kind on its own (all but words, which need a channel).
+    pub fn method(self) -> Option<Method> {
+        match self {
+            AmendsKind::Words => None,
+            AmendsKind::Restitution => Some(Method::Restitution),
+            AmendsKind::Living => Some(Method::Living),
+            AmendsKind::Indirect => Some(Method::Indirect),
+            AmendsKind::UnsentLetter => Some(Method::UnsentLetter),
+        }
+    }
+}
+
 impl Method {
+    /// What a method makes: words for the channels, or the kind it names.
+    pub fn kind(self) -> AmendsKind {
+        match self {
+            Method::FaceToFace | Method::Phone | Method::Video | Method::Letter => {
+                AmendsKind::Words
+            }
+            Method::Restitution => AmendsKind::Restitution,
+            Method::Living => AmendsKind::Living,
+            Method::Indirect => AmendsKind::Indirect,
+            Method::UnsentLetter => AmendsKind::UnsentLetter,
+        }
+    }
+
+    /// The channel a method names, if it names one.
+    pub fn channel(self) -> Option<Channel> {
+        match self {
+            Method::FaceToFace => Some(Channel::FaceToFace),
+            Method::Phone => Some(Channel::Phone),
+            Method::Video => Some(Channel::Video),
+            Method::Letter => Some(Channel::Letter),
+            _ => None,
+        }
+    }
+
     /// Whether the method reaches the person themselves.
     pub fn is_contact(self) -> bool {
         matches!(
@@ -369,6 +594,11 @@ pub struct SafetyAnswers {
     pub family: bool,
     /// My own decision where there is legal risk (R3), in my words.
     pub legal_decision: String,
+    /// The questions asked (by their names in `rules::SAFETY_QUESTIONS`) up to these answers;
+    /// `None`: all twelve, as every answer given before the questions followed the kind of
+    /// party was. A question that applies now and was never asked leaves the answers
+    /// incomplete (see `questions`).
+    pub asked: Option<Vec<&'static str>>,
 }
 
 /// The recorded answers with when they were given.
@@ -398,11 +628,33 @@ pub struct Consultation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     pub method: Method,
+    /// How a restitution reaches them, where it was said (see `Way`).
+    pub channel: Option<Channel>,
     pub script: String,
     pub on: Option<Date>,
     pub place: String,
     /// When the plan was last changed; an approval must come after it.
     pub updated: Timestamp,
+}
+
+impl Plan {
+    /// How and what.
+    pub fn way(&self) -> Way {
+        Way {
+            method: self.method,
+            channel: self.channel,
+        }
+    }
+}
+
+impl Attempt {
+    /// How and what.
+    pub fn way(&self) -> Way {
+        Way {
+            method: self.method,
+            channel: self.channel,
+        }
+    }
 }
 
 /// A third party's answer to being implicated in the amends (R1).
@@ -432,6 +684,8 @@ pub struct Attempt {
     pub id: Id,
     pub on: Date,
     pub method: Method,
+    /// How a restitution reached them, where it was said (see `Way`).
+    pub channel: Option<Channel>,
     pub outcome: Outcome,
     /// What they asked for.
     pub requests: String,

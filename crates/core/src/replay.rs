@@ -566,6 +566,7 @@ pub fn replay_with(history: &History, now: &Now, gates: Gates) -> Result<(), Bre
                 let attempt = NewAttempt {
                     on: a.on,
                     method: a.method,
+                    channel: a.channel,
                     outcome: a.outcome,
                     words: &words,
                 };

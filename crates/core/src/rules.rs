@@ -113,8 +113,12 @@ pub struct Verdict {
     pub reasons: Vec<Reason>,
     /// Guidance that is not a rule (children, families, groups).
     pub guidance: Vec<String>,
-    /// Whether the safety questions have been answered at all.
+    /// Whether the safety questions have been answered: every one that applies to this party
+    /// as it is now (see `questions`).
     pub answered: bool,
+    /// Questions that apply now and were never asked (the party's kind changed since the
+    /// answers were given); while any is missing, `answered` is false.
+    pub missing: Vec<&'static str>,
 }
 
 impl Verdict {
@@ -143,7 +147,12 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
         .as_ref()
         .map(|s| s.answers.clone())
         .unwrap_or_default();
-    let answered = record.safety.is_some();
+    let missing = if record.safety.is_some() {
+        crate::questions::account(record).missing
+    } else {
+        Vec::new()
+    };
+    let answered = record.safety.is_some() && missing.is_empty();
     let mut reasons = Vec::new();
     let mut guidance = Vec::new();
     let mut contact = Contact::Direct;
@@ -177,7 +186,7 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
             text: format!(
                 "On {} they asked for no further contact. That wish stands for good: \
                  make amends only in ways that do not reach them.",
-                a.on
+                crate::dates::words(a.on)
             ),
         });
     } else if answers.asked_no_contact {
@@ -312,11 +321,18 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
                 .to_string(),
         );
     }
-    if !answered {
+    if record.safety.is_none() {
         guidance.push(
             "The safety questions have not been answered yet; answer them before planning."
                 .to_string(),
         );
+    } else if !answered {
+        guidance.push(format!(
+            "The safety questions have not been answered yet for {} as recorded now: {} {} not asked when the answers were given; answer them before anything reaches them.",
+            record.party.kind.label(),
+            missing.join(", "),
+            if missing.len() == 1 { "was" } else { "were" }
+        ));
     }
 
     let allowed = match contact {
@@ -334,6 +350,7 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
         reasons,
         guidance,
         answered,
+        missing,
     }
 }
 
@@ -479,7 +496,7 @@ pub fn review_gap(record: &PartyRecord) -> Option<String> {
             return Some(format!(
                 "your {} did not approve the plan on {}",
                 c.with.label(),
-                c.on
+                crate::dates::words(c.on)
             ));
         }
         None => {}
@@ -496,13 +513,13 @@ pub fn review_gap(record: &PartyRecord) -> Option<String> {
         Some(format!(
             "the plan changed after your {} approved it on {}",
             last.with.label(),
-            last.on
+            crate::dates::words(last.on)
         ))
     } else {
         Some(format!(
             "the safety answers changed after your {} approved the plan on {}",
             last.with.label(),
-            last.on
+            crate::dates::words(last.on)
         ))
     }
 }
@@ -573,6 +590,7 @@ pub fn check_new_party(settings: &Settings, kind: PartyKind) -> Result<(), Refus
 /// Checks a plan against the verdict (R1, R4, R5, R8).
 pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, CoreError> {
     refuse_if_set_aside(record, "a plan")?;
+    plan.way().check()?;
     let v = verdict(record);
     refuse_method(&v, plan.method, "plan amends")?;
     harm_first(record, plan.method, "a plan")?;
@@ -620,6 +638,8 @@ pub fn check_plan(record: &PartyRecord, plan: &Plan) -> Result<Vec<String>, Core
 pub struct NewAttempt<'a> {
     pub on: Date,
     pub method: Method,
+    /// How a restitution reached them, where it is said (see `model::Way`).
+    pub channel: Option<crate::model::Channel>,
     pub outcome: Outcome,
     /// What was written about it (notes, their requests), read for contact and go-betweens
     /// where no contact is allowed.
@@ -640,6 +660,11 @@ pub fn check_attempt(
         )
         .into());
     }
+    let way = crate::model::Way {
+        method: attempt.method,
+        channel: attempt.channel,
+    }
+    .check()?;
     let v = verdict(record);
     refuse_method(&v, attempt.method, "make amends")?;
     harm_first(record, attempt.method, "an attempt")?;
@@ -711,18 +736,20 @@ pub fn check_attempt(
         )
         .into());
     }
-    // Trying to reach them (no answer, could not reach) is not the amends itself.
+    // Trying to reach them (no answer, could not reach) is not the amends itself. Like is
+    // compared with like: what was made with what was planned, and how it reached them with
+    // how it was to, where both say.
     if v.review_required
         && attempt.outcome.is_made()
         && let Some(plan) = &record.plan
-        && plan.method != attempt.method
+        && !plan.way().fits(way)
     {
         return Err(Refusal::new(
             Some(Rule::R2),
             format!(
                 "The plan that was approved is {}, not {}",
-                plan.method.label(),
-                attempt.method.label()
+                plan.way().label(),
+                way.label()
             ),
             "Change the plan to the way you mean to make the amends and go over it again with your sponsor or adviser.",
         )
@@ -777,7 +804,8 @@ pub fn check_deferral(
         return Err(Invalid::new(
             "review date",
             format!(
-                "the review date {review_on} is in the past; choose today or a later date (R9)"
+                "the review date {} is in the past; choose today or a later date (R9)",
+                crate::dates::words(review_on)
             ),
         )
         .into());
@@ -787,7 +815,8 @@ pub fn check_deferral(
         return Err(Invalid::new(
             "review date",
             format!(
-                "is more than a year away; not now is not never (R9): choose a date on or before {latest}, and put it off again then if you need to"
+                "is more than a year away; not now is not never (R9): choose a date on or before {}, and put it off again then if you need to",
+                crate::dates::words(latest)
             ),
         )
         .into());
@@ -847,7 +876,25 @@ fn safety_first(v: &Verdict, method: Method, doing: &str) -> Result<(), Refusal>
     if v.answered || !method.is_contact() {
         return Ok(());
     }
-    Err(answers_missing(doing, OPEN_WHILE_PLANS_WAIT))
+    Err(unanswered(v, doing, OPEN_WHILE_PLANS_WAIT))
+}
+
+/// The refusal while the answers are missing, or incomplete since the party's kind changed.
+fn unanswered(v: &Verdict, what: &str, open: &str) -> Refusal {
+    if v.missing.is_empty() {
+        return answers_missing(what, open);
+    }
+    Refusal::new(
+        None,
+        format!(
+            "Since the safety questions were answered, what is recorded about this party changed, and {} {} not asked then, so {what} that reaches them cannot be recorded yet",
+            v.missing.join(", "),
+            if v.missing.len() == 1 { "was" } else { "were" }
+        ),
+        format!(
+            "Answer them first (amends safety PARTY with the flags that are yes; the others are recorded as no); {open}."
+        ),
+    )
 }
 
 /// Whether the legal question of R3 is settled: a lawyer consulted, or the person's own
@@ -982,7 +1029,7 @@ fn reaching_needs(record: &PartyRecord, v: &Verdict, what: &str) -> Result<(), C
         return Err(no_harm_named(&format!("{what} to them"), OPEN_WHILE_COMMITMENTS_WAIT).into());
     }
     if !v.answered {
-        return Err(answers_missing(what, OPEN_WHILE_COMMITMENTS_WAIT).into());
+        return Err(unanswered(v, what, OPEN_WHILE_COMMITMENTS_WAIT).into());
     }
     if v.lawyer_first && !legal_question_settled(record) {
         return Err(Refusal::new(
@@ -1174,7 +1221,8 @@ fn check_fact_date(
         return Err(Invalid::new(
             "date",
             format!(
-                "is before this commitment began on {began}; give a date from then on (if it began earlier, record a new commitment with --starting)"
+                "is before this commitment began on {}; give a date from then on (if it began earlier, record a new commitment with --starting)",
+                crate::dates::words(began)
             ),
         ));
     }
@@ -1300,6 +1348,19 @@ pub fn merge_answers(
         .unwrap_or_default();
     let setting = flags_of(&change.set);
     let lifting = flags_of(&change.clear);
+    crate::questions::check_change(record, &setting, &lifting)?;
+    // What the record answers already is not stored: it follows the record (a kind changed
+    // back asks the question again).
+    let account = crate::questions::account(record);
+    let setting: Vec<&str> = setting
+        .into_iter()
+        .filter(|q| {
+            !matches!(
+                account.get(q).map(|q| &q.standing),
+                Some(crate::questions::Standing::Known { .. })
+            ) || *q == "asked-no-contact"
+        })
+        .collect();
     if change.none && (!setting.is_empty() || !lifting.is_empty()) {
         return Err(Invalid::new(
             "none",
@@ -1354,6 +1415,7 @@ pub fn merge_answers(
     if let Some(d) = &change.legal_decision {
         next.legal_decision = d.clone();
     }
+    next.asked = crate::questions::asked_after(record);
     let (next, kept) = settle_answers(record, next);
     check_lift(
         &before,

@@ -243,8 +243,8 @@ pub fn blocked_plan(record: &PartyRecord) -> Option<String> {
 fn plan_words(record: &PartyRecord) -> String {
     match &record.plan {
         Some(p) => match p.on {
-            Some(on) => format!("{} on {on}", p.method.label()),
-            None => p.method.label().to_string(),
+            Some(on) => format!("{} on {}", p.way().label(), crate::dates::words(on)),
+            None => p.way().label(),
         },
         None => String::new(),
     }
@@ -270,13 +270,13 @@ pub fn derive(record: &PartyRecord, now: &Now) -> StageInfo {
                 if h.source == crate::model::HarmSource::Revealed && h.recorded == made.recorded {
                     format!(
                         "during the amends on {} they told you of a harm that was not on the list",
-                        made.on
+                        crate::dates::words(made.on)
                     )
                 } else {
                     format!(
                         "a new harm was recorded on {} after amends were made on {}",
-                        now.date_of(h.recorded),
-                        made.on
+                        crate::dates::words(now.date_of(h.recorded)),
+                        crate::dates::words(made.on)
                     )
                 };
             return info(Stage::Reopened, format!("reopened: {what}; {next}"));
@@ -301,9 +301,12 @@ pub fn derive(record: &PartyRecord, now: &Now) -> StageInfo {
 fn reopened_next(record: &PartyRecord, made: jiff::Timestamp, now: &Now) -> String {
     if let Some(d) = record.active_deferral().filter(|d| d.recorded > made) {
         return if d.review_on < now.today {
-            format!("deferred, and its review on {} is overdue", d.review_on)
+            format!(
+                "deferred, and its review on {} is overdue",
+                crate::dates::words(d.review_on)
+            )
         } else {
-            format!("deferred until {}", d.review_on)
+            format!("deferred until {}", crate::dates::words(d.review_on))
         };
     }
     if let Some(a) = record
@@ -312,7 +315,11 @@ fn reopened_next(record: &PartyRecord, made: jiff::Timestamp, now: &Now) -> Stri
         .filter(|a| a.recorded > made)
         .max_by_key(|a| (a.recorded, a.id))
     {
-        return format!("attempted again on {} ({})", a.on, a.outcome.label());
+        return format!(
+            "attempted again on {} ({})",
+            crate::dates::words(a.on),
+            a.outcome.label()
+        );
     }
     if record.plan.as_ref().is_some_and(|p| p.updated > made) {
         if let Some(blocked) = blocked_plan(record) {
@@ -347,8 +354,9 @@ fn active_living(record: &PartyRecord) -> Option<StageInfo> {
                 Some(info(
                     Stage::LivingAmends,
                     format!(
-                        "living amends: a change kept up {} since {starting}; {kept} of {} check-ins kept",
+                        "living amends: a change kept up {} since {}; {kept} of {} check-ins kept",
                         every.label(),
+                        crate::dates::words(*starting),
                         checkins.len()
                     ),
                 ))
@@ -358,6 +366,7 @@ fn active_living(record: &PartyRecord) -> Option<StageInfo> {
 }
 
 fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageInfo {
+    let made_on = crate::dates::words(made_on);
     let open: Vec<_> = record.commitments.iter().filter(|c| c.is_open()).collect();
     let owing: Vec<String> = open
         .iter()
@@ -365,7 +374,9 @@ fn after_amends(record: &PartyRecord, made_on: Date, outcome: Outcome) -> StageI
             CommitmentKind::Restitution { .. } => {
                 c.balance().map(|b| format!("{b} still to repay"))
             }
-            CommitmentKind::Promise { due, .. } => Some(format!("a promise due {due}")),
+            CommitmentKind::Promise { due, .. } => {
+                Some(format!("a promise due {}", crate::dates::words(*due)))
+            }
             CommitmentKind::Living { .. } => None,
         })
         .collect();
@@ -464,9 +475,12 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
     let last_attempt = record.attempts.iter().max_by_key(|a| (a.recorded, a.id));
     if let Some(d) = record.active_deferral() {
         let when = if d.review_on < today {
-            format!("its review on {} is overdue", d.review_on)
+            format!(
+                "its review on {} is overdue",
+                crate::dates::words(d.review_on)
+            )
         } else {
-            format!("look at it again on {}", d.review_on)
+            format!("look at it again on {}", crate::dates::words(d.review_on))
         };
         return info(Stage::Deferred, format!("deferred: {when}"));
     }
@@ -476,7 +490,7 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
             Stage::Attempted,
             format!(
                 "attempted on {} ({}): {}",
-                a.on,
+                crate::dates::words(a.on),
                 a.outcome.label(),
                 if a.outcome == Outcome::Unreachable {
                     "try another way, or consider an unsent letter or indirect amends"
@@ -493,7 +507,11 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
         let gaps = readiness_gaps(record);
         if gaps.is_empty() {
             let why = match approval_for_plan(record) {
-                Some(c) => format!("plan approved by your {} on {}", c.with.label(), c.on),
+                Some(c) => format!(
+                    "plan approved by your {} on {}",
+                    c.with.label(),
+                    crate::dates::words(c.on)
+                ),
                 None => "plan made and the safety questions allow it".to_string(),
             };
             return info(
@@ -515,7 +533,7 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
             Stage::Willing,
             format!(
                 "willing now since {}; next, answer the safety questions and make a plan",
-                now.date_of(w.at)
+                crate::dates::words(now.date_of(w.at))
             ),
         ),
         Some(w) => info(
@@ -523,7 +541,7 @@ fn before_amends(record: &PartyRecord, now: &Now) -> StageInfo {
             format!(
                 "listed; willingness is \"{}\" since {}: keep asking",
                 w.level.code(),
-                now.date_of(w.at)
+                crate::dates::words(now.date_of(w.at))
             ),
         ),
         None => info(

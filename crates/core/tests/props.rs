@@ -182,6 +182,7 @@ fn answers_strategy() -> impl Strategy<Value = SafetyAnswers> {
             } else {
                 String::new()
             },
+            asked: None,
         })
 }
 
@@ -964,6 +965,8 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                             *answer_mut(&mut expected, q).expect("a protecting question") &= !lifts;
                             // An answer stored before they asked in an attempt is settled now.
                             expected.asked_no_contact |= permanent;
+                            // The questions this party is asked now are asked by the change.
+                            expected.asked = amends_core::questions::asked_after(&sim.r);
                             prop_assert_eq!(&next, &expected, "only {} is lifted", q);
                             let record = SafetyRecord {
                                 answers: next,
@@ -1045,6 +1048,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
             };
             let p = Plan {
                 method,
+                channel: None,
                 script,
                 on: on_in.map(|n| add_days(today, n)),
                 place,
@@ -1150,6 +1154,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                 words: &written,
                 on: add_days(today, -*days_ago),
                 method,
+                channel: None,
                 outcome,
             };
             let v = verdict(&sim.r);
@@ -1164,6 +1169,7 @@ fn apply(sim: &mut Sim, op: &Op, minutes: i64) -> Result<(), TestCaseError> {
                     id,
                     on: a.on,
                     method,
+                    channel: None,
                     outcome,
                     requests: String::new(),
                     feeling_before: String::new(),
@@ -1505,6 +1511,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
             // Nothing can be planned, attempted, consented to or deferred.
             let p = Plan {
                 method: Method::Indirect,
+                channel: None,
                 script: String::new(),
                 on: None,
                 place: String::new(),
@@ -1517,6 +1524,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
                 words: &[],
                 on: now.today,
                 method: Method::Indirect,
+                channel: None,
                 outcome: Outcome::Done,
             };
             prop_assert!(check_attempt(r, &a, now.today).is_err());
@@ -1555,6 +1563,7 @@ fn check_invariants(r: &PartyRecord, now: &Now) -> Result<StageInfo, TestCaseErr
                             words: &[],
                             on: now.today,
                             method: plan.method,
+                            channel: None,
                             outcome,
                         };
                         let got = check_attempt(r, &a, now.today);

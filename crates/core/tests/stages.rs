@@ -68,7 +68,7 @@ fn listed_with_willingness_other_than_now_says_keep_asking() {
             &r,
             10,
             Stage::Listed,
-            &[level.code(), "since 2024-05-04", "keep asking"],
+            &[level.code(), "since 4 May 2024", "keep asking"],
         );
     }
 }
@@ -83,7 +83,7 @@ fn willing_now_is_the_latest_entry_not_the_first() {
         &r,
         10,
         Stage::Willing,
-        &["willing now since 2024-05-10", "make a plan"],
+        &["willing now since 10 May 2024", "make a plan"],
     );
     // And it can move back.
     r.willingness
@@ -128,8 +128,8 @@ fn ready_names_the_approval_and_the_date() {
         4,
         Stage::Ready,
         &[
-            "ready: by phone on 2024-05-21",
-            "plan approved by your sponsor on 2024-05-03",
+            "ready: by phone on 21 May 2024",
+            "plan approved by your sponsor on 3 May 2024",
         ],
     );
 }
@@ -324,13 +324,23 @@ fn deferred_shows_the_review_date_and_when_it_is_overdue() {
     r.plan = Some(plan(Method::Letter, "Dear Pat", at(2, 0)));
     r.deferrals
         .push(deferral(1, "Six months sober first", 30, at(3, 0)));
-    assert_stage(&r, 10, Stage::Deferred, &["look at it again on 2024-05-31"]);
-    assert_stage(&r, 30, Stage::Deferred, &["look at it again on 2024-05-31"]);
+    assert_stage(
+        &r,
+        10,
+        Stage::Deferred,
+        &["look at it again on 31 May 2024"],
+    );
+    assert_stage(
+        &r,
+        30,
+        Stage::Deferred,
+        &["look at it again on 31 May 2024"],
+    );
     assert_stage(
         &r,
         31,
         Stage::Deferred,
-        &["review on 2024-05-31 is overdue"],
+        &["review on 31 May 2024 is overdue"],
     );
     // Ended by hand: back to ready.
     r.deferrals[0].ended = Some(at(4, 0));
@@ -342,7 +352,7 @@ fn the_latest_open_deferral_is_the_one_shown() {
     let mut r = willing_person();
     r.deferrals.push(deferral(1, "Not yet", 10, at(2, 0)));
     r.deferrals.push(deferral(2, "Still not yet", 40, at(8, 0)));
-    assert_stage(&r, 12, Stage::Deferred, &["2024-06-10"]);
+    assert_stage(&r, 12, Stage::Deferred, &["10 June 2024"]);
 }
 
 #[test]
@@ -355,7 +365,7 @@ fn attempted_when_the_amends_did_not_reach_them() {
         &r,
         5,
         Stage::Attempted,
-        &["attempted on 2024-05-05 (no answer)", "try again"],
+        &["attempted on 5 May 2024 (no answer)", "try again"],
     );
     r.attempts.push(attempt(
         2,
@@ -378,11 +388,11 @@ fn a_deferral_after_a_failed_attempt_wins_and_an_attempt_after_it_ends_it() {
     r.attempts
         .push(attempt(1, Method::Phone, Outcome::NoAnswer, 4, at(4, 9)));
     r.deferrals.push(deferral(1, "They are ill", 20, at(5, 0)));
-    assert_stage(&r, 6, Stage::Deferred, &["2024-05-21"]);
+    assert_stage(&r, 6, Stage::Deferred, &["21 May 2024"]);
     r.attempts
         .push(attempt(2, Method::Phone, Outcome::NoAnswer, 7, at(7, 9)));
     assert!(r.active_deferral().is_none());
-    assert_stage(&r, 8, Stage::Attempted, &["2024-05-08"]);
+    assert_stage(&r, 8, Stage::Attempted, &["8 May 2024"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +406,7 @@ fn with_request_and_no_commitment_is_made_not_complete() {
         &r,
         6,
         Stage::Made,
-        &["amends made on 2024-05-06", "they asked for something"],
+        &["amends made on 6 May 2024", "they asked for something"],
     );
 }
 
@@ -446,7 +456,7 @@ fn restitution_with_a_balance_is_following_through_and_paid_off_is_complete() {
         &r,
         7,
         Stage::FollowingThrough,
-        &["amends made on 2024-05-06", "60.00 USD still to repay"],
+        &["amends made on 6 May 2024", "60.00 USD still to repay"],
     );
     if let amends_core::model::CommitmentKind::Restitution { payments, .. } =
         &mut r.commitments[0].kind
@@ -464,7 +474,7 @@ fn restitution_with_a_balance_is_following_through_and_paid_off_is_complete() {
         &r,
         40,
         Stage::Complete,
-        &["amends made on 2024-05-06", "restitution paid in full"],
+        &["amends made on 6 May 2024", "restitution paid in full"],
     );
 }
 
@@ -477,7 +487,7 @@ fn an_open_promise_is_following_through_until_it_is_kept() {
         &r,
         7,
         Stage::FollowingThrough,
-        &["a promise due 2024-05-13"],
+        &["a promise due 13 May 2024"],
     );
     r.commitments[0].closed = Some((Closure::Kept, on(11)));
     assert_stage(&r, 12, Stage::Complete, &["a promise kept"]);
@@ -497,7 +507,7 @@ fn an_open_living_commitment_after_amends_is_living_amends() {
         &r,
         30,
         Stage::LivingAmends,
-        &["every week since 2024-05-07", "2 of 3 check-ins kept"],
+        &["every week since 7 May 2024", "2 of 3 check-ins kept"],
     );
     // Money still to repay comes first.
     r.commitments
@@ -542,19 +552,19 @@ fn complete_with_no_commitments_names_how_it_went() {
     for (outcome, words) in [
         (
             Outcome::Warm,
-            ["complete: amends made on 2024-05-06", "received warmly"],
+            ["complete: amends made on 6 May 2024", "received warmly"],
         ),
         (
             Outcome::Cool,
-            ["complete: amends made on 2024-05-06", "cool or sceptical"],
+            ["complete: amends made on 6 May 2024", "cool or sceptical"],
         ),
         (
             Outcome::Refused,
-            ["offered amends on 2024-05-06", "they declined"],
+            ["offered amends on 6 May 2024", "they declined"],
         ),
         (
             Outcome::NoContact,
-            ["offered on 2024-05-06", "asked for no further contact"],
+            ["offered on 6 May 2024", "asked for no further contact"],
         ),
     ] {
         let r = made(outcome);
@@ -595,8 +605,8 @@ fn a_harm_recorded_after_a_made_attempt_reopens_the_party() {
         9,
         Stage::Reopened,
         &[
-            "a new harm was recorded on 2024-05-09",
-            "after amends were made on 2024-05-06",
+            "a new harm was recorded on 9 May 2024",
+            "after amends were made on 6 May 2024",
             "next, make a plan for the new harm",
         ],
     );
@@ -640,12 +650,12 @@ fn reopened_says_what_happened_since() {
     );
     // A deferral after the amends.
     r.deferrals.push(deferral(1, "Give it time", 20, at(10, 0)));
-    assert_stage(&r, 11, Stage::Reopened, &["deferred until 2024-05-21"]);
+    assert_stage(&r, 11, Stage::Reopened, &["deferred until 21 May 2024"]);
     assert_stage(
         &r,
         25,
         Stage::Reopened,
-        &["review on 2024-05-21 is overdue"],
+        &["review on 21 May 2024 is overdue"],
     );
     // An attempt that did not reach them ends the deferral and is shown.
     r.attempts
@@ -654,12 +664,12 @@ fn reopened_says_what_happened_since() {
         &r,
         27,
         Stage::Reopened,
-        &["attempted again on 2024-05-27 (no answer)"],
+        &["attempted again on 27 May 2024 (no answer)"],
     );
     // Made again: no longer reopened.
     r.attempts
         .push(attempt(3, Method::Phone, Outcome::Warm, 28, at(28, 0)));
-    assert_stage(&r, 29, Stage::Complete, &["amends made on 2024-05-29"]);
+    assert_stage(&r, 29, Stage::Complete, &["amends made on 29 May 2024"]);
 }
 
 #[test]
@@ -754,8 +764,8 @@ fn reasons_show_dates_in_the_persons_time_zone() {
     r.willingness.push(willing(1, Willingness::Now, at(2, 22)));
     let tokyo = Now::new(at(5, 0), TimeZone::fixed(offset(9)));
     let new_york = Now::new(at(5, 0), TimeZone::fixed(offset(-4)));
-    assert!(derive(&r, &tokyo).reason.contains("since 2024-05-04"));
-    assert!(derive(&r, &new_york).reason.contains("since 2024-05-03"));
+    assert!(derive(&r, &tokyo).reason.contains("since 4 May 2024"));
+    assert!(derive(&r, &new_york).reason.contains("since 3 May 2024"));
     // "Today" for an overdue review is the local date too.
     let mut d = person();
     d.deferrals.push(deferral(1, "Wait", 5, at(1, 0)));
@@ -764,7 +774,7 @@ fn reasons_show_dates_in_the_persons_time_zone() {
     assert!(
         derive(&d, &late_evening_before)
             .reason
-            .contains("look at it again on 2024-05-06")
+            .contains("look at it again on 6 May 2024")
     );
     let next_morning = Now::new(at(6, 2), TimeZone::fixed(offset(9)));
     assert!(derive(&d, &next_morning).reason.contains("overdue"));
@@ -790,7 +800,7 @@ fn deceased_parties_reach_complete_through_an_unsent_letter() {
     assert_stage(&r, 3, Stage::Ready, &["an unsent letter"]);
     r.attempts
         .push(attempt(1, Method::UnsentLetter, Outcome::Done, 4, at(4, 0)));
-    assert_stage(&r, 5, Stage::Complete, &["2024-05-05"]);
+    assert_stage(&r, 5, Stage::Complete, &["5 May 2024"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -929,6 +939,7 @@ fn a_plan_that_reaches_them_is_not_ready_once_no_harm_is_left() {
     let attempt = amends_core::rules::NewAttempt {
         on: on(3),
         method: Method::Letter,
+        channel: None,
         outcome: Outcome::Warm,
         words: &[],
     };

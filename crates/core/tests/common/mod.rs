@@ -159,6 +159,7 @@ pub fn consult(
 pub fn plan(method: Method, script: &str, updated: Timestamp) -> Plan {
     Plan {
         method,
+        channel: None,
         script: script.into(),
         on: None,
         place: String::new(),
@@ -198,6 +199,7 @@ pub fn attempt(
         id,
         on: on(day),
         method,
+        channel: None,
         outcome,
         requests: String::new(),
         feeling_before: "scared".into(),
