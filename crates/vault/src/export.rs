@@ -23,7 +23,8 @@ pub const FORMAT: &str = "amends-export";
 /// The version of the export format this build writes; it reads this one and every earlier one.
 /// Version 2 is written under every gate of today (docs/export-format.md): its files are held to
 /// all of them on import; a version 1 file, written before some of them existed, to the rules.
-pub const VERSION: u32 = 2;
+/// Version 3 adds fields only (each optional, so a version 2 file reads as it did).
+pub const VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +151,10 @@ pub struct SafetyOut {
     /// abused them) was lifted in this set; required when one is. Absent means none given.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// Version 3: the questions asked up to this set, by name (`court-order`, ...). Absent:
+    /// all twelve, as every set written before version 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -170,6 +175,14 @@ pub struct ConsultationOut {
 #[serde(deny_unknown_fields)]
 pub struct PlanOut {
     pub method: String,
+    /// Version 3: what the plan makes (`words`, `restitution`, `living`, `indirect`,
+    /// `unsent-letter`); it follows from `method`, and must agree with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Version 3: how a restitution is to reach them (`face-to-face`, `phone`, `video`,
+    /// `letter`, `transfer`). Absent: not said, or what `method` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
     #[serde(default)]
     pub script: String,
     #[serde(default)]
@@ -205,6 +218,12 @@ pub struct DeferralOut {
 pub struct AttemptOut {
     pub on: String,
     pub method: String,
+    /// Version 3: what was made; see `PlanOut::kind`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Version 3: how a restitution reached them; see `PlanOut::channel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
     pub outcome: String,
     #[serde(default)]
     pub requests: String,
@@ -283,6 +302,45 @@ pub struct CommitmentOut {
     pub recorded: String,
     #[serde(default)]
     pub closed: Option<ClosedOut>,
+    /// Version 3: payments and check-ins corrected or removed, oldest first, each with what it
+    /// said before and why it changed (a removed one is no longer under `payments` or
+    /// `checkins`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FollowChangeOut>,
+}
+
+/// A payment or check-in corrected or removed (format version 3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowChangeOut {
+    /// `payment` or `checkin`.
+    pub fact: String,
+    /// `fixed` or `removed`.
+    pub change: String,
+    /// What it said before the change.
+    pub previous: FollowPreviousOut,
+    pub reason: String,
+    /// When it was changed (RFC 3339).
+    pub at: String,
+}
+
+/// A payment's or check-in's fields before a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowPreviousOut {
+    pub on: String,
+    /// A payment's amount, in the commitment's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<MoneyOut>,
+    /// A check-in's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<bool>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -364,6 +422,8 @@ impl Vault {
                 .into_iter()
                 .map(|p| PlanOut {
                     method: p.method.code().into(),
+                    kind: Some(p.method.kind().code().into()),
+                    channel: p.channel.map(|c| c.code().into()),
                     script: p.script,
                     on: p.on.map(|d| d.to_string()),
                     place: p.place,
@@ -390,6 +450,9 @@ impl Vault {
                         legal_decision: a.legal_decision,
                         answered: s.answered.to_string(),
                         reason: s.reason,
+                        asked: a
+                            .asked
+                            .map(|q| q.iter().map(|n| n.to_string()).collect()),
                     }
                 })
                 .collect();
@@ -494,6 +557,8 @@ impl Vault {
                     .map(|a| AttemptOut {
                         on: a.on.to_string(),
                         method: a.method.code().into(),
+                        kind: Some(a.method.kind().code().into()),
+                        channel: a.channel.map(|c| c.code().into()),
                         outcome: a.outcome.code().into(),
                         requests: a.requests.clone(),
                         feeling_before: a.feeling_before.clone(),
@@ -502,7 +567,15 @@ impl Vault {
                         recorded: a.recorded.to_string(),
                     })
                     .collect(),
-                commitments: r.commitments.iter().map(commitment_out).collect(),
+                commitments: r
+                    .commitments
+                    .iter()
+                    .map(|c| {
+                        let mut out = commitment_out(c);
+                        out.changes = changes_out(&tx, c)?;
+                        Ok(out)
+                    })
+                    .collect::<Result<Vec<_>, VaultError>>()?,
                 edits,
             });
         }
@@ -642,6 +715,38 @@ fn replay_all(tx: &rusqlite::Transaction<'_>, doc: &ExportDoc) -> Result<(), Vau
     Ok(())
 }
 
+/// A commitment's corrected and removed payments and check-ins, as the file carries them.
+fn changes_out(
+    conn: &rusqlite::Connection,
+    c: &amends_core::model::Commitment,
+) -> Result<Vec<FollowChangeOut>, VaultError> {
+    let currency = match &c.kind {
+        CommitmentKind::Restitution { amount, .. } => Some(amount.currency),
+        _ => None,
+    };
+    Ok(crate::follow::changes_of(conn, c.id)?
+        .into_iter()
+        .map(|ch| FollowChangeOut {
+            fact: ch.fact.code().into(),
+            change: if ch.removed { "removed" } else { "fixed" }.into(),
+            previous: FollowPreviousOut {
+                on: ch.previous.on,
+                amount: ch
+                    .previous
+                    .amount_minor
+                    .zip(currency)
+                    .map(|(m, c)| money_out(amends_core::Money::new(m, c))),
+                kept: ch.previous.kept,
+                note: ch.previous.note,
+                via: ch.previous.via,
+                recorded: ch.previous.recorded,
+            },
+            reason: ch.reason,
+            at: ch.changed_at,
+        })
+        .collect())
+}
+
 fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
     let default_reach = match c.kind {
         CommitmentKind::Living { .. } => Reach::NoContact,
@@ -660,6 +765,7 @@ fn commitment_out(c: &amends_core::model::Commitment) -> CommitmentOut {
         due: None,
         payments: Vec::new(),
         checkins: Vec::new(),
+        changes: Vec::new(),
         recorded: c.recorded.to_string(),
         closed: c.closed.map(|(how, on)| ClosedOut {
             how: how.code().into(),
@@ -980,6 +1086,44 @@ fn check_asides(path: &str, asides: &[AsideOut]) -> Result<(), VaultError> {
     Ok(())
 }
 
+/// Checks a plan's or an attempt's method, and its kind and channel where the file gives them:
+/// the kind must be the method's, and only a restitution names a channel of its own.
+fn check_way(
+    at: &str,
+    method: &str,
+    kind: Option<&str>,
+    channel: Option<&str>,
+) -> Result<amends_core::model::Way, VaultError> {
+    let method = check_code(&format!("{at}.method"), Method::parse(method))?;
+    if let Some(kind) = kind {
+        let kind = check_code(
+            &format!("{at}.kind"),
+            amends_core::model::AmendsKind::parse(kind),
+        )?;
+        if kind != method.kind() {
+            return Err(problem(
+                &format!("{at}.kind"),
+                &format!(
+                    "does not agree with the method: {} is {}",
+                    method.code(),
+                    method.kind().code()
+                ),
+            ));
+        }
+    }
+    let channel = channel
+        .map(|c| {
+            check_code(
+                &format!("{at}.channel"),
+                amends_core::model::Channel::parse(c),
+            )
+        })
+        .transpose()?;
+    amends_core::model::Way { method, channel }
+        .check()
+        .map_err(|e| problem(&format!("{at}.channel"), &e.message))
+}
+
 /// Checks a parsed document's values (codes, dates, amounts, text limits, the core's rules) as
 /// [`crate::Vault::import_json`] does before it writes anything, without a vault.
 pub fn check(doc: &ExportDoc) -> Result<(), VaultError> {
@@ -989,6 +1133,33 @@ pub fn check(doc: &ExportDoc) -> Result<(), VaultError> {
 /// A file that says version 1 holds nothing only version 2 writes: such a field means the file
 /// was changed by hand (and a version 1 file is held to fewer gates on import).
 fn check_version_fields(doc: &ExportDoc) -> Result<(), VaultError> {
+    if doc.version < 3 {
+        let added = "is a field of version 3 in a file of an earlier version (was it changed by hand?)";
+        for (pi, p) in doc.parties.iter().enumerate() {
+            for (i, s) in p.safety.iter().enumerate() {
+                if s.asked.is_some() {
+                    return Err(problem(&format!("parties[{pi}].safety[{i}].asked"), added));
+                }
+            }
+            for (i, pl) in p.plans.iter().enumerate() {
+                if pl.kind.is_some() || pl.channel.is_some() {
+                    let f = if pl.kind.is_some() { "kind" } else { "channel" };
+                    return Err(problem(&format!("parties[{pi}].plans[{i}].{f}"), added));
+                }
+            }
+            for (i, a) in p.attempts.iter().enumerate() {
+                if a.kind.is_some() || a.channel.is_some() {
+                    let f = if a.kind.is_some() { "kind" } else { "channel" };
+                    return Err(problem(&format!("parties[{pi}].attempts[{i}].{f}"), added));
+                }
+            }
+            for (i, c) in p.commitments.iter().enumerate() {
+                if !c.changes.is_empty() {
+                    return Err(problem(&format!("parties[{pi}].commitments[{i}].changes"), added));
+                }
+            }
+        }
+    }
     if doc.version >= 2 {
         return Ok(());
     }
@@ -1119,6 +1290,12 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                 false,
             )?;
             check_ts(&format!("{sp}.answered"), &s.answered)?;
+            if let Some(asked) = &s.asked {
+                check_code(
+                    &format!("{sp}.asked"),
+                    amends_core::questions::parse_asked(asked),
+                )?;
+            }
         }
         for (i, c) in p.consultations.iter().enumerate() {
             let cp = format!("{pp}.consultations[{i}]");
@@ -1136,7 +1313,7 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
         }
         for (i, pl) in p.plans.iter().enumerate() {
             let lp = format!("{pp}.plans[{i}]");
-            check_code(&format!("{lp}.method"), Method::parse(&pl.method))?;
+            check_way(&lp, &pl.method, pl.kind.as_deref(), pl.channel.as_deref())?;
             check_text(&format!("{lp}.script"), &pl.script, SCRIPT_MAX, false)?;
             if let Some(on) = &pl.on {
                 check_date(&format!("{lp}.on"), on)?;
@@ -1173,7 +1350,7 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
         for (i, a) in p.attempts.iter().enumerate() {
             let ap = format!("{pp}.attempts[{i}]");
             check_date(&format!("{ap}.on"), &a.on)?;
-            check_code(&format!("{ap}.method"), Method::parse(&a.method))?;
+            check_way(&ap, &a.method, a.kind.as_deref(), a.channel.as_deref())?;
             check_code(&format!("{ap}.outcome"), Outcome::parse(&a.outcome))?;
             for (f, v) in [
                 ("requests", &a.requests),
@@ -1401,12 +1578,13 @@ fn insert(
             tx.execute(
                 "INSERT INTO safety_answers (party_id, court_order, asked_no_contact, abused_them, harmed_me,
                     legal_risk, affair, third_parties, my_safety, deceased, unreachable, child, family,
-                    legal_decision, answered, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    legal_decision, answered, reason, asked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     p.id, s.court_order, s.asked_no_contact, s.abused_them, s.harmed_me, s.legal_risk,
                     s.affair, s.third_parties, s.my_safety, s.deceased, s.unreachable, s.child, s.family,
-                    s.legal_decision, s.answered, s.reason
+                    s.legal_decision, s.answered, s.reason,
+                    s.asked.as_ref().map(|q| amends_core::questions::parse_asked(q).map(|q| q.join(","))).transpose().map_err(VaultError::from)?
                 ],
             )?;
         }
@@ -1419,8 +1597,9 @@ fn insert(
         }
         for pl in &p.plans {
             tx.execute(
-                "INSERT INTO plans (party_id, method, script, on_date, place, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![p.id, canon(Method::parse(&pl.method).map(|k| k.code()))?, pl.script, pl.on, pl.place, pl.updated],
+                "INSERT INTO plans (party_id, method, script, on_date, place, updated, channel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![p.id, canon(Method::parse(&pl.method).map(|k| k.code()))?, pl.script, pl.on, pl.place, pl.updated,
+                    pl.channel.as_deref().map(|c| canon(amends_core::model::Channel::parse(c).map(|k| k.code()))).transpose()?],
             )?;
         }
         for c in &p.consents {
@@ -1438,12 +1617,13 @@ fn insert(
         for a in &p.attempts {
             tx.execute(
                 "INSERT INTO attempts (party_id, on_date, method, outcome, requests, feeling_before,
-                                       feeling_after, notes, recorded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       feeling_after, notes, recorded, channel)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     p.id, a.on, canon(Method::parse(&a.method).map(|k| k.code()))?,
                     canon(Outcome::parse(&a.outcome).map(|k| k.code()))?, a.requests,
-                    a.feeling_before, a.feeling_after, a.notes, a.recorded
+                    a.feeling_before, a.feeling_after, a.notes, a.recorded,
+                    a.channel.as_deref().map(|c| canon(amends_core::model::Channel::parse(c).map(|k| k.code()))).transpose()?
                 ],
             )?;
         }
@@ -1498,7 +1678,68 @@ fn insert(
                     params![c.id, k.on, k.kept, k.note, k.recorded],
                 )?;
             }
+            insert_changes(tx, c, amount.map(|m| m.currency))?;
         }
+    }
+    Ok(())
+}
+
+/// A commitment's history of corrected and removed payments and check-ins, checked field by
+/// field (`previous` is kept as the vault keeps it, in schema V10's JSON).
+fn insert_changes(
+    tx: &rusqlite::Transaction<'_>,
+    c: &CommitmentOut,
+    currency: Option<amends_core::Currency>,
+) -> Result<(), VaultError> {
+    for (i, ch) in c.changes.iter().enumerate() {
+        let at = format!("commitments[{}].changes[{i}]", c.id);
+        let bad = |what: &str| {
+            VaultError::Import(format!("{at}: {what}. Nothing was imported."))
+        };
+        let fact = match (ch.fact.as_str(), c.kind.as_str()) {
+            ("payment", "restitution") => crate::follow::Fact::Payment,
+            ("checkin", "living") => crate::follow::Fact::CheckIn,
+            _ => return Err(bad("`fact` is `payment` on a restitution or `checkin` on a living amends")),
+        };
+        if ch.change != "fixed" && ch.change != "removed" {
+            return Err(bad("`change` is `fixed` or `removed`"));
+        }
+        ch.previous
+            .on
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| bad("`previous.on` is a date, YYYY-MM-DD"))?;
+        ch.at
+            .parse::<jiff::Timestamp>()
+            .map_err(|_| bad("`at` is a time, RFC 3339"))?;
+        let amount_minor = match (&ch.previous.amount, fact, currency) {
+            (Some(m), crate::follow::Fact::Payment, Some(cur)) => {
+                let m = check_money("previous.amount", m)?;
+                if m.currency != cur {
+                    return Err(bad("`previous.amount` is in the commitment's currency"));
+                }
+                Some(m.minor)
+            }
+            (None, crate::follow::Fact::CheckIn, _) => None,
+            _ => return Err(bad("`previous` has an amount for a payment, and only then")),
+        };
+        if (fact == crate::follow::Fact::CheckIn) != ch.previous.kept.is_some() {
+            return Err(bad("`previous` has `kept` for a check-in, and only then"));
+        }
+        let previous = crate::follow::Previous {
+            on: ch.previous.on.clone(),
+            amount_minor,
+            kept: ch.previous.kept,
+            note: text::optional("note", &ch.previous.note, text::TEXT_MAX)?,
+            via: ch.previous.via.clone(),
+            recorded: ch.previous.recorded.clone(),
+        };
+        let json = serde_json::to_string(&previous)
+            .map_err(|_| VaultError::Storage("follow change".into()))?;
+        tx.execute(
+            "INSERT INTO follow_changes (commitment_id, fact, fact_id, change, previous, reason, changed_at)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6)",
+            params![c.id, fact.code(), ch.change, json, text::optional("reason", &ch.reason, text::TEXT_MAX)?, ch.at],
+        )?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod bulk;
 pub mod calendar;
 mod error;
 pub mod export;
+mod follow;
 pub mod keys;
 mod load;
 mod open;
@@ -24,6 +25,7 @@ pub use backup::{AutoBackup, BackupError, BackupInfo, BackupProblem, OpenedBacku
 pub use bulk::{ImportParty, Imported, ListedName, Target};
 pub use calendar::CalendarSettings;
 pub use error::VaultError;
+pub use follow::{Balance, CheckInFix, Fact, FollowChange, PaymentFix, Previous};
 pub use keys::{DataKey, KdfParams, keyfile_path};
 pub use open::{Created, Vault};
 pub use outbox::OutboxEntry;

@@ -365,6 +365,24 @@ ALTER TABLE plans ADD COLUMN channel TEXT;
 ALTER TABLE attempts ADD COLUMN channel TEXT;
 "#;
 
+/// Version 10: a payment or a check-in can be corrected or removed, with a reason. What it said
+/// before (`previous`, JSON: `on`, `amount_minor` or `kept`, `note`, `via`, `recorded`) is kept
+/// here, as the edits of a party are; a removed one leaves its row in `payments` or `checkins`
+/// and lives on only here. `fact` is `payment` or `checkin`, `change` is `fixed` or `removed`.
+const V10: &str = r#"
+CREATE TABLE follow_changes (
+    id            INTEGER PRIMARY KEY,
+    commitment_id INTEGER NOT NULL REFERENCES commitments(id),
+    fact          TEXT NOT NULL CHECK (fact IN ('payment', 'checkin')),
+    fact_id       INTEGER NOT NULL,
+    change        TEXT NOT NULL CHECK (change IN ('fixed', 'removed')),
+    previous      TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    changed_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX follow_changes_commitment ON follow_changes(commitment_id);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -377,8 +395,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V7),
         M::up(V8),
         M::up(V9),
+        M::up(V10),
     ])
 }
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;

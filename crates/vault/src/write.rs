@@ -2,7 +2,7 @@
 //! party, asks the core whether the change is allowed, and writes only if it is.
 
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, CommitmentKind, HarmKind, HarmSource, Id, Method,
+    Adviser, AsideReason, Cadence, Channel, Closure, CommitmentKind, HarmKind, HarmSource, Id, Method,
     Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::{self, NewAttempt};
@@ -149,6 +149,8 @@ pub struct ConsultInput {
 #[derive(Clone, Debug)]
 pub struct PlanInput {
     pub method: Method,
+    /// How a restitution is to reach them, where it is said (see `Way`).
+    pub channel: Option<Channel>,
     pub script: String,
     pub on: Option<Date>,
     pub place: String,
@@ -158,6 +160,9 @@ pub struct PlanInput {
 #[derive(Clone, Debug, Default)]
 pub struct PlanChange {
     pub method: Option<Method>,
+    /// With a method given, how a restitution is to reach them (`None`: not said); without
+    /// one, the current plan's channel is kept.
+    pub channel: Option<Channel>,
     pub script: Option<String>,
     pub on: Option<Option<Date>>,
     pub place: Option<String>,
@@ -168,6 +173,8 @@ pub struct PlanChange {
 pub struct AttemptInput {
     pub on: Date,
     pub method: Method,
+    /// How a restitution reached them, where it is said (see `Way`).
+    pub channel: Option<Channel>,
     pub outcome: Outcome,
     pub requests: String,
     pub feeling_before: String,
@@ -257,11 +264,11 @@ pub struct Captured {
     pub restored: bool,
 }
 
-fn ts(now: &Now) -> String {
+pub(crate) fn ts(now: &Now) -> String {
     now.at.to_string()
 }
 
-fn b(v: bool) -> i64 {
+pub(crate) fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
@@ -296,7 +303,7 @@ fn optional_text(
     value.map(|v| text::optional(field, v, max)).transpose()
 }
 
-fn not_future(field: &'static str, on: Date, now: &Now) -> Result<(), Invalid> {
+pub(crate) fn not_future(field: &'static str, on: Date, now: &Now) -> Result<(), Invalid> {
     if on > now.today {
         return Err(Invalid::new(
             field,
@@ -457,8 +464,8 @@ fn insert_answers(
     tx.execute(
         "INSERT INTO safety_answers (party_id, court_order, asked_no_contact, abused_them,
             harmed_me, legal_risk, affair, third_parties, my_safety, deceased, unreachable,
-            child, family, legal_decision, answered, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            child, family, legal_decision, answered, reason, asked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             party,
             b(a.court_order),
@@ -475,7 +482,8 @@ fn insert_answers(
             b(a.family),
             a.legal_decision,
             at,
-            reason
+            reason,
+            a.asked.as_ref().map(|q| q.join(","))
         ],
     )?;
     Ok(())
@@ -882,6 +890,16 @@ impl Vault {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
             refuse_set_aside(&rec, "safety answers")?;
+            // Whole answers answer every question this party is asked now, and none that
+            // cannot apply to it.
+            let yes: Vec<&'static str> = rules::SAFETY_QUESTIONS
+                .iter()
+                .copied()
+                .filter(|q| *rules::answer_mut(&mut answers.clone(), q).expect("a known question"))
+                .collect();
+            amends_core::questions::check_change(&rec, &yes, &[])?;
+            let mut answers = answers;
+            answers.asked = amends_core::questions::asked_after(&rec);
             let (settled, notes) = rules::settle_answers(&rec, answers);
             // Whole answers lift nothing that keeps them from being reached: that takes a
             // change with a reason (`change_safety`).
@@ -986,6 +1004,7 @@ impl Vault {
             r,
             &PlanChange {
                 method: Some(p.method),
+                channel: p.channel,
                 script: Some(p.script.clone()),
                 on: Some(p.on),
                 place: Some(p.place.clone()),
@@ -1008,7 +1027,11 @@ impl Vault {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
             let current = rec.plan.as_ref();
-            let Some(method) = p.method.or(current.map(|c| c.method)) else {
+            let Some((method, channel)) = p
+                .method
+                .map(|m| (m, p.channel))
+                .or(current.map(|c| (c.method, c.channel)))
+            else {
                 return Err(Invalid::new(
                     "method",
                     "a first plan needs a method: face-to-face, phone, video, letter, restitution, living, indirect or unsent-letter",
@@ -1017,6 +1040,7 @@ impl Vault {
             };
             let plan = Plan {
                 method,
+                channel,
                 script: script
                     .clone()
                     .or(current.map(|c| c.script.clone()))
@@ -1035,15 +1059,16 @@ impl Vault {
                 warnings.push(format!("The planned date {on} is already past."));
             }
             tx.execute(
-                "INSERT INTO plans (party_id, method, script, on_date, place, updated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO plans (party_id, method, script, on_date, place, updated, channel)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     id,
                     plan.method.code(),
                     plan.script,
                     plan.on.map(|d| d.to_string()),
                     plan.place,
-                    ts(now)
+                    ts(now),
+                    plan.channel.map(|c| c.code())
                 ],
             )?;
             Ok(Recorded { id, warnings })
@@ -1151,6 +1176,7 @@ impl Vault {
                 &NewAttempt {
                     on: a.on,
                     method: a.method,
+                    channel: a.channel,
                     outcome: a.outcome,
                     words: &[&requests, &notes, &before, &after],
                 },
@@ -1172,8 +1198,8 @@ impl Vault {
             let at = ts(now);
             tx.execute(
                 "INSERT INTO attempts (party_id, on_date, method, outcome, requests, feeling_before,
-                                       feeling_after, notes, recorded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       feeling_after, notes, recorded, channel)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     a.on.to_string(),
@@ -1183,7 +1209,8 @@ impl Vault {
                     before,
                     after,
                     notes,
-                    at
+                    at,
+                    a.channel.map(|c| c.code())
                 ],
             )?;
             let attempt_id = tx.last_insert_rowid();
@@ -1324,7 +1351,7 @@ impl Vault {
         })
     }
 
-    fn commitment_with_record(
+    pub(crate) fn commitment_with_record(
         tx: &Transaction<'_>,
         cid: Id,
     ) -> Result<(amends_core::model::Commitment, PartyRecord), VaultError> {
@@ -1374,7 +1401,10 @@ impl Vault {
                 )
                 .into());
             };
-            let money = Money::parse(amount, total.currency)?;
+            // Read as every form reads an amount: in the vault's language's convention, an
+            // entry that reads two ways refused with both readings, never guessed.
+            let language = crate::load::settings(tx)?.language;
+            let money = Money::read(amount, total.currency, language).map_err(Invalid::from)?;
             if money.minor <= 0 {
                 return Err(Invalid::new("amount", "a payment must be more than zero").into());
             }
