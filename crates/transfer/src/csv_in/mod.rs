@@ -37,6 +37,11 @@ pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_ROWS: usize = 100_000;
 /// The most problems listed; the rest are counted.
 pub const MAX_PROBLEMS: usize = 100;
+/// The most columns a line may fill (columns left empty at the end of a line do not count).
+pub const MAX_COLUMNS: usize = 500;
+/// The most columns named in a remark about columns with writing that go nowhere; the rest
+/// are counted.
+pub const MAX_NAMED_COLUMNS: usize = 12;
 
 /// A file that cannot be read as a list at all. Messages name lines, never content.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +55,10 @@ pub enum ReadError {
         "the file has more than {MAX_ROWS} rows, more than any list needs; check that it is the right file, or split it and import each part"
     )]
     TooManyRows,
+    #[error(
+        "line {line} has more than {MAX_COLUMNS} columns, more than any list needs; check that it is the right file, or keep only the columns of the list and save it again as CSV"
+    )]
+    TooManyColumns { line: u64 },
     #[error("the file is empty; export the sheet again with its headings in the first line")]
     Empty,
     #[error("{}", unreadable(*.line, *.asked))]
@@ -270,10 +279,21 @@ pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Sheet, ReadError
             }
         }
         let line = line_at(record.position().map_or(start, |p| p.byte() as usize));
-        if record.iter().all(|c| c.trim().is_empty()) {
+        // Columns left empty at the end of a line (some spreadsheets save hundreds) are dropped.
+        let Some(filled) = (0..record.len())
+            .rev()
+            .find(|&i| record.get(i).is_some_and(|c| !c.trim().is_empty()))
+        else {
             continue;
+        };
+        if filled >= MAX_COLUMNS {
+            return Err(ReadError::TooManyColumns { line });
         }
-        let cells: Vec<String> = record.iter().map(|c| unguarded(c).to_string()).collect();
+        let cells: Vec<String> = record
+            .iter()
+            .take(filled + 1)
+            .map(|c| unguarded(c).to_string())
+            .collect();
         width = width.max(cells.len());
         if headings.is_none() {
             headings = Some(cells);
@@ -786,10 +806,11 @@ impl Sheet {
                 None => Vec::new(),
             };
             let owed = match col(Field::Owed) {
-                Some(c) => values::owed(cell(c), settings.currency).unwrap_or_else(|m| {
-                    bad.push((c, m));
-                    None
-                }),
+                Some(c) => values::owed(cell(c), settings.currency, settings.language)
+                    .unwrap_or_else(|m| {
+                        bad.push((c, m));
+                        None
+                    }),
                 None => None,
             };
             let mut third_parties = Vec::new();
@@ -945,11 +966,15 @@ impl Sheet {
             })
             .collect();
         if !unused.is_empty() {
+            let mut named = unused[..unused.len().min(MAX_NAMED_COLUMNS)].join(", ");
+            if unused.len() > MAX_NAMED_COLUMNS {
+                named.push_str(&format!(" and {} more", unused.len() - MAX_NAMED_COLUMNS));
+            }
             checked.remarks.push(format!(
                 "{} with writing in {} not brought in: {}; choose a field for {} if what {} should be kept",
                 if unused.len() == 1 { "One column" } else { "Some columns" },
                 if unused.len() == 1 { "it is" } else { "them are" },
-                unused.join(", "),
+                named,
                 if unused.len() == 1 { "it" } else { "each" },
                 if unused.len() == 1 { "it holds" } else { "they hold" },
             ));
@@ -1061,11 +1086,12 @@ pub fn added_words(added: &Imported) -> String {
 
 /// A cell without the `'` that a CSV export (Amends' own, and the usual advice for any) puts
 /// before a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return, so that a
-/// spreadsheet shows it as text. What was written comes back as it was written; a cell so
-/// guarded can only have been text, so nothing else is lost.
+/// spreadsheet shows it as text, and that Amends puts before a cell starting with `'` too.
+/// What was written comes back as it was written; a cell so guarded can only have been text,
+/// so nothing else is lost.
 fn unguarded(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(crate::csv_out::GUARDED) => rest,
         _ => cell,
     }
 }

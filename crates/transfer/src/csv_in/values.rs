@@ -2,7 +2,8 @@
 //! Spanish, amounts as spreadsheets write them, yes and no. Messages say what is wrong and
 //! what to write instead; they never repeat the cell.
 
-use amends_core::model::{HarmKind, HarmSource, PartyKind, Willingness};
+use amends_core::model::{HarmKind, HarmSource, Language, PartyKind, Willingness};
+use amends_core::money::Unread;
 use amends_core::{Currency, Money};
 
 use super::names::fold;
@@ -152,11 +153,15 @@ fn nothing(t: &str) -> bool {
 /// An amount owed, in the list's currency; "0", "-" or empty mean nothing owed.
 ///
 /// Spreadsheets write amounts in the reader's own way: a currency sign or code before or
-/// after, spaces or dots between thousands, a decimal comma. The last of `.` and `,` is the
-/// decimal separator when both appear; a lone comma followed by one or two digits is one too
-/// (`12,50`). Anything else is read by core's money rules, which refuse what they cannot
-/// read exactly.
-pub(crate) fn owed(cell: &str, currency: Currency) -> Result<Option<Money>, String> {
+/// after, spaces or dots between thousands, a decimal comma. A sign or code of another
+/// currency is refused here; the figures are read by the core's amount reader
+/// (`Money::read`), the same as every form, which asks about an entry two conventions read
+/// differently (`1,250`) instead of guessing.
+pub(crate) fn owed(
+    cell: &str,
+    currency: Currency,
+    language: Language,
+) -> Result<Option<Money>, String> {
     let t = cell.trim();
     if nothing(t) {
         return Ok(None);
@@ -178,28 +183,19 @@ pub(crate) fn owed(cell: &str, currency: Currency) -> Result<Option<Money>, Stri
             s.retain(|c| !c.is_alphabetic());
         } else if letters.chars().count() == 3 && Currency::parse(&letters).is_ok() {
             return Err(other_currency(currency));
-        } else {
-            return Err("is not an amount; write it like 120 or 120.50".into());
         }
     }
-    s.retain(|c| !c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' && c != '\'');
-    if s.starts_with('-') {
-        return Err(
-            "is a negative amount; write what you owe as a positive number, or leave it empty"
-                .into(),
-        );
-    }
-    let last_dot = s.rfind('.');
-    let last_comma = s.rfind(',');
-    let normal = match (last_dot, last_comma) {
-        (Some(d), Some(c)) if c > d => s.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => s.replace(',', ""),
-        (None, Some(c)) if s.matches(',').count() == 1 && (2..=3).contains(&(s.len() - c)) => {
-            s.replace(',', ".")
+    let money = match Money::read(&s, currency, language) {
+        Ok(m) => m,
+        // The cell is never quoted back, so neither are its two readings.
+        Err(Unread::Ambiguous(_)) => {
+            return Err(format!(
+                "could be read two ways (a thousands mark or a decimal mark); write it without thousands marks, like {}",
+                amends_core::money::example(currency, language)
+            ));
         }
-        _ => s,
+        Err(Unread::Invalid(e)) => return Err(e.message),
     };
-    let money = Money::parse(&normal, currency).map_err(|e| e.message)?;
     if money.minor == 0 {
         return Ok(None);
     }
@@ -276,7 +272,7 @@ mod tests {
 
     #[test]
     fn amounts_as_spreadsheets_write_them() {
-        let m = |t: &str| owed(t, usd()).map(|o| o.map(|m| m.minor));
+        let m = |t: &str| owed(t, usd(), Language::En).map(|o| o.map(|m| m.minor));
         assert_eq!(m("120"), Ok(Some(12000)));
         assert_eq!(m("$1,200.50"), Ok(Some(120050)));
         assert_eq!(m("1.200,50"), Ok(Some(120050)));
@@ -290,10 +286,14 @@ mod tests {
         assert!(m("50 EUR").unwrap_err().contains("another currency"));
         assert!(m("-5").unwrap_err().contains("negative"));
         assert!(m("a lot").is_err());
-        assert!(m("12.345").is_err(), "three decimals in dollars");
+        assert!(m("12.3456").is_err(), "four decimals in dollars");
+        assert!(
+            m("1,250").unwrap_err().contains("two ways"),
+            "asked, not guessed"
+        );
         let eur = Currency::parse("EUR").unwrap();
         assert_eq!(
-            owed("50 €", eur).map(|o| o.map(|m| m.minor)),
+            owed("50 €", eur, Language::Es).map(|o| o.map(|m| m.minor)),
             Ok(Some(5000))
         );
     }
