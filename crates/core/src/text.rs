@@ -45,11 +45,28 @@ pub fn optional(field: &'static str, value: &str, max: usize) -> Result<String, 
     Ok(v.to_string())
 }
 
-/// A name: required, one line, at most `NAME_MAX` characters.
+/// The invisible characters that turn the direction of the text after them (embeddings,
+/// overrides and isolates): in a name, "Mum" + U+202E + "gnp.exe" shows as "Mumexe.png".
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name: required, one line, at most `NAME_MAX` characters, with no hidden character that
+/// turns the direction of the text (a name would then read as something else).
 pub fn name(value: &str) -> Result<String, Invalid> {
     let v = required("name", value, NAME_MAX)?;
     if v.contains(['\n', '\r']) {
         return Err(Invalid::new("name", "must be on one line"));
+    }
+    if let Some(c) = v.chars().find(|c| is_direction_control(*c)) {
+        return Err(Invalid::new(
+            "name",
+            format!(
+                "contains a hidden character (U+{:04X}) that turns the direction of the text, \
+                 so the name would show as something else; type it again without it",
+                u32::from(c)
+            ),
+        ));
     }
     if v.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(
@@ -101,6 +118,12 @@ mod tests {
         assert!(name("42").is_err());
         assert!(name(&"x".repeat(NAME_MAX + 1)).is_err());
         assert!(name("Zoë O'Brien").is_ok());
+        assert!(name("Mum\u{202E}gnp.exe").is_err());
+        assert!(name("\u{2067}Sam").is_err());
+        assert!(
+            name("שרה כהן").is_ok(),
+            "right-to-left letters themselves are welcome"
+        );
     }
 
     #[test]

@@ -35,6 +35,45 @@
     exitForm.addEventListener("submit", function (ev) { ev.preventDefault(); quickExit(); });
   }
 
+  // After a change, its message stands where the change was made (the section the address
+  // points to), and focus moves to it, so it is read out and seen, not left at the top of a long
+  // page or behind the page's body.
+  var flashes = document.querySelectorAll("main .flash");
+  if (flashes.length > 0) {
+    var target = null;
+    if (window.location.hash.length > 1) {
+      try { target = document.getElementById(decodeURIComponent(window.location.hash.slice(1))); } catch (e) { target = null; }
+    }
+    if (target && target.closest("main") && target.tagName !== "MAIN") {
+      var heading = target.firstElementChild;
+      var after = heading && /^H[1-6]$/.test(heading.tagName) ? heading : null;
+      for (var i = flashes.length - 1; i >= 0; i--) {
+        if (after) { after.insertAdjacentElement("afterend", flashes[i]); } else { target.insertAdjacentElement("afterbegin", flashes[i]); }
+      }
+    }
+    flashes[0].setAttribute("tabindex", "-1");
+    flashes[0].focus();
+  }
+
+  // On a phone the Quick exit button floats at the bottom of the screen: a field that gets
+  // focus is scrolled clear of it, so the button never covers what is being typed.
+  var clearOfExit = function (el) {
+    var button = exitForm ? exitForm.querySelector("button") : null;
+    if (!button || !el || !el.getBoundingClientRect || exitForm.contains(el)) { return; }
+    if (window.getComputedStyle(exitForm).position !== "fixed") { return; }
+    var b = button.getBoundingClientRect();
+    var r = el.getBoundingClientRect();
+    var margin = 12;
+    if (r.bottom > b.top - margin && r.top < b.bottom && r.right > b.left && r.left < b.right) {
+      window.scrollBy(0, r.bottom - (b.top - margin));
+    }
+  };
+  document.addEventListener("focusin", function (ev) {
+    clearOfExit(ev.target);
+    // The browser may scroll the field into view after this event: look again once it has.
+    window.requestAnimationFrame(function () { clearOfExit(ev.target); });
+  });
+
   // Escape three times within two seconds: quick exit.
   var presses = [];
   document.addEventListener("keydown", function (ev) {
@@ -100,5 +139,36 @@
     var id = ev.dataTransfer.getData("text/plain");
     var form = document.getElementById("move-" + id + "-" + col.getAttribute("data-column"));
     if (form) { form.requestSubmit(); }
+  });
+
+  // The script coach reads at most what a script can hold (data-coach-max characters): send
+  // no more than that, and the length the words had, so an over-long paste is answered at once
+  // with a clear word and the page never waits on a large request.
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var el = ev.detail.elt;
+    var max = el && el.getAttribute ? parseInt(el.getAttribute("data-coach-max") || "0", 10) : 0;
+    if (!(max > 0)) { return; }
+    var params = ev.detail.parameters;
+    var usesSet = typeof params.set === "function";
+    var text = String((usesSet ? params.get("script") : params.script) || "");
+    if (text.length <= max) { return; }
+    // Count characters as the server does (a pair of surrogates is one), noting where the
+    // last one that fits ends.
+    var chars = 0;
+    var cut = text.length;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c >= 0xD800 && c <= 0xDBFF && i + 1 < text.length) { i++; }
+      chars++;
+      if (chars === max) { cut = i + 1; }
+    }
+    if (chars <= max) { return; }
+    if (usesSet) {
+      params.set("script", text.slice(0, cut));
+      params.set("chars", String(chars));
+    } else {
+      params.script = text.slice(0, cut);
+      params.chars = String(chars);
+    }
   });
 })();

@@ -9,6 +9,7 @@ mod relay_support;
 mod attack;
 mod backup;
 mod browser;
+mod browser_pages;
 mod coach_live;
 mod contrast;
 mod exports;

@@ -267,6 +267,14 @@ const ASSETS: &[(&str, &str)] = &[
     ("icon.svg", "image/svg+xml"),
 ];
 
+/// An asset's name as the pages link to it (`app.<16 hex digits>.css`) without its version.
+fn unversioned(name: &str) -> String {
+    name.split('.')
+        .filter(|part| !(part.len() == 16 && part.chars().all(|c| c.is_ascii_hexdigit())))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// Every GET path of the router, from the router's own table, made concrete.
 fn get_paths() -> Vec<String> {
     amends_web::route_table()
@@ -371,11 +379,15 @@ async fn the_launch_token_is_exchanged_for_a_strict_session_cookie() {
     for must in ["httponly", "samesite=strict", "path=/"] {
         assert!(parts.iter().any(|p| p == must), "{must} missing in {c}");
     }
-    // A session cookie: gone when the browser closes; not readable by any script.
+    // It outlives the browser being closed (so the person comes back without a new address),
+    // for as long as this run of the app: its value is drawn afresh at every start (A's cookie
+    // means nothing to B, below). Not readable by any script, and for this host only.
+    let max_age = format!("max-age={}", amends_web::security::COOKIE_MAX_AGE_SECS);
+    assert!(parts.iter().any(|p| *p == max_age), "{c}");
     assert!(
-        !parts.iter().any(|p| p.starts_with("expires")
-            || p.starts_with("max-age")
-            || p.starts_with("domain")),
+        !parts
+            .iter()
+            .any(|p| p.starts_with("expires") || p.starts_with("domain")),
         "{c}"
     );
     let cookie = a.cookie.clone().unwrap();
@@ -466,12 +478,29 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
     // The calendar subscription is read by calendar apps, without the cookie: its token is its
     // lock (tests/exports.rs).
     paths.retain(|p| !amends_web::security::is_calendar_feed(&Method::GET, p));
+    // The app's own files are served to anyone on this machine: the same for everyone, nothing
+    // personal in them, and the refusal pages need the stylesheet. Still behind the Host check.
+    let assets: Vec<String> = paths
+        .iter()
+        .filter(|p| amends_web::security::is_public_asset(&Method::GET, p))
+        .cloned()
+        .collect();
+    assert!(assets.len() >= 3, "{assets:?}");
+    for path in &assets {
+        let r = send(stranger().get(s.at(path))).await;
+        assert_eq!(r.status, 200, "{path} without the cookie");
+        for word in PERSONAL {
+            assert!(!r.body.contains(word), "{path} shows {word}");
+        }
+        assert!(r.all("set-cookie").is_empty(), "{path} sets a cookie");
+    }
+    paths.retain(|p| !amends_web::security::is_public_asset(&Method::GET, p));
     let posts: Vec<String> = amends_web::route_table()
         .into_iter()
         .filter(|r| r.methods.contains(&"POST"))
         .flat_map(|r| concrete(r.path))
         .collect();
-    assert!(paths.contains("/") && paths.contains("/assets/app.js"));
+    assert!(paths.contains("/") && assets.iter().any(|p| p.ends_with(".js")));
     // Every method of the table is sent: GET and HEAD to the pages, POST to the changes.
     for r in amends_web::route_table() {
         for m in &r.methods {
@@ -488,9 +517,10 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
                 r.path
             );
         } else {
-            assert_eq!(
-                r.path, "/calendar/{file}",
-                "only the calendar feed is outside"
+            assert!(
+                r.path == "/calendar/{file}" || r.path == "/assets/{name}",
+                "only the calendar feed and the app's own files are outside: {}",
+                r.path
             );
         }
     }
@@ -510,7 +540,14 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
             assert!(!r.body.contains(word), "{what} shows {word}");
         }
         assert!(!r.body.contains(&csrf), "{what} shows the CSRF token");
-        assert!(!r.body.contains("<"), "{what} is a page: {}", r.body);
+        assert!(!r.body.contains(&s.token), "{what} shows the launch token");
+        // A page a person can read on a phone, with the way back in; a HEAD has no body.
+        if !r.body.is_empty() {
+            assert!(r.is_html(), "{what}");
+            assert!(r.body.contains("This browser is not let in"), "{what}: {}", r.body);
+            assert!(r.body.contains("width=device-width"), "{what}");
+            assert!(r.body.contains("/assets/app"), "{what} has no stylesheet");
+        }
         assert!(r.all("set-cookie").is_empty(), "{what} sets a cookie");
         assert_eq!(r.header("cache-control"), "no-store", "{what}");
         assert_eq!(r.header("content-security-policy"), CSP, "{what}");
@@ -1228,6 +1265,9 @@ async fn every_route_and_method_of_the_router_table_is_locked() {
                 if route.session {
                     assert_eq!(r.status, 401, "{what} without the cookie: {}", r.head);
                     assert!(!r.body.contains(NAME), "{what} without the cookie");
+                } else if route.path.starts_with("/assets/") {
+                    // The app's own files: nothing personal, served to any local browser.
+                    assert_eq!(r.status, 200, "{what} without the cookie: {}", r.head);
                 } else {
                     // The feed with a made-up token: nothing there.
                     assert_eq!(r.status, 404, "{what} without the cookie: {}", r.head);
@@ -1896,7 +1936,11 @@ async fn tour() -> Tour {
             queue.push_back(r.location().to_string());
         }
     }
-    assert!(visited.contains("/assets/app.css"));
+    assert!(
+        visited
+            .iter()
+            .any(|p| p.starts_with("/assets/") && unversioned(&p["/assets/".len()..]) == "app.css")
+    );
     // The quick actions, with words typed into them; a made-up place to go back to.
     let pay_on = format!("{TYPED}-date");
     for (path, fields) in [
@@ -2357,7 +2401,7 @@ async fn every_asset_is_embedded_and_nothing_points_off_this_machine() {
                 || a.starts_with("sms:");
             assert!(ok, "{}: the address {a:?} is not on this machine", s.what);
             if let Some(name) = a.strip_prefix("/assets/") {
-                used_assets.insert(name.split('?').next().unwrap_or("").to_string());
+                used_assets.insert(unversioned(name.split('?').next().unwrap_or("")));
             }
         }
         let lower = s.resp.body.to_ascii_lowercase();
@@ -2577,4 +2621,171 @@ async fn the_idle_lock_follows_the_setting() {
         .find(|t| t.name == "body")
         .unwrap();
     assert_eq!(body.attr("data-autolock"), Some("0"));
+}
+
+// =============================================================================================
+// Coming back: the owner-only channel between Amends processes (`channel.rs`)
+
+/// A second `amends` while the app runs gets a fresh one-time address through the channel; the
+/// one before stops working, the fresh one works once, and the socket is this user's alone.
+#[tokio::test]
+async fn a_second_amends_gets_a_fresh_address_that_works_once() {
+    use amends_web::channel::{Role, ask, socket_path};
+    use std::os::unix::fs::PermissionsExt;
+    let mut s = Server::empty().await;
+    s.admit().await;
+    let answering = amends_web::answer_others(&s.vault_path, s.addr, &s.app).unwrap();
+    let socket = socket_path(&s.vault_path, Role::App).unwrap();
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the socket is the owner's alone: {mode:o}");
+    let folder = std::fs::metadata(socket.parent().unwrap()).unwrap().permissions().mode();
+    assert_eq!(folder & 0o777, 0o700);
+
+    let vault = s.vault_path.clone();
+    let ask_launch = move || ask(&vault, Role::App, "launch");
+    let fresh = tokio::task::spawn_blocking(ask_launch.clone())
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("the running app answers");
+    assert!(
+        fresh.starts_with(&format!("http://{}/?t=", s.addr)),
+        "{fresh}"
+    );
+    let token = fresh.rsplit("t=").next().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+    assert_ne!(token, s.token, "a new token");
+
+    // The address printed at the start no longer lets anyone in.
+    let r = send(stranger().get(s.at(&format!("/?t={}", s.token)))).await;
+    assert_eq!(r.status, 401);
+    assert!(r.all("set-cookie").is_empty());
+    // A browser that was closed (no cookie now) comes back in with the fresh address, once.
+    let r = send(stranger().get(&fresh)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/");
+    assert!(
+        r.all("set-cookie")
+            .iter()
+            .any(|c| c.starts_with(&format!("amends_session={}", s.cookie.clone().unwrap()))),
+        "the same session for this run of the app"
+    );
+    let r = send(stranger().get(&fresh)).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("already been used"), "{}", r.body);
+    assert!(r.all("set-cookie").is_empty());
+
+    // When the app stops, its socket goes, and a second `amends` finds nothing running.
+    drop(answering);
+    assert!(!socket.exists());
+    assert_eq!(
+        tokio::task::spawn_blocking(ask_launch).await.unwrap().unwrap(),
+        None
+    );
+}
+
+/// An app killed with SIGKILL leaves its socket behind: nobody answers there, and the next app
+/// takes the place.
+#[tokio::test]
+async fn a_socket_left_by_a_killed_app_is_cleaned_up() {
+    use amends_web::channel::{Role, ask, socket_path};
+    let s = Server::empty().await;
+    let socket = socket_path(&s.vault_path, Role::App).unwrap();
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    assert!(socket.exists(), "left behind");
+    let vault = s.vault_path.clone();
+    let asked = tokio::task::spawn_blocking(move || ask(&vault, Role::App, "launch"))
+        .await
+        .unwrap();
+    assert!(matches!(asked, Ok(None)), "{asked:?}");
+    let _answering = amends_web::answer_others(&s.vault_path, s.addr, &s.app).unwrap();
+    let vault = s.vault_path.clone();
+    let fresh = tokio::task::spawn_blocking(move || ask(&vault, Role::App, "launch"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fresh.is_some_and(|u| u.contains("?t=")));
+    // While it runs, a second app for the same vault does not take its place.
+    assert!(matches!(
+        amends_web::answer_others(&s.vault_path, s.addr, &s.app),
+        Err(amends_web::channel::ChannelError::Running)
+    ));
+}
+
+/// A peer of another OS user is dropped unanswered (the kernel's word on its user id), and a
+/// folder that others can open is used by neither end.
+#[test]
+fn the_channel_refuses_another_user_and_a_folder_others_can_open() {
+    use amends_web::channel::{ChannelError, Listener, ask_at, my_uid};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let path = dir.path().join("v.key");
+    // A listener that belongs to another user: this test process is the stranger.
+    let listener = Listener::bind_at(path.clone(), my_uid().wrapping_add(1)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        listener.serve(|verb| {
+            tx.send(verb.to_string()).unwrap();
+            Ok("a key".into())
+        })
+    });
+    let r = ask_at(&path, "key");
+    assert!(matches!(r, Err(ChannelError::Refused(_))), "{r:?}");
+    assert!(rx.try_recv().is_err(), "the request was never read");
+
+    for mode in [0o755, 0o750, 0o701] {
+        let open = dir.path().join(format!("open{mode:o}"));
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(mode)).unwrap();
+        let path = open.join("v.app");
+        assert!(
+            matches!(
+                Listener::bind_at(path.clone(), my_uid()),
+                Err(ChannelError::Unsafe(_))
+            ),
+            "{mode:o}"
+        );
+        assert!(
+            matches!(ask_at(&path, "launch"), Err(ChannelError::Unsafe(_))),
+            "{mode:o}"
+        );
+    }
+}
+
+/// Lock and Quick exit in the web app make `amends unlock` forget the key it holds for the CLI;
+/// `amends lock` locks the web app.
+#[tokio::test]
+async fn lock_and_quick_exit_reach_the_key_held_for_the_cli_and_amends_lock_reaches_the_app() {
+    use amends_web::channel::{Listener, Role, ask};
+    let mut s = Server::ready(|_, _| Ok(())).await;
+    for (button, to) in [("/lock", "/unlock"), ("/exit", "/away")] {
+        // A stand-in for the background process of `amends unlock` on this vault.
+        let holder = Listener::bind(&s.vault_path, Role::Key).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            holder.serve_until(|verb| {
+                tx.send(verb.to_string()).unwrap();
+                (Ok("forgotten".into()), verb == "lock")
+            })
+        });
+        s.get("/").await.expect(200);
+        let r = s.post(button, &[]).await;
+        assert_eq!(r.status, 303, "{button}");
+        assert_eq!(r.location(), to);
+        let told = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(told, "lock", "{button}");
+        s.unlock().await;
+    }
+    let _answering = amends_web::answer_others(&s.vault_path, s.addr, &s.app).unwrap();
+    s.get("/").await.expect(200);
+    let vault = s.vault_path.clone();
+    let said = tokio::task::spawn_blocking(move || ask(&vault, Role::App, "lock"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(said.as_deref(), Some("locked"));
+    let r = s.get("/").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/unlock");
 }

@@ -144,9 +144,9 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
     let f = Fields::parse(&body);
     let pass = f.get("passphrase").to_string();
     let again = f.get("again").to_string();
-    // A passphrase is never put back into a page.
+    // A passphrase is never put back into a page, so the meter starts again from nothing.
     let mut form = FormState::default();
-    let s = check_new_passphrase(
+    check_new_passphrase(
         &mut form,
         &pass,
         &again,
@@ -159,7 +159,10 @@ pub async fn setup_create(State(app): State<App>, body: Bytes) -> Response {
             &SetupView {
                 layout: Layout::new(&app, "Create your vault", Nav::None),
                 form,
-                meter: Meter { s, matches: None },
+                meter: Meter {
+                    s: strength(""),
+                    matches: None,
+                },
             },
         );
     }
@@ -551,15 +554,21 @@ pub async fn recover(State(app): State<App>, body: Bytes) -> Response {
     }
 }
 
+/// Locks the app, and has an `amends unlock` holding the key for the CLI forget it too.
+async fn lock_everywhere(app: App) {
+    app.lock();
+    let _ = tokio::task::spawn_blocking(move || app.forget_held_key()).await;
+}
+
 /// `POST /lock`.
 pub async fn lock(State(app): State<App>) -> Response {
-    app.lock();
+    lock_everywhere(app).await;
     see("/unlock")
 }
 
 /// `POST /exit`: lock at once and leave for a page that shows nothing of Amends.
 pub async fn exit(State(app): State<App>) -> Response {
-    app.lock();
+    lock_everywhere(app).await;
     see("/away")
 }
 

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use amends_core::model::Reach;
+use amends_core::model::{CommitmentKind, Reach};
 
 use super::party::{Ctx, Key, words};
 use crate::forms::{self, Fields, FormState};
@@ -20,6 +20,7 @@ fn back(f: &Fields) -> String {
         return to.to_string();
     }
     if let Some(id) = to.strip_prefix("/parties/")
+        && let id = id.strip_suffix("/commitments").unwrap_or(id)
         && !id.is_empty()
         && id.chars().all(|c| c.is_ascii_digit())
     {
@@ -83,39 +84,87 @@ pub async fn pay(State(app): State<App>, Path(id): Path<i64>, body: Bytes) -> Re
     };
     let mut form = FormState::new(f);
     let on = day_or_today(&mut form, snap.now.today);
-    let amount = form.value("amount").trim().to_string();
-    if amount.is_empty() {
-        form.field_error("amount", "Give the amount paid, such as 25 or 25.50.");
-    }
+    let language = snap.settings.language;
+    // Read here, in the commitment's currency, so that an amount that reads two ways is asked
+    // about beside the field; the vault is given it written one way only.
+    let currency = commitment_currency(&snap, id).unwrap_or(snap.settings.currency);
+    let amount = forms::money(&mut form, "amount", currency, language);
     let via = if form.value("via").trim().is_empty() {
         None
     } else {
         forms::choice(&mut form, "via", Reach::parse)
     };
-    let Some(on) = on else {
+    let (Some(on), Some(amount)) = (on, amount) else {
         return ctx.again(Key::Pay(id), form);
     };
     if form.has_errors() {
         return ctx.again(Key::Pay(id), form);
     }
     let note = form.value("note").to_string();
-    match app.write(|v, now| v.pay(id, &amount, on, &note, via, now)) {
+    let typed = amount.typed(language);
+    match app.write(|v, now| v.pay(id, &typed, on, &note, via, now)) {
         // The vault answers with the balance still owed after this payment.
         Some(Ok(left)) if left.minor == 0 => app.flash(
             FlashKind::Done,
-            "Payment recorded. That settles it: nothing more is owed.",
+            format!(
+                "Payment of {} recorded. That settles it: nothing more is owed.",
+                amount.show(language)
+            ),
         ),
         Some(Ok(left)) => app.flash(
             FlashKind::Done,
-            format!("Payment recorded. Still to repay: {left}."),
+            format!(
+                "Payment of {} recorded. Still to repay: {}.",
+                amount.show(language),
+                left.show(language)
+            ),
         ),
         Some(Err(e)) => {
             form.vault_error(e, input_for);
+            in_app_words(&mut form, &snap, id);
             return ctx.again(Key::Pay(id), form);
         }
         None => return see("/unlock"),
     }
     see(&to)
+}
+
+/// The currency of a restitution, which its payments are in.
+fn commitment_currency(snap: &Snapshot, id: i64) -> Option<amends_core::Currency> {
+    snap.records
+        .iter()
+        .flat_map(|r| r.commitments.iter())
+        .find(|c| c.id == id)
+        .and_then(|c| match &c.kind {
+            CommitmentKind::Restitution { amount, .. } => Some(amount.currency),
+            _ => None,
+        })
+}
+
+/// The vault's messages name commands of the CLI ("see `amends commitments`", "--starting");
+/// beside a field of this page they are said in the page's words.
+fn in_app_words(form: &mut FormState, snap: &Snapshot, id: i64) {
+    let balance = snap
+        .records
+        .iter()
+        .flat_map(|r| r.commitments.iter())
+        .find(|c| c.id == id)
+        .and_then(|c| c.balance());
+    for message in form.errors.values_mut() {
+        if message.starts_with("is more than the balance still owed") {
+            *message = match balance {
+                Some(b) => format!(
+                    "This is more than is still owed ({}); record at most that.",
+                    b.show(snap.settings.language)
+                ),
+                None => "This is more than is still owed; record at most that.".to_string(),
+            };
+        } else if let Some(at) = message.find(" (if it began earlier") {
+            message.truncate(at);
+        } else if let Some(at) = message.find(" (see `") {
+            message.truncate(at);
+        }
+    }
 }
 
 /// `POST /commitments/{id}/checkin`: kept = yes or no, optional date and note. A check-in

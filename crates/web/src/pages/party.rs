@@ -12,6 +12,7 @@ mod follow_through;
 mod harms;
 mod planning;
 mod safety;
+pub(crate) mod steps;
 pub(crate) mod words;
 
 use std::collections::HashMap;
@@ -20,11 +21,12 @@ use std::sync::Arc;
 use crate::routes::Routes;
 use amends_core::model::PartyRecord;
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::forms::{Fields, FormState};
+use steps::{Part, Want};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, page, page_with, see};
 
@@ -33,10 +35,11 @@ pub fn routes() -> Routes {
         .get("/parties/new", entry::new_page)
         .get_post("/parties", to_list, entry::create)
         .get("/parties/{id}", show)
-        .get_post("/parties/{id}/edit", to_party, entry::edit)
+        .get("/parties/{id}/timeline", show_part)
+        .get_post("/parties/{id}/edit", show_part, entry::edit)
         .get_post("/parties/{id}/aside", to_party, entry::set_aside)
         .get_post("/parties/{id}/restore", to_party, entry::restore)
-        .get_post("/parties/{id}/harms", to_party, harms::add)
+        .get_post("/parties/{id}/harms", show_part, harms::add)
         .get_post("/parties/{id}/harms/{harm}/edit", to_party, harms::edit)
         .get_post(
             "/parties/{id}/harms/{harm}/aside",
@@ -48,18 +51,18 @@ pub fn routes() -> Routes {
             to_party,
             harms::restore,
         )
-        .get_post("/parties/{id}/willingness", to_party, planning::willingness)
-        .get_post("/parties/{id}/safety", to_party, safety::answer)
-        .get_post("/parties/{id}/consult", to_party, planning::consult)
-        .get_post("/parties/{id}/plan", to_party, planning::plan)
+        .get_post("/parties/{id}/willingness", show_part, planning::willingness)
+        .get_post("/parties/{id}/safety", show_part, safety::answer)
+        .get_post("/parties/{id}/consult", show_part, planning::consult)
+        .get_post("/parties/{id}/plan", show_part, planning::plan)
         .get_post("/parties/{id}/coach", to_party, coach::coach)
         .get_post("/parties/{id}/consent", to_party, planning::consent)
         .get_post("/parties/{id}/defer", to_party, planning::defer)
         .get_post("/parties/{id}/resume", to_party, planning::resume)
-        .get_post("/parties/{id}/attempt", to_party, follow_through::attempt)
+        .get_post("/parties/{id}/attempt", show_part, follow_through::attempt)
         .get_post(
             "/parties/{id}/commitments",
-            to_party,
+            show_part,
             follow_through::commit,
         )
         .get_post(
@@ -130,18 +133,23 @@ impl Ctx {
         self.record().party.id
     }
 
-    /// The page as it stands.
-    pub fn show(&self) -> Response {
-        page(&build::page(self, None))
+    /// A part of the page as it stands (the summary, or one step of the work).
+    pub fn show(&self, want: &Want) -> Response {
+        page(&build::page(self, None, want))
     }
 
-    /// The page again with the form that was sent, its messages and what was typed (422).
+    /// The part with the form that was sent, its messages and what was typed (422).
     pub fn again(&self, key: Key, mut form: FormState) -> Response {
         words::tidy(&mut form);
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &build::page(self, Some((key, form))),
+            &build::page(self, Some((key, form)), &Want::part(Part::of_key(key))),
         )
+    }
+
+    /// The address of a section of the page: in the part that holds it.
+    pub fn at(&self, section: &str) -> String {
+        format!("{}#{section}", Part::of_section(section).href(self.id()))
     }
 
     /// After a change: a message for the next page, and back to the section it was made in.
@@ -150,7 +158,7 @@ impl Ctx {
         for w in warnings {
             self.app.flash(FlashKind::Note, words::web_text(w));
         }
-        see(&format!("/parties/{}#{section}", self.id()))
+        see(&self.at(section))
     }
 
     /// Nothing was different from what is recorded, so nothing was written.
@@ -159,7 +167,7 @@ impl Ctx {
             FlashKind::Note,
             "Nothing was different from what is recorded, so nothing changed.",
         );
-        see(&format!("/parties/{}#{section}", self.id()))
+        see(&self.at(section))
     }
 }
 
@@ -198,25 +206,47 @@ pub(crate) fn missing(app: &App) -> Response {
     )
 }
 
-/// `GET /parties/{id}`.
+/// `GET /parties/{id}`: the summary, with the next step on top.
 async fn show(
     axum::extract::State(app): axum::extract::State<App>,
     Path(id): Path<String>,
 ) -> Response {
     match Ctx::load(&app, &id) {
-        Ok(ctx) => ctx.show(),
+        Ok(ctx) => ctx.show(&Want::part(Part::Summary)),
         Err(r) => r,
     }
 }
 
-/// A form's address opened directly (a reload or a bookmark): back to the party's page.
+/// `GET /parties/{id}/{part}`: one part of the page, at the address its forms are sent to
+/// (`?checkins=C&page=N` turns the pages of a living amends' check-ins).
+async fn show_part(
+    axum::extract::State(app): axum::extract::State<App>,
+    Path(params): Path<HashMap<String, String>>,
+    uri: axum::http::Uri,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let id = params.get("id").map(String::as_str).unwrap_or("");
+    let part = Part::of_segment(uri.path().rsplit('/').next().unwrap_or(""));
+    let number = |k: &str| query.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let checkins = number("checkins")
+        .zip(number("page"))
+        .map(|(c, n)| (c, usize::try_from(n).unwrap_or(1).max(1)));
+    match Ctx::load(&app, id) {
+        Ok(ctx) => ctx.show(&Want { part, checkins }),
+        Err(r) => r,
+    }
+}
+
+/// A form's address opened directly (a reload or a bookmark): to the part that holds the form.
 async fn to_party(
     axum::extract::State(app): axum::extract::State<App>,
     Path(params): Path<HashMap<String, String>>,
+    uri: axum::http::Uri,
 ) -> Response {
     let id = params.get("id").map(String::as_str).unwrap_or("");
+    let segment = uri.path().split('/').nth(3).unwrap_or("");
     match Ctx::load(&app, id) {
-        Ok(ctx) => see(&format!("/parties/{}", ctx.id())),
+        Ok(ctx) => see(&Part::of_segment(segment).href(ctx.id())),
         Err(r) => r,
     }
 }

@@ -406,6 +406,8 @@ pub struct CommitmentView {
     pub pay_open: bool,
     pub checkin_form: FormState,
     pub checkin_open: bool,
+    /// Which page of the check-ins is shown, with links to the others.
+    pub checkin_pages: super::steps::Paging,
     pub close_form: FormState,
     pub closures: Vec<Opt>,
     pub close_open: bool,
@@ -423,6 +425,10 @@ pub struct Event {
 pub struct PartyView {
     pub layout: Layout,
     pub id: i64,
+    /// The part shown: its address segment ("" for the summary).
+    pub part: &'static str,
+    pub steps: Vec<super::steps::StepLink>,
+    pub next: super::steps::NextStep,
     pub back: String,
     pub today: String,
     pub currency: &'static str,
@@ -704,7 +710,7 @@ fn commitment_view(
     c: &amends_core::model::Commitment,
     failed: &mut Option<(Key, FormState)>,
 ) -> CommitmentView {
-    let today = snap.now.today.to_string();
+    let today = crate::view::day(snap.now.today);
     let due = snap.due.iter().find(|d| d.commitment_id == Some(c.id));
     let mut details = Vec::new();
     let mut payments = Vec::new();
@@ -838,6 +844,7 @@ fn commitment_view(
         pay_open,
         checkin_form,
         checkin_open,
+        checkin_pages: super::steps::Paging::default(),
         close_form,
         closures,
         close_open,
@@ -1015,21 +1022,8 @@ fn timeline(
                     push(p.on, None, format!("Paid {}", p.amount), p.note.clone());
                 }
             }
-            CommitmentKind::Living { checkins, .. } => {
-                for k in checkins {
-                    push(
-                        k.on,
-                        None,
-                        if k.kept {
-                            "Check-in: kept up".into()
-                        } else {
-                            "Check-in: not this time".into()
-                        },
-                        k.note.clone(),
-                    );
-                }
-            }
-            CommitmentKind::Promise { .. } => {}
+            // Check-ins are listed once, a page at a time, under Following through.
+            CommitmentKind::Living { .. } | CommitmentKind::Promise { .. } => {}
         }
         if let Some((how, on)) = c.closed {
             push(
@@ -1045,12 +1039,16 @@ fn timeline(
 }
 
 /// The whole page; `failed` is the form that was sent and refused, shown again as typed.
-pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
+pub fn page(
+    ctx: &Ctx,
+    mut failed: Option<(Key, FormState)>,
+    want: &super::steps::Want,
+) -> PartyView {
     let snap = &ctx.snap;
     let r = ctx.record();
     let stage = &snap.stages[ctx.at];
     let id = r.party.id;
-    let today = snap.now.today.to_string();
+    let today = crate::view::day(snap.now.today);
     let v = rules::verdict(r);
     let to_self = snap.settings.amends_to_self;
 
@@ -1237,7 +1235,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
 
     let (plan_form, _) = pick(&mut failed, Key::Plan, || match &r.plan {
         Some(p) => {
-            let on = p.on.map(|d| d.to_string()).unwrap_or_default();
+            let on = p.on.map(crate::view::day).unwrap_or_default();
             prefilled(&[
                 ("method", p.method.code()),
                 ("script", &p.script),
@@ -1326,16 +1324,28 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
     } else {
         ""
     };
-    let commitments = r
+    let mut commitments: Vec<CommitmentView> = r
         .commitments
         .iter()
         .map(|c| commitment_view(snap, &v, c, &mut failed))
         .collect();
+    super::steps::page_checkins(id, &mut commitments, &r.commitments, want);
+    let gaps: Vec<String> = if r.current_aside().is_some() {
+        Vec::new()
+    } else {
+        readiness_gaps(r)
+            .iter()
+            .map(|g| words::web_text(g))
+            .collect()
+    };
 
     PartyView {
         layout: Layout::new(&ctx.app, title(r.party.kind), Nav::List),
         id,
-        back: format!("/parties/{id}"),
+        part: want.part.segment(),
+        steps: super::steps::links(r, &v, want.part),
+        next: super::steps::next_step(snap, r, &v, stage.stage, &gaps),
+        back: super::steps::Part::Follow.href(id),
         today: today.clone(),
         currency: snap.settings.currency.code(),
         name: r.party.name.clone(),
@@ -1345,14 +1355,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
         stage_code: stage.stage.code(),
         stage: stage.stage.label(),
         stage_reason: words::stage_reason(&stage.reason, stage.stage),
-        gaps: if r.current_aside().is_some() {
-            Vec::new()
-        } else {
-            readiness_gaps(r)
-                .iter()
-                .map(|g| words::web_text(g))
-                .collect()
-        },
+        gaps,
         aside: r.current_aside().map(|a| aside_view(snap, a)),
         top,
         edit,
@@ -1426,7 +1429,7 @@ pub fn page(ctx: &Ctx, mut failed: Option<(Key, FormState)>) -> PartyView {
             .map(|d| deferral_view(d, active.is_some_and(|a| a.id == d.id)))
             .collect(),
         defer,
-        latest_review: rules::latest_review(snap.now.today).to_string(),
+        latest_review: crate::view::day(rules::latest_review(snap.now.today)),
         attempts: attempts
             .into_iter()
             .map(|a| AttemptView {

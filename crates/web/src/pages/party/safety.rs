@@ -90,7 +90,7 @@ pub async fn answer(State(app): State<App>, Path(id): Path<String>, body: Bytes)
             for n in notes {
                 app.flash(FlashKind::Note, super::words::web_text(&n));
             }
-            see(&format!("/parties/{}#safety", ctx.id()))
+            see(&ctx.at("safety"))
         }
         Some(Err(e)) => {
             form.vault_error(e, |f| match f {
