@@ -17,7 +17,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "AMENDS_VAULT", value_name = "PATH")]
     pub vault: Option<PathBuf>,
 
-    /// Read the passphrase from this file (otherwise AMENDS_PASSPHRASE, otherwise a prompt)
+    /// Read the passphrase from this file (otherwise the key held by `amends unlock`, then
+    /// AMENDS_PASSPHRASE, then a prompt)
     #[arg(long, global = true, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
 
@@ -36,6 +37,11 @@ pub enum Command {
     Passphrase(NewPassArgs),
     /// Lost the passphrase? Open the vault with the recovery key and set a new passphrase
     Recover(RecoverArgs),
+    /// Keep the vault unlocked for the commands you type next, for a while (the key stays in
+    /// memory only, in a small background process that only you can reach)
+    Unlock(UnlockArgs),
+    /// Forget the key held by `amends unlock`, and lock the running web app
+    Lock,
     /// Show or change the settings
     Settings(SettingsArgs),
     /// Show Steps 8 and 9 in the words of your fellowship
@@ -222,6 +228,16 @@ pub struct ServeArgs {
     /// Explore a throwaway vault filled with a made-up person's list; it is deleted when the app stops
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// How long to stay unlocked: a number with s, m or h (15m, 1h, 90s), at most 12h
+    #[arg(long = "for", value_name = "TIME", default_value = "15m")]
+    pub duration: String,
+    /// (Used by `amends unlock` itself: hold the key read from standard input.)
+    #[arg(long, hide = true)]
+    pub hold: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,6 +10,8 @@ mod relay;
 mod run;
 mod secrets;
 mod serve;
+#[cfg(unix)]
+mod session;
 mod share;
 mod views;
 

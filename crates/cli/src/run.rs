@@ -51,9 +51,23 @@ pub(crate) fn open(cli: &Cli) -> Result<Vault> {
     if !path.is_file() {
         return Err(VaultError::NotFound { path }.into());
     }
-    not_too_soon(&path, false)?;
-    let pass = secrets::passphrase(cli.passphrase_file.as_deref())?;
-    let vault = Vault::open(&path, &pass)?;
+    // The key held by `amends unlock`, when there is one (and no passphrase file was named):
+    // no key derivation, no passphrase.
+    #[cfg(unix)]
+    let held = match cli.passphrase_file {
+        None => crate::session::held_vault(&path),
+        Some(_) => None,
+    };
+    #[cfg(not(unix))]
+    let held = None;
+    let vault = match held {
+        Some(v) => v,
+        None => {
+            not_too_soon(&path, false)?;
+            let pass = secrets::passphrase(cli.passphrase_file.as_deref())?;
+            Vault::open(&path, &pass)?
+        }
+    };
     if let Some(b) = vault.migration_backup() {
         eprintln!(
             "The vault was updated to a newer format; a copy of it as it was is at {}.",
@@ -67,7 +81,7 @@ pub(crate) fn open(cli: &Cli) -> Result<Vault> {
 /// `amends_vault::throttle`). Say so before asking for one, rather than after it is typed. The
 /// CLI never waits by itself, even at a terminal: it stops at once with exit code 4 and says how
 /// many seconds are left, so a script is never stuck and a person sees why straight away.
-fn not_too_soon(path: &Path, recovery_key: bool) -> Result<()> {
+pub(crate) fn not_too_soon(path: &Path, recovery_key: bool) -> Result<()> {
     if !path.is_file() {
         return Ok(());
     }
@@ -230,6 +244,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 "The recovery key opened the vault and the new passphrase is set. Keep the recovery key where it was: it still works."
             );
             Ok(())
+        }
+        #[cfg(unix)]
+        Command::Unlock(a) => crate::session::unlock_cmd(&cli, a),
+        #[cfg(unix)]
+        Command::Lock => crate::session::lock_cmd(&cli),
+        #[cfg(not(unix))]
+        Command::Unlock(_) | Command::Lock => {
+            anyhow::bail!("`amends unlock` and `amends lock` need a Unix system")
         }
         Command::Settings(a) => settings_cmd(&cli, a),
         Command::Steps(a) => {

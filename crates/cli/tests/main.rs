@@ -15,6 +15,7 @@ mod relay_client;
 mod relay_server;
 mod security;
 mod serve;
+mod session;
 mod share;
 mod throttle;
 mod vault_format;

@@ -287,6 +287,33 @@ impl Vault {
         })
     }
 
+    /// Tests a passphrase exactly as [`Vault::open`] does (the same waits, the same count) and
+    /// gives the data key it unseals, for a program that keeps the vault unlocked for a while
+    /// (`amends unlock`). The vault is opened once to prove the key, then closed.
+    pub fn unlock_key(path: &Path, passphrase: &SecretString) -> Result<DataKey, VaultError> {
+        Vault::must_exist(path)?;
+        throttle::guarded(path, throttle::now_secs(), false, || {
+            let key = keys::read_keyfile(path, passphrase)?;
+            drop(Vault::open_with_key(path, &key).map_err(|e| match e {
+                VaultError::NotAVault => VaultError::KeyMismatch,
+                other => other,
+            })?);
+            Ok(key)
+        })
+    }
+
+    /// Opens a vault with a data key already proven by [`Vault::unlock_key`] and held since.
+    /// No try is counted: nothing is guessed (a key that does not fit is `KeyMismatch`, and
+    /// 256 random bits cannot be guessed through the waits anyway), so a command run while the
+    /// vault is held unlocked costs no key derivation and no write to the unlock counter.
+    pub fn open_with_data_key(path: &Path, key: &DataKey) -> Result<Vault, VaultError> {
+        Vault::must_exist(path)?;
+        Vault::open_with_key(path, key).map_err(|e| match e {
+            VaultError::NotAVault => VaultError::KeyMismatch,
+            other => other,
+        })
+    }
+
     /// Opens a vault with the recovery key written down at creation. A wrong recovery key counts
     /// as a wrong try, like a wrong passphrase.
     pub fn open_with_recovery_key(path: &Path, recovery: &str) -> Result<Vault, VaultError> {

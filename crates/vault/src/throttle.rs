@@ -152,11 +152,23 @@ pub(crate) fn wait_at(vault: &Path, now: u64) -> Result<u64, VaultError> {
     }
 }
 
+/// How far a rewrite of the counter must go before the caller carries on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Written to the file: the kernel holds it, so killing the process cannot undo it. A try
+    /// marked under way, a right secret clearing the count, a refunded try.
+    Written,
+    /// Also flushed to the disk (`fdatasync`), so that a power cut cannot undo it either: a
+    /// wrong try counted.
+    Flushed,
+}
+
 /// Reads, changes and rewrites the counter under an exclusive lock. With `create` false and no
 /// counter file, does nothing.
 fn update<T>(
     vault: &Path,
     create: bool,
+    durability: Durability,
     change: impl FnOnce(&mut State) -> T,
 ) -> Result<Option<T>, VaultError> {
     let path = unlock_path(vault);
@@ -185,7 +197,9 @@ fn update<T>(
         file.seek(SeekFrom::Start(0))?;
         file.set_len(0)?;
         file.write_all(state.render().as_bytes())?;
-        file.sync_data()?;
+        if durability == Durability::Flushed {
+            file.sync_data()?;
+        }
     }
     Ok(Some(out))
 }
@@ -209,7 +223,10 @@ pub(crate) enum Outcome {
 
 /// Checks that a try may go ahead at `now` and charges it, or says how long to wait.
 pub(crate) fn begin(vault: &Path, now: u64, recovery_key: bool) -> Result<Charged<'_>, VaultError> {
-    let verdict = update(vault, true, |s| {
+    // Written before the secret is tested, and not flushed: a process killed while deriving
+    // cannot take back a write the kernel already has, which is what the count rests on. Only a
+    // power cut could lose it, and a machine restarted for every guess is slower than the waits.
+    let verdict = update(vault, true, Durability::Written, |s| {
         s.settle(now);
         let wait = s.remaining(now);
         if wait > 0 {
@@ -233,7 +250,13 @@ impl Charged<'_> {
     /// person's problem: the count stays a little higher than it should, nothing worse.
     pub(crate) fn finish(self, outcome: Outcome) {
         let began = self.began;
-        let result = update(self.vault, false, |s| match outcome {
+        // Only a wrong try must survive a power cut; losing a cleared count or a refund costs
+        // the person one try at most (the try under way is then counted as cut off).
+        let durability = match outcome {
+            Outcome::Wrong => Durability::Flushed,
+            Outcome::Right | Outcome::Other => Durability::Written,
+        };
+        let result = update(self.vault, false, durability, |s| match outcome {
             Outcome::Wrong => {
                 s.pending = s.pending.saturating_sub(1);
                 s.failures = s.failures.saturating_add(1);

@@ -5,6 +5,8 @@
 //! binary. See `security` for the locks on the door.
 
 mod assets;
+#[cfg(unix)]
+pub mod channel;
 pub mod demo;
 mod forms;
 mod pages;
@@ -23,7 +25,7 @@ use axum::middleware::from_fn_with_state;
 
 pub use routes::RouteInfo;
 use routes::Routes;
-pub use state::{App, Config};
+pub use state::{App, Claim, Config};
 
 /// How often the app checks whether an automatic backup is due while it runs.
 const BACKUP_CHECK: Duration = Duration::from_secs(60 * 60);
@@ -80,11 +82,12 @@ fn pages() -> Routes {
         .merge(pages::exports::routes())
 }
 
-/// The embedded files: behind the session cookie like every page, but outside the CSRF check
-/// and the activity clock (they change nothing, and fetching a stylesheet is not the person
-/// being at the keyboard).
+/// The embedded files: served without the session cookie (`security::is_public_asset`: they
+/// are the same for everyone and hold nothing personal, and the pages that turn a browser away
+/// need the stylesheet), outside the CSRF check and the activity clock (they change nothing, and
+/// fetching a stylesheet is not the person being at the keyboard). The Host check still applies.
 fn assets() -> Routes {
-    Routes::new().get("/assets/{name}", assets::asset)
+    Routes::outside_session().get("/assets/{name}", assets::asset)
 }
 
 /// The one route answered without the session cookie: the calendar subscription, read by
@@ -142,6 +145,44 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Bound> {
     let app = App::new(config);
     let url = format!("http://{addr}/?t={}", app.launch_token());
     Ok(Bound { listener, app, url })
+}
+
+/// While the app runs, the owner-only channel (`channel.rs`) answers a second `amends` with a
+/// fresh one-time address (the one before stops working), and `amends lock` by locking. The
+/// socket is removed when the returned value is dropped.
+#[cfg(unix)]
+pub fn answer_others(
+    vault: &std::path::Path,
+    addr: SocketAddr,
+    app: &App,
+) -> Result<Answering, channel::ChannelError> {
+    let listener = channel::Listener::bind(vault, channel::Role::App)?;
+    let socket = listener.path().to_path_buf();
+    let app = app.clone();
+    std::thread::spawn(move || {
+        listener.serve(|verb| match verb {
+            "launch" => Ok(format!("http://{addr}/?t={}", app.fresh_launch_token())),
+            "lock" => {
+                app.lock();
+                Ok("locked".into())
+            }
+            _ => Err("unknown request".into()),
+        })
+    });
+    Ok(Answering { socket })
+}
+
+/// The app's socket on the owner-only channel; removed when this is dropped.
+#[cfg(unix)]
+pub struct Answering {
+    socket: std::path::PathBuf,
+}
+
+#[cfg(unix)]
+impl Drop for Answering {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.socket);
+    }
 }
 
 /// Serves until `shutdown` completes, locking the vault when idle too long and at the end.

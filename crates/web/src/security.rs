@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use crate::state::App;
+use crate::state::{App, Claim};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "amends_session";
@@ -44,13 +44,138 @@ pub fn host_is_loopback(host: &str) -> bool {
     name == "localhost" || name == "127.0.0.1" || name == "::1"
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
+/// How long the browser keeps the session cookie: it outlives the browser being closed, so the
+/// person comes back to the unlock page (or home, while the vault is still unlocked) without a
+/// new address. It is worth nothing once this run of the app ends, because its value is drawn
+/// afresh at every start.
+pub const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
+
+/// A refusal as a page: the app's stylesheet (served without the cookie, see
+/// [`is_public_asset`]), readable on a phone even where the stylesheet cannot load (a foreign
+/// Host), and nothing personal: no name, no token, no CSRF token, only fixed words.
+#[derive(askama::Template)]
+#[template(path = "refusal.html")]
+struct Refusal {
+    title: &'static str,
+    heading: &'static str,
+    says: &'static [&'static str],
+    /// A command to type, shown on its own line ("" for none).
+    command: &'static str,
+    /// Whether to offer the way to the start page.
+    home: bool,
+}
+
+fn refusal(status: StatusCode, r: Refusal) -> Response {
+    use askama::Template;
+    match r.render() {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(_) => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            r.heading,
+        )
+            .into_response(),
+    }
+}
+
+/// The way back in, said on every page that turns a browser away.
+const RUN_AGAIN: &str = "To get in, run amends again in a terminal on this computer. If Amends is running, it opens a new address in your browser without stopping anything; if it is not, it starts.";
+
+/// 401: this browser was never let in, or the app was started again since.
+pub fn not_admitted() -> Response {
+    refusal(
+        StatusCode::UNAUTHORIZED,
+        Refusal {
+            title: "Not let in",
+            heading: "This browser is not let in to Amends",
+            says: &[
+                "Amends opens only in a browser it has let in through a one-time address, and only until Amends stops.",
+                RUN_AGAIN,
+            ],
+            command: "amends",
+            home: false,
+        },
     )
-        .into_response()
+}
+
+fn token_not_valid() -> Response {
+    refusal(
+        StatusCode::UNAUTHORIZED,
+        Refusal {
+            title: "Address not valid",
+            heading: "This address is not valid",
+            says: &[
+                "It is not the address Amends gave last, or it was given by an Amends that has stopped since.",
+                RUN_AGAIN,
+            ],
+            command: "amends",
+            home: false,
+        },
+    )
+}
+
+fn token_used() -> Response {
+    refusal(
+        StatusCode::UNAUTHORIZED,
+        Refusal {
+            title: "Address used",
+            heading: "This address has already been used",
+            says: &[
+                "Each address opens Amends in one browser, once, so a copy of it is no use to anyone else.",
+                RUN_AGAIN,
+            ],
+            command: "amends",
+            home: false,
+        },
+    )
+}
+
+fn foreign_host() -> Response {
+    refusal(
+        StatusCode::MISDIRECTED_REQUEST,
+        Refusal {
+            title: "Wrong address",
+            heading: "Amends only answers at 127.0.0.1 or localhost",
+            says: &[
+                "Refused: this address names another computer, so nothing was shown or changed.",
+                "Open the address Amends printed in the terminal; it begins with http://127.0.0.1.",
+            ],
+            command: "",
+            home: false,
+        },
+    )
+}
+
+fn too_large() -> Response {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal {
+            title: "Too much at once",
+            heading: "That is more than one form can take",
+            says: &["Nothing was saved. Go back, shorten it and try again."],
+            command: "",
+            home: true,
+        },
+    )
+}
+
+/// 404 for an address no page has (the cookie was checked first).
+fn not_found() -> Response {
+    refusal(
+        StatusCode::NOT_FOUND,
+        Refusal {
+            title: "No such page",
+            heading: "There is no page at this address",
+            says: &["Nothing was changed. The link may be old, or mistyped."],
+            command: "",
+            home: true,
+        },
+    )
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<&str> {
@@ -133,9 +258,13 @@ async fn multipart_token(
     None
 }
 
-/// Every response: no caching of personal pages, no framing, no sniffing, no referrer.
+/// Every response: no caching of personal pages, no framing, no sniffing, no referrer. An
+/// address no route has (the router's bare 404, after the cookie check) gets a page saying so.
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    if res.status() == StatusCode::NOT_FOUND && !res.headers().contains_key(header::CONTENT_TYPE) {
+        res = not_found();
+    }
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -177,10 +306,7 @@ pub async fn loopback_host(req: Request, next: Next) -> Response {
         _ => false,
     };
     if !ok {
-        return plain(
-            StatusCode::MISDIRECTED_REQUEST,
-            "Refused: Amends only answers at 127.0.0.1 or localhost. Open the address that `amends serve` printed.",
-        );
+        return foreign_host();
     }
     next.run(req).await
 }
@@ -196,10 +322,24 @@ pub fn is_calendar_feed(method: &Method, path: &str) -> bool {
             .is_some_and(|file| !file.is_empty() && !file.contains('/'))
 }
 
-/// Admits the browser that opened the printed address, and no one else (and calendar apps to
-/// the calendar subscription, see [`is_calendar_feed`]).
+/// Whether a request is for one of the app's own files (`GET /assets/NAME`): the stylesheet,
+/// the scripts and the icon, compiled into the binary and the same for everyone, so they hold
+/// nothing personal. They are served without the cookie so that the pages that turn a browser
+/// away are styled too; the Host check still applies.
+pub fn is_public_asset(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+        && path
+            .strip_prefix("/assets/")
+            .is_some_and(|file| !file.is_empty() && !file.contains('/'))
+}
+
+/// Admits the browser that opened a one-time address, and no one else (and calendar apps to
+/// the calendar subscription, see [`is_calendar_feed`]; anyone to the app's own files, see
+/// [`is_public_asset`]).
 pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response {
-    if is_calendar_feed(req.method(), req.uri().path()) {
+    if is_calendar_feed(req.method(), req.uri().path())
+        || is_public_asset(req.method(), req.uri().path())
+    {
         return next.run(req).await;
     }
     let has_cookie = cookie_value(req.headers()).is_some_and(|c| same(c, &app.0.cookie));
@@ -212,23 +352,18 @@ pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response
                 .body(Body::empty())
                 .expect("a valid redirect");
         }
-        if !same(token, app.launch_token()) {
-            return plain(
-                StatusCode::UNAUTHORIZED,
-                "This link is not valid. Open the address that `amends serve` printed in the terminal.",
-            );
+        // Each address works once: a copy of it (in a browser's command line, say) is no use
+        // to anyone after the person's own browser has been let in. A second `amends` gets a
+        // fresh one through the owner-only channel (`channel.rs`), which ends the one before.
+        match app.claim_launch_token(token) {
+            Claim::Admitted => {}
+            Claim::Used => return token_used(),
+            Claim::Wrong => return token_not_valid(),
         }
-        // The token works once: a copy of the address (in a browser's command line, say) is no
-        // use to anyone after the person's own browser has been let in.
-        if !app.claim_launch_token() {
-            return plain(
-                StatusCode::UNAUTHORIZED,
-                "This address has already been used to open Amends in a browser. To open it in another browser, stop Amends (Ctrl+C) and start it again: it prints a new address.",
-            );
-        }
-        // Exchange the token for a cookie and drop it from the address bar.
+        // Exchange the token for a cookie and drop it from the address bar. The cookie lasts
+        // past the browser being closed, for as long as this run of the app.
         let cookie = format!(
-            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+            "{COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Strict",
             app.0.cookie
         );
         return Response::builder()
@@ -239,10 +374,7 @@ pub async fn admit(State(app): State<App>, req: Request, next: Next) -> Response
             .expect("a valid redirect");
     }
     if !has_cookie {
-        return plain(
-            StatusCode::UNAUTHORIZED,
-            "Not signed in. Open the address that `amends serve` printed in the terminal; it includes a one-time key for this browser.",
-        );
+        return not_admitted();
     }
     next.run(req).await
 }
@@ -276,10 +408,7 @@ pub async fn csrf(State(app): State<App>, req: Request, next: Next) -> Response 
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
-        return plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "That is more text than one form can take. Nothing was saved; shorten it and try again.",
-        );
+        return too_large();
     };
     let ok = if multipart {
         multipart_token(&parts, &bytes)
@@ -316,9 +445,18 @@ pub async fn multipart_csrf_ok(app: &App, multipart: &mut axum::extract::Multipa
 }
 
 pub fn forbidden() -> Response {
-    plain(
+    refusal(
         StatusCode::FORBIDDEN,
-        "Refused: this request did not come from an Amends page in this browser, so nothing was changed. Go back, reload the page and try again.",
+        Refusal {
+            title: "Refused",
+            heading: "This request was refused",
+            says: &[
+                "Refused: this request did not come from an Amends page in this browser, so nothing was changed.",
+                "Go back, reload the page and try again.",
+            ],
+            command: "",
+            home: true,
+        },
     )
 }
 
@@ -402,6 +540,17 @@ mod tests {
         assert!(!is_calendar_feed(&Method::GET, "/calendar"));
         assert!(!is_calendar_feed(&Method::GET, "/exports/calendar"));
         assert!(!is_calendar_feed(&Method::GET, "/calendarx/a.ics"));
+    }
+
+    #[test]
+    fn only_a_get_of_one_asset_goes_without_the_cookie() {
+        assert!(is_public_asset(&Method::GET, "/assets/app.css"));
+        assert!(is_public_asset(&Method::HEAD, "/assets/app.js"));
+        assert!(!is_public_asset(&Method::POST, "/assets/app.css"));
+        assert!(!is_public_asset(&Method::GET, "/assets/"));
+        assert!(!is_public_asset(&Method::GET, "/assets/a/b"));
+        assert!(!is_public_asset(&Method::GET, "/assetsx/app.css"));
+        assert!(!is_public_asset(&Method::GET, "/"));
     }
 
     #[test]

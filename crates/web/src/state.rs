@@ -110,8 +110,9 @@ struct PendingRecovery {
 
 pub(crate) struct Shared {
     pub config: Config,
-    pub launch_token: String,
-    launch_token_used: std::sync::atomic::AtomicBool,
+    /// The one-time address's token in force: the printed one, until a second `amends` asks
+    /// for a fresh one through the owner-only channel (`channel.rs`).
+    launch: Mutex<Launch>,
     pub cookie: String,
     pub csrf: String,
     slot: Mutex<Slot>,
@@ -125,6 +126,23 @@ pub(crate) struct Shared {
     auto_lock: Mutex<Duration>,
     /// Wakes the automatic backup check (after an unlock, or when the settings change).
     backup_wake: tokio::sync::Notify,
+}
+
+/// The token of the one-time address in force, and whether a browser has used it.
+struct Launch {
+    token: String,
+    used: bool,
+}
+
+/// What a token offered in an address is worth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The token in force, unused until now: the browser is let in (and the token is spent).
+    Admitted,
+    /// The token in force, but a browser used it already.
+    Used,
+    /// Not the token in force.
+    Wrong,
 }
 
 /// The app: cheap to clone, shared by every request.
@@ -169,8 +187,10 @@ impl App {
     pub fn new(config: Config) -> App {
         App(Arc::new(Shared {
             config,
-            launch_token: random_hex(32),
-            launch_token_used: std::sync::atomic::AtomicBool::new(false),
+            launch: Mutex::new(Launch {
+                token: random_hex(32),
+                used: false,
+            }),
             cookie: random_hex(32),
             csrf: random_hex(32),
             slot: Mutex::new(Slot::Locked),
@@ -182,17 +202,47 @@ impl App {
         }))
     }
 
-    /// The token that goes in the printed address.
-    pub fn launch_token(&self) -> &str {
-        &self.0.launch_token
+    /// The token that goes in the address to open (the one in force).
+    pub fn launch_token(&self) -> String {
+        lock(&self.0.launch).token.clone()
     }
 
-    /// Marks the launch token used; true only the first time.
-    pub fn claim_launch_token(&self) -> bool {
-        !self
-            .0
-            .launch_token_used
-            .swap(true, std::sync::atomic::Ordering::SeqCst)
+    /// Judges a token offered in an address (in constant time), and spends it if it lets a
+    /// browser in: each token works once.
+    pub fn claim_launch_token(&self, offered: &str) -> Claim {
+        use subtle::ConstantTimeEq;
+        let mut launch = lock(&self.0.launch);
+        let right = offered.len() == launch.token.len()
+            && bool::from(offered.as_bytes().ct_eq(launch.token.as_bytes()));
+        if !right {
+            Claim::Wrong
+        } else if std::mem::replace(&mut launch.used, true) {
+            Claim::Used
+        } else {
+            Claim::Admitted
+        }
+    }
+
+    /// A new one-time token in place of the one in force (used or not), for a second `amends`
+    /// run while this app runs. The one before stops working.
+    pub fn fresh_launch_token(&self) -> String {
+        let mut launch = lock(&self.0.launch);
+        *launch = Launch {
+            token: random_hex(32),
+            used: false,
+        };
+        launch.token.clone()
+    }
+
+    /// Tells an `amends unlock` holding this vault's key to forget it (the person locked or
+    /// left the app: the key goes everywhere at once). Blocking, and quick: one local socket.
+    pub fn forget_held_key(&self) {
+        #[cfg(unix)]
+        match crate::channel::ask(&self.0.config.vault, crate::channel::Role::Key, "lock") {
+            Ok(Some(_)) => tracing::info!("the key held by amends unlock was forgotten"),
+            Ok(None) => {}
+            Err(_) => tracing::warn!("amends unlock could not be told to forget the key"),
+        }
     }
 
     pub fn csrf(&self) -> &str {
@@ -591,9 +641,21 @@ mod tests {
     }
 
     #[test]
-    fn the_launch_token_is_claimed_once() {
+    fn the_launch_token_is_claimed_once_and_a_fresh_one_ends_it() {
         let (_dir, app) = open_app();
-        assert!(app.claim_launch_token());
-        assert!(!app.claim_launch_token());
+        let first = app.launch_token();
+        assert_eq!(
+            app.claim_launch_token("0".repeat(64).as_str()),
+            Claim::Wrong
+        );
+        assert_eq!(app.claim_launch_token(""), Claim::Wrong);
+        assert_eq!(app.claim_launch_token(&first), Claim::Admitted);
+        assert_eq!(app.claim_launch_token(&first), Claim::Used);
+        let second = app.fresh_launch_token();
+        assert_ne!(first, second);
+        assert_eq!(app.launch_token(), second);
+        assert_eq!(app.claim_launch_token(&first), Claim::Wrong);
+        assert_eq!(app.claim_launch_token(&second), Claim::Admitted);
+        assert_eq!(app.claim_launch_token(&second), Claim::Used);
     }
 }

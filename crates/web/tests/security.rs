@@ -1295,6 +1295,7 @@ async fn every_route_and_method_of_the_router_table_is_locked() {
     // A path no route has.
     let r = s.raw("GET", "/no/such/page", &[&host, &cookie], "").await;
     assert_eq!(r.status, 404);
+    assert!(r.body.contains("There is no page at this address"), "{}", r.body);
     headers_ok(&r, "a 404");
     let pairs: usize = table.iter().map(|r| r.methods.len()).sum();
     eprintln!(
