@@ -212,6 +212,14 @@ pub struct CoachArgs {
     /// Language of the script: en or es [default: the vault's language setting; en for --file]
     #[arg(long, value_name = "LANGUAGE")]
     pub language: Option<String>,
+    /// How the amends is to be made (face-to-face, letter, unsent-letter, indirect, living, ...),
+    /// so the advice fits it [default: the plan's method; none for --file]
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// The currency of examples that name money, for --file [default: the vault's currency;
+    /// for --file, the figures alone]
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,

@@ -1,42 +1,89 @@
 //! `amends coach`: the script coach of the core, on a party's planned script or on a file.
 //! It only points and explains; it never changes what was written and never refuses anything.
+//! The advice fits the method (the plan's, or `--method`) and what the vault knows of the
+//! party, and examples that name money name it in the vault's currency (or `--currency`).
 
 use amends_core::coach::{Context, Reading, coach as read};
-use amends_core::model::Language;
+use amends_core::model::{Language, Way};
+use amends_core::money::Currency;
 use amends_vault::{PartyRef, Vault, VaultError};
 use anyhow::{Context as _, Result};
 
 use crate::args::CoachArgs;
 
-/// Line and column (1-based, in characters) of a byte offset.
-fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
+/// Line and column (1-based, in characters) of byte offsets taken in increasing order: each
+/// step reads on from the last one, so a whole script of findings costs one pass.
+struct Positions<'a> {
+    text: &'a str,
+    at: usize,
+    line: usize,
+    col: usize,
+}
+
+impl<'a> Positions<'a> {
+    fn new(text: &'a str) -> Self {
+        Positions {
+            text,
+            at: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    fn of(&mut self, to: usize) -> (usize, usize) {
+        if to < self.at {
+            *self = Positions::new(self.text);
+        }
+        for c in self.text[self.at..to].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.col = 1;
+            } else {
+                self.col += 1;
+            }
+        }
+        self.at = to;
+        (self.line, self.col)
+    }
+}
+
+fn invalid(e: amends_core::Invalid) -> VaultError {
+    VaultError::Invalid {
+        field: e.field.to_string(),
+        message: e.message,
+    }
 }
 
 pub fn coach(a: &CoachArgs, open: impl FnOnce() -> Result<Vault>) -> Result<()> {
     let chosen = a
         .language
         .as_deref()
-        .map(|l| {
-            Language::parse(l).map_err(|e| VaultError::Invalid {
-                field: e.field.to_string(),
-                message: e.message,
-            })
-        })
-        .transpose()?;
+        .map(Language::parse)
+        .transpose()
+        .map_err(invalid)?;
+    // How, as `amends plan --method` reads it (a channel or a method's code).
+    let method = a
+        .method
+        .as_deref()
+        .map(|m| Way::parse(m, "").map(|w| w.method))
+        .transpose()
+        .map_err(invalid)?;
+    let currency = a
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .map_err(invalid)?;
     let (script, language, context) = match (&a.file, &a.party) {
         (Some(path), _) => {
             let script = std::fs::read_to_string(path)
                 .with_context(|| format!("{} could not be read as text", path.display()))?;
-            (script, chosen.unwrap_or(Language::En), Context::default())
+            let context = Context {
+                method,
+                currency,
+                ..Context::default()
+            };
+            (script, chosen.unwrap_or(Language::En), context)
         }
         (None, Some(party)) => {
             let vault = open()?;
@@ -51,21 +98,21 @@ pub fn coach(a: &CoachArgs, open: impl FnOnce() -> Result<Vault>) -> Result<()> 
                     "There is no plan with a script for this party yet. Write one with `amends plan PARTY --method METHOD --script-file FILE`, or coach a draft with `amends coach --file FILE`."
                 );
             };
+            let settings = vault.settings()?;
             // Names the vault knows, never sent anywhere: the people involved in this party's
-            // harms, and everyone else on the list.
-            let context = Context {
-                involved: record.third_party_names(),
-                listed: records
-                    .iter()
-                    .filter(|r| r.party.id != id)
-                    .map(|r| r.party.name.clone())
-                    .collect(),
-            };
-            let language = match chosen {
-                Some(l) => l,
-                None => vault.settings()?.language,
-            };
-            (plan.script.clone(), language, context)
+            // harms, and everyone else on the list; with the plan's method (or the one asked
+            // for), what is known of the party, and the vault's currency.
+            let context = Context::for_party(
+                record,
+                &records,
+                method,
+                currency.unwrap_or(settings.currency),
+            );
+            (
+                plan.script.clone(),
+                chosen.unwrap_or(settings.language),
+                context,
+            )
         }
         (None, None) => unreachable!("clap requires a party or --file"),
     };
@@ -85,13 +132,14 @@ fn print(s: &str) {
 }
 
 fn json(script: &str, language: Language, r: &Reading) -> serde_json::Value {
+    let mut at = Positions::new(script);
     let findings: Vec<_> = r
         .findings
         .iter()
         .map(|f| {
             let (start, end, line, column, quoted) = match &f.span {
                 Some(span) => {
-                    let (line, column) = line_col(script, span.start);
+                    let (line, column) = at.of(span.start);
                     (
                         Some(span.start),
                         Some(span.end),
@@ -118,6 +166,11 @@ fn json(script: &str, language: Language, r: &Reading) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "language": language.code(),
+        "fit": r.fit.code(),
+        "note": r.note,
+        "read": r.read,
+        "total": r.total,
+        "over": r.over,
         "findings": findings,
         "balance": {
             "about_them": r.balance.about_them,
@@ -130,6 +183,15 @@ fn json(script: &str, language: Language, r: &Reading) -> serde_json::Value {
 fn text(script: &str, r: &Reading) {
     let (present, missing): (Vec<_>, Vec<_>) =
         r.findings.iter().partition(|f| !f.kind.is_missing());
+    if let Some(over) = &r.over {
+        println!("{over}");
+        println!();
+    }
+    if let Some(note) = &r.note {
+        println!("For {}: {note}", r.fit.label());
+        println!();
+    }
+    let mut at = Positions::new(script);
     if r.findings.is_empty() {
         println!(
             "Nothing in this script stands out. Read it aloud to your sponsor before you use it."
@@ -137,7 +199,7 @@ fn text(script: &str, r: &Reading) {
     }
     for f in &present {
         if let Some(span) = &f.span {
-            let (line, col) = line_col(script, span.start);
+            let (line, col) = at.of(span.start);
             println!(
                 "Line {line}, column {col}: \"{}\" ({})",
                 &script[span.clone()],

@@ -1,11 +1,19 @@
-//! Runs the script coach over the project's corpus (`tests/coach_corpus/*.json`: scripts written
-//! by the project, good and flawed, with the finding kinds a careful reader expects) and reports
-//! precision and recall of finding kinds, script by script and over the whole corpus.
+//! Runs the script coach over the project's corpus and reports precision and recall of finding
+//! kinds, script by script and over the whole set. Two sets: `coach_corpus/{en,es}.json`, the
+//! scripts the patterns were tuned on, and `coach_corpus/frozen_{en,es}.json`, cases for each
+//! kind of amends (unsent letters, the deceased, indirect and living amends, a child, family,
+//! an organisation) written before the coach read them and never edited to suit it. Both scores
+//! are printed and both must stay at 0.9 or more.
+//!
+//! Then, per kind of amends and in both languages, what a person would notice: no question for
+//! someone who cannot answer, examples in the vault's currency, and the cap on what is read.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
-use amends_core::coach::{Context, FindingKind, coach};
-use amends_core::model::Language;
+use amends_core::coach::{Addressee, Context, FindingKind, Fit, READ_MAX, Reading, coach};
+use amends_core::model::{Language, Method, PartyKind};
+use amends_core::money::Currency;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -18,38 +26,64 @@ struct Case {
     involved: Vec<String>,
     #[serde(default)]
     listed: Vec<String>,
+    /// The plan's method, as its code.
+    #[serde(default)]
+    method: Option<String>,
+    /// The party's kind, as its code.
+    #[serde(default)]
+    party: Option<String>,
+    #[serde(default)]
+    deceased: bool,
+    #[serde(default)]
+    child: bool,
+    #[serde(default)]
+    family: bool,
 }
 
-fn corpus() -> Vec<(Language, Case)> {
+impl Case {
+    fn context(&self) -> Context {
+        Context {
+            involved: self.involved.clone(),
+            listed: self.listed.clone(),
+            method: self
+                .method
+                .as_deref()
+                .map(|m| Method::parse(m).unwrap_or_else(|_| panic!("{}: method {m}", self.id))),
+            party: Addressee {
+                kind: self.party.as_deref().map(|k| {
+                    PartyKind::parse(k).unwrap_or_else(|_| panic!("{}: kind {k}", self.id))
+                }),
+                deceased: self.deceased,
+                child: self.child,
+                family: self.family,
+            },
+            currency: None,
+        }
+    }
+}
+
+fn load(files: [(Language, &str); 2]) -> Vec<(Language, Case)> {
     let mut out = Vec::new();
-    for (language, text) in [
-        (Language::En, include_str!("coach_corpus/en.json")),
-        (Language::Es, include_str!("coach_corpus/es.json")),
-    ] {
+    for (language, text) in files {
         let cases: Vec<Case> = serde_json::from_str(text).expect("corpus file parses");
         out.extend(cases.into_iter().map(|c| (language, c)));
     }
     out
 }
 
-#[test]
-fn coach_precision_and_recall_over_the_corpus() {
-    let cases = corpus();
+/// Precision and recall of finding kinds over a set, with a line per script that differs.
+fn score(cases: &[(Language, Case)]) -> (f64, f64, Vec<String>) {
     let mut ids = BTreeSet::new();
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
-    for (language, case) in &cases {
+    for (language, case) in cases {
         assert!(ids.insert(case.id.clone()), "duplicate id {}", case.id);
         let expected: BTreeSet<FindingKind> = case
             .expect
             .iter()
             .map(|k| FindingKind::parse(k).unwrap_or_else(|_| panic!("{}: kind {k}", case.id)))
             .collect();
-        let context = Context {
-            involved: case.involved.clone(),
-            listed: case.listed.clone(),
-        };
-        let reading = coach(&case.script, *language, &context);
+        let reading = coach(&case.script, *language, &case.context());
         for f in &reading.findings {
             match &f.span {
                 Some(s) => assert!(
@@ -84,8 +118,13 @@ fn coach_precision_and_recall_over_the_corpus() {
     }
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    (precision, recall, report)
+}
+
+fn assert_scores(name: &str, cases: &[(Language, Case)]) {
+    let (precision, recall, report) = score(cases);
     println!(
-        "coach corpus: {} scripts; precision {precision:.3}, recall {recall:.3}",
+        "coach {name}: {} scripts; precision {precision:.3}, recall {recall:.3}",
         cases.len()
     );
     for line in &report {
@@ -93,12 +132,438 @@ fn coach_precision_and_recall_over_the_corpus() {
     }
     assert!(
         precision >= 0.9,
-        "precision {precision:.3} < 0.9\n{}",
+        "{name}: precision {precision:.3} < 0.9\n{}",
         report.join("\n")
     );
     assert!(
         recall >= 0.9,
-        "recall {recall:.3} < 0.9\n{}",
+        "{name}: recall {recall:.3} < 0.9\n{}",
         report.join("\n")
+    );
+}
+
+#[test]
+fn coach_precision_and_recall_over_the_corpus() {
+    assert_scores(
+        "corpus (tuned on)",
+        &load([
+            (Language::En, include_str!("coach_corpus/en.json")),
+            (Language::Es, include_str!("coach_corpus/es.json")),
+        ]),
+    );
+}
+
+#[test]
+fn coach_precision_and_recall_over_the_frozen_set_of_methods_and_parties() {
+    let cases = load([
+        (Language::En, include_str!("coach_corpus/frozen_en.json")),
+        (Language::Es, include_str!("coach_corpus/frozen_es.json")),
+    ]);
+    // Every kind of amends is in the set, in both languages.
+    for language in [Language::En, Language::Es] {
+        let fits: BTreeSet<Fit> = cases
+            .iter()
+            .filter(|(l, _)| *l == language)
+            .map(|(_, c)| c.context().fit())
+            .collect();
+        for fit in Fit::ALL.iter().filter(|f| **f != Fit::Direct) {
+            assert!(fits.contains(fit), "{}: no case for {fit}", language.code());
+        }
+    }
+    assert_scores("frozen set of methods and parties", &cases);
+}
+
+fn eur() -> Currency {
+    Currency::parse("EUR").unwrap()
+}
+
+fn dead_father() -> Context {
+    Context {
+        method: Some(Method::UnsentLetter),
+        party: Addressee {
+            kind: Some(PartyKind::Deceased),
+            deceased: true,
+            family: true,
+            ..Addressee::default()
+        },
+        currency: Some(eur()),
+        ..Context::default()
+    }
+}
+
+fn kinds(r: &Reading) -> Vec<FindingKind> {
+    r.findings.iter().map(|f| f.kind).collect()
+}
+
+/// Every word the coach says about a reading.
+fn said(r: &Reading) -> String {
+    let mut out = r.note.clone().unwrap_or_default();
+    for f in &r.findings {
+        out.push('\n');
+        out.push_str(f.explanation);
+        out.push('\n');
+        out.push_str(&f.direction);
+    }
+    out
+}
+
+#[test]
+fn an_unsent_letter_to_a_dead_father_is_never_told_to_ask_him_anything() {
+    for (language, script, asked) in [
+        (
+            Language::En,
+            "Dad, I lied to you about the money for years. It was wrong. Is there any other way I have harmed you?",
+            "Is there any other way I have harmed you?",
+        ),
+        (
+            Language::Es,
+            "Papá, te mentí sobre el dinero durante años. Estuvo mal. ¿Hay alguna otra forma en que te haya hecho daño?",
+            "¿Hay alguna otra forma en que te haya hecho daño?",
+        ),
+    ] {
+        let r = coach(script, language, &dead_father());
+        assert_eq!(r.fit, Fit::Deceased);
+        let k = kinds(&r);
+        assert!(!k.contains(&FindingKind::MissingOtherHarm), "{k:?}");
+        assert!(!k.contains(&FindingKind::MissingSetRight), "{k:?}");
+        assert!(k.contains(&FindingKind::MissingCommitment), "{k:?}");
+        // The question in the letter is pointed at as one he cannot answer.
+        let q = r
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::Unanswerable)
+            .expect("the question is pointed at");
+        assert!(asked.contains(&script[q.span.clone().unwrap()]));
+        let words = said(&r);
+        assert!(!words.contains(asked), "{words}");
+        assert!(
+            !words.contains("Ask,") && !words.contains("Pregunta,"),
+            "{words}"
+        );
+        // What to say instead: a living amends in his memory, in euros.
+        assert!(
+            words.contains("20.00 EUR") || words.contains("20,00 EUR"),
+            "{words}"
+        );
+        assert!(!words.contains('$'), "{words}");
+        assert!(r.note.is_some());
+    }
+}
+
+#[test]
+fn the_same_letter_to_a_living_father_face_to_face_asks_as_before() {
+    let ctx = Context {
+        method: Some(Method::FaceToFace),
+        party: Addressee {
+            kind: Some(PartyKind::Person),
+            ..Addressee::default()
+        },
+        currency: Some(eur()),
+        ..Context::default()
+    };
+    let r = coach(
+        "Dad, I lied to you about the money for years.",
+        Language::En,
+        &ctx,
+    );
+    assert_eq!(r.fit, Fit::Direct);
+    assert!(r.note.is_none());
+    let k = kinds(&r);
+    for missing in [
+        FindingKind::MissingResponsibility,
+        FindingKind::MissingOtherHarm,
+        FindingKind::MissingSetRight,
+        FindingKind::MissingCommitment,
+    ] {
+        assert!(k.contains(&missing), "{missing:?} in {k:?}");
+    }
+    let other = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::MissingOtherHarm)
+        .unwrap();
+    assert!(
+        other
+            .direction
+            .contains("Is there any other way I have harmed you?")
+    );
+}
+
+#[test]
+fn money_in_the_advice_is_in_the_vault_currency_and_language() {
+    let script = "I took money from you.";
+    for (code, language, want) in [
+        ("EUR", Language::En, "50.00 EUR"),
+        ("EUR", Language::Es, "50,00 EUR"),
+        ("JPY", Language::En, "50 JPY"),
+        ("GBP", Language::En, "50.00 GBP"),
+    ] {
+        let ctx = Context {
+            currency: Some(Currency::parse(code).unwrap()),
+            ..Context::default()
+        };
+        let r = coach(script, language, &ctx);
+        let commitment = r
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::MissingCommitment)
+            .unwrap();
+        assert!(
+            commitment.direction.contains(want),
+            "{}",
+            commitment.direction
+        );
+        assert!(!said(&r).contains('$'), "{}", said(&r));
+    }
+    // Every kind of amends, in both languages: never a dollar sign in a EUR vault, and the
+    // examples that name money name euros.
+    let methods = [
+        Method::FaceToFace,
+        Method::Letter,
+        Method::Indirect,
+        Method::Living,
+        Method::UnsentLetter,
+    ];
+    let parties = [
+        Addressee::default(),
+        Addressee {
+            kind: Some(PartyKind::Organisation),
+            ..Addressee::default()
+        },
+        Addressee {
+            child: true,
+            ..Addressee::default()
+        },
+        Addressee {
+            family: true,
+            ..Addressee::default()
+        },
+        Addressee {
+            deceased: true,
+            ..Addressee::default()
+        },
+    ];
+    for language in [Language::En, Language::Es] {
+        for method in methods {
+            for party in parties {
+                let ctx = Context {
+                    method: Some(method),
+                    party,
+                    currency: Some(eur()),
+                    ..Context::default()
+                };
+                let words = said(&coach("Hola. Hello.", language, &ctx));
+                assert!(
+                    !words.contains('$') && !words.contains("dólar") && !words.contains("dollar"),
+                    "{words}"
+                );
+                assert!(!words.contains("{money"), "{words}");
+            }
+        }
+    }
+}
+
+#[test]
+fn indirect_and_living_amends_ask_nothing_of_them() {
+    for (language, method, script) in [
+        (
+            Language::En,
+            Method::Indirect,
+            "I stole from the shop. What can I do to set this right?",
+        ),
+        (
+            Language::Es,
+            Method::Indirect,
+            "Robé en la tienda. ¿Qué puedo hacer para repararlo?",
+        ),
+        (
+            Language::En,
+            Method::Living,
+            "I ignored you for years. Is there anything else I did?",
+        ),
+        (
+            Language::Es,
+            Method::Living,
+            "Te ignoré durante años. ¿Hay algo más que te haya hecho?",
+        ),
+    ] {
+        let ctx = Context {
+            method: Some(method),
+            currency: Some(eur()),
+            ..Context::default()
+        };
+        let r = coach(script, language, &ctx);
+        let k = kinds(&r);
+        assert!(
+            !k.contains(&FindingKind::MissingOtherHarm),
+            "{script}: {k:?}"
+        );
+        assert!(
+            !k.contains(&FindingKind::MissingSetRight),
+            "{script}: {k:?}"
+        );
+        assert!(k.contains(&FindingKind::Unanswerable), "{script}: {k:?}");
+        assert!(
+            k.contains(&FindingKind::MissingCommitment),
+            "{script}: {k:?}"
+        );
+        assert!(r.note.is_some());
+    }
+}
+
+#[test]
+fn a_child_gets_simple_words_nothing_that_weighs_on_them_and_the_parents_consent() {
+    let child = |method| Context {
+        method: Some(method),
+        party: Addressee {
+            kind: Some(PartyKind::Person),
+            child: true,
+            ..Addressee::default()
+        },
+        currency: Some(eur()),
+        ..Context::default()
+    };
+    for (language, script, secret, consent) in [
+        (
+            Language::En,
+            "I missed your school play. That was wrong. Don't tell your dad I said this. I will come to the next one.",
+            "Don't tell your",
+            "parent or guardian",
+        ),
+        (
+            Language::Es,
+            "Falté a tu función del colegio. Estuvo mal. No se lo digas a tu padre. Iré a la próxima.",
+            "No se lo digas",
+            "tutor",
+        ),
+    ] {
+        let r = coach(script, language, &child(Method::FaceToFace));
+        assert_eq!(r.fit, Fit::Child);
+        let burden = r
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::Burden)
+            .expect("the secret is pointed at");
+        assert_eq!(&script[burden.span.clone().unwrap()], secret);
+        let k = kinds(&r);
+        assert!(!k.contains(&FindingKind::MissingOtherHarm), "{k:?}");
+        assert!(!k.contains(&FindingKind::MissingSetRight), "{k:?}");
+        assert!(r.note.as_deref().unwrap().contains(consent));
+    }
+    // A long sentence is pointed at for a child, and not for a grown-up.
+    let long = "I am sorry that when I came home late so many times last year after work and after the pub I shouted at you and at everyone else in the house.";
+    let r = coach(long, Language::En, &child(Method::FaceToFace));
+    assert!(kinds(&r).contains(&FindingKind::LongSentence));
+    let r = coach(long, Language::En, &Context::default());
+    assert!(!kinds(&r).contains(&FindingKind::LongSentence));
+    assert!(!kinds(&r).contains(&FindingKind::Burden));
+}
+
+#[test]
+fn family_and_organisations_are_asked_in_their_own_words() {
+    let org = Context {
+        method: Some(Method::Letter),
+        party: Addressee {
+            kind: Some(PartyKind::Organisation),
+            ..Addressee::default()
+        },
+        currency: Some(eur()),
+        ..Context::default()
+    };
+    let r = coach("I took stock from the warehouse.", Language::En, &org);
+    assert_eq!(r.fit, Fit::Organisation);
+    let words = said(&r);
+    assert!(words.contains("anything else I owe you"), "{words}");
+    assert!(words.contains("1,200.00 EUR"), "{words}");
+    assert!(words.contains("lawyer"), "{words}");
+    let r = coach("Me llevé mercancía del almacén.", Language::Es, &org);
+    assert!(said(&r).contains("1.200,00 EUR"), "{}", said(&r));
+
+    let family = Context {
+        method: Some(Method::FaceToFace),
+        party: Addressee {
+            kind: Some(PartyKind::Person),
+            family: true,
+            ..Addressee::default()
+        },
+        ..Context::default()
+    };
+    for (language, script) in [(Language::En, "Hello."), (Language::Es, "Hola.")] {
+        let r = coach(script, language, &family);
+        assert_eq!(r.fit, Fit::Family);
+        // Direct amends to family still ask about other harm and what would set it right.
+        let k = kinds(&r);
+        assert!(k.contains(&FindingKind::MissingOtherHarm), "{k:?}");
+        assert!(k.contains(&FindingKind::MissingSetRight), "{k:?}");
+        assert!(r.note.is_some());
+        // No currency known: the figure alone, never a symbol of another currency.
+        let words = said(&r);
+        assert!(
+            words.contains("200") && !words.contains('$') && !words.contains("EUR"),
+            "{words}"
+        );
+    }
+}
+
+#[test]
+fn the_coach_reads_at_most_what_a_script_can_hold_and_says_so() {
+    let line = "I took your car and crashed it, but I was tired. ";
+    let mut script = String::new();
+    while script.chars().count() <= READ_MAX + 50_000 {
+        script.push_str(line);
+    }
+    let total = script.chars().count();
+    for (language, words) in [
+        (
+            Language::En,
+            "Only the first 200,000 characters were read; a script can hold at most 200,000 characters.",
+        ),
+        (
+            Language::Es,
+            "Solo se leyeron los primeros 200.000 caracteres; un guion admite como máximo 200.000 caracteres.",
+        ),
+    ] {
+        let started = Instant::now();
+        let r = coach(&script, language, &Context::default());
+        let took = started.elapsed();
+        assert_eq!(r.read, READ_MAX);
+        assert_eq!(r.total, total);
+        let over = r.over.as_deref().expect("said when over");
+        assert!(over.starts_with(words), "{over}");
+        assert!(over.contains(&amends_core::coach::over(language, Some(total)).unwrap()));
+        // Nothing past the cap is pointed at.
+        let cut = script.char_indices().nth(READ_MAX).unwrap().0;
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.span.as_ref().is_none_or(|s| s.end <= cut))
+        );
+        // Even unoptimised, reading the most a script can hold takes no more than a few seconds.
+        assert!(took < Duration::from_secs(10), "{took:?}");
+    }
+    // At the limit exactly, nothing is said.
+    let at: String = script.chars().take(READ_MAX).collect();
+    assert!(coach(&at, Language::En, &Context::default()).over.is_none());
+}
+
+#[test]
+fn one_long_sentence_is_read_in_linear_time() {
+    // One sentence with a "but" every few words: each "but" used to look back over the whole
+    // sentence, so 300,000 characters took 15 s.
+    let unit = "and I took it but I am sorry but you ";
+    let small: String = unit.repeat(1_000);
+    let large: String = unit.repeat(5_000);
+    let time = |s: &str| {
+        let started = Instant::now();
+        let r = coach(s, Language::En, &Context::default());
+        (started.elapsed(), r)
+    };
+    let (t_small, _) = time(&small);
+    let (t_large, r) = time(&large);
+    assert!(!r.findings.is_empty());
+    // Five times the text: well under twenty-five times the time (quadratic would be 25x).
+    assert!(
+        t_large < t_small * 12 + Duration::from_millis(50),
+        "{t_small:?} for 1,000 repeats, {t_large:?} for 5,000"
     );
 }

@@ -260,6 +260,7 @@ pub fn coach(data: &[u8]) {
     let context = Context {
         involved: vec!["Sam".into(), "Ana María".into()],
         listed: vec!["José".into(), "O'Brien".into()],
+        ..Context::default()
     };
     for language in [Language::En, Language::Es] {
         let reading = read_script(&script, language, &context);

@@ -4,6 +4,12 @@
 //! (a specific act, plain responsibility, asking about other harm, asking what would set it
 //! right, a concrete commitment). It never rewrites the person's words; it points and explains.
 //!
+//! What it asks for fits the amends (`Fit`, from the plan's method and what is known about the
+//! party): an unsent letter or a letter to someone who has died has no question to ask and no
+//! reply to wait for, an indirect or living amends does not reach them, a child needs few and
+//! simple words and nothing that weighs on them, close family and an organisation are spoken to
+//! in their own way. Examples that name money name it in the vault's currency and language.
+//!
 //! The rules are data, one file per language (`en.json`, `es.json`): phrases written as
 //! lowercased word sequences, matched on word boundaries after folding case and Spanish accents.
 //! A phrase may use `(a|b c)` for alternatives (each one or more words) and `~` for a gap of up
@@ -12,7 +18,8 @@
 //! patterns; a negation a few words before a phrase in the same clause ("I won't make excuses")
 //! turns it off.
 //!
-//! Deterministic and without IO.
+//! It reads at most what a script can hold (`READ_MAX`, the limit of a saved script), and every
+//! step is linear in the length of what it reads. Deterministic and without IO.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -21,7 +28,11 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::codes::coded_enum;
-use crate::model::Language;
+use crate::model::{Language, Method, PartyKind, PartyRecord};
+use crate::money::{Currency, Money};
+
+/// The most the coach reads, in characters: what a saved script can hold.
+pub const READ_MAX: usize = crate::text::SCRIPT_MAX;
 
 coded_enum! {
     /// What a finding is about.
@@ -36,6 +47,9 @@ coded_enum! {
         Preaching = "preaching", "preaching or programme talk";
         ThirdParty = "third-party", "naming a third party";
         GoBetween = "go-between", "passing the amends through someone else";
+        Unanswerable = "unanswerable", "a question they cannot answer";
+        Burden = "burden", "a weight on a child";
+        LongSentence = "long-sentence", "a long sentence for a child";
         MissingAct = "missing-act", "missing: a specific act in the first person";
         MissingResponsibility = "missing-responsibility", "missing: taking responsibility plainly";
         MissingOtherHarm = "missing-other-harm", "missing: asking about other harm";
@@ -56,15 +70,119 @@ impl FindingKind {
                 | FindingKind::MissingCommitment
         )
     }
+
+    /// Whether the coach finds this itself rather than by a rule's phrases (names, questions
+    /// that cannot be answered, long sentences).
+    fn is_derived(self) -> bool {
+        matches!(
+            self,
+            FindingKind::ThirdParty | FindingKind::Unanswerable | FindingKind::LongSentence
+        )
+    }
 }
 
-/// Names the vault supplies. Leave out the person the script is addressed to.
+coded_enum! {
+    /// The kind of amends a script is for, which decides what the coach asks of it.
+    Fit, "fit" {
+        Direct = "direct", "an amends made to them directly";
+        Family = "family", "an amends to close family";
+        Organisation = "organisation", "an amends to an organisation";
+        Child = "child", "an amends to a child";
+        Indirect = "indirect", "an indirect amends";
+        Living = "living", "a living amends";
+        Unsent = "unsent", "an unsent letter";
+        Deceased = "deceased", "a letter to someone who has died";
+    }
+}
+
+/// What is known about the party a script is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Addressee {
+    /// The party's kind; `None` when not known (a draft read on its own).
+    pub kind: Option<PartyKind>,
+    /// They have died (the party's kind, or the safety answers).
+    pub deceased: bool,
+    /// They are a child (the safety answers).
+    pub child: bool,
+    /// They are close family (the safety answers).
+    pub family: bool,
+}
+
+impl Addressee {
+    /// What a party's record says about them.
+    pub fn of(record: &PartyRecord) -> Addressee {
+        let answers = record.safety.as_ref().map(|s| &s.answers);
+        Addressee {
+            kind: Some(record.party.kind),
+            deceased: record.party.kind == PartyKind::Deceased
+                || answers.is_some_and(|a| a.deceased),
+            child: answers.is_some_and(|a| a.child),
+            family: answers.is_some_and(|a| a.family),
+        }
+    }
+}
+
+/// What the caller knows: names the vault supplies (leave out the person the script is
+/// addressed to), the method, the party, and the vault's currency.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     /// Third parties involved in a harm where R1 (third parties) applies.
     pub involved: Vec<String>,
     /// Other names on the person's list.
     pub listed: Vec<String>,
+    /// How the amends is to be made; `None` when not known.
+    pub method: Option<Method>,
+    /// What is known about the party.
+    pub party: Addressee,
+    /// The vault's currency, for examples that name money; `None`: the figures alone.
+    pub currency: Option<Currency>,
+}
+
+impl Context {
+    /// Everything the vault knows for a script to `record`: the names in its harms, the other
+    /// names on the list, the method of its plan (or `method`, the one being chosen), the
+    /// party, and the currency.
+    pub fn for_party(
+        record: &PartyRecord,
+        all: &[PartyRecord],
+        method: Option<Method>,
+        currency: Currency,
+    ) -> Context {
+        Context {
+            involved: record.third_party_names(),
+            listed: all
+                .iter()
+                .filter(|r| r.party.id != record.party.id)
+                .map(|r| r.party.name.clone())
+                .collect(),
+            method: method.or(record.plan.as_ref().map(|p| p.method)),
+            party: Addressee::of(record),
+            currency: Some(currency),
+        }
+    }
+
+    /// The kind of amends this is. Someone who has died comes first (whatever the method, no
+    /// reply can come), then a method that does not reach them, then who they are.
+    pub fn fit(&self) -> Fit {
+        if self.party.deceased || self.party.kind == Some(PartyKind::Deceased) {
+            return Fit::Deceased;
+        }
+        match self.method {
+            Some(Method::UnsentLetter) => Fit::Unsent,
+            Some(Method::Indirect) => Fit::Indirect,
+            Some(Method::Living) => Fit::Living,
+            _ if self.party.child => Fit::Child,
+            _ if matches!(
+                self.party.kind,
+                Some(PartyKind::Organisation | PartyKind::Group)
+            ) =>
+            {
+                Fit::Organisation
+            }
+            _ if self.party.family => Fit::Family,
+            _ => Fit::Direct,
+        }
+    }
 }
 
 /// One thing the coach points at.
@@ -96,6 +214,15 @@ pub struct Reading {
     /// In order of where they are in the script; missing elements last.
     pub findings: Vec<Finding>,
     pub balance: Balance,
+    /// The kind of amends the script was read as.
+    pub fit: Fit,
+    /// What this kind of amends asks for, in a few lines; `None` for a direct amends.
+    pub note: Option<String>,
+    /// Characters read, and characters in the script (more when it is over `READ_MAX`).
+    pub read: usize,
+    pub total: usize,
+    /// Said when the script is longer than a script can hold and only its start was read.
+    pub over: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,6 +243,35 @@ struct RawPatterns {
     /// Phrases that describe reaching the person directly; `@party` stands for a word of
     /// their name. Not a finding of the coach: the rules read them (see `reaches`).
     contact: RawContact,
+    /// What each kind of amends other than a direct one changes, by `Fit` code.
+    fits: HashMap<String, RawFit>,
+    /// Said when only the start of a script was read: `{read}` and `{max}` characters.
+    over: String,
+    /// Added when the script's length is known: `{total}` characters.
+    over_total: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFit {
+    /// A few lines on what this kind of amends asks for.
+    note: String,
+    /// Missing elements not asked for here (a question for someone who cannot answer).
+    #[serde(default)]
+    drop: Vec<String>,
+    /// No reply can come: a question to them (about other harm, about setting it right) is
+    /// pointed at as one they cannot answer.
+    #[serde(default)]
+    no_reply: bool,
+    /// Explanations and directions that replace the general ones.
+    #[serde(default)]
+    texts: HashMap<String, RawKind>,
+    /// Rules read only for this kind of amends.
+    #[serde(default)]
+    rules: Vec<RawRule>,
+    /// Sentences of more words than this are pointed at (`long-sentence`).
+    #[serde(default)]
+    long_sentence: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +361,17 @@ fn first_words(phrases: &[Phrase]) -> Option<HashSet<String>> {
     Some(out)
 }
 
+/// A kind of amends' changes to the reading (see `RawFit`).
+#[derive(Debug)]
+struct FitData {
+    note: String,
+    drop: HashSet<FindingKind>,
+    no_reply: bool,
+    texts: HashMap<FindingKind, (String, String)>,
+    rules: Vec<Rule>,
+    long_sentence: Option<usize>,
+}
+
 #[derive(Debug)]
 struct Patterns {
     negations: HashSet<String>,
@@ -222,6 +389,9 @@ struct Patterns {
     balance: RawBalance,
     contact: Rule,
     contact_cancel: Rule,
+    fits: HashMap<Fit, FitData>,
+    over: String,
+    over_total: String,
 }
 
 /// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
@@ -290,15 +460,39 @@ fn set(list: &[String]) -> HashSet<String> {
     list.iter().map(|w| fold(w)).collect()
 }
 
-fn build(source: &str) -> Result<Patterns, String> {
-    let raw: RawPatterns = serde_json::from_str(source).map_err(|e| e.to_string())?;
+fn parse_texts(
+    raw: &HashMap<String, RawKind>,
+) -> Result<HashMap<FindingKind, (String, String)>, String> {
     let mut texts = HashMap::new();
-    for (code, k) in &raw.kinds {
+    for (code, k) in raw {
+        check_money(&k.direction)?;
         texts.insert(
             parse_kind(code)?,
             (k.explanation.clone(), k.direction.clone()),
         );
     }
+    Ok(texts)
+}
+
+/// Every `{money:N}` in a text must be a whole number.
+fn check_money(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(at) = rest.find("{money:") {
+        let after = &rest[at + 7..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed {{money: in {text:?}"))?;
+        after[..close]
+            .parse::<u32>()
+            .map_err(|_| format!("{{money:N}} needs a whole number in {text:?}"))?;
+        rest = &after[close..];
+    }
+    Ok(())
+}
+
+fn build(source: &str) -> Result<Patterns, String> {
+    let raw: RawPatterns = serde_json::from_str(source).map_err(|e| e.to_string())?;
+    let texts = parse_texts(&raw.kinds)?;
     for k in FindingKind::ALL {
         if !texts.contains_key(k) {
             return Err(format!("no explanation for {}", k.code()));
@@ -308,7 +502,7 @@ fn build(source: &str) -> Result<Patterns, String> {
         list.iter()
             .map(|r| {
                 let kind = parse_kind(&r.kind)?;
-                if kind.is_missing() != missing || kind == FindingKind::ThirdParty {
+                if kind.is_missing() != missing || kind.is_derived() {
                     return Err(format!("{} is not allowed here", r.kind));
                 }
                 let phrases: Vec<Phrase> = r
@@ -330,7 +524,35 @@ fn build(source: &str) -> Result<Patterns, String> {
             })
             .collect()
     };
+    let mut fits = HashMap::new();
+    for (code, f) in &raw.fits {
+        let fit = Fit::parse(code).map_err(|_| format!("unknown fit {code:?}"))?;
+        check_money(&f.note)?;
+        fits.insert(
+            fit,
+            FitData {
+                note: f.note.clone(),
+                drop: f
+                    .drop
+                    .iter()
+                    .map(|k| parse_kind(k))
+                    .collect::<Result<_, _>>()?,
+                no_reply: f.no_reply,
+                texts: parse_texts(&f.texts)?,
+                rules: rules(&f.rules, false)?,
+                long_sentence: f.long_sentence,
+            },
+        );
+    }
+    for fit in Fit::ALL {
+        if *fit != Fit::Direct && !fits.contains_key(fit) {
+            return Err(format!("nothing said for the fit {}", fit.code()));
+        }
+    }
     Ok(Patterns {
+        fits,
+        over: raw.over,
+        over_total: raw.over_total,
         negations: set(&raw.negations),
         negation_window: raw.negation_window,
         first_person: set(&raw.first_person),
@@ -421,6 +643,8 @@ struct Token<'a> {
     sentence: usize,
     clause: usize,
     quoted: bool,
+    /// The sentence ends with a question mark.
+    question: bool,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -460,6 +684,7 @@ fn tokenize(script: &str) -> Vec<Token<'_>> {
                 sentence,
                 clause,
                 quoted,
+                question: false,
             });
             i = j;
             continue;
@@ -480,7 +705,18 @@ fn tokenize(script: &str) -> Vec<Token<'_>> {
                 sentence += 1;
                 clause += 1;
             }
-            '.' | '!' | '?' | '\n' | '¿' | '¡' | '…' => {
+            '?' => {
+                // Each token is marked at most once, so this stays linear.
+                for t in tokens.iter_mut().rev() {
+                    if t.sentence != sentence {
+                        break;
+                    }
+                    t.question = true;
+                }
+                sentence += 1;
+                clause += 1;
+            }
+            '.' | '!' | '\n' | '¿' | '¡' | '…' => {
                 sentence += 1;
                 clause += 1;
             }
@@ -614,41 +850,46 @@ fn opening_end(tokens: &[&Token]) -> usize {
     usize::MAX
 }
 
+/// "But" after an admission in the same sentence: the rest of the sentence takes it back. One
+/// pass: what a sentence has shown so far (an admission, a phrase such as "not only" that makes
+/// its "but" something else) is carried along rather than looked for again at each "but".
 fn but_findings(tokens: &[&Token], p: &Patterns) -> Vec<Range<usize>> {
+    let n = tokens.len();
+    // The last token of each token's sentence.
+    let mut last = vec![0; n];
+    for k in (0..n).rev() {
+        last[k] = if k + 1 < n && tokens[k + 1].sentence == tokens[k].sentence {
+            last[k + 1]
+        } else {
+            k
+        };
+    }
     let mut out = Vec::new();
+    let mut admitted = false;
+    // The earliest end of a phrase that turns this sentence's "but" into something else.
+    let mut skip_end = usize::MAX;
     for (i, t) in tokens.iter().enumerate() {
-        if !p.but_words.contains(&t.norm) {
-            continue;
+        if i == 0 || tokens[i - 1].sentence != t.sentence {
+            admitted = false;
+            skip_end = usize::MAX;
         }
-        let before = |k: usize| tokens.get(k).filter(|b| b.sentence == t.sentence);
-        if i > 0 && before(i - 1).is_some_and(|b| p.but_skip_before.contains(&b.norm)) {
-            continue;
+        if p.but_words.contains(&t.norm) {
+            let same = |k: usize| tokens.get(k).filter(|b| b.sentence == t.sentence);
+            let skipped = (i > 0
+                && same(i - 1).is_some_and(|b| p.but_skip_before.contains(&b.norm)))
+                || same(i + 1).is_some_and(|a| p.but_skip_after.contains(&a.norm))
+                || skip_end <= i;
+            if admitted && !skipped {
+                out.push(i..last[i] + 1);
+            }
         }
-        if before(i + 1).is_some_and(|a| p.but_skip_after.contains(&a.norm)) {
-            continue;
+        if p.admissions.contains(&t.norm) {
+            admitted = true;
         }
-        let sentence_start = (0..i)
-            .rev()
-            .take_while(|&k| tokens[k].sentence == t.sentence)
-            .last()
-            .unwrap_or(i);
-        let skip = (sentence_start..i).any(|k| {
-            p.but_skip_sentence
-                .iter()
-                .any(|ph| match_at(tokens, k, ph, &p.negations).is_some_and(|e| e <= i))
-        });
-        if skip {
-            continue;
-        }
-        let admitted = tokens[sentence_start..i]
-            .iter()
-            .any(|b| p.admissions.contains(&b.norm));
-        if admitted {
-            let end = (i..tokens.len())
-                .take_while(|&k| tokens[k].sentence == t.sentence)
-                .last()
-                .unwrap_or(i);
-            out.push(i..end + 1);
+        for ph in &p.but_skip_sentence {
+            if let Some(end) = match_at(tokens, i, ph, &p.negations) {
+                skip_end = skip_end.min(end);
+            }
         }
     }
     out
@@ -726,6 +967,7 @@ pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
             sentence: t.sentence,
             clause: t.clause,
             quoted: false,
+            question: t.question,
         })
         .collect();
     let own: Vec<&Token> = own.iter().collect();
@@ -752,18 +994,86 @@ pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
     })
 }
 
-/// Reads a script and says what would undermine it and what is missing.
+/// A count of characters as the language writes it: `200,000`, `200.000`.
+fn grouped(n: usize, language: Language) -> String {
+    let mark = match language {
+        Language::En => ',',
+        Language::Es => '.',
+    };
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(mark);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What to say when a script of `total` characters (`None`: more than could be read, however
+/// many) is over `READ_MAX` and only its start was read; `None` when it is not over.
+pub fn over(language: Language, total: Option<usize>) -> Option<String> {
+    if total.is_some_and(|t| t <= READ_MAX) {
+        return None;
+    }
+    let p = patterns(language);
+    let max = grouped(READ_MAX, language);
+    let mut out = p.over.replace("{read}", &max).replace("{max}", &max);
+    if let Some(total) = total {
+        out.push(' ');
+        out.push_str(&p.over_total.replace("{total}", &grouped(total, language)));
+    }
+    Some(out)
+}
+
+/// Puts each `{money:N}` of a text into the currency and the language: `50.00 EUR` in English,
+/// `50,00 EUR` in Spanish; the figure alone where no currency is known.
+fn with_money(text: &str, currency: Option<Currency>, language: Language) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{money:") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 7..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let units: u32 = after[..close].parse().unwrap_or(0);
+        match currency {
+            Some(c) => {
+                let minor = i64::from(units) * 10i64.pow(c.exponent());
+                out.push_str(&Money::new(minor, c).show(language));
+            }
+            None => out.push_str(&units.to_string()),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Reads a script and says what would undermine it and what is missing, for the kind of
+/// amends the context describes. Only the first `READ_MAX` characters are read.
 pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     let p = patterns(language);
+    let total = script.chars().count();
+    let script = match script.char_indices().nth(READ_MAX) {
+        Some((cut, _)) => &script[..cut],
+        None => script,
+    };
+    let fit = context.fit();
+    let fitted = p.fits.get(&fit);
     let all = tokenize(script);
     let own: Vec<&Token> = all.iter().filter(|t| !t.quoted).collect();
     let finding = |kind: FindingKind, span: Option<Range<usize>>| {
-        let (explanation, direction) = &p.texts[&kind];
+        let (explanation, direction) = fitted
+            .and_then(|f| f.texts.get(&kind))
+            .unwrap_or(&p.texts[&kind]);
         Finding {
             kind,
             span,
             explanation: explanation.as_str(),
-            direction: direction.clone(),
+            direction: with_money(direction, context.currency, language),
         }
     };
     let byte_span = |r: &Range<usize>| own[r.start].start..own[r.end - 1].end;
@@ -772,7 +1082,8 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     // Words inside or just after a conditional apology: an act or responsibility named there is
     // hedged ("I may have said some things", "if I hurt you"), so it does not count as named.
     let mut hedged = HashSet::new();
-    for rule in &p.rules {
+    let fit_rules = fitted.map(|f| f.rules.as_slice()).unwrap_or(&[]);
+    for rule in p.rules.iter().chain(fit_rules) {
         for r in matches(&own, rule, p) {
             if rule.kind == FindingKind::Conditional {
                 hedged.extend(r.start..r.end + 2);
@@ -788,33 +1099,72 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     for span in name_findings(&all, &names) {
         found.push(finding(FindingKind::ThirdParty, Some(span)));
     }
-    found.sort_by_key(|f| {
-        let s = f.span.clone().unwrap_or(0..0);
-        (s.start, s.end, f.kind)
-    });
-    // One finding per place and kind: overlapping spans of the same kind are one finding.
-    let mut findings: Vec<Finding> = Vec::new();
-    for f in found {
-        let overlaps = findings.iter().any(|g| {
-            g.kind == f.kind
-                && match (&g.span, &f.span) {
-                    (Some(a), Some(b)) => a.start < b.end && b.start < a.end,
-                    _ => false,
-                }
-        });
-        if !overlaps {
-            findings.push(f);
+    if let Some(most) = fitted.and_then(|f| f.long_sentence) {
+        let mut at = 0;
+        while at < own.len() {
+            let mut end = at;
+            while end < own.len() && own[end].sentence == own[at].sentence {
+                end += 1;
+            }
+            if end - at > most {
+                found.push(finding(
+                    FindingKind::LongSentence,
+                    Some(byte_span(&(at..end))),
+                ));
+            }
+            at = end;
         }
     }
+    // Where each missing element is present; where no reply can come, a question to them is a
+    // finding of its own.
+    let no_reply = fitted.is_some_and(|f| f.no_reply);
+    let mut present: HashSet<FindingKind> = HashSet::new();
+    // One such finding per question.
+    let mut asked: HashSet<usize> = HashSet::new();
     for rule in &p.missing {
         let hedge_matters = matches!(
             rule.kind,
             FindingKind::MissingAct | FindingKind::MissingResponsibility
         );
-        let present = matches(&own, rule, p)
-            .iter()
-            .any(|r| !(hedge_matters && hedged.contains(&r.start)));
-        if !present && !findings.iter().any(|f| f.kind == rule.kind) {
+        let asks = matches!(
+            rule.kind,
+            FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
+        );
+        for r in matches(&own, rule, p) {
+            if !(hedge_matters && hedged.contains(&r.start)) {
+                present.insert(rule.kind);
+            }
+            if no_reply && asks && own[r.start].question && asked.insert(own[r.start].sentence) {
+                found.push(finding(FindingKind::Unanswerable, Some(byte_span(&r))));
+            }
+        }
+    }
+    found.sort_by_key(|f| {
+        let s = f.span.clone().unwrap_or(0..0);
+        (s.start, s.end, f.kind)
+    });
+    // One finding per place and kind: overlapping spans of the same kind are one finding. In
+    // order of start, a span overlaps an earlier one of its kind when it starts before the
+    // furthest end kept so far.
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut reach: HashMap<FindingKind, usize> = HashMap::new();
+    for f in found {
+        let Some(span) = f.span.clone() else {
+            continue;
+        };
+        let end = reach.entry(f.kind).or_insert(0);
+        if *end > span.start {
+            continue;
+        }
+        *end = span.end;
+        findings.push(f);
+    }
+    let dropped = |k: FindingKind| fitted.is_some_and(|f| f.drop.contains(&k));
+    for rule in &p.missing {
+        if !present.contains(&rule.kind)
+            && !dropped(rule.kind)
+            && !findings.iter().any(|f| f.kind == rule.kind)
+        {
             findings.push(finding(rule.kind, None));
         }
     }
@@ -836,6 +1186,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     } else {
         &p.balance.even
     };
+    let read = script.chars().count();
     Reading {
         findings,
         balance: Balance {
@@ -843,6 +1194,11 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             about_writer,
             reading: reading.as_str(),
         },
+        fit,
+        note: fitted.map(|f| with_money(&f.note, context.currency, language)),
+        read,
+        total,
+        over: over(language, Some(total)),
     }
 }
 
@@ -905,7 +1261,7 @@ mod tests {
     fn names_are_found_only_when_capitalised() {
         let ctx = Context {
             involved: vec!["Will".into()],
-            listed: vec![],
+            ..Context::default()
         };
         let r = coach("I will tell Will nothing.", Language::En, &ctx);
         let spans: Vec<_> = r
