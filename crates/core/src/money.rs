@@ -8,7 +8,7 @@ use crate::model::Language;
 
 mod read;
 
-pub use read::{Ambiguous, Unread};
+pub use read::{Ambiguous, Unread, example};
 
 /// The decimal mark and the thousands mark of a language's convention.
 pub fn marks(language: Language) -> (char, char) {
@@ -219,7 +219,11 @@ mod tests {
             ));
         }
         let err = Invalid::from(Money::read("1.250", eur, Language::Es).unwrap_err());
-        assert!(err.message.contains("write 1250 for the first"), "{}", err.message);
+        assert!(
+            err.message.contains("write 1250 for the first"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -52,10 +52,9 @@ fn read_set(dir: &str) -> Vec<Case> {
 fn answer(c: &Case) -> Expected {
     match Money::read(&c.typed, c.currency, c.language) {
         Ok(m) => Expected::Amount(m.amount_string()),
-        Err(Unread::Ambiguous(a)) => Expected::Ask(
-            a.readings[0].amount_string(),
-            a.readings[1].amount_string(),
-        ),
+        Err(Unread::Ambiguous(a)) => {
+            Expected::Ask(a.readings[0].amount_string(), a.readings[1].amount_string())
+        }
         Err(Unread::Invalid(_)) => Expected::Error,
     }
 }
@@ -111,21 +110,42 @@ fn money_frozen_set_is_read_exactly_and_never_guessed() {
     let dev = score("money_dev");
     let frozen = score("money_frozen");
     assert!(frozen.cases >= 60, "the frozen set has at least 60 amounts");
-    assert_eq!(frozen.guessed, 0, "an ambiguous amount was read without asking");
+    assert_eq!(
+        frozen.guessed, 0,
+        "an ambiguous amount was read without asking"
+    );
     assert!(frozen.misses.is_empty(), "{}", frozen.misses.join("\n"));
-    assert_eq!(dev.guessed, 0, "an ambiguous amount was read without asking");
+    assert_eq!(
+        dev.guessed, 0,
+        "an ambiguous amount was read without asking"
+    );
 }
 
 #[test]
 fn money_shown_amounts_read_back_as_themselves() {
     for code in ["EUR", "USD", "JPY", "KWD", "GBP", "CLP", "BHD"] {
         let c = Currency::parse(code).unwrap();
-        for minor in [0, 1, 7, 99, 100, 1_250, 12_500, 125_000, 1_250_000, 999_999_999] {
+        for minor in [
+            0,
+            1,
+            7,
+            99,
+            100,
+            1_250,
+            12_500,
+            125_000,
+            1_250_000,
+            999_999_999,
+        ] {
             let m = Money::new(minor, c);
             for lang in [Language::En, Language::Es] {
                 // A three-decimal currency shows 1.250 KWD as its people write it, which the
                 // reader asks about; what is put into a field is read back as itself.
-                let shown = if c.exponent() == 3 { vec![] } else { vec![m.show(lang)] };
+                let shown = if c.exponent() == 3 {
+                    vec![]
+                } else {
+                    vec![m.show(lang)]
+                };
                 for text in shown.into_iter().chain([m.typed(lang)]) {
                     assert_eq!(
                         Money::read(&text, c, lang),
@@ -146,9 +166,18 @@ fn money_ambiguous_entry_says_how_to_write_each_reading() {
     };
     assert_eq!(a.readings[0].minor, 125_000, "Spanish groups with a point");
     for i in 0..2 {
-        assert_eq!(Money::read(&a.plain(i), eur, Language::Es), Ok(a.readings[i]));
-        assert_eq!(Money::read(&a.plain(i), eur, Language::En), Ok(a.readings[i]));
+        assert_eq!(
+            Money::read(&a.plain(i), eur, Language::Es),
+            Ok(a.readings[i])
+        );
+        assert_eq!(
+            Money::read(&a.plain(i), eur, Language::En),
+            Ok(a.readings[i])
+        );
     }
     let words = a.message();
-    assert!(words.contains("1.250,00 EUR") && words.contains("1,25 EUR"), "{words}");
+    assert!(
+        words.contains("1.250,00 EUR") && words.contains("1,25 EUR"),
+        "{words}"
+    );
 }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use amends_core::model::Language;
+use amends_core::money::Unread;
 use amends_core::{CoreError, Invalid, Money, Refusal};
 use amends_vault::VaultError;
 use axum::body::Bytes;
@@ -52,6 +54,17 @@ pub struct FormState {
     pub errors: BTreeMap<String, String>,
     pub refusal: Option<Refusal>,
     pub problem: Option<String>,
+    /// Amounts that read two ways, asked about beside their field (`amount` -> the readings).
+    pub questions: BTreeMap<String, Question>,
+}
+
+/// An amount two conventions read differently (`1,250`), asked about rather than guessed:
+/// each reading as shown to people, and as it is written to mean that reading only. The
+/// person chooses one (a radio named `<field>-means` with the written form) or retypes it.
+#[derive(Clone, Debug)]
+pub struct Question {
+    pub shown: [String; 2],
+    pub plain: [String; 2],
 }
 
 impl FormState {
@@ -84,6 +97,11 @@ impl FormState {
         } else {
             String::new()
         }
+    }
+
+    /// The question about an amount that reads two ways, if this field has one.
+    pub fn question(&self, name: &str) -> Option<&Question> {
+        self.questions.get(name)
     }
 
     pub fn error(&self, name: &str) -> Option<&str> {
@@ -169,23 +187,29 @@ pub fn web_words(e: &VaultError) -> String {
     }
 }
 
-/// A required date field (`YYYY-MM-DD`, as date inputs send).
+/// A required date field, typed as people write dates ("7 December 2026", "7 de diciembre de
+/// 2026", "2026-12-07", "today"), read by the core's one reader (`amends_core::dates::read`). A
+/// date that cannot be read, or a day its month does not have, is an error beside the field with
+/// what to write instead; the text typed stays in the field.
 pub fn date(state: &mut FormState, name: &str, label: &str) -> Option<Date> {
-    let v = state.value(name).trim().to_string();
-    if v.is_empty() {
-        state.field_error(name, format!("Give the {label}."));
+    let typed = state.value(name).trim().to_string();
+    if typed.is_empty() {
+        state.field_error(
+            name,
+            format!("Give the {label}, e.g. {}.", amends_core::dates::EXAMPLE),
+        );
         return None;
     }
-    match v.parse::<Date>() {
+    match amends_core::dates::read(&typed, crate::state::now().today) {
         Ok(d) => Some(d),
-        Err(_) => {
-            state.field_error(name, format!("The {label} should look like 2026-05-03."));
+        Err(problem) => {
+            state.field_error(name, amends_core::dates::sentence(&problem));
             None
         }
     }
 }
 
-/// An optional date field.
+/// An optional date field: left empty it is no date; typed, it must be a date (never dropped).
 pub fn optional_date(state: &mut FormState, name: &str, label: &str) -> Option<Option<Date>> {
     if state.value(name).trim().is_empty() {
         return Some(None);
@@ -193,20 +217,64 @@ pub fn optional_date(state: &mut FormState, name: &str, label: &str) -> Option<O
     date(state, name, label).map(Some)
 }
 
-/// A required amount in the vault's currency.
-pub fn money(state: &mut FormState, name: &str, currency: amends_core::Currency) -> Option<Money> {
+/// A required amount in the vault's currency, read in its language's convention
+/// (`Money::read`): an entry that reads two ways is asked about beside the field, with both
+/// readings to choose from, and the words typed are kept.
+pub fn money(
+    state: &mut FormState,
+    name: &str,
+    currency: amends_core::Currency,
+    language: Language,
+) -> Option<Money> {
     let v = state.value(name).trim().to_string();
     if v.is_empty() {
-        state.field_error(name, "Give an amount, such as 25 or 25.50.");
+        state.field_error(
+            name,
+            format!(
+                "Give an amount, such as {}.",
+                amends_core::money::example(currency, language)
+            ),
+        );
         return None;
     }
-    match Money::parse(&v, currency) {
+    match Money::read(&v, currency, language) {
         Ok(m) => Some(m),
-        Err(e) => {
-            state.field_error(name, e.message);
+        Err(Unread::Ambiguous(a)) => {
+            // The person chose one of the readings offered when this was asked last time.
+            let chosen = state.value(&format!("{name}-means")).to_string();
+            if let Some(i) = (0..2).find(|&i| a.plain(i) == chosen) {
+                return Some(a.readings[i]);
+            }
+            let shown = [a.readings[0].show(language), a.readings[1].show(language)];
+            state.field_error(name, format!("Did you mean {} or {}?", shown[0], shown[1]));
+            state.questions.insert(
+                name.to_string(),
+                Question {
+                    shown,
+                    plain: [a.plain(0), a.plain(1)],
+                },
+            );
+            None
+        }
+        Err(Unread::Invalid(e)) => {
+            state.field_error(name, crate::pages::party::words::sentence(&e.message));
             None
         }
     }
+}
+
+/// An optional amount: `Some(None)` when left empty, `None` (with the message filed) when
+/// what was typed cannot be read.
+pub fn optional_money(
+    state: &mut FormState,
+    name: &str,
+    currency: amends_core::Currency,
+    language: Language,
+) -> Option<Option<Money>> {
+    if state.value(name).trim().is_empty() {
+        return Some(None);
+    }
+    money(state, name, currency, language).map(Some)
 }
 
 /// A coded choice (`Willingness::parse` and the like).

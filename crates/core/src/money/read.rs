@@ -93,7 +93,12 @@ fn plain(m: &Money, language: Language) -> String {
 pub fn example(currency: Currency, language: Language) -> String {
     match currency.exponent() {
         0 => "5000".to_string(),
-        exp => format!("12{}{:0<width$}", marks(language).0, "5", width = exp as usize),
+        exp => format!(
+            "12{}{:0<width$}",
+            marks(language).0,
+            "5",
+            width = exp as usize
+        ),
     }
 }
 
@@ -126,9 +131,7 @@ fn strip_currency(text: &str, currency: Currency) -> &str {
 /// Whether thousands are grouped as people group them: one to three figures, then threes.
 fn grouped(runs: &[&str]) -> bool {
     match runs.split_first() {
-        Some((first, rest)) => {
-            (1..=3).contains(&first.len()) && rest.iter().all(|r| r.len() == 3)
-        }
+        Some((first, rest)) => (1..=3).contains(&first.len()) && rest.iter().all(|r| r.len() == 3),
         None => false,
     }
 }
@@ -143,7 +146,9 @@ pub(super) fn read(typed: &str, currency: Currency, language: Language) -> Resul
     };
     let text = typed.trim();
     if text.is_empty() {
-        return Err(Invalid::new(FIELD, format!("is empty; give an amount, like {example}")).into());
+        return Err(
+            Invalid::new(FIELD, format!("is empty; give an amount, like {example}")).into(),
+        );
     }
     if text.chars().count() > LONGEST {
         return Err(Invalid::new(FIELD, "is too long to be an amount").into());
@@ -256,9 +261,15 @@ pub(super) fn read(typed: &str, currency: Currency, language: Language) -> Resul
         return Err(Invalid::new(
             FIELD,
             match exp {
-                0 => format!("{currency} has no decimal places; write a whole amount, like {example}"),
-                1 => format!("{currency} has 1 decimal place, and this amount has more"),
-                _ => format!("{currency} has {exp} decimal places, and this amount has more"),
+                0 => format!(
+                    "has decimals, and {currency} has none; write a whole amount, like {example}"
+                ),
+                1 => format!(
+                    "has more decimals than the 1 that {currency} has; write it like {example}"
+                ),
+                _ => format!(
+                    "has more decimals than the {exp} that {currency} has; write it like {example}"
+                ),
             },
         )
         .into());

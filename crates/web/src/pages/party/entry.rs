@@ -213,7 +213,7 @@ pub async fn create(State(app): State<App>, body: Bytes) -> Response {
                 "Say what you did, or leave the harm fields empty to add only the name.",
             );
         }
-        let harm = harm_input(&mut form, snap.settings.currency);
+        let harm = harm_input(&mut form, snap.settings.currency, snap.settings.language);
         // The same checks the vault makes, so that the party is not added without its harm.
         if let Some(h) = &harm {
             check(&mut form, "did", text::required("did", &h.did, TEXT_MAX));

@@ -1,7 +1,6 @@
 //! Making the amends and following through: attempts, commitments and closing them.
 //! Payments and check-ins go through `pages::follow`, shared with the home page.
 
-use amends_core::Money;
 use amends_core::model::{Cadence, Closure, Method, Outcome, Reach};
 use amends_vault::{AttemptInput, CommitmentInput, NewCommitment, PartyRef};
 use axum::body::Bytes;
@@ -27,6 +26,7 @@ pub async fn attempt(State(app): State<App>, Path(id): Path<String>, body: Bytes
         return ctx.again(Key::Attempt, form);
     };
     let input = AttemptInput {
+        channel: None,
         on,
         method,
         outcome,
@@ -75,17 +75,10 @@ pub async fn commit(State(app): State<App>, Path(id): Path<String>, body: Bytes)
     let currency = ctx.snap.settings.currency;
     let (key, input) = match form.value("kind") {
         "restitution" => {
-            let amount = forms::money(&mut form, "amount", currency);
-            let instalment = match form.value("instalment").trim() {
-                "" => None,
-                text => match Money::parse(text, currency) {
-                    Ok(m) => Some(m),
-                    Err(e) => {
-                        form.field_error("instalment", super::words::sentence(&e.message));
-                        None
-                    }
-                },
-            };
+            let language = ctx.snap.settings.language;
+            let amount = forms::money(&mut form, "amount", currency, language);
+            let instalment =
+                forms::optional_money(&mut form, "instalment", currency, language).flatten();
             let every = if form.value("every").is_empty() {
                 None
             } else {

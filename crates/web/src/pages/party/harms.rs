@@ -1,7 +1,7 @@
 //! The harms done to a party: add, change (the earlier wording is kept), set aside, restore.
 
-use amends_core::model::{AsideReason, HarmKind, HarmSource};
-use amends_core::{Currency, Money};
+use amends_core::Currency;
+use amends_core::model::{AsideReason, HarmKind, HarmSource, Language};
 use amends_vault::{HarmEdit, HarmInput, PartyRef};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -29,7 +29,11 @@ pub fn harm_field(core: &str) -> Option<&'static str> {
 }
 
 /// Reads a harm from the form; `None` (with the messages filed) when a value cannot be read.
-pub fn harm_input(form: &mut FormState, currency: Currency) -> Option<HarmInput> {
+pub fn harm_input(
+    form: &mut FormState,
+    currency: Currency,
+    language: Language,
+) -> Option<HarmInput> {
     let before = form.errors.len();
     let mut kinds = Vec::new();
     for k in form.values.all("kinds") {
@@ -42,24 +46,16 @@ pub fn harm_input(form: &mut FormState, currency: Currency) -> Option<HarmInput>
             }
         }
     }
-    let owed_text = form.value("owed").trim().to_string();
-    let owed = if owed_text.is_empty() {
-        None
-    } else {
-        match Money::parse(&owed_text, currency) {
-            Ok(m) if m.minor > 0 => Some(m),
-            Ok(_) => {
-                form.field_error(
-                    "owed",
-                    "An amount owed must be more than zero; leave it empty if nothing is owed.",
-                );
-                None
-            }
-            Err(e) => {
-                form.field_error("owed", super::words::sentence(&e.message));
-                None
-            }
+    let owed = match forms::optional_money(form, "owed", currency, language) {
+        Some(Some(m)) if m.minor == 0 => {
+            form.field_error(
+                "owed",
+                "An amount owed must be more than zero; leave it empty if nothing is owed.",
+            );
+            None
         }
+        Some(owed) => owed,
+        None => None,
     };
     let source = if form.value("source").trim().is_empty() {
         None
@@ -104,7 +100,11 @@ pub async fn add(State(app): State<App>, Path(id): Path<String>, body: Bytes) ->
         Err(r) => return r,
     };
     let mut form = typed(&body);
-    let Some(harm) = harm_input(&mut form, ctx.snap.settings.currency) else {
+    let Some(harm) = harm_input(
+        &mut form,
+        ctx.snap.settings.currency,
+        ctx.snap.settings.language,
+    ) else {
         return ctx.again(Key::HarmNew, form);
     };
     match app.write(|v, now| v.add_harm(&PartyRef::Id(ctx.id()), &harm, now)) {
@@ -131,7 +131,11 @@ pub async fn edit(
         return missing(&app);
     };
     let mut form = typed(&body);
-    let Some(new) = harm_input(&mut form, ctx.snap.settings.currency) else {
+    let Some(new) = harm_input(
+        &mut form,
+        ctx.snap.settings.currency,
+        ctx.snap.settings.language,
+    ) else {
         return ctx.again(Key::HarmEdit(hid), form);
     };
     let Some(old) = ctx.record().harms.iter().find(|h| h.id == hid) else {
