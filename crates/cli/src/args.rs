@@ -79,6 +79,9 @@ pub enum Command {
     Pay(PayArgs),
     /// Record a check-in on a living amends, kept or missed
     Checkin(CheckinArgs),
+    /// Correct or remove a payment or a check-in; what it said before is kept in the history
+    #[command(subcommand)]
+    Correct(CorrectCmd),
     /// Close a commitment: a promise kept, a debt released, a living amends ended
     Close(CloseArgs),
     /// Step 10: put a new wrong on the list at once (reopens a completed party)
@@ -445,8 +448,74 @@ fn commitment_id(text: &str) -> Result<i64, String> {
     number(text, "commitment", "amends commitments")
 }
 
+fn payment_id(text: &str) -> Result<i64, String> {
+    number(text, "payment", "amends commitments")
+}
+
+fn checkin_id(text: &str) -> Result<i64, String> {
+    number(text, "check-in", "amends commitments")
+}
+
 fn harm_id(text: &str) -> Result<i64, String> {
     number(text, "harm", "amends show PARTY")
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorrectCmd {
+    /// Correct a payment (give only what changes), or remove it with --remove
+    Payment(CorrectPaymentArgs),
+    /// Correct a check-in (give only what changes), or remove it with --remove
+    Checkin(CorrectCheckinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectPaymentArgs {
+    /// The payment's number (shown by `amends commitments`)
+    #[arg(value_parser = payment_id)]
+    pub id: i64,
+    /// The amount it should say
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "remove")]
+    pub amount: Option<String>,
+    /// The day it should say
+    #[arg(long, value_name = "DATE", conflicts_with = "remove")]
+    pub on: Option<String>,
+    /// The note it should say
+    #[arg(long, conflicts_with = "remove")]
+    pub note: Option<String>,
+    /// How it was paid: them, court, agency, charity, anonymous or heirs
+    #[arg(long, value_name = "WAY", conflicts_with = "remove")]
+    pub via: Option<String>,
+    /// Remove the payment (recorded by mistake); what is owed goes back up
+    #[arg(long)]
+    pub remove: bool,
+    /// Why it is corrected or removed (kept with the history)
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectCheckinArgs {
+    /// The check-in's number (shown by `amends commitments`)
+    #[arg(value_parser = checkin_id)]
+    pub id: i64,
+    /// It should say you kept it up
+    #[arg(long, conflicts_with_all = ["missed", "remove"])]
+    pub kept: bool,
+    /// It should say you missed it
+    #[arg(long, conflicts_with = "remove")]
+    pub missed: bool,
+    /// The day it should say
+    #[arg(long, value_name = "DATE", conflicts_with = "remove")]
+    pub on: Option<String>,
+    /// The note it should say
+    #[arg(long, conflicts_with = "remove")]
+    pub note: Option<String>,
+    /// Remove the check-in (recorded by mistake)
+    #[arg(long)]
+    pub remove: bool,
+    /// Why it is corrected or removed (kept with the history)
+    #[arg(long)]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -560,7 +629,7 @@ pub struct PlanArgs {
     /// Read the script from a file
     #[arg(long, value_name = "PATH")]
     pub script_file: Option<PathBuf>,
-    /// When (YYYY-MM-DD)
+    /// When (7 December 2026, 7 de diciembre de 2026 or 2026-12-07)
     #[arg(long, value_name = "DATE", conflicts_with = "clear_date")]
     pub on: Option<String>,
     /// Remove the planned date
@@ -600,7 +669,7 @@ pub struct DeferArgs {
     /// Why now is not the time
     #[arg(long)]
     pub reason: String,
-    /// When to look at it again (YYYY-MM-DD)
+    /// When to look at it again (7 December 2026, or 2026-12-07)
     #[arg(long, value_name = "DATE")]
     pub review: String,
 }
@@ -693,7 +762,7 @@ pub struct PromiseArgs {
     /// What you promised
     #[arg(long)]
     pub text: String,
-    /// By when (YYYY-MM-DD)
+    /// By when (7 December 2026, or 2026-12-07)
     #[arg(long, value_name = "DATE")]
     pub due: String,
     /// How it is kept: them (to them, the default) or no-contact (kept without reaching

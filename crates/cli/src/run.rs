@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use amends_core::due::due;
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, Fellowship, HarmKind, HarmSource, Language, Method,
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource, Language, Method,
     Outcome, PartyKind, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::verdict;
@@ -13,8 +13,8 @@ use amends_core::stage::{Stage, derive};
 use amends_core::summary::summarise;
 use amends_core::{Currency, Invalid, Money, Now, steps};
 use amends_vault::{
-    AttemptInput, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
-    PlanChange, Vault, VaultError,
+    AttemptInput, CheckInFix, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
+    PaymentFix, PlanChange, Vault, VaultError,
 };
 use anyhow::{Context, Result};
 use clap::CommandFactory;
@@ -108,24 +108,10 @@ fn core<T>(r: std::result::Result<T, Invalid>) -> Result<T> {
     r.map_err(|e| VaultError::from(e).into())
 }
 
-/// Reads a date: YYYY-MM-DD, or today / yesterday / tomorrow.
+/// Reads a date as the web app's date fields do (`amends_core::dates::read`): "7 December 2026",
+/// "7 de diciembre de 2026", "2026-12-07", or today / yesterday / tomorrow.
 fn date(field: &str, text: &str, now: &Now) -> Result<Date> {
-    let t = text.trim().to_ascii_lowercase();
-    let d = match t.as_str() {
-        "today" => Some(now.today),
-        "yesterday" => now.today.yesterday().ok(),
-        "tomorrow" => now.today.tomorrow().ok(),
-        _ => t.parse::<Date>().ok(),
-    };
-    d.ok_or_else(|| {
-        invalid(
-            field,
-            format!(
-                "is not a date; write it as YYYY-MM-DD (for example {}), or today",
-                now.today
-            ),
-        )
-    })
+    amends_core::dates::read(text, now.today).map_err(|p| invalid(field, p.to_string()))
 }
 
 fn date_or_today(field: &str, text: Option<&str>, now: &Now) -> Result<Date> {
@@ -165,7 +151,9 @@ fn money_in(amount: &str, currency: Option<&str>, settings: &Settings) -> Result
         Some(c) => core(Currency::parse(c))?,
         None => settings.currency,
     };
-    core(Money::parse(amount, c))
+    // Read in the vault's language's convention; one that reads two ways is refused (exit 2)
+    // with both readings and how to write each, never guessed.
+    core(Money::read(amount, c, settings.language).map_err(Invalid::from))
 }
 
 fn harm_input(
@@ -430,11 +418,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 .map(|v| core(amends_core::model::Reach::parse(v)))
                 .transpose()?;
             let mut vault = open(&cli)?;
+            let language = vault.settings()?.language;
             let balance = vault.pay(a.commitment, &a.amount, on, &a.note, via, &now)?;
             if balance.minor == 0 {
                 println!("Payment recorded. The restitution is paid in full.");
             } else {
-                println!("Payment recorded. Balance: {balance}.");
+                println!("Payment recorded. Balance: {}.", balance.show(language));
             }
             Ok(())
         }
@@ -448,6 +437,7 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Correct(c) => correct_cmd(&cli, c, &now),
         Command::Close(a) => {
             let how = core(Closure::parse(&a.how))?;
             let on = date_or_today("date", a.on.as_deref(), &now)?;
@@ -576,8 +566,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if crate::import::is_csv(a)? {
                 return crate::import::csv_cmd(&cli, a, &now);
             }
-            let json = std::fs::read_to_string(&a.file)
-                .with_context(|| format!("the file {} could not be read", a.file.display()))?;
+            let json = crate::import::read_export(&a.file)?;
             let mut vault = open(&cli)?;
             let before = vault.settings()?;
             let n = vault.import_json(&json)?;
@@ -1051,6 +1040,111 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
     emit(&views::verdict_text(&v))
 }
 
+/// `amends correct payment|checkin ID`: what is not given keeps its value; `--remove` takes it
+/// away. Either goes through the same checks as recording it, and keeps the earlier version.
+fn correct_cmd(cli: &Cli, c: &CorrectCmd, now: &Now) -> Result<()> {
+    let mut vault = open(cli)?;
+    let records = vault.records()?;
+    let language = vault.settings()?.language;
+    let commitments = || records.iter().flat_map(|r| r.commitments.iter());
+    match c {
+        CorrectCmd::Payment(a) => {
+            let (commitment, paid) = commitments()
+                .find_map(|c| match &c.kind {
+                    CommitmentKind::Restitution { payments, .. } => {
+                        payments.iter().find(|p| p.id == a.id).map(|p| (c, p))
+                    }
+                    _ => None,
+                })
+                .ok_or_else(|| no_fact("payment", a.id))?;
+            let balance = if a.remove {
+                vault.remove_payment(a.id, &a.reason, now)?
+            } else {
+                let on = match &a.on {
+                    Some(t) => date("date", t, now)?,
+                    None => paid.on,
+                };
+                let via = match &a.via {
+                    Some(v) => Some(core(amends_core::model::Reach::parse(v))?),
+                    None => paid.via,
+                };
+                let amount = a
+                    .amount
+                    .clone()
+                    .unwrap_or_else(|| paid.amount.typed(language));
+                let fix = PaymentFix {
+                    amount: &amount,
+                    on,
+                    note: a.note.as_deref().unwrap_or(&paid.note),
+                    via: via.filter(|v| *v != commitment.reach),
+                };
+                vault.fix_payment(a.id, &fix, &a.reason, now)?
+            };
+            let done = if a.remove { "removed" } else { "corrected" };
+            if balance.left.minor == 0 {
+                println!("Payment {done}. Nothing more is owed.");
+            } else if balance.was_settled {
+                println!(
+                    "Payment {done}. The restitution is no longer settled: {} is owed again.",
+                    balance.left.show(language)
+                );
+            } else {
+                println!(
+                    "Payment {done}. Balance: {}.",
+                    balance.left.show(language)
+                );
+            }
+            Ok(())
+        }
+        CorrectCmd::Checkin(a) => {
+            let done = commitments()
+                .find_map(|c| match &c.kind {
+                    CommitmentKind::Living { checkins, .. } => {
+                        checkins.iter().find(|k| k.id == a.id)
+                    }
+                    _ => None,
+                })
+                .ok_or_else(|| no_fact("check-in", a.id))?;
+            if a.remove {
+                vault.remove_checkin(a.id, &a.reason, now)?;
+                println!("Check-in removed. What it said is kept in the history.");
+                return Ok(());
+            }
+            let on = match &a.on {
+                Some(t) => date("date", t, now)?,
+                None => done.on,
+            };
+            let kept = if a.kept {
+                true
+            } else if a.missed {
+                false
+            } else {
+                done.kept
+            };
+            let fix = CheckInFix {
+                kept,
+                on,
+                note: a.note.as_deref().unwrap_or(&done.note),
+            };
+            vault.fix_checkin(a.id, &fix, &a.reason, now)?;
+            println!(
+                "Check-in corrected: {}.",
+                if kept { "kept" } else { "missed" }
+            );
+            Ok(())
+        }
+    }
+}
+
+fn no_fact(what: &'static str, id: i64) -> anyhow::Error {
+    VaultError::NoSuch {
+        what,
+        id,
+        hint: "See the numbers with `amends commitments`.",
+    }
+    .into()
+}
+
 fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
     let mut vault = open(cli)?;
     let settings = vault.settings()?;
@@ -1065,7 +1159,9 @@ fn commit_cmd(cli: &Cli, c: &CommitCmd, now: &Now) -> Result<()> {
             let instalment = a
                 .instalment
                 .as_deref()
-                .map(|i| core(Money::parse(i, amount.currency)))
+                .map(|i| {
+                    core(Money::read(i, amount.currency, settings.language).map_err(Invalid::from))
+                })
                 .transpose()?;
             let every = a
                 .every

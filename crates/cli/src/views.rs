@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use amends_core::dates;
 use amends_core::due::DueItem;
 use amends_core::model::{CommitmentKind, PartyRecord, Plan};
 use amends_core::rules::{Verdict, verdict};
@@ -11,6 +12,13 @@ use amends_core::summary::Summary;
 use amends_core::{Money, Now};
 use amends_vault::{ReceivedReview, StaleReason, Verdict as ReviewVerdict};
 use serde::Serialize;
+
+/// A date kept in ISO 8601 in a JSON record, as people read it in the text output.
+fn day(iso: &str) -> String {
+    iso.parse::<jiff::civil::Date>()
+        .map(dates::words)
+        .unwrap_or_else(|_| iso.to_string())
+}
 
 #[derive(Serialize)]
 pub struct MoneyView {
@@ -196,6 +204,8 @@ pub struct ClosedView {
 
 #[derive(Serialize)]
 pub struct PaymentView {
+    /// Its number, for `amends correct payment`.
+    pub id: i64,
     pub on: String,
     pub amount: MoneyView,
     pub note: String,
@@ -205,6 +215,8 @@ pub struct PaymentView {
 
 #[derive(Serialize)]
 pub struct CheckInView {
+    /// Its number, for `amends correct checkin`.
+    pub id: i64,
     pub on: String,
     pub kept: bool,
     pub note: String,
@@ -258,6 +270,7 @@ pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
                     v.payments = payments
                         .iter()
                         .map(|p| PaymentView {
+                            id: p.id,
                             on: p.on.to_string(),
                             amount: money(p.amount),
                             note: p.note.clone(),
@@ -279,6 +292,7 @@ pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
                     v.checkins = checkins
                         .iter()
                         .map(|k| CheckInView {
+                            id: k.id,
                             on: k.on.to_string(),
                             kept: k.kept,
                             note: k.note.clone(),
@@ -297,7 +311,7 @@ pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
 
 pub fn commitment_line(c: &CommitmentView) -> String {
     let state = match (&c.closed, c.open) {
-        (Some(cl), _) => format!("closed ({}) on {}", cl.how, cl.on),
+        (Some(cl), _) => format!("closed ({}) on {}", cl.how, day(&cl.on)),
         (None, true) => "open".to_string(),
         (None, false) => "settled".to_string(),
     };
@@ -329,7 +343,7 @@ pub fn commitment_line(c: &CommitmentView) -> String {
         ),
         _ => format!(
             "promise{how} due {}: {}",
-            c.due.as_deref().unwrap_or(""),
+            c.due.as_deref().map(day).unwrap_or_default(),
             c.promise.as_deref().unwrap_or("")
         ),
     };
@@ -479,7 +493,7 @@ fn review_text(out: &mut String, v: &ReviewView, r: &ReceivedReview, now: &Now) 
     let _ = writeln!(
         out,
         "  {} from {}: {what}{standing}",
-        now.date_of(r.received),
+        dates::words(now.date_of(r.received)),
         v.from
     );
     for line in v.comment.lines() {
@@ -769,7 +783,12 @@ pub fn party_detail_text(
         } else {
             format!(" — {}", w.note)
         };
-        let _ = writeln!(out, "  {} {}{note}", now.date_of(w.at), w.level.code());
+        let _ = writeln!(
+            out,
+            "  {} {}{note}",
+            dates::words(now.date_of(w.at)),
+            w.level.code()
+        );
     }
     section(&mut out, "Safety");
     if r.safety.is_none() {
@@ -797,7 +816,12 @@ pub fn party_detail_text(
             } else {
                 format!(": {}", c.advice)
             };
-            let _ = writeln!(out, "  {} {}{approval}{advice}", c.on, c.with.label());
+            let _ = writeln!(
+                out,
+                "  {} {}{approval}{advice}",
+                dates::words(c.on),
+                c.with.label()
+            );
         }
     }
     if let Some(p) = &r.plan {
@@ -806,7 +830,9 @@ pub fn party_detail_text(
             out,
             "  {}{}{}",
             p.method.label(),
-            p.on.map(|d| format!(" on {d}")).unwrap_or_default(),
+            p.on
+                .map(|d| format!(" on {}", dates::words(d)))
+                .unwrap_or_default(),
             if p.place.is_empty() {
                 String::new()
             } else {
@@ -826,7 +852,7 @@ pub fn party_detail_text(
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
-                c.on,
+                dates::words(c.on),
                 c.who,
                 if c.given {
                     "consented"
@@ -842,7 +868,7 @@ pub fn party_detail_text(
             let _ = writeln!(
                 out,
                 "  review {}{}: {}",
-                dv.review_on,
+                day(&dv.review_on),
                 if dv.active { " (in force)" } else { "" },
                 dv.reason
             );
@@ -856,7 +882,7 @@ pub fn party_detail_text(
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
-                a.on,
+                dates::words(a.on),
                 a.method.label(),
                 a.outcome.label()
             );
@@ -1015,7 +1041,7 @@ pub fn due_text(items: &[DueView]) -> String {
             .commitment_id
             .map(|c| format!(" [commitment #{c}]"))
             .unwrap_or_default();
-        let _ = writeln!(out, "{}{flag}  {}: {}{id}", d.on, d.party, d.what);
+        let _ = writeln!(out, "{}{flag}  {}: {}{id}", day(&d.on), d.party, d.what);
     }
     out
 }
