@@ -129,9 +129,10 @@ pub fn trouble(e: &amends_vault::VaultError) -> Response {
         .into_response()
 }
 
-/// A date as people read it ("3 May 2026").
+/// A date as people read it ("3 May 2026"), the one way the core words dates
+/// (`amends_core::dates::words`); ISO 8601 stays in addresses, downloads and form plumbing only.
 pub fn day(d: jiff::civil::Date) -> String {
-    d.strftime("%-d %B %Y").to_string()
+    amends_core::dates::words(d)
 }
 
 /// An instant as a date in the machine's time zone.

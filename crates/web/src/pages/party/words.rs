@@ -399,10 +399,10 @@ mod tests {
         );
         assert_eq!(
             stage_reason(
-                "following through: amends made on 2026-05-03; 20.00 USD still to repay",
+                "following through: amends made on 3 May 2026; 20.00 USD still to repay",
                 amends_core::Stage::FollowingThrough
             ),
-            "Amends made on 2026-05-03; 20.00 USD still to repay"
+            "Amends made on 3 May 2026; 20.00 USD still to repay"
         );
         assert_eq!(
             stage_reason("not yet willing", amends_core::Stage::Listed),
