@@ -348,7 +348,7 @@ fn plan_saves_method_script_date_and_place() {
     ]);
     assert!(out.contains("Plan saved: face to face."), "{out}");
     assert!(
-        out.contains("Stage: ready: face to face on 2099-06-01"),
+        out.contains("Stage: ready: face to face on 1 June 2099"),
         "{out}"
     );
     let p = &v.show("Maria")["plan"];
@@ -419,7 +419,7 @@ fn attempt_records_method_outcome_date_and_feelings() {
         "rang twice",
     ]);
     assert!(out.contains("Attempt recorded: no answer."), "{out}");
-    assert!(out.contains("Stage: attempted on 2024-03-02"), "{out}");
+    assert!(out.contains("Stage: attempted on 2 March 2024"), "{out}");
     let a = &v.show("Tom")["attempts"][0];
     assert_eq!(a["on"], "2024-03-02");
     assert_eq!(a["method"], "phone");

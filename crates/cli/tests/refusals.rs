@@ -570,7 +570,10 @@ fn r9_a_deferral_needs_a_reason_and_a_review_date_not_in_the_past() {
         ],
         2,
     );
-    assert!(err.contains("is not a date"), "{err}");
+    assert!(
+        err.contains("write a day, a month and a year, e.g. 7 December 2026"),
+        "{err}"
+    );
     // Without --review at all the command line itself refuses.
     let before = v.export();
     let out = v.run(&["defer", "Uncle", "--reason", "later"]);
@@ -657,42 +660,57 @@ fn setting_aside_for_another_reason_needs_a_note() {
 fn a_bad_date_is_refused_with_how_to_write_one() {
     let v = Vault::init();
     v.open_party("Tom");
-    for args in [
-        &[
-            "attempt",
-            "Tom",
-            "--method",
-            "phone",
-            "--outcome",
-            "warm",
-            "--on",
-            "2024-02-30",
-        ][..],
-        &["plan", "Tom", "--method", "letter", "--on", "soon"],
-        &[
-            "consult",
-            "Tom",
-            "--with",
-            "sponsor",
-            "--advice",
-            "ok",
-            "--on",
-            "03/05/2024",
-        ],
-        &[
-            "commit",
-            "promise",
-            "Tom",
-            "--text",
-            "call",
-            "--due",
-            "2024-13-01",
-        ],
-        &["defer", "Tom", "--reason", "x", "--review", "tomorrow-ish"],
+    for (args, says) in [
+        (
+            &[
+                "attempt",
+                "Tom",
+                "--method",
+                "phone",
+                "--outcome",
+                "warm",
+                "--on",
+                "2024-02-30",
+            ][..],
+            "February 2024 has 29 days, so there is no 30 February 2024",
+        ),
+        (
+            &["plan", "Tom", "--method", "letter", "--on", "soon"],
+            "write a day, a month and a year, e.g. 7 December 2026",
+        ),
+        (
+            &[
+                "consult",
+                "Tom",
+                "--with",
+                "sponsor",
+                "--advice",
+                "ok",
+                "--on",
+                "03/05/2024",
+            ],
+            "can be read as 3 May 2024 or as 5 March 2024; write the month in words",
+        ),
+        (
+            &[
+                "commit",
+                "promise",
+                "Tom",
+                "--text",
+                "call",
+                "--due",
+                "2024-13-01",
+            ],
+            "a year has months 1 to 12",
+        ),
+        (
+            &["defer", "Tom", "--reason", "x", "--review", "tomorrow-ish"],
+            "write a day, a month and a year",
+        ),
     ] {
         let err = v.refused(args, 2);
-        assert!(err.contains("is not a date"), "{args:?}: {err}");
-        assert!(err.contains("YYYY-MM-DD"), "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(err.contains("Nothing was changed."), "{err}");
     }
     // Dates that already happened cannot be in the future.
     let err = v.refused(

@@ -1030,7 +1030,7 @@ mod tests {
         assert!(!plan.ready);
         assert_eq!(
             plan.approval,
-            "not approved yet: a review is needed (R2); the plan changed after your sponsor approved it on 2026-02-05"
+            "not approved yet: a review is needed (R2); the plan changed after your sponsor approved it on 5 February 2026"
         );
         assert!(
             s.parties[0].consultations[0]
