@@ -207,9 +207,9 @@ pub fn kind_word(kind: PartyKind) -> &'static str {
     }
 }
 
-/// A date as people read it ("3 May 2026").
+/// A date as people read it ("3 May 2026"): the core's one way (`amends_core::dates::words`).
 pub fn day(d: Date) -> String {
-    d.strftime("%-d %B %Y").to_string()
+    amends_core::dates::words(d)
 }
 
 /// The verdict in a few words: the contact allowed and the rules that apply (discreet: the
