@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod browser_dates;
 mod browser_pages;
+mod browser_return;
 mod coach_live;
 mod dates;
 mod contrast;
