@@ -58,9 +58,19 @@ fn as_role(role: &str) -> String {
 }
 
 pub(crate) fn when(now: &Now, at: jiff::Timestamp) -> String {
-    at.to_zoned(now.tz.clone())
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
+    let z = at.to_zoned(now.tz.clone());
+    format!(
+        "{} at {}",
+        amends_core::dates::words(z.date()),
+        z.strftime("%H:%M")
+    )
+}
+
+/// A date a share carries (ISO 8601), as people read it.
+fn day(iso: &str) -> String {
+    iso.parse::<jiff::civil::Date>()
+        .map(amends_core::dates::words)
+        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// Asks on the terminal (or whatever standard input is) and returns whether the answer was yes.
@@ -281,7 +291,7 @@ pub fn contact_cmd(cli: &Cli, c: &ContactCmd, now: &Now) -> Result<()> {
             let mut out = String::new();
             for (c, v) in contacts.iter().zip(&views) {
                 let verified = match c.verified {
-                    Some(at) => format!("verified {}", now.date_of(at)),
+                    Some(at) => format!("verified {}", amends_core::dates::words(now.date_of(at))),
                     None => "not verified yet".to_string(),
                 };
                 let _ = writeln!(
@@ -290,7 +300,7 @@ pub fn contact_cmd(cli: &Cli, c: &ContactCmd, now: &Now) -> Result<()> {
                     c.id,
                     c.label,
                     role_label(&c.role),
-                    now.date_of(c.added),
+                    amends_core::dates::words(now.date_of(c.added)),
                     if v.shares_with_you {
                         "; shares with you"
                     } else {
@@ -533,7 +543,7 @@ fn party_text(out: &mut String, p: &SharedParty, body: &ShareBody, preview: bool
                 method_label(&plan.method),
                 plan.on
                     .as_deref()
-                    .map(|d| format!(" on {d}"))
+                    .map(|d| format!(" on {}", day(d)))
                     .unwrap_or_default(),
                 if plan.place.is_empty() {
                     String::new()
@@ -573,7 +583,7 @@ fn party_text(out: &mut String, p: &SharedParty, body: &ShareBody, preview: bool
             let _ = writeln!(
                 out,
                 "      {} {}: {}",
-                a.on,
+                day(&a.on),
                 method_label(&a.method),
                 outcome_label(&a.outcome)
             );

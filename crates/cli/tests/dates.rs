@@ -21,7 +21,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// An ISO date as people read it, written out here so the test does not lean on the code it checks.
-fn words(iso: &str) -> String {
+pub(crate) fn words(iso: &str) -> String {
     let mut parts = iso.split('-');
     let (y, m, d) = (
         parts.next().unwrap(),

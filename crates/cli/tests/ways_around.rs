@@ -499,7 +499,10 @@ fn safety_and_harm_first(v: &Vault) {
         "date: is before this commitment began on",
         &["Ivo", "Brandt"],
     );
-    assert!(err.contains(&today()), "the day it began is named: {err}");
+    assert!(
+        err.contains(&crate::dates::words(&today())),
+        "the day it began is named: {err}"
+    );
     refused(
         v,
         &["checkin", &c, "--kept", "--on", &days_from_today(1)],
