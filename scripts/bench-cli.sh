@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p amends --quiet
-bin="$PWD/target/release/amends"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/amends"
 tmp="$(mktemp -d)"
 export XDG_RUNTIME_DIR="$tmp/run"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
