@@ -138,7 +138,7 @@ impl Money {
         let digits = (abs / scale).to_string();
         let mut whole = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if grouped && i > 0 && (digits.len() - i) % 3 == 0 {
+            if grouped && i > 0 && (digits.len() - i).is_multiple_of(3) {
                 whole.push(group);
             }
             whole.push(c);
