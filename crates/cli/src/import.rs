@@ -24,6 +24,8 @@ const PREVIEW_PARTIES: usize = 10;
 const SHOWN_PROBLEMS: usize = 20;
 /// How many harms of each entry a preview shows.
 const PREVIEW_HARMS: usize = 5;
+/// How many columns a preview lists before it only counts the ones not imported.
+const PREVIEW_COLUMNS: usize = 40;
 
 /// Whether the file is a spreadsheet rather than a JSON export: by its extension, else by its
 /// first character (an export starts with `{`).
@@ -60,6 +62,28 @@ pub fn is_csv(a: &ImportArgs) -> Result<bool> {
         ));
     }
     Ok(csv)
+}
+
+/// A JSON export's text, or why it cannot be one (exit code 2, "Nothing was changed"): the
+/// file cannot be read, or it is not UTF-8, which every export Amends writes is.
+pub fn read_export(file: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "there is no such file; check the path",
+            std::io::ErrorKind::PermissionDenied => {
+                "this account may not read it; check the file's permissions"
+            }
+            std::io::ErrorKind::IsADirectory => "it is a folder; give the export file inside it",
+            _ => "it could not be read; check that it is the right file",
+        };
+        invalid("file", &format!("{}: {why}", file.display()))
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        invalid(
+            "file",
+            "this is not an Amends JSON export: those are plain UTF-8 text, and this file is not; export it again with `amends export`, or, for a spreadsheet, save it as CSV and import that",
+        )
+    })
 }
 
 fn mapping(a: &ImportArgs) -> Result<Mapping> {
@@ -304,7 +328,13 @@ fn preview_text(
         "Read as {}.\n\nColumns:\n",
         checked.layout.label()
     ));
-    for c in &checked.columns {
+    // A wide sheet: every column that is imported, and the others up to a screenful.
+    let mut hidden = 0usize;
+    for (shown, c) in checked.columns.iter().enumerate() {
+        if shown >= PREVIEW_COLUMNS && c.field.is_none() {
+            hidden += 1;
+            continue;
+        }
         let field = match c.field {
             None => "(not imported)".to_string(),
             Some(f) if f.code() == f.label() => f.code().to_string(),
@@ -314,6 +344,12 @@ fn preview_text(
             "  {:>3}  {:<32}  -> {field}\n",
             c.number,
             one_line(&c.heading, 32)
+        ));
+    }
+    if hidden > 0 {
+        o.push_str(&format!(
+            "  ... and {} more, not imported\n",
+            plural(hidden, "column", "columns")
         ));
     }
     o.push_str(&format!(

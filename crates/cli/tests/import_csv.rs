@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{Vault, assert_plain_words, stdout};
+use common::{Vault, assert_plain_words, stderr, stdout};
 use serde_json::Value;
 
 const LIST: &str = "Name,Relationship,What I did,Effect on them,Kind of harm,When,Owed,Willing?\n\
@@ -254,6 +254,146 @@ fn formula_looking_cells_are_kept_as_text() {
         shown.contains("=HYPERLINK(\"http://example.com\",\"click\")"),
         "{shown}"
     );
+}
+
+/// Amends' own CSV export read back by its own import gives back every apostrophe: a text that
+/// itself starts with `'` (or with `'=`) is guarded with one more, and the import takes one off.
+#[test]
+fn a_leading_apostrophe_survives_export_and_import() {
+    let v = Vault::init();
+    v.ok(&["party", "add", "'=Dad"]);
+    v.ok(&["party", "add", "'Twas Jim"]);
+    v.ok(&["party", "add", "=Mum"]);
+    v.ok(&[
+        "harm",
+        "add",
+        "'=Dad",
+        "--did",
+        "'+lied about the car",
+        "--kind",
+        "trust",
+    ]);
+    v.ok(&[
+        "harm",
+        "add",
+        "'Twas Jim",
+        "--did",
+        "''doubled quotes",
+        "--kind",
+        "trust",
+    ]);
+    let list = v.ok(&["export", "--format", "csv", "--what", "harms"]);
+    let file = write(&v, "harms.csv", list.as_bytes());
+
+    let w = Vault::init();
+    w.ok(&["import", &file]);
+    let export = w.export();
+    let mut got: Vec<(String, String)> = export["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            let name = p["name"].as_str().unwrap().to_string();
+            p["harms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |h| (name.clone(), h["did"].as_str().unwrap().to_string()))
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("'=Dad".to_string(), "'+lied about the car".to_string()),
+            ("'Twas Jim".to_string(), "''doubled quotes".to_string()),
+        ]
+    );
+}
+
+/// A sheet with more columns than any list has is refused at once, its line named; the
+/// columns with writing that go nowhere are named at most a dozen at a time.
+#[test]
+fn a_sheet_with_very_many_columns_is_refused_and_the_unused_ones_are_counted() {
+    let v = Vault::init();
+    let mut text = String::from("Name,What I did");
+    for c in 0..100_000 {
+        text.push_str(&format!(",extra {c}"));
+    }
+    text.push_str(
+        "
+Ana,lied
+",
+    );
+    let file = write(&v, "wide.csv", text.as_bytes());
+    for args in [vec!["import", &file], vec!["import", &file, "--preview"]] {
+        let o = v.run(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(
+            err.contains("line 1 has more than 500 columns") && err.contains("Nothing was changed"),
+            "{err}"
+        );
+        assert!(
+            out.len() + err.len() < 2_000,
+            "a short answer: {}",
+            err.len()
+        );
+    }
+    assert_eq!(v.party_list().len(), 0);
+
+    // Trailing empty columns (as some spreadsheets save) do not count.
+    let mut text = String::from("Name,What I did");
+    text.push_str(&",".repeat(3_000));
+    text.push_str(
+        "
+Ana,lied",
+    );
+    text.push_str(&",".repeat(3_000));
+    text.push('\n');
+    let file = write(&v, "trailing.csv", text.as_bytes());
+    v.ok(&["import", &file]);
+    assert_eq!(v.party_list().len(), 1);
+
+    // 400 columns with writing in them and no field: named a dozen at most, the rest counted.
+    let mut text = String::from("Name,What I did");
+    let mut row = String::from("\nBea,shouted");
+    for c in 0..400 {
+        text.push_str(&format!(",extra {c}"));
+        row.push_str(",x");
+    }
+    text.push_str(&row);
+    text.push('\n');
+    let file = write(&v, "unused.csv", text.as_bytes());
+    let out = v.ok(&["import", &file, "--preview"]);
+    assert!(out.contains("and 388 more"), "{out}");
+    assert!(out.len() < 40_000, "{}", out.len());
+    let out = v.ok(&["import", &file]);
+    assert!(out.contains("and 388 more"), "{out}");
+    assert!(out.len() < 4_000, "{}", out.len());
+}
+
+/// A `.json` file that is not UTF-8, or not there, is refused with why and nothing changed.
+#[test]
+fn a_json_file_that_is_not_text_is_refused_plainly() {
+    let v = Vault::init();
+    let file = write(
+        &v,
+        "export.json",
+        b"{\"version\": 2, \"parties\": [\xff\xfe]}",
+    );
+    let err = v.fails(&["import", &file], 2);
+    assert!(
+        err.contains("not an Amends JSON export") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    let missing = v.file("nowhere.json");
+    let err = v.fails(&["import", &missing.to_string_lossy()], 2);
+    assert!(
+        err.contains("no such file") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(v.party_list().len(), 0);
 }
 
 #[test]

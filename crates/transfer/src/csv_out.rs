@@ -9,7 +9,9 @@
 //! Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula (and some also
 //! after a tab or a carriage return), so a name such as `=HYPERLINK("http://...")` could act in
 //! the spreadsheet of whoever opens the file. Every such cell is written with a leading `'`
-//! (OWASP's advice): the spreadsheet shows the text, and the `'` tells a reader why.
+//! (OWASP's advice): the spreadsheet shows the text, and the `'` tells a reader why. A cell
+//! that itself starts with `'` gets one more, so a reader that takes the guard off (Amends' own
+//! import does) gives back exactly what was written, apostrophe included.
 
 use std::borrow::Cow;
 
@@ -44,14 +46,19 @@ impl What {
     }
 }
 
-/// A cell as written: with a leading `'` when a spreadsheet could read it as a formula.
+/// A cell as written: with a leading `'` when a spreadsheet could read it as a formula, or when
+/// it starts with a `'` of its own (which a reader would otherwise take for the guard).
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(GUARDED) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
     }
 }
+
+/// The first characters that get a leading `'`: a spreadsheet's formula starters, and the `'`
+/// itself. Amends' CSV reader takes one `'` off a cell whose next character is one of these.
+pub const GUARDED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
 /// The UTF-8 byte order mark every file starts with.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -417,10 +424,12 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised() {
-        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", FORMULA] {
+        for bad in [
+            "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", FORMULA, "'=x", "'hi",
+        ] {
             assert_eq!(neutralise(bad), format!("'{bad}"));
         }
-        for fine in ["Mary", "1-2", "", " =x", "'=x"] {
+        for fine in ["Mary", "1-2", "", " =x", "x'=y"] {
             assert_eq!(neutralise(fine), fine);
         }
     }
