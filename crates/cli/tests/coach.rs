@@ -119,3 +119,105 @@ fn spanish_scripts_are_read_in_spanish() {
     let err = v.fails(&["coach", "--file", &f, "--language", "fr"], 2);
     assert!(err.contains("language"), "{err}");
 }
+
+#[test]
+fn the_advice_fits_the_method_and_the_party_and_names_the_vault_currency() {
+    // A draft read on its own: --method says what it is for, --currency the money.
+    let v = Vault::uninit();
+    let f = write(
+        &v,
+        "letter.txt",
+        "Dad, I lied to you about the money for years. Is there any other way I have harmed you?\n",
+    );
+    let j = v.json(&[
+        "coach",
+        "--file",
+        &f,
+        "--method",
+        "unsent-letter",
+        "--currency",
+        "EUR",
+        "--json",
+    ]);
+    assert_eq!(j["fit"], "unsent", "{j}");
+    let kinds: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"unanswerable"), "{kinds:?}");
+    assert!(!kinds.contains(&"missing-other-harm"), "{kinds:?}");
+    assert!(!kinds.contains(&"missing-set-right"), "{kinds:?}");
+    let out = v.ok(&[
+        "coach",
+        "--file",
+        &f,
+        "--method",
+        "unsent-letter",
+        "--currency",
+        "EUR",
+    ]);
+    assert!(
+        out.contains("For an unsent letter: This letter will not be sent"),
+        "{out}"
+    );
+    assert!(out.contains("50.00 EUR") && !out.contains('$'), "{out}");
+    let err = v.fails(&["coach", "--file", &f, "--method", "pigeon"], 2);
+    assert!(err.contains("method"), "{err}");
+
+    // A party recorded as deceased, in a EUR vault: its plan's script is read as a letter to
+    // someone who has died, whatever it is sent by, with examples in euros.
+    let v = Vault::init_with(&["--currency", "EUR"]);
+    v.add_party("Dad", &["--kind", "deceased"]);
+    v.add_harm("Dad", "Stayed away for years");
+    let f = write(
+        &v,
+        "dad.txt",
+        "Dad, I stayed away for years. What can I do to set this right?\n",
+    );
+    v.ok(&[
+        "plan",
+        "Dad",
+        "--method",
+        "unsent-letter",
+        "--script-file",
+        &f,
+    ]);
+    let out = v.ok(&["coach", "Dad"]);
+    assert!(
+        out.contains("For a letter to someone who has died:"),
+        "{out}"
+    );
+    assert!(out.contains("a question they cannot answer"), "{out}");
+    assert!(out.contains("20.00 EUR") && !out.contains('$'), "{out}");
+    assert!(!out.contains("Ask, e.g."), "{out}");
+}
+
+#[test]
+fn an_over_long_file_is_read_to_what_a_script_holds_and_says_so() {
+    let v = Vault::uninit();
+    let line = "I took your car and crashed it, but I was tired.\n";
+    let f = write(&v, "long.txt", &line.repeat(6_000));
+    let started = std::time::Instant::now();
+    let out = v.ok(&["coach", "--file", &f]);
+    assert!(
+        out.starts_with(
+            "Only the first 200,000 characters were read; a script can hold at most 200,000 characters. This one has 294,000: shorten it, or split it into two."
+        ),
+        "{}",
+        &out[..out.len().min(500)]
+    );
+    let j = v.json(&["coach", "--file", &f, "--json"]);
+    assert_eq!(j["read"], 200_000);
+    assert_eq!(j["total"], 294_000);
+    // Nothing past the cap is pointed at.
+    assert!(
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["end"].as_u64().is_none_or(|e| e <= 200_000))
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -1,11 +1,18 @@
 //! The script coach in the plan form, through real HTTP: the panel the text area asks for as
 //! the person types (htmx posts the words with the token in its header), what it shows, that
-//! what was typed comes back escaped, that a name the vault knows is pointed at, and that the
-//! token is needed.
+//! what was typed comes back escaped, that a name the vault knows is pointed at, that the token
+//! is needed, that the advice fits the method chosen and the party (an unsent letter to a father
+//! who has died is asked nothing), that money is in the vault's currency, and that the panel is
+//! capped: an over-long script is answered quickly with a clear word.
+
+use std::time::{Duration, Instant};
 
 use crate::party_common;
 
-use party_common::{Server, start};
+use amends_core::coach::READ_MAX;
+use amends_core::model::Settings;
+use amends_core::money::Currency;
+use party_common::{Server, start, start_with};
 use reqwest::StatusCode;
 
 /// Posts the words as htmx does: the token in the `X-CSRF-Token` header, `script` as the field.
@@ -31,7 +38,10 @@ async fn the_plan_form_asks_the_coach_as_the_person_types() {
     let area = &page.body[area_at..area_at + page.body[area_at..].find('>').unwrap()];
     for attr in [
         format!(r#"hx-post="/parties/{id}/coach""#),
-        r#"hx-trigger="input changed delay:400ms, load""#.to_string(),
+        r#"hx-trigger="input changed delay:400ms, load, change from:#p-method""#.to_string(),
+        r#"hx-params="script,method,kind""#.to_string(),
+        r#"hx-sync="this:replace""#.to_string(),
+        format!(r#"data-coach-max="{READ_MAX}""#),
         format!(r##"hx-target="#coach-{id}""##),
         r#"hx-swap="innerHTML""#.to_string(),
     ] {
@@ -158,4 +168,173 @@ async fn without_the_token_the_coach_does_not_answer() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let body = r.text().await.unwrap();
     assert!(!body.contains("What the coach notices"), "{body}");
+}
+
+/// Posts the words with other fields, as the form sends them.
+async fn coach_with(s: &Server, id: i64, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = s
+        .client
+        .post(format!("{}/parties/{id}/coach", s.base))
+        .header("x-csrf-token", &s.csrf)
+        .form(fields)
+        .send()
+        .await
+        .expect("a response");
+    (r.status(), r.text().await.expect("a body"))
+}
+
+fn eur_vault() -> Settings {
+    Settings {
+        currency: Currency::parse("EUR").unwrap(),
+        ..Settings::default()
+    }
+}
+
+#[tokio::test]
+async fn an_unsent_letter_to_a_father_who_has_died_is_asked_nothing_and_money_is_in_euros() {
+    let s = start_with(eur_vault()).await;
+    let id = s
+        .add_party(&[
+            ("name", "Dad"),
+            ("kind", "deceased"),
+            ("did", "I stayed away."),
+        ])
+        .await;
+    let letter =
+        "Dad, I lied to you about the money for years. Is there any other way I have harmed you?";
+    let (status, body) =
+        coach_with(&s, id, &[("method", "unsent-letter"), ("script", letter)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("For a letter to someone who has died:"),
+        "{body}"
+    );
+    assert!(
+        body.contains("no question to ask and no reply to wait for"),
+        "{body}"
+    );
+    // The question in the letter is pointed at, and no advice asks him anything.
+    assert!(body.contains("A question they cannot answer"), "{body}");
+    assert!(!body.contains("Asking about other harm"), "{body}");
+    assert!(!body.contains("Asking what would set it right"), "{body}");
+    assert!(!body.contains("Ask, e.g."), "{body}");
+    assert!(!body.contains("What can I do to set this right?"), "{body}");
+    // What to say instead names money in the vault's currency.
+    assert!(body.contains("20.00 EUR"), "{body}");
+    assert!(!body.contains('$'), "{body}");
+
+    // The same words as a face-to-face amends to a living person do ask, in euros.
+    let mum = s.add_person_with_harm("Mum", "I took money.").await;
+    let (_, body) = coach_with(
+        &s,
+        mum,
+        &[
+            ("method", "face-to-face"),
+            ("script", "I took money from your purse."),
+        ],
+    )
+    .await;
+    assert!(body.contains("Asking what would set it right"), "{body}");
+    assert!(body.contains("50.00 EUR"), "{body}");
+    assert!(!body.contains('$'), "{body}");
+    // Without a method in the form, the saved plan's is read: none yet, so a direct amends.
+    let (_, body) = coach(&s, mum, "I took money from your purse.").await;
+    assert!(body.contains("Asking about other harm"), "{body}");
+}
+
+#[tokio::test]
+async fn a_child_a_family_and_the_safety_answers_shape_the_advice() {
+    let s = start_with(eur_vault()).await;
+    let id = s.add_person_with_harm("Kai", "I missed the play.").await;
+    s.answer_safety(id, &["child"]).await;
+    let script = "I missed your school play. That was wrong. Don't tell your mum I said this. I will come to the next one.";
+    let (_, body) = coach_with(&s, id, &[("method", "face-to-face"), ("script", script)]).await;
+    assert!(body.contains("For an amends to a child:"), "{body}");
+    assert!(body.contains("parent or guardian"), "{body}");
+    assert!(
+        body.contains(r#"<q class="coach-quote">Don&#39;t tell your</q>"#)
+            || body.contains(r#"<q class="coach-quote">Don&#x27;t tell your</q>"#),
+        "{body}"
+    );
+    assert!(!body.contains("Asking about other harm"), "{body}");
+}
+
+#[tokio::test]
+async fn an_over_long_script_is_answered_quickly_with_a_clear_word() {
+    let s = start().await;
+    let id = s.add_person("Sam").await;
+    let sentence = "I took your car and crashed it, but I was tired and things got out of hand. ";
+    let long: String = sentence.repeat(READ_MAX / sentence.len() + 2_000);
+    let total = long.chars().count();
+    assert!(total > READ_MAX);
+    // As the page sends it: cut to what a script holds, with the length it had.
+    let cut: String = long.chars().take(READ_MAX).collect();
+    let started = Instant::now();
+    let (status, body) =
+        coach_with(&s, id, &[("script", &cut), ("chars", &total.to_string())]).await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("Only the first 200,000 characters were read; a script can hold at most 200,000 characters."),
+        "{}",
+        &body[..body.len().min(2_000)]
+    );
+    assert!(
+        body.contains(&format!("This one has {}", grouped(total))),
+        "{}",
+        &body[..2_000]
+    );
+    // The panel stays light: at most 40 findings listed, the rest counted.
+    assert_eq!(
+        body.matches(r#"<li class="coach-finding">"#).count() <= 40 + 5,
+        true
+    );
+    assert!(
+        body.contains("more further on, not listed here"),
+        "{}",
+        &body[..2_000]
+    );
+    assert!(body.len() < 100_000, "{} bytes", body.len());
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    // Sent whole by something other than the page (a megabyte), the server reads at most a
+    // script's worth of the request and still answers with the clear word.
+    let huge: String = sentence.repeat(1_000_000 / sentence.len());
+    let started = Instant::now();
+    let (status, body) = coach(&s, id, &huge).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Only the first 200,000 characters were read"),
+        "{}",
+        &body[..2_000]
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A request beyond what the server reads for the coach (a script's worth at twelve bytes a
+    // character, as a form encodes the widest; "é" is six): only its start is read.
+    let beyond: String = "é".repeat(READ_MAX * 2 + 1_000);
+    let (status, body) = coach(&s, id, &beyond).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Only the first 200,000 characters were read; a script can hold at most 200,000 characters."), "{}", &body[..2_000]);
+    assert!(
+        !body.contains("This one has"),
+        "the length past the cap is not known"
+    );
+    // Nothing was saved.
+    assert!(s.record(id).plan.is_none());
+}
+
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

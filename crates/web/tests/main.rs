@@ -9,6 +9,7 @@ mod relay_support;
 mod attack;
 mod backup;
 mod browser;
+mod browser_coach;
 mod browser_dates;
 mod browser_pages;
 mod browser_return;

@@ -383,7 +383,7 @@ async fn the_launch_token_is_exchanged_for_a_strict_session_cookie() {
     // for as long as this run of the app: its value is drawn afresh at every start (A's cookie
     // means nothing to B, below). Not readable by any script, and for this host only.
     let max_age = format!("max-age={}", amends_web::security::COOKIE_MAX_AGE_SECS);
-    assert!(parts.iter().any(|p| *p == max_age), "{c}");
+    assert!(parts.contains(&max_age), "{c}");
     assert!(
         !parts
             .iter()
@@ -544,7 +544,11 @@ async fn without_the_cookie_every_route_is_refused_and_shows_nothing() {
         // A page a person can read on a phone, with the way back in; a HEAD has no body.
         if !r.body.is_empty() {
             assert!(r.is_html(), "{what}");
-            assert!(r.body.contains("This browser is not let in"), "{what}: {}", r.body);
+            assert!(
+                r.body.contains("This browser is not let in"),
+                "{what}: {}",
+                r.body
+            );
             assert!(r.body.contains("width=device-width"), "{what}");
             assert!(r.body.contains("/assets/app"), "{what} has no stylesheet");
         }
@@ -1295,7 +1299,11 @@ async fn every_route_and_method_of_the_router_table_is_locked() {
     // A path no route has.
     let r = s.raw("GET", "/no/such/page", &[&host, &cookie], "").await;
     assert_eq!(r.status, 404);
-    assert!(r.body.contains("There is no page at this address"), "{}", r.body);
+    assert!(
+        r.body.contains("There is no page at this address"),
+        "{}",
+        r.body
+    );
     headers_ok(&r, "a 404");
     let pairs: usize = table.iter().map(|r| r.methods.len()).sum();
     eprintln!(
@@ -2639,7 +2647,10 @@ async fn a_second_amends_gets_a_fresh_address_that_works_once() {
     let socket = socket_path(&s.vault_path, Role::App).unwrap();
     let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "the socket is the owner's alone: {mode:o}");
-    let folder = std::fs::metadata(socket.parent().unwrap()).unwrap().permissions().mode();
+    let folder = std::fs::metadata(socket.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(folder & 0o777, 0o700);
 
     let vault = s.vault_path.clone();
@@ -2680,7 +2691,10 @@ async fn a_second_amends_gets_a_fresh_address_that_works_once() {
     drop(answering);
     assert!(!socket.exists());
     assert_eq!(
-        tokio::task::spawn_blocking(ask_launch).await.unwrap().unwrap(),
+        tokio::task::spawn_blocking(ask_launch)
+            .await
+            .unwrap()
+            .unwrap(),
         None
     );
 }
