@@ -530,6 +530,9 @@ pub struct WillingArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Only the questions that can apply to this kind of party are asked: an organisation is not asked whether it is a child or has died, someone recorded as having died is not asked whether they can be found. `amends safety PARTY` lists which questions are asked of it, which the record answers already, and why each matters. When the kind changes, the questions that then apply are asked again, and nothing that reaches them can be recorded until they are answered.\n\nAnswering for the first time (or after the kind changed), the questions not named are recorded as \"no\"."
+)]
 pub struct SafetyArgs {
     /// The party, by id or name
     pub party: String,
@@ -619,10 +622,15 @@ pub struct ConsultArgs {
 pub struct PlanArgs {
     /// The party, by id or name
     pub party: String,
-    /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
-    /// (needed for a first plan; afterwards, what you leave out is kept)
+    /// How it is to reach them: face-to-face, phone, video, letter or transfer; or, as before,
+    /// restitution, living, indirect or unsent-letter (needed for a first plan, with --kind or
+    /// alone; afterwards, what you leave out is kept)
     #[arg(long)]
     pub method: Option<String>,
+    /// What it is: words, restitution, living, indirect or unsent-letter (with --method for
+    /// how: `--method face-to-face --kind restitution` is paying back in person)
+    #[arg(long)]
+    pub kind: Option<String>,
     /// What you mean to say or write
     #[arg(long, conflicts_with = "script_file")]
     pub script: Option<String>,
@@ -678,9 +686,14 @@ pub struct DeferArgs {
 pub struct AttemptArgs {
     /// The party, by id or name
     pub party: String,
-    /// face-to-face, phone, video, letter, unsent-letter, restitution, living or indirect
+    /// How it reached them: face-to-face, phone, video, letter or transfer; or, as before,
+    /// restitution, living, indirect or unsent-letter
+    #[arg(long, required_unless_present = "kind")]
+    pub method: Option<String>,
+    /// What it was: words, restitution, living, indirect or unsent-letter (with --method for
+    /// how: `--method face-to-face --kind restitution` is paying back in person)
     #[arg(long)]
-    pub method: String,
+    pub kind: Option<String>,
     /// warm, with-request, cool, refused, no-answer, no-contact, unreachable or done
     #[arg(long)]
     pub outcome: String,

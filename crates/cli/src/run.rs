@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use amends_core::due::due;
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource, Language, Method,
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource, Language,
     Outcome, PartyKind, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::verdict;
@@ -297,10 +297,13 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plan(a) => {
-            let method = a
-                .method
-                .as_deref()
-                .map(|m| core(Method::parse(m)))
+            let way = (a.method.is_some() || a.kind.is_some())
+                .then(|| {
+                    core(amends_core::model::Way::parse(
+                        a.method.as_deref().unwrap_or(""),
+                        a.kind.as_deref().unwrap_or(""),
+                    ))
+                })
                 .transpose()?;
             let script = match (&a.script, &a.script_file) {
                 (Some(s), _) => Some(s.clone()),
@@ -315,7 +318,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let rec = vault.change_plan(
                 &party_ref(&a.party),
                 &PlanChange {
-                    method,
+                    method: way.map(|w| w.method),
+                    channel: way.and_then(|w| w.channel),
                     script,
                     on: if a.clear_date {
                         Some(None)
@@ -328,7 +332,11 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
             warn_all(&rec.warnings);
             let record = vault.record(rec.id)?;
-            let method = record.plan.as_ref().map(|p| p.method.label()).unwrap_or("");
+            let method = record
+                .plan
+                .as_ref()
+                .map(|p| p.way().label())
+                .unwrap_or_default();
             println!("Plan saved: {method}.");
             println!("Stage: {}", derive(&record, &now).reason);
             Ok(())
@@ -362,7 +370,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Attempt(a) => {
-            let method = core(Method::parse(&a.method))?;
+            let way = core(amends_core::model::Way::parse(
+                a.method.as_deref().unwrap_or(""),
+                a.kind.as_deref().unwrap_or(""),
+            ))?;
             let outcome = core(Outcome::parse(&a.outcome))?;
             let on = date_or_today("date", a.on.as_deref(), &now)?;
             let mut vault = open(&cli)?;
@@ -372,7 +383,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 &PartyRef::Id(id),
                 &AttemptInput {
                     on,
-                    method,
+                    method: way.method,
+                    channel: way.channel,
                     outcome,
                     requests: a.requests.clone(),
                     feeling_before: a.before.clone(),
@@ -384,7 +396,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
             warn_all(&rec.warnings);
             let record = vault.record(id)?;
-            println!("Attempt recorded: {}.", outcome.label());
+            println!("Attempt recorded: {}, {}.", way.label(), outcome.label());
             println!("Stage: {}", derive(&record, &now).reason);
             Ok(())
         }
@@ -992,6 +1004,7 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
         child: a.child,
         family: a.family,
         legal_decision: String::new(),
+        asked: None,
     };
     let mut clear = SafetyAnswers::default();
     for name in &a.clear {
@@ -1036,6 +1049,15 @@ fn safety_cmd(cli: &Cli, a: &SafetyArgs, now: &Now) -> Result<()> {
         println!(
             "The safety questions have not been answered yet. Answer with the flags that apply (see `amends safety --help`), or --none."
         );
+    } else if !v.missing.is_empty() {
+        println!(
+            "Since the answers were given, this party was recorded as {}, and some questions that now apply were not asked: --{}. Answer with the flags that are yes; the others are recorded as no.",
+            record.party.kind.label(),
+            v.missing.join(", --")
+        );
+    }
+    if !answering {
+        emit(&views::questions_text(&record, true))?;
     }
     emit(&views::verdict_text(&v))
 }

@@ -101,6 +101,8 @@ pub struct ReasonView {
 #[derive(Serialize)]
 pub struct VerdictView {
     pub answered: bool,
+    /// Questions that apply now and were never asked (the kind of party changed since).
+    pub missing: Vec<&'static str>,
     pub contact: &'static str,
     pub allowed_methods: Vec<&'static str>,
     pub review_required: bool,
@@ -114,6 +116,7 @@ pub struct VerdictView {
 pub fn verdict_view(v: &Verdict) -> VerdictView {
     VerdictView {
         answered: v.answered,
+        missing: v.missing.clone(),
         contact: v.contact.code(),
         allowed_methods: v.allowed.iter().map(|m| m.code()).collect(),
         review_required: v.review_required,
@@ -131,6 +134,39 @@ pub fn verdict_view(v: &Verdict) -> VerdictView {
             .collect(),
         guidance: v.guidance.clone(),
     }
+}
+
+/// The safety questions as they stand for this party: which are asked (with the answer in
+/// force), which the record answers already and from where, which are not asked of this kind,
+/// and why each matters.
+/// With `full` false, only what the record answers, what is not asked, and what is still to
+/// answer (as `amends show` lists it).
+pub fn questions_text(r: &amends_core::model::PartyRecord, full: bool) -> String {
+    use amends_core::questions::{Standing, account};
+    let acc = account(r);
+    let mut out = String::new();
+    let _ = writeln!(out, "Questions for {} ({}):", r.party.name, r.party.kind.label());
+    for q in &acc.questions {
+        if !full && q.asked() && q.answer.is_some() {
+            continue;
+        }
+        let state = match &q.standing {
+            Standing::Ask => match q.answer {
+                Some(true) => "yes".to_string(),
+                Some(false) => "no".to_string(),
+                None => "not answered yet".to_string(),
+            },
+            Standing::Known { yes, because } => {
+                format!("{}, known: {because}", if *yes { "yes" } else { "no" })
+            }
+            Standing::NotAsked { because } => format!("not asked: {because}"),
+        };
+        let _ = writeln!(out, "  --{}: {state}", q.code);
+        if full && q.asked() {
+            let _ = writeln!(out, "      {}", q.matters);
+        }
+    }
+    out
 }
 
 pub fn verdict_text(v: &Verdict) -> String {
@@ -353,6 +389,10 @@ pub fn commitment_line(c: &CommitmentView) -> String {
 #[derive(Serialize)]
 pub struct PlanView {
     pub method: &'static str,
+    /// What it makes: words, restitution, living, indirect or unsent-letter.
+    pub kind: &'static str,
+    /// How it is to reach them, where that is known.
+    pub channel: Option<&'static str>,
     pub script: String,
     pub on: Option<String>,
     pub place: String,
@@ -362,6 +402,8 @@ pub struct PlanView {
 fn plan_view(p: &Plan) -> PlanView {
     PlanView {
         method: p.method.code(),
+        kind: p.method.kind().code(),
+        channel: p.way().channel().map(|c| c.code()),
         script: p.script.clone(),
         on: p.on.map(|d| d.to_string()),
         place: p.place.clone(),
@@ -570,6 +612,10 @@ pub struct AttemptView {
     pub id: i64,
     pub on: String,
     pub method: &'static str,
+    /// What was made: words, restitution, living, indirect or unsent-letter.
+    pub kind: &'static str,
+    /// How it reached them, where that is known.
+    pub channel: Option<&'static str>,
     pub outcome: &'static str,
     pub requests: String,
     pub feeling_before: String,
@@ -702,6 +748,8 @@ pub fn party_detail(
                 id: a.id,
                 on: a.on.to_string(),
                 method: a.method.code(),
+                kind: a.method.kind().code(),
+                channel: a.way().channel().map(|c| c.code()),
                 outcome: a.outcome.code(),
                 requests: a.requests.clone(),
                 feeling_before: a.feeling_before.clone(),
@@ -798,6 +846,9 @@ pub fn party_detail_text(
             d.id
         );
     }
+    for line in questions_text(r, false).lines().skip(1) {
+        let _ = writeln!(out, "{line}");
+    }
     for line in verdict_text(&verdict(r)).lines() {
         let _ = writeln!(out, "  {line}");
     }
@@ -829,7 +880,7 @@ pub fn party_detail_text(
         let _ = writeln!(
             out,
             "  {}{}{}",
-            p.method.label(),
+            p.way().label(),
             p.on
                 .map(|d| format!(" on {}", dates::words(d)))
                 .unwrap_or_default(),
@@ -883,7 +934,7 @@ pub fn party_detail_text(
                 out,
                 "  {} {}: {}",
                 dates::words(a.on),
-                a.method.label(),
+                a.way().label(),
                 a.outcome.label()
             );
             if !a.notes.is_empty() {

@@ -60,6 +60,7 @@ fn sponsee(dir: &TempDir) -> Vault {
     v.plan(
         &dana,
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: "Dana, I missed your wedding. That was wrong.".into(),
             on: None,

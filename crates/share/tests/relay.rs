@@ -83,6 +83,7 @@ fn with_a_party(v: &mut Vault) {
     v.plan(
         &PartyRef::Name("Dana".into()),
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: "Dana, I am sorry.".into(),
             on: None,

@@ -117,7 +117,7 @@ fn each_row(
 }
 
 /// The twelve answers and the legal decision, in schema order, starting at column `first`.
-fn safety_answers(r: &Row<'_>, first: usize) -> rusqlite::Result<SafetyAnswers> {
+fn safety_answers(r: &Row<'_>, first: usize) -> Result<SafetyAnswers, VaultError> {
     let b = |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, i64>(first + i)? != 0) };
     Ok(SafetyAnswers {
         court_order: b(0)?,
@@ -133,7 +133,27 @@ fn safety_answers(r: &Row<'_>, first: usize) -> rusqlite::Result<SafetyAnswers> 
         child: b(10)?,
         family: b(11)?,
         legal_decision: r.get(first + 12)?,
+        asked: asked(r.get(first + 13)?)?,
     })
+}
+
+/// The questions asked, as stored (`None`: all twelve, as before schema 9).
+fn asked(text: Option<String>) -> Result<Option<Vec<&'static str>>, VaultError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let names: Vec<String> = text
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    code(amends_core::questions::parse_asked(&names), "asked").map(Some)
+}
+
+/// A channel as stored (NULL: not said).
+fn channel(text: Option<String>) -> Result<Option<amends_core::model::Channel>, VaultError> {
+    text.map(|t| code(amends_core::model::Channel::parse(&t), "channel"))
+        .transpose()
 }
 
 fn aside(r: &Row<'_>) -> rusqlite::Result<(Id, Id, String, String, String, Option<String>)> {
@@ -286,7 +306,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         conn,
         "SELECT party_id, court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
                 affair, third_parties, my_safety, deceased, unreachable, child, family,
-                legal_decision, answered, reason
+                legal_decision, asked, answered, reason
          FROM safety_answers s
          WHERE (?1 IS NULL OR party_id = ?1)
            AND id = (SELECT max(id) FROM safety_answers t WHERE t.party_id = s.party_id)",
@@ -294,12 +314,12 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
         |r| {
             let party_id: Id = r.get(0)?;
             let answers = safety_answers(r, 1)?;
-            let answered: String = r.get(14)?;
+            let answered: String = r.get(15)?;
             if let Some(i) = slot(party_id) {
                 out[i].safety = Some(SafetyRecord {
                     answers,
                     answered: ts(&answered)?,
-                    reason: r.get(15)?,
+                    reason: r.get(16)?,
                 });
             }
             Ok(())
@@ -331,7 +351,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     )?;
     each_row(
         conn,
-        "SELECT party_id, method, script, on_date, place, updated FROM plans s
+        "SELECT party_id, method, script, on_date, place, updated, channel FROM plans s
              WHERE (?1 IS NULL OR party_id = ?1)
                AND id = (SELECT max(id) FROM plans t WHERE t.party_id = s.party_id)",
         only,
@@ -342,6 +362,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
             if let Some(i) = slot(party_id) {
                 out[i].plan = Some(Plan {
                     method: code(Method::parse(&method), "method")?,
+                    channel: channel(r.get(6)?)?,
                     script: r.get(2)?,
                     on: opt_date(r.get(3)?)?,
                     place: r.get(4)?,
@@ -397,7 +418,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
     each_row(
         conn,
         "SELECT id, party_id, on_date, method, outcome, requests, feeling_before,
-                    feeling_after, notes, recorded
+                    feeling_after, notes, recorded, channel
              FROM attempts WHERE ?1 IS NULL OR party_id = ?1 ORDER BY id",
         only,
         |r| {
@@ -411,6 +432,7 @@ pub(crate) fn records(conn: &Connection, only: Option<Id>) -> Result<Vec<PartyRe
                     id: r.get(0)?,
                     on: date(&on)?,
                     method: code(Method::parse(&method), "method")?,
+                    channel: channel(r.get(10)?)?,
                     outcome: code(Outcome::parse(&outcome), "outcome")?,
                     requests: r.get(5)?,
                     feeling_before: r.get(6)?,
@@ -615,7 +637,7 @@ impl Vault {
 /// Every plan a party has had, oldest first.
 pub(crate) fn plan_history(conn: &Connection, party: Id) -> Result<Vec<Plan>, VaultError> {
     let mut st = conn.prepare_cached(
-        "SELECT method, script, on_date, place, updated FROM plans
+        "SELECT method, script, on_date, place, updated, channel FROM plans
          WHERE party_id = ?1 ORDER BY id",
     )?;
     let mut rows = st.query([party])?;
@@ -625,6 +647,7 @@ pub(crate) fn plan_history(conn: &Connection, party: Id) -> Result<Vec<Plan>, Va
         let updated: String = r.get(4)?;
         out.push(Plan {
             method: code(Method::parse(&method), "method")?,
+            channel: channel(r.get(5)?)?,
             script: r.get(1)?,
             on: opt_date(r.get(2)?)?,
             place: r.get(3)?,
@@ -718,17 +741,17 @@ pub(crate) fn safety_history(
     let mut st = conn.prepare_cached(
         "SELECT court_order, asked_no_contact, abused_them, harmed_me, legal_risk,
                 affair, third_parties, my_safety, deceased, unreachable, child, family,
-                legal_decision, answered, reason
+                legal_decision, asked, answered, reason
          FROM safety_answers WHERE party_id = ?1 ORDER BY id",
     )?;
     let mut rows = st.query([party])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let answered: String = r.get(13)?;
+        let answered: String = r.get(14)?;
         out.push(SafetyRecord {
             answers: safety_answers(r, 0)?,
             answered: ts(&answered)?,
-            reason: r.get(14)?,
+            reason: r.get(15)?,
         });
     }
     Ok(out)

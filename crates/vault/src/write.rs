@@ -890,14 +890,7 @@ impl Vault {
             let id = resolve_in(tx, r)?;
             let rec = record_in(tx, id)?;
             refuse_set_aside(&rec, "safety answers")?;
-            // Whole answers answer every question this party is asked now, and none that
-            // cannot apply to it.
-            let yes: Vec<&'static str> = rules::SAFETY_QUESTIONS
-                .iter()
-                .copied()
-                .filter(|q| *rules::answer_mut(&mut answers.clone(), q).expect("a known question"))
-                .collect();
-            amends_core::questions::check_change(&rec, &yes, &[])?;
+            // Whole answers answer every question this party is asked now.
             let mut answers = answers;
             answers.asked = amends_core::questions::asked_after(&rec);
             let (settled, notes) = rules::settle_answers(&rec, answers);

@@ -80,6 +80,7 @@ fn filled(dir: &TempDir) -> Vault {
     v.plan(
         &PartyRef::Id(p.id),
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: "I kept your car.".into(),
             on: None,

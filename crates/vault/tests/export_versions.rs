@@ -51,6 +51,15 @@ fn again(dir: &TempDir, name: &str, json: &str) -> ExportDoc {
     doc
 }
 
+/// What a method makes, as version 3 writes it beside the method.
+fn kind_of(method: &str) -> String {
+    amends_core::model::Method::parse(method)
+        .unwrap()
+        .kind()
+        .code()
+        .to_string()
+}
+
 /// The shapes the app wrote before today's, oldest first, with what each one lacks.
 const SHAPES: &[(&str, &[&str])] = &[
     // The first release: three settings, no earlier wordings.
@@ -108,6 +117,15 @@ fn every_earlier_shape_imports_and_exports_again_with_todays_fields() {
             "{name}: gates_since"
         );
         expected.gates_since = doc.gates_since.clone();
+        // Version 3 writes what each plan and attempt makes beside its method.
+        for p in &mut expected.parties {
+            for pl in &mut p.plans {
+                pl.kind = Some(kind_of(&pl.method));
+            }
+            for a in &mut p.attempts {
+                a.kind = Some(kind_of(&a.method));
+            }
+        }
         assert_eq!(doc, expected, "{name}");
         let out = serde_json::to_value(&doc).unwrap();
         for field in ["language", "auto_lock_minutes", "crisis_line"] {
@@ -225,4 +243,74 @@ fn the_schema_describes_what_is_required_and_refuses_unknown_fields() {
             assert_eq!(def["additionalProperties"], Value::Bool(false), "{name}");
         }
     }
+}
+
+/// A version 2 file (written by the app at `48c9657`, before how and what were kept apart and
+/// before the safety questions followed the kind of party) imports with its meaning: each
+/// method is read as the kind it makes and the channel it names, and every set of answers as
+/// all twelve questions asked.
+#[test]
+fn a_version_2_file_imports_with_its_methods_read_as_how_and_what() {
+    let dir = TempDir::new().unwrap();
+    let json = fixture("export-2-gates.json");
+    let raw: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(raw["version"], 2);
+    for p in raw["parties"].as_array().unwrap() {
+        for part in ["plans", "attempts"] {
+            for x in p[part].as_array().unwrap() {
+                assert!(x.get("kind").is_none() && x.get("channel").is_none());
+            }
+        }
+        for s in p["safety"].as_array().unwrap() {
+            assert!(s.get("asked").is_none());
+        }
+    }
+    let doc = again(&dir, "v2.amends", &json);
+    assert_eq!(doc.version, export::VERSION);
+    let mut expected = export::parse(&json).unwrap();
+    expected.version = doc.version;
+    expected.exported_at = doc.exported_at.clone();
+    expected.gates_since = doc.gates_since.clone();
+    let mut methods = 0;
+    for p in &mut expected.parties {
+        for pl in &mut p.plans {
+            pl.kind = Some(kind_of(&pl.method));
+            methods += 1;
+        }
+        for a in &mut p.attempts {
+            a.kind = Some(kind_of(&a.method));
+            methods += 1;
+        }
+    }
+    assert!(methods >= 4, "the fixture has plans and attempts");
+    assert_eq!(doc, expected);
+    let words = doc
+        .parties
+        .iter()
+        .flat_map(|p| p.plans.iter().map(|pl| pl.kind.as_deref()))
+        .filter(|k| *k == Some("words"))
+        .count();
+    assert!(words >= 2, "face-to-face and letter plans are words");
+    // What it imported is answered as it was: no question is asked again.
+    let mut v = fresh(&dir, "v2-check.amends");
+    v.import_json(&json).unwrap();
+    for r in v.records().unwrap() {
+        if r.safety.is_some() {
+            assert!(amends_core::rules::verdict(&r).missing.is_empty(), "{}", r.party.name);
+        }
+    }
+    // And today's export goes round again unchanged.
+    let twice = again(&dir, "v2-again.amends", &serde_json::to_string(&doc).unwrap());
+    assert_eq!(twice, doc);
+}
+
+/// A file that says version 2 cannot carry a field of version 3: it was changed by hand.
+#[test]
+fn a_version_2_file_with_a_field_of_version_3_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let mut raw: Value = serde_json::from_str(&fixture("export-2-gates.json")).unwrap();
+    raw["parties"][0]["attempts"][0]["channel"] = Value::from("face-to-face");
+    let mut v = fresh(&dir, "v.amends");
+    let err = v.import_json(&raw.to_string()).unwrap_err().to_string();
+    assert!(err.contains("attempts[0].channel") && err.contains("version 3"), "{err}");
 }

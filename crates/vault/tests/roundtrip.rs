@@ -172,6 +172,7 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
         let _ = v.plan(
             &r,
             &PlanInput {
+                channel: None,
                 method: Method::ALL[*m],
                 script: script.clone(),
                 on: Some(t.today),
@@ -207,6 +208,7 @@ fn write_party(v: &mut Vault, p: &PartyPlan, step: &mut i64) {
         let _ = v.attempt(
             &r,
             &AttemptInput {
+                channel: None,
                 on: t.today,
                 method,
                 outcome,

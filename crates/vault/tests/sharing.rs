@@ -86,6 +86,7 @@ fn party_with_plan(v: &mut Vault, name: &str, step: i64) -> i64 {
     v.plan(
         &PartyRef::Id(id),
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: "I am sorry for what I did.".into(),
             on: None,

@@ -118,6 +118,7 @@ impl Demo<'_> {
     ) -> Result<(), VaultError> {
         let now = self.at(ago, 14);
         let plan = PlanInput {
+            channel: None,
             method,
             script: script.to_string(),
             on: on.map(|d| self.day(d)),
@@ -186,6 +187,7 @@ impl Demo<'_> {
         notes: &str,
     ) -> AttemptInput {
         AttemptInput {
+            channel: None,
             on: self.day(ago),
             method,
             outcome,

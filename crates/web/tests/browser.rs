@@ -327,6 +327,7 @@ browser_test! {
             v.plan(
                 &PartyRef::Id(id),
                 &PlanInput {
+                    channel: None,
                     method: Method::Letter,
                     script: "I took your car without asking.".into(),
                     on: None,
@@ -369,6 +370,7 @@ browser_test! {
             v.plan(
                 &PartyRef::Id(id),
                 &PlanInput {
+                    channel: None,
                     method: Method::Letter,
                     script: "I took your car without asking.".into(),
                     on: None,
@@ -568,6 +570,7 @@ browser_test! {
                 v.plan(
                     &PartyRef::Id(id),
                     &PlanInput {
+                        channel: None,
                         method: Method::Letter,
                         script: "I took your car without asking.".into(),
                         on: None,

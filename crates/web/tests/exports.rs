@@ -49,6 +49,7 @@ fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     v.plan(
         &mary,
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: "Mary, I was wrong about the car.".into(),
             on: Some(on),

@@ -39,6 +39,7 @@ fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     v.plan(
         &PartyRef::Id(a.id),
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: SCRIPT.into(),
             on: None,

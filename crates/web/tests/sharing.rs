@@ -35,6 +35,7 @@ fn seed(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     v.plan(
         &PartyRef::Id(a.id),
         &PlanInput {
+            channel: None,
             method: Method::Letter,
             script: SCRIPT.into(),
             on: None,
@@ -699,6 +700,7 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
             v.plan(
                 &PartyRef::Id(chosen),
                 &PlanInput {
+                    channel: None,
                     method: Method::Letter,
                     script: "New words".into(),
                     on: None,
@@ -766,6 +768,7 @@ fn seed_with_court_order(v: &mut Vault, now: &Now) -> Result<(), VaultError> {
     v.plan(
         &PartyRef::Id(c.id),
         &PlanInput {
+            channel: None,
             method: Method::UnsentLetter,
             script: COURT_SCRIPT.into(),
             on: None,

@@ -130,12 +130,14 @@ pub async fn plan(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     let place = form.value("place").to_string();
     let change = match current {
         Some(p) => PlanChange {
+            channel: None,
             method: method.filter(|m| *m != p.method),
             script: (script.trim() != p.script.trim()).then_some(script),
             on: (on != p.on).then_some(on),
             place: (place.trim() != p.place.trim()).then_some(place),
         },
         None => PlanChange {
+            channel: None,
             method,
             script: Some(script),
             on: Some(on),
