@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 
 use crate::clock::Now;
-use crate::model::{CommitmentKind, Id, PartyRecord, Willingness};
+use crate::model::{Cadence, Commitment, CommitmentKind, Id, Language, PartyRecord, Willingness};
 use crate::money::Money;
 
 /// Days after which a willingness other than "now" is asked about again.
@@ -44,6 +44,106 @@ pub struct DueItem {
     pub what: String,
     pub commitment_id: Option<Id>,
     pub amount: Option<Money>,
+    /// For a check-in: the period it answers, by the date the period began (the same as `on`).
+    /// A check-in recorded on that date answers this period and no other.
+    pub period: Option<Date>,
+}
+
+/// The most check-ins still to answer listed for one living amends: the latest ones. A
+/// living amends is about now; older periods left unanswered stay so, without crowding the list.
+pub const OPEN_CHECKINS_LISTED: usize = 12;
+
+/// The periods of a living amends that began on or before `today` and have no check-in yet,
+/// oldest first (at most [`OPEN_CHECKINS_LISTED`], the latest). A period runs from its date
+/// (the start, then one cadence after another, counted from the start) to the next; a check-in
+/// answers the period its date falls in (one before the start, the first). Each missed period
+/// is its own answer: a check-in today never answers last week's.
+pub fn open_checkins(c: &Commitment, today: Date) -> Vec<Date> {
+    let CommitmentKind::Living {
+        every,
+        starting,
+        checkins,
+        ..
+    } = &c.kind
+    else {
+        return Vec::new();
+    };
+    let mut begun = Vec::new();
+    let mut n = 0;
+    loop {
+        let d = advance(*starting, *every, n);
+        if d > today || (n > 0 && begun.last() == Some(&d)) || n > 10_000 {
+            break;
+        }
+        begun.push(d);
+        n += 1;
+    }
+    let from = begun.len().saturating_sub(OPEN_CHECKINS_LISTED);
+    let mut open = Vec::new();
+    for (i, d) in begun.iter().enumerate().skip(from) {
+        let next = advance(*starting, *every, i + 1);
+        let answered = checkins
+            .iter()
+            .any(|k| (i == 0 || k.on >= *d) && k.on < next);
+        if !answered {
+            open.push(*d);
+        }
+    }
+    open
+}
+
+/// The period after the latest one begun (or the first, if none has begun): when the next
+/// check-in falls due once every period so far is answered.
+pub fn next_checkin(c: &Commitment, today: Date) -> Option<Date> {
+    let CommitmentKind::Living {
+        every, starting, ..
+    } = &c.kind
+    else {
+        return None;
+    };
+    let mut n = 0;
+    loop {
+        let d = advance(*starting, *every, n);
+        if d > today || n > 10_000 {
+            return Some(d);
+        }
+        n += 1;
+    }
+}
+
+/// The latest period of a living amends begun on or before `today`, if one has.
+pub fn latest_begun(c: &Commitment, today: Date) -> Option<Date> {
+    let next = next_checkin(c, today)?;
+    let CommitmentKind::Living { every, starting, .. } = &c.kind else {
+        return None;
+    };
+    (next > *starting).then(|| {
+        let mut n = 0;
+        let mut last = *starting;
+        loop {
+            let d = advance(*starting, *every, n);
+            if d > today || n > 10_000 {
+                return last;
+            }
+            last = d;
+            n += 1;
+        }
+    })
+}
+
+/// The period a check-in answers, in words: "the week from 23 November 2026".
+pub fn period_words(every: Cadence, on: Date, language: Language) -> String {
+    let day = crate::dates::words_in(on, language);
+    match (language, every) {
+        (Language::En, Cadence::Daily) => day,
+        (Language::En, Cadence::Weekly) => format!("the week from {day}"),
+        (Language::En, Cadence::Fortnightly) => format!("the two weeks from {day}"),
+        (Language::En, Cadence::Monthly) => format!("the month from {day}"),
+        (Language::Es, Cadence::Daily) => format!("el {day}"),
+        (Language::Es, Cadence::Weekly) => format!("la semana desde el {day}"),
+        (Language::Es, Cadence::Fortnightly) => format!("las dos semanas desde el {day}"),
+        (Language::Es, Cadence::Monthly) => format!("el mes desde el {day}"),
+    }
 }
 
 /// The date `n` steps of a cadence after `start`, counted from `start` so that monthly
@@ -60,8 +160,15 @@ fn advance(start: Date, every: crate::model::Cadence, n: usize) -> Date {
     start.checked_add(span).unwrap_or(start)
 }
 
-/// Everything with a date that still needs doing, soonest first.
+/// Everything with a date that still needs doing, soonest first, amounts in English.
 pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
+    due_in(records, now, Language::En)
+}
+
+/// Everything with a date that still needs doing, soonest first, amounts shown in the
+/// language's convention (`Money::show`). Each living amends' missed periods are each their
+/// own item ([`open_checkins`]).
+pub fn due_in(records: &[PartyRecord], now: &Now, language: Language) -> Vec<DueItem> {
     let mut items = Vec::new();
     for r in records {
         if r.current_aside().is_some() {
@@ -69,6 +176,7 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
         }
         let mut push = |kind, on: Date, what: String, commitment_id, amount| {
             items.push(DueItem {
+                period: (kind == DueKind::CheckIn).then_some(on),
                 party_id: r.party.id,
                 party: r.party.name.clone(),
                 kind,
@@ -170,8 +278,9 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
                     if let Some(on) = on {
                         let what = match next_amount {
                             Some(a) => format!(
-                                "payment of {a} (balance {})",
-                                balance.map(|b| b.to_string()).unwrap_or_default()
+                                "payment of {} (balance {})",
+                                a.show(language),
+                                balance.map(|b| b.show(language)).unwrap_or_default()
                             ),
                             None => "payment".into(),
                         };
@@ -182,20 +291,40 @@ pub fn due(records: &[PartyRecord], now: &Now) -> Vec<DueItem> {
                     behaviour,
                     every,
                     starting,
-                    checkins,
+                    ..
                 } => {
-                    let last = checkins.iter().map(|k| k.on).max();
-                    let on = match last {
-                        Some(d) => every.next_after(d),
-                        None => *starting,
-                    };
-                    push(
-                        DueKind::CheckIn,
-                        on,
-                        format!("check-in on living amends: {behaviour}"),
-                        Some(c.id),
-                        None,
-                    );
+                    let open = open_checkins(c, now.today);
+                    // The latest period begun, still open: nothing further is due yet.
+                    let current = latest_begun(c, now.today).is_some_and(|d| open.contains(&d));
+                    for d in &open {
+                        push(
+                            DueKind::CheckIn,
+                            *d,
+                            format!(
+                                "check-in for {} on living amends: {behaviour}",
+                                period_words(*every, *d, Language::En)
+                            ),
+                            Some(c.id),
+                            None,
+                        );
+                    }
+                    if !current && let Some(next) = next_checkin(c, now.today) {
+                        let first = next == *starting;
+                        push(
+                            DueKind::CheckIn,
+                            next,
+                            if first {
+                                format!("first check-in on living amends: {behaviour}")
+                            } else {
+                                format!(
+                                    "check-in for {} on living amends: {behaviour}",
+                                    period_words(*every, next, Language::En)
+                                )
+                            },
+                            Some(c.id),
+                            None,
+                        );
+                    }
                 }
                 CommitmentKind::Promise { text, due } => {
                     push(

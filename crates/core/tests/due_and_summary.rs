@@ -2,7 +2,9 @@
 
 use crate::common;
 
-use amends_core::due::{DueKind, WILLINGNESS_REVISIT_DAYS, due};
+use amends_core::due::{
+    DueKind, OPEN_CHECKINS_LISTED, WILLINGNESS_REVISIT_DAYS, due, due_in, open_checkins,
+};
 use amends_core::model::{
     AsideReason, Cadence, CheckIn, Closure, CommitmentKind, Method, Outcome, PartyRecord, Payment,
     Willingness,
@@ -151,17 +153,97 @@ fn a_single_repayment_is_due_on_its_date() {
 }
 
 #[test]
-fn living_check_ins_are_due_one_cadence_after_the_last() {
+fn living_check_ins_are_due_period_by_period_from_the_start() {
     let mut r = named(1, "Sam");
     r.commitments
         .push(living(1, Cadence::Fortnightly, on(3), &[], at(1, 0)));
     assert_eq!(due(std::slice::from_ref(&r), &now_on(1))[0].on, on(3));
     check_in(&mut r.commitments[0], 5, true);
-    let item = &due(std::slice::from_ref(&r), &now_on(6))[0];
+    let items = due(std::slice::from_ref(&r), &now_on(6));
+    assert_eq!(items.len(), 1, "{items:?}");
+    let item = &items[0];
     assert_eq!(item.kind, DueKind::CheckIn);
-    assert_eq!(item.on, on(19));
+    // The check-in on day 5 answers the fortnight from day 3; the next runs from day 17.
+    assert_eq!(item.on, on(17));
+    assert_eq!(item.period, Some(on(17)));
+    assert!(!item.overdue);
     r.commitments[0].closed = Some((Closure::Ended, on(7)));
     assert!(due(std::slice::from_ref(&r), &now_on(8)).is_empty());
+}
+
+#[test]
+fn each_missed_weekly_check_in_is_its_own_item_and_one_answer_clears_one() {
+    let mut r = named(1, "Sam");
+    r.commitments
+        .push(living(1, Cadence::Weekly, on(0), &[], at(0, 0)));
+    // Day 15: the weeks from day 0, 7 and 14 have begun and none is answered.
+    let now = now_on(15);
+    let items = due(std::slice::from_ref(&r), &now);
+    let days: Vec<_> = items.iter().map(|i| i.on).collect();
+    assert_eq!(days, vec![on(0), on(7), on(14)], "{items:?}");
+    assert!(items.iter().all(|i| i.overdue && i.kind == DueKind::CheckIn));
+    assert!(
+        items[1].what.contains("the week from")
+            && items[1].what.contains(&amends_core::dates::words(on(7))),
+        "the period's date in words: {}",
+        items[1].what
+    );
+
+    // Kept it up today answers this week only; the two missed weeks stay, each on its own,
+    // and the next week is coming.
+    check_in(&mut r.commitments[0], 15, true);
+    let left: Vec<_> = due(std::slice::from_ref(&r), &now)
+        .iter()
+        .map(|i| i.on)
+        .collect();
+    assert_eq!(left, vec![on(0), on(7), on(21)]);
+    assert_eq!(open_checkins(&r.commitments[0], now.today), vec![on(0), on(7)]);
+
+    // The oldest answered on its own date (not kept, with a note elsewhere), then the other.
+    check_in(&mut r.commitments[0], 0, false);
+    let left: Vec<_> = due(std::slice::from_ref(&r), &now)
+        .iter()
+        .map(|i| i.on)
+        .collect();
+    assert_eq!(left, vec![on(7), on(21)]);
+    check_in(&mut r.commitments[0], 7, true);
+    let left = due(std::slice::from_ref(&r), &now);
+    assert_eq!(left.len(), 1, "only the next week: {left:?}");
+    assert_eq!(left[0].on, on(21));
+    assert!(!left[0].overdue);
+}
+
+#[test]
+fn a_long_missed_daily_living_amends_lists_only_the_latest_periods() {
+    let mut r = named(1, "Sam");
+    r.commitments
+        .push(living(1, Cadence::Daily, on(0), &[], at(0, 0)));
+    let items = due(std::slice::from_ref(&r), &now_on(100));
+    assert_eq!(items.len(), OPEN_CHECKINS_LISTED);
+    assert_eq!(items.last().unwrap().on, on(100));
+    assert!(!items.last().unwrap().overdue, "today's is due, not late");
+}
+
+#[test]
+fn amounts_due_are_shown_in_the_language_convention() {
+    let mut r = named(1, "Acme Ltd");
+    let eur = Currency::parse("EUR").unwrap();
+    r.commitments.push(restitution(
+        1,
+        Money::new(125_050, eur),
+        &[],
+        None,
+        on(4),
+        at(1, 0),
+    ));
+    let es = due_in(
+        std::slice::from_ref(&r),
+        &now_on(6),
+        amends_core::model::Language::Es,
+    );
+    assert!(es[0].what.contains("1.250,50 EUR"), "{}", es[0].what);
+    let en = due(std::slice::from_ref(&r), &now_on(6));
+    assert!(en[0].what.contains("1,250.50 EUR"), "{}", en[0].what);
 }
 
 #[test]
