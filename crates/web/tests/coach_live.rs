@@ -32,7 +32,8 @@ async fn coach(s: &Server, id: i64, script: &str) -> (StatusCode, String) {
 async fn the_plan_form_asks_the_coach_as_the_person_types() {
     let s = start().await;
     let id = s.add_person("Sam").await;
-    let page = s.get(&format!("/parties/{id}")).await;
+    // The plan form is the party page's plan part.
+    let page = s.get(&format!("/parties/{id}/plan")).await;
     assert_eq!(page.status, StatusCode::OK);
     let area_at = page.body.find(r#"id="p-script""#).expect("the script box");
     let area = &page.body[area_at..area_at + page.body[area_at..].find('>').unwrap()];
@@ -331,7 +332,7 @@ fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
