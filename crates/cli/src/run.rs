@@ -360,7 +360,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut vault = open(&cli)?;
             let rec = vault.defer(&party_ref(&a.party), &a.reason, review, &now)?;
             warn_all(&rec.warnings);
-            println!("Deferred. It will come up again on {review} (see `amends due`).");
+            println!(
+                "Deferred. It will come up again on {} (see `amends due`).",
+                amends_core::dates::words(review)
+            );
             Ok(())
         }
         Command::Resume(a) => {

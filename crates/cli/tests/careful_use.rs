@@ -113,7 +113,10 @@ fn deferrals_are_for_what_is_still_to_do() {
     ]);
     let later = days_from_today(60);
     let (_, note) = v.ok_both(&["defer", "Pat", "--reason", "Still not", "--review", &later]);
-    assert!(note.contains(&format!("reviewed on {review}")), "{note}");
+    assert!(
+        note.contains(&format!("reviewed on {}", crate::dates::words(&review))),
+        "{note}"
+    );
 
     // An attempt ends the deferral, and says so.
     let (_, note) = v.ok_both(&[

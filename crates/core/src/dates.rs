@@ -105,7 +105,7 @@ pub enum DateProblem {
     NoDay,
     /// A year written with two digits.
     ShortYear,
-    /// A year too far from now to be meant (a typing slip such as 20266 or 0026).
+    /// A year that is not four digits from 1000 (a typing slip such as 20266 or 0026).
     FarYear,
     /// A month number that does not exist (13, 0).
     NoSuchMonth,
@@ -158,12 +158,9 @@ impl fmt::Display for DateProblem {
             DateProblem::ShortYear => {
                 write!(f, "write the year with all four digits, e.g. {EXAMPLE}")
             }
-            DateProblem::FarYear => write!(
-                f,
-                "the year should be between {} and {}; check it, e.g. {EXAMPLE}",
-                YEARS.start(),
-                YEARS.end()
-            ),
+            DateProblem::FarYear => {
+                write!(f, "check the year: it has four digits, e.g. {EXAMPLE}")
+            }
             DateProblem::NoSuchMonth => write!(
                 f,
                 "a year has months 1 to 12; write the month in words, e.g. {EXAMPLE}"
@@ -193,8 +190,9 @@ impl fmt::Display for DateProblem {
 
 impl std::error::Error for DateProblem {}
 
-/// The years a typed date may have: anything further is taken for a slip of the keyboard.
-pub const YEARS: std::ops::RangeInclusive<i16> = 1900..=2199;
+/// The years a typed date may have: four digits (0026 or 20266 is taken for a slip of the
+/// keyboard; whether a year is too far back or ahead is for the gates to say).
+pub const YEARS: std::ops::RangeInclusive<i16> = 1000..=9999;
 
 /// Reads a typed date (see the module's notes for what it takes); `today` gives today, yesterday
 /// and tomorrow their meaning.

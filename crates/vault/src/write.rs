@@ -1120,7 +1120,8 @@ impl Vault {
             let mut out = Recorded::new(tx.last_insert_rowid());
             if let Some(old) = replaced {
                 out.warnings.push(format!(
-                    "This replaces the deferral that was to be reviewed on {old}; its reason stays in the history."
+                    "This replaces the deferral that was to be reviewed on {}; its reason stays in the history.",
+                    amends_core::dates::words(old)
                 ));
             }
             Ok(out)
@@ -1185,7 +1186,7 @@ impl Vault {
             if let Some(d) = rec.active_deferral() {
                 notes_out.push(format!(
                     "This attempt ends the deferral that was to be reviewed on {}.",
-                    d.review_on
+                    amends_core::dates::words(d.review_on)
                 ));
             }
             let at = ts(now);
