@@ -66,6 +66,35 @@ impl Account {
     }
 }
 
+/// What a question asks, in a few words to go inside a sentence ("whether they have died").
+pub fn topic(code: &str) -> &'static str {
+    match code {
+        "court-order" => "whether a court order stands between you",
+        "asked-no-contact" => "whether they asked not to be contacted",
+        "abused-them" => "whether you abused them",
+        "harmed-me" => "whether they harmed you",
+        "legal-risk" => "whether there is legal risk",
+        "affair" => "whether it involves an affair",
+        "third-parties" => "whether it would implicate someone else",
+        "my-safety" => "whether contact puts you at risk",
+        "deceased" => "whether they have died",
+        "unreachable" => "whether they can be found",
+        "child" => "whether they are a child",
+        "family" => "whether they are close family",
+        _ => "another question",
+    }
+}
+
+/// Questions in words, joined for a sentence ("whether they have died and whether they are a child").
+pub fn topics(codes: &[&str]) -> String {
+    let words: Vec<&str> = codes.iter().map(|c| topic(c)).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// What each question feeds, in a short plain sentence, with its rule.
 pub fn matters(code: &str) -> (Option<Rule>, &'static str) {
     match code {
@@ -281,7 +310,7 @@ pub fn check_change(
             return Err(crate::Invalid::new(
                 q,
                 format!(
-                    "is not asked of {}: {because}. If the kind is wrong, change it first (amends edit PARTY --kind ...), and the questions that then apply are asked",
+                    "is not asked of {}: {because}. If the kind is wrong, change it first (amends party edit PARTY --kind ...), and the questions that then apply are asked",
                     kind.label()
                 ),
             ));
@@ -298,7 +327,7 @@ pub fn check_change(
             return Err(crate::Invalid::new(
                 q,
                 format!(
-                    "cannot be answered no: {because}. If that is wrong, change the kind first (amends edit PARTY --kind person), and the questions that then apply are asked"
+                    "cannot be answered no: {because}. If that is wrong, change the kind first (amends party edit PARTY --kind person), and the questions that then apply are asked"
                 ),
             ));
         }

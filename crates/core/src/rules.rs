@@ -330,7 +330,7 @@ pub fn verdict(record: &PartyRecord) -> Verdict {
         guidance.push(format!(
             "The safety questions have not been answered yet for {} as recorded now: {} {} not asked when the answers were given; answer them before anything reaches them.",
             record.party.kind.label(),
-            missing.join(", "),
+            crate::questions::topics(&missing),
             if missing.len() == 1 { "was" } else { "were" }
         ));
     }
@@ -888,7 +888,7 @@ fn unanswered(v: &Verdict, what: &str, open: &str) -> Refusal {
         None,
         format!(
             "Since the safety questions were answered, what is recorded about this party changed, and {} {} not asked then, so {what} that reaches them cannot be recorded yet",
-            v.missing.join(", "),
+            crate::questions::topics(&v.missing),
             if v.missing.len() == 1 { "was" } else { "were" }
         ),
         format!(

@@ -735,3 +735,149 @@ async fn a_payment_on_a_settled_restitution_says_so_in_its_card() {
     };
     assert_eq!(payments.len(), 1);
 }
+
+/// The safety form asks what can apply to this kind of party, shows what is known as known
+/// (with where it comes from) and says why each question matters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_safety_form_asks_only_what_applies_to_the_kind_and_shows_what_is_known() {
+    let s = start().await;
+    let org = s
+        .add_party(&[("name", "Acme Hardware"), ("kind", "organisation"), ("did", HARM)])
+        .await;
+    let page = s.get(&format!("/parties/{org}/safety")).await;
+    assert!(page.body.contains(r#"name="court-order""#), "the court order is asked");
+    assert!(page.body.contains(r#"name="unreachable""#));
+    for never in ["child", "family", "deceased", "affair"] {
+        assert!(!page.body.contains(&format!(r#"name="{never}""#)), "{never} asked of an organisation");
+    }
+    assert!(page.body.contains("Not asked of an organisation"));
+    assert!(page.body.contains("an organisation is not a child"));
+    assert!(page.body.contains("Why it matters: A court order means no contact of any kind"));
+
+    let dead = s
+        .add_party(&[("name", "Mrs Alvarez"), ("kind", "deceased"), ("did", HARM)])
+        .await;
+    let page = s.get(&format!("/parties/{dead}/safety")).await;
+    assert!(!page.body.contains(r#"name="deceased""#), "have they died? is not asked");
+    assert!(!page.body.contains(r#"name="unreachable""#));
+    assert!(page.body.contains("Already known"));
+    assert!(page.body.contains("recorded as someone who has died"));
+    assert!(page.body.contains(r#"name="family""#));
+    // A "yes" to a question that is not asked, sent by hand, is not read: nothing is kept.
+    s.answer_safety(org, &[]).await;
+    let r = s
+        .post(&format!("/parties/{org}/safety"), &[("court-order", "no"), ("child", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "not asked: not read");
+    assert!(!s.record(org).safety.unwrap().answers.child);
+}
+
+/// An organisation that turns out to be a person is asked what now applies, and nothing that
+/// reaches them can be recorded meanwhile; answering completes it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_changed_is_asked_again_and_nothing_reaches_them_until_it_is_answered() {
+    let s = start().await;
+    let id = s
+        .add_party(&[("name", "Dale Brennan"), ("kind", "organisation"), ("did", HARM)])
+        .await;
+    s.answer_safety(id, &[]).await;
+    let r = s
+        .post(
+            &format!("/parties/{id}/edit"),
+            &[("name", "Dale Brennan"), ("kind", "person"), ("relationship", ""), ("notes", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let attempt = [
+        ("on", today()),
+        ("kind", "words".to_string()),
+        ("method", "face-to-face".to_string()),
+        ("outcome", "warm".to_string()),
+    ];
+    let fields: Vec<(&str, &str)> = attempt.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&format!("/parties/{id}/attempt"), &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let said = alerts(&r.body);
+    assert!(said.contains("whether they are a child"), "{said}");
+    plain(&said);
+    assert!(s.record(id).attempts.is_empty());
+
+    let page = s.get(&format!("/parties/{id}/safety")).await;
+    assert!(page.body.contains("new questions apply"), "the form says so");
+    assert!(page.body.contains(r#"name="child""#));
+    // Left open, a new question must be answered.
+    let r = s
+        .post(&format!("/parties/{id}/safety"), &[("court-order", "no")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose yes or no for this one"));
+    s.answer_safety(id, &[]).await;
+    let r = s.post(&format!("/parties/{id}/attempt"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(s.record(id).attempts.len(), 1);
+}
+
+/// Paying back face to face, planned and approved that way, is recorded; the same payment in
+/// person under a court order is refused (R4), and a channel on an amends that reaches no one
+/// is refused before any rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restitution_paid_face_to_face_under_an_approved_plan_is_recorded() {
+    let s = start().await;
+    let id = s.add_person_with_harm("Rosa Lind", HARM).await;
+    s.answer_safety(id, &["my-safety"]).await;
+    let on = today();
+    let r = s
+        .post(
+            &format!("/parties/{id}/plan"),
+            &[
+                ("kind", "restitution"),
+                ("method", "face-to-face"),
+                ("script", "I owe you for the window; here it is."),
+                ("on", ""),
+                ("place", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let plan = s.record(id).plan.unwrap();
+    assert_eq!(plan.method, Method::Restitution);
+    assert_eq!(plan.channel, Some(amends_core::model::Channel::FaceToFace));
+    let r = s
+        .post(
+            &format!("/parties/{id}/consult"),
+            &[("with", "sponsor"), ("on", on.as_str()), ("advice", "Go and pay it."), ("approved", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pay = |how: &'static str| {
+        [
+            ("on", on.clone()),
+            ("kind", "restitution".to_string()),
+            ("method", how.to_string()),
+            ("outcome", "done".to_string()),
+        ]
+    };
+    let fields = pay("transfer");
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let said = refused(&s.post(&format!("/parties/{id}/attempt"), &f).await, "R2");
+    assert!(said.contains("restitution, face to face"), "{said}");
+    let fields = pay("face-to-face");
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&format!("/parties/{id}/attempt"), &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rec = s.record(id);
+    assert_eq!(rec.attempts.len(), 1);
+    assert_eq!(rec.attempts[0].way().label(), "restitution, face to face");
+
+    // Under a court order, paying in person is refused by its channel.
+    let other = under_court_order(&s).await;
+    let r = s.post(&format!("/parties/{other}/attempt"), &f).await;
+    refused(&r, "R4");
+    assert!(s.record(other).attempts.is_empty());
+    // A living amends has no channel.
+    let bad = [("on", on.as_str()), ("kind", "living"), ("method", "phone"), ("outcome", "done")];
+    let r = s.post(&format!("/parties/{other}/attempt"), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("reaches no one, so it goes through no channel"));
+}

@@ -244,6 +244,17 @@ pub struct QuestionView {
     pub yes: bool,
     pub no: bool,
     pub unsure: bool,
+    /// Never asked of this party: it must be answered yes or no now.
+    pub new: bool,
+}
+
+/// A question the form does not ask: answered by the record, or not asked of this kind.
+pub struct KnownView {
+    pub ask: &'static str,
+    /// "Yes" or "No" for one the record answers; empty for one not asked.
+    pub answer: &'static str,
+    pub because: String,
+    pub why: &'static str,
 }
 
 pub struct SafetyLine {
@@ -327,7 +338,7 @@ pub struct ConsultView {
 }
 
 pub struct PlanView {
-    pub method: &'static str,
+    pub method: String,
     pub script: String,
     pub on: Option<String>,
     pub place: String,
@@ -352,7 +363,7 @@ pub struct DeferralView {
 
 pub struct AttemptView {
     pub on: String,
-    pub method: &'static str,
+    pub method: String,
     pub outcome: &'static str,
     pub requests: String,
     pub before: String,
@@ -463,6 +474,14 @@ pub struct PartyView {
     pub willing: FormState,
     pub levels: Vec<Opt>,
     pub questions: Vec<QuestionView>,
+    /// Questions the record answers already, with where the answer comes from.
+    pub known_questions: Vec<KnownView>,
+    /// Questions not asked of this kind of party, with why.
+    pub not_asked: Vec<KnownView>,
+    /// The kind of party, in words, for the form's opening sentence.
+    pub safety_kind: &'static str,
+    /// Questions that now apply and were never asked, in words (empty: none).
+    pub safety_missing: String,
     pub safety: FormState,
     pub safety_on: Option<String>,
     pub safety_now: Option<String>,
@@ -480,6 +499,8 @@ pub struct PartyView {
     pub plan_history: Vec<PlanView>,
     pub plan_form: FormState,
     pub plan_methods: Vec<Opt>,
+    /// What the plan makes (words, restitution, ...), apart from how (`plan_methods`).
+    pub plan_kinds: Vec<Opt>,
     pub consents: Vec<ConsentView>,
     pub consent_missing: Vec<String>,
     pub third_names: Vec<String>,
@@ -492,6 +513,7 @@ pub struct PartyView {
     pub attempts: Vec<AttemptView>,
     pub attempt: FormState,
     pub attempt_methods: Vec<Opt>,
+    pub attempt_kinds: Vec<Opt>,
     pub outcomes: Vec<Opt>,
     pub commitments: Vec<CommitmentView>,
     pub restitution: FormState,
@@ -592,27 +614,58 @@ fn cadences(chosen: &str, with_none: bool) -> Vec<Opt> {
     opts(items, chosen)
 }
 
-/// The methods a form offers: those the verdict allows, and the one chosen if it is not.
-fn methods(v: &Verdict, chosen: &str, current: Option<Method>) -> Vec<Opt> {
-    Method::ALL
+/// What a plan or attempt form offers to make: the kinds the verdict allows, and the one chosen
+/// or planned if it is not (marked so).
+fn kinds(v: &Verdict, chosen: &str, current: Option<amends_core::model::Way>) -> Vec<Opt> {
+    use amends_core::model::AmendsKind;
+    let open = |k: AmendsKind| match k.method() {
+        Some(m) => v.allows(m),
+        None => v.allows(Method::FaceToFace),
+    };
+    AmendsKind::ALL
         .iter()
-        .filter(|m| v.allows(**m) || Some(**m) == current || m.code() == chosen)
-        .map(|m| Opt {
-            value: m.code(),
-            label: if v.allows(*m) {
-                m.label()
+        .filter(|k| open(**k) || current.is_some_and(|w| w.kind() == **k) || k.code() == chosen)
+        .map(|k| Opt {
+            value: k.code(),
+            label: if open(*k) {
+                k.label()
             } else {
-                match m {
-                    Method::FaceToFace => "face to face (not open now)",
-                    Method::Phone => "by phone (not open now)",
-                    Method::Video => "by video call (not open now)",
-                    Method::Letter => "a letter (not open now)",
+                match k {
+                    AmendsKind::Words => "words (not open now)",
                     _ => "restitution paid to them (not open now)",
                 }
             },
-            selected: m.code() == chosen,
+            selected: k.code() == chosen,
         })
         .collect()
+}
+
+/// How a plan or attempt reaches them: no channel (for what reaches no one, or a restitution
+/// whose way is not said), or a channel; those the verdict closes are marked so.
+fn channels(v: &Verdict, chosen: &str) -> Vec<Opt> {
+    use amends_core::model::Channel;
+    let reach = v.allows(Method::Restitution);
+    let mut out = vec![Opt {
+        value: "",
+        label: "it does not reach them (or, for restitution, not said)",
+        selected: chosen.is_empty(),
+    }];
+    out.extend(Channel::ALL.iter().map(|c| Opt {
+        value: c.code(),
+        label: if reach {
+            c.label()
+        } else {
+            match c {
+                Channel::FaceToFace => "face to face (not open now)",
+                Channel::Phone => "by phone (not open now)",
+                Channel::Video => "by video call (not open now)",
+                Channel::Letter => "by letter or post (not open now)",
+                Channel::Transfer => "by bank transfer or cheque (not open now)",
+            }
+        },
+        selected: c.code() == chosen,
+    }));
+    out
 }
 
 /// Whether the verdict leaves only the ways that do not reach them (R4, R5).
@@ -696,7 +749,7 @@ fn consult_view(c: &amends_core::model::Consultation) -> ConsultView {
 
 fn plan_view(snap: &Snapshot, p: &amends_core::model::Plan) -> PlanView {
     PlanView {
-        method: p.method.label(),
+        method: p.way().label(),
         script: p.script.clone(),
         on: p.on.map(day),
         place: p.place.clone(),
@@ -962,7 +1015,7 @@ fn timeline(
         push(
             at(p.updated),
             Some(p.updated),
-            format!("{what}: {}{when}", p.method.label()),
+            format!("{what}: {}{when}", p.way().label()),
             String::new(),
         );
     }
@@ -994,11 +1047,11 @@ fn timeline(
             a.on,
             Some(a.recorded),
             if a.outcome.is_made() {
-                format!("Amends made ({}): {}", a.method.label(), a.outcome.label())
+                format!("Amends made ({}): {}", a.way().label(), a.outcome.label())
             } else {
                 format!(
                     "Tried to reach them ({}): {}",
-                    a.method.label(),
+                    a.way().label(),
                     a.outcome.label()
                 )
             },
@@ -1181,39 +1234,69 @@ pub fn page(
         willing.value("level"),
     );
 
+    // Only what can apply to this party is asked; what the record answers is shown as such.
+    let account = amends_core::questions::account(r);
     let (safety, _) = pick(&mut failed, Key::Safety, || {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
-        match &r.safety {
-            Some(s) => {
-                let mut a = s.answers.clone();
-                for q in SAFETY_QUESTIONS {
-                    let yes = rules::answer_mut(&mut a, q).is_some_and(|v| *v);
-                    pairs.push((q, if yes { "yes" } else { "no" }));
-                }
-                pairs.push(("legal_decision", &s.answers.legal_decision));
-            }
-            None => {
-                for q in SAFETY_QUESTIONS {
-                    pairs.push((q, "unsure"));
-                }
-            }
+        for q in account.asked() {
+            pairs.push((
+                q.code,
+                match q.answer {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "unsure",
+                },
+            ));
+        }
+        if let Some(s) = &r.safety {
+            pairs.push(("legal_decision", &s.answers.legal_decision));
         }
         prefilled(&pairs)
     });
-    let questions = QUESTIONS
-        .iter()
-        .map(|q| {
-            let answer = safety.value(q.code);
-            QuestionView {
-                code: q.code,
-                ask: q.ask,
-                why: q.why,
-                yes: answer == "yes",
-                no: answer == "no",
-                unsure: answer != "yes" && answer != "no",
+    let mut questions = Vec::new();
+    let mut known_questions = Vec::new();
+    let mut not_asked = Vec::new();
+    for (q, words) in account.questions.iter().zip(QUESTIONS.iter()) {
+        debug_assert_eq!(q.code, words.code);
+        match &q.standing {
+            amends_core::questions::Standing::Ask => {
+                let answer = safety.value(q.code);
+                questions.push(QuestionView {
+                    code: q.code,
+                    ask: words.ask,
+                    why: q.matters,
+                    yes: answer == "yes",
+                    no: answer == "no",
+                    unsure: answer != "yes" && answer != "no",
+                    new: q.answer.is_none(),
+                });
             }
-        })
-        .collect();
+            amends_core::questions::Standing::Known { yes, because } => {
+                known_questions.push(KnownView {
+                    ask: words.ask,
+                    answer: if *yes { "Yes" } else { "No" },
+                    because: words::web_text(because),
+                    why: q.matters,
+                })
+            }
+            amends_core::questions::Standing::NotAsked { because } => not_asked.push(KnownView {
+                ask: words.ask,
+                answer: "",
+                because: words::web_text(because),
+                why: q.matters,
+            }),
+        }
+    }
+    let safety_missing = if r.safety.is_some() {
+        account
+            .missing
+            .iter()
+            .map(|q| words::short(q))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        String::new()
+    };
 
     let mut consultations: Vec<_> = r.consultations.iter().collect();
     consultations.sort_by_key(|c| std::cmp::Reverse((c.on, c.recorded, c.id)));
@@ -1237,7 +1320,8 @@ pub fn page(
         Some(p) => {
             let on = p.on.map(crate::view::day).unwrap_or_default();
             prefilled(&[
-                ("method", p.method.code()),
+                ("kind", p.method.kind().code()),
+                ("method", p.way().channel().map(|c| c.code()).unwrap_or("")),
                 ("script", &p.script),
                 ("on", &on),
                 ("place", &p.place),
@@ -1245,11 +1329,8 @@ pub fn page(
         }
         None => FormState::default(),
     });
-    let plan_methods = methods(
-        &v,
-        plan_form.value("method"),
-        r.plan.as_ref().map(|p| p.method),
-    );
+    let plan_kinds = kinds(&v, plan_form.value("kind"), r.plan.as_ref().map(|p| p.way()));
+    let plan_methods = channels(&v, plan_form.value("method"));
 
     let (consent, _) = pick(&mut failed, Key::Consent, || prefilled(&[("on", &today)]));
     let (defer, _) = pick(&mut failed, Key::Defer, FormState::default);
@@ -1269,12 +1350,21 @@ pub fn page(
         prefilled(&[
             ("on", &today),
             (
+                "kind",
+                r.plan.as_ref().map(|p| p.method.kind().code()).unwrap_or(""),
+            ),
+            (
                 "method",
-                r.plan.as_ref().map(|p| p.method.code()).unwrap_or(""),
+                r.plan
+                    .as_ref()
+                    .and_then(|p| p.way().channel())
+                    .map(|c| c.code())
+                    .unwrap_or(""),
             ),
         ])
     });
-    let attempt_methods = methods(&v, attempt.value("method"), None);
+    let attempt_kinds = kinds(&v, attempt.value("kind"), None);
+    let attempt_methods = channels(&v, attempt.value("method"));
     let outcomes = opts(
         Outcome::ALL.iter().map(|o| (o.code(), o.label())),
         attempt.value("outcome"),
@@ -1378,6 +1468,10 @@ pub fn page(
         willing,
         levels,
         questions,
+        known_questions,
+        not_asked,
+        safety_kind: r.party.kind.label(),
+        safety_missing,
         safety,
         safety_on: r.safety.as_ref().map(|s| day_of(snap, s.answered)),
         lift: super::safety::liftable(r)
@@ -1409,6 +1503,7 @@ pub fn page(
         plan_history: plans.iter().skip(1).map(|p| plan_view(snap, p)).collect(),
         plan_form,
         plan_methods,
+        plan_kinds,
         consents: r
             .consents
             .iter()
@@ -1434,7 +1529,7 @@ pub fn page(
             .into_iter()
             .map(|a| AttemptView {
                 on: day(a.on),
-                method: a.method.label(),
+                method: a.way().label(),
                 outcome: a.outcome.label(),
                 requests: a.requests.clone(),
                 before: a.feeling_before.clone(),
@@ -1444,6 +1539,7 @@ pub fn page(
             .collect(),
         attempt,
         attempt_methods,
+        attempt_kinds,
         outcomes,
         commitments,
         restitution,

@@ -1,7 +1,7 @@
 //! Making the amends and following through: attempts, commitments and closing them.
 //! Payments and check-ins go through `pages::follow`, shared with the home page.
 
-use amends_core::model::{Cadence, Closure, Method, Outcome, Reach};
+use amends_core::model::{Cadence, Closure, Outcome, Reach};
 use amends_vault::{AttemptInput, CommitmentInput, NewCommitment, PartyRef};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -20,15 +20,15 @@ pub async fn attempt(State(app): State<App>, Path(id): Path<String>, body: Bytes
     };
     let mut form = typed(&body);
     let on = forms::date(&mut form, "on", "date");
-    let method = forms::choice(&mut form, "method", Method::parse);
+    let way = super::planning::way_of(&mut form);
     let outcome = forms::choice(&mut form, "outcome", Outcome::parse);
-    let (Some(on), Some(method), Some(outcome)) = (on, method, outcome) else {
+    let (Some(on), Some(way), Some(outcome)) = (on, way, outcome) else {
         return ctx.again(Key::Attempt, form);
     };
     let input = AttemptInput {
-        channel: None,
+        channel: way.channel,
         on,
-        method,
+        method: way.method,
         outcome,
         requests: area(&form, "requests"),
         feeling_before: area(&form, "before"),
@@ -43,7 +43,11 @@ pub async fn attempt(State(app): State<App>, Path(id): Path<String>, body: Bytes
     };
     match app.write(|v, now| v.attempt(&PartyRef::Id(ctx.id()), &input, now)) {
         Some(Ok(rec)) => ctx.done(
-            &format!("The attempt is recorded: {}.", outcome.label()),
+            &format!(
+                "The attempt is recorded: {}, {}.",
+                way.label(),
+                outcome.label()
+            ),
             &rec.warnings,
             "attempts",
         ),
@@ -51,6 +55,8 @@ pub async fn attempt(State(app): State<App>, Path(id): Path<String>, body: Bytes
             form.vault_error(e, |f| match f {
                 "date" => Some("on"),
                 "method" => Some("method"),
+                "channel" => Some("method"),
+                "kind of amends" => Some("kind"),
                 "outcome" => Some("outcome"),
                 "requests" => Some("requests"),
                 "feeling before" => Some("before"),

@@ -1,7 +1,7 @@
 //! Becoming willing and deciding how: willingness, talking it over, the plan, a third party's
 //! consent, putting it off and taking it up again.
 
-use amends_core::model::{Adviser, Method, Willingness};
+use amends_core::model::{Adviser, Willingness};
 use amends_vault::{ConsultInput, PartyRef, PlanChange};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -102,12 +102,17 @@ pub async fn plan(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     };
     let mut form = typed(&body);
     let current = ctx.record().plan.as_ref();
-    let method = if form.value("method").trim().is_empty() {
+    // What (kind) and how (method: the channel) are chosen apart.
+    let way = if form.value("method").trim().is_empty() && form.value("kind").trim().is_empty() {
         None
     } else {
-        forms::choice(&mut form, "method", Method::parse)
+        super::planning::way_of(&mut form)
     };
-    if current.is_none() && method.is_none() && form.error("method").is_none() {
+    if current.is_none()
+        && way.is_none()
+        && form.error("method").is_none()
+        && form.error("kind").is_none()
+    {
         form.field_error("method", "Choose how you mean to make the amends.");
     }
     let on = forms::optional_date(&mut form, "on", "date");
@@ -130,15 +135,15 @@ pub async fn plan(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
     let place = form.value("place").to_string();
     let change = match current {
         Some(p) => PlanChange {
-            channel: None,
-            method: method.filter(|m| *m != p.method),
+            channel: way.and_then(|w| w.channel),
+            method: way.filter(|w| *w != p.way()).map(|w| w.method),
             script: (script.trim() != p.script.trim()).then_some(script),
             on: (on != p.on).then_some(on),
             place: (place.trim() != p.place.trim()).then_some(place),
         },
         None => PlanChange {
-            channel: None,
-            method,
+            channel: way.and_then(|w| w.channel),
+            method: way.map(|w| w.method),
             script: Some(script),
             on: Some(on),
             place: Some(place),
@@ -165,6 +170,8 @@ pub async fn plan(State(app): State<App>, Path(id): Path<String>, body: Bytes) -
         Some(Err(e)) => {
             form.vault_error(e, |f| match f {
                 "method" => Some("method"),
+                "channel" => Some("method"),
+                "kind of amends" => Some("kind"),
                 "script" => Some("script"),
                 "place" => Some("place"),
                 _ => None,
@@ -276,5 +283,26 @@ pub async fn resume(State(app): State<App>, Path(id): Path<String>) -> Response 
             ctx.again(Key::Defer, form)
         }
         None => see("/unlock"),
+    }
+}
+
+/// Reads what (`kind`) and how (`method`: the channel, or an older method code) from a plan or
+/// attempt form; a problem goes beside the field it is about.
+pub(super) fn way_of(form: &mut FormState) -> Option<amends_core::model::Way> {
+    match amends_core::model::Way::parse(form.value("method"), form.value("kind")) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            let field = if e.field == "method" {
+                "method"
+            } else {
+                "kind"
+            };
+            let mut message = e.message;
+            if let Some(first) = message.get(..1) {
+                message = format!("{}{}.", first.to_uppercase(), &message[1..]);
+            }
+            form.field_error(field, message);
+            None
+        }
     }
 }

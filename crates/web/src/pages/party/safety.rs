@@ -1,10 +1,12 @@
 //! The safety questions of Step 9's exception, answered as the CLI answers them: a "yes" is
 //! added to the answers in force, a "no" lifts an earlier "yes", "not sure" leaves it as it was.
 //! A "no" that lifts an answer keeping them from being reached (a court order, their wish for no
-//! contact, abuse) takes a reason and a confirmation, kept in the history.
+//! contact, abuse) takes a reason and a confirmation, kept in the history. Only the questions
+//! that can apply to this party are asked (`amends_core::questions`); one never asked of it (the
+//! first time, or since its kind changed) must be answered yes or no.
 
 use amends_core::model::PartyRecord;
-use amends_core::rules::{PROTECTING, SAFETY_QUESTIONS, SafetyChange, answer_mut};
+use amends_core::rules::{PROTECTING, SafetyChange, answer_mut};
 use amends_vault::PartyRef;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -21,9 +23,11 @@ pub async fn answer(State(app): State<App>, Path(id): Path<String>, body: Bytes)
         Err(r) => return r,
     };
     let mut form = typed(&body);
-    let first = ctx.record().safety.is_none();
+    let account = amends_core::questions::account(ctx.record());
     let mut change = SafetyChange::default();
-    for q in SAFETY_QUESTIONS {
+    for question in account.asked() {
+        let q = question.code;
+        let first = question.answer.is_none();
         let answer = form.value(q).to_string();
         match answer.as_str() {
             "yes" => {

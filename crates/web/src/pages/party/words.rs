@@ -11,8 +11,6 @@ pub struct Question {
     pub short: &'static str,
     /// The question itself.
     pub ask: &'static str,
-    /// Why it is asked.
-    pub why: &'static str,
 }
 
 /// The questions, in the order of `rules::SAFETY_QUESTIONS`.
@@ -21,73 +19,61 @@ pub const QUESTIONS: [Question; 12] = [
         code: "court-order",
         short: "a court order",
         ask: "Is there a protective, restraining or no-contact order between you?",
-        why: "If so, there can be no contact of any kind, not even a reply (R4).",
     },
     Question {
         code: "asked-no-contact",
         short: "they asked for no contact",
         ask: "Have they asked you not to contact them?",
-        why: "Their wish comes first: the amends would then be made without reaching them (R5).",
     },
     Question {
         code: "abused-them",
         short: "you abused them",
         ask: "Did you abuse them, so that hearing from you could hurt them again?",
-        why: "The amends must not cost them their peace; it would be made indirectly, after talking it over (R5).",
     },
     Question {
         code: "harmed-me",
         short: "they harmed you",
         ask: "Did they harm or abuse you?",
-        why: "No amends are owed for what was done to you; only your own part belongs here (R6).",
     },
     Question {
         code: "legal-risk",
         short: "legal risk",
         ask: "Could this amends carry legal risk: a crime, money taken from an employer, a debt with legal consequences?",
-        why: "Then talk to a lawyer first. This workbook never advises you to confess (R3).",
     },
     Question {
         code: "affair",
         short: "an affair",
         ask: "Does this involve an affair?",
-        why: "The other person is never named, and their consent comes first (R1).",
     },
     Question {
         code: "third-parties",
         short: "someone else involved",
         ask: "Would making this amends implicate someone else?",
-        why: "Their consent is recorded before any attempt (R1).",
     },
     Question {
         code: "my-safety",
         short: "your own safety",
         ask: "Could contact put you at risk, of harm or of relapse?",
-        why: "\"Others\" in Step 9 includes you: talk it over first (R7).",
     },
     Question {
         code: "deceased",
         short: "they have died",
         ask: "Have they died?",
-        why: "A letter read at the grave or to your sponsor, living amends or service remain open (R8).",
     },
     Question {
         code: "unreachable",
         short: "they cannot be found",
         ask: "Is it impossible to find them?",
-        why: "An unsent letter, living amends or service remain open (R8).",
     },
     Question {
         code: "child",
         short: "a child",
         ask: "Are they a child?",
-        why: "With a child: few words suited to their age, then consistent actions.",
     },
     Question {
         code: "family",
         short: "close family",
         ask: "Are they close family?",
-        why: "With family: a general admission first, without rehashing harrowing episodes.",
     },
 ];
 
@@ -103,6 +89,18 @@ pub fn short(code: &str) -> &'static str {
 /// Phrases of the core and the vault that point at the command line, and what the page says
 /// instead. Longest first, so a phrase is replaced before a shorter one inside it.
 const CLI_PHRASES: &[(&str, &str)] = &[
+    (
+        " (amends safety PARTY with the flags that are yes; the others are recorded as no)",
+        " under \"Safety\" on this page",
+    ),
+    (
+        " (amends party edit PARTY --kind person)",
+        " (edit the party's kind at the top of its page)",
+    ),
+    (
+        " (amends party edit PARTY --kind ...)",
+        " (edit the party's kind at the top of its page)",
+    ),
     (
         " (amends consult PARTY --with sponsor --approve --advice \"...\")",
         " under \"Talking it over\" on this page",
