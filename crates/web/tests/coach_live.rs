@@ -285,11 +285,10 @@ async fn an_over_long_script_is_answered_quickly_with_a_clear_word() {
         "{}",
         &body[..2_000]
     );
-    // The panel stays light: at most 40 findings listed, the rest counted.
-    assert_eq!(
-        body.matches(r#"<li class="coach-finding">"#).count() <= 40 + 5,
-        true
-    );
+    // The panel stays light: at most 40 findings listed (and the five missing elements at
+    // most), the rest counted.
+    let listed = body.matches(r#"<li class="coach-finding">"#).count();
+    assert!(listed <= 40 + 5, "{listed} findings listed");
     assert!(
         body.contains("more further on, not listed here"),
         "{}",
