@@ -12,6 +12,7 @@ mod import_csv;
 mod interface;
 mod licenses;
 mod money;
+mod questions;
 mod refusals;
 mod relay_client;
 mod relay_server;
