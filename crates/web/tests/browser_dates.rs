@@ -76,7 +76,7 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
     let review = today.checked_add(jiff::Span::new().days(30)).unwrap();
     for ((size, suffix), id) in [(DESKTOP, "desktop"), (PHONE, "phone")].into_iter().zip(ids) {
         ui.viewport(size).await;
-        ui.open(&format!("/parties/{id}")).await;
+        ui.open(&format!("/parties/{id}/plan")).await;
 
         // The plan's date: the hint is shown beside it, and it is a text field.
         let field = ui.within("The plan").field("When (if you know)").await;
@@ -89,7 +89,12 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
 
         // An optional date typed wrong is an error, never dropped with the plan saved.
         let plan = ui.within("The plan");
-        plan.choose("How", "a letter").await;
+        plan.choose(
+            "What",
+            "words: owning what you did and offering to set it right",
+        )
+        .await;
+        plan.choose("How it reaches them", "by letter or post").await;
         plan.fill("When (if you know)", "31 June 2099").await;
         plan.fill("What you mean to say", "I was wrong to take the car.").await;
         plan.press("Save the plan").await;

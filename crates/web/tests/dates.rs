@@ -32,8 +32,13 @@ async fn date_fields_are_text_with_a_hint_and_no_browser_date_picker() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = s.get(&format!("/parties/{id}")).await;
-    let html = &page.body;
+    // Each part of the party's page with date fields: talking it over, the plan (and putting
+    // it off), the amends, following through.
+    let mut html = String::new();
+    for part in ["consult", "plan", "attempt", "commitments"] {
+        html.push_str(&s.get(&format!("/parties/{id}/{part}")).await.body);
+    }
+    let html = &html;
     assert!(!html.contains(r#"type="date""#), "a native date input is left");
     let mut seen = 0;
     for name in ["on", "review_on", "starting", "due"] {
@@ -199,16 +204,20 @@ async fn dates_in_words_in_either_language_are_read_and_shown_in_words() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = s.get(&format!("/parties/{id}")).await;
-    assert!(page.body.contains("5 March 2024"), "{}", page.body);
-    assert!(page.body.contains("7 December 2099"));
+    let consult = s.get(&format!("/parties/{id}/consult")).await;
+    assert!(consult.body.contains("5 March 2024"), "{}", consult.body);
+    assert!(!consult.body.contains("2024-03-05"), "{}", consult.body);
+    let plan = s.get(&format!("/parties/{id}/plan")).await;
+    assert!(plan.body.contains("7 December 2099"), "{}", plan.body);
     // The plan's form shows its date back the way people write it.
     assert!(
-        inputs_named(&page.body, "on")
+        inputs_named(&plan.body, "on")
             .iter()
             .any(|t| t.attr("value") == Some("7 December 2099")),
         "the plan's date is not shown back in words"
     );
     // Machine formats keep ISO 8601: the timeline's <time> elements.
-    assert!(page.body.contains(r#"datetime="2024-03-05""#));
+    let timeline = s.get(&format!("/parties/{id}/timeline")).await;
+    assert!(timeline.body.contains(r#"datetime="2024-03-05""#));
+    assert!(timeline.body.contains(">5 March 2024</time>"));
 }
