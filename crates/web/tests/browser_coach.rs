@@ -74,7 +74,7 @@ async fn an_unsent_letter_to_a_father_who_has_died_is_asked_nothing_and_money_is
     {
         ui.viewport(size).await;
         ui.open(&format!("/parties/{id}/plan")).await;
-        ui.choose("How", "an unsent letter").await;
+        ui.choose("What", "an unsent letter").await;
         ui.fill("What you mean to say or write", letter).await;
         ui.see("For a letter to someone who has died:").await;
         ui.see("A question they cannot answer").await;
@@ -114,7 +114,8 @@ async fn a_face_to_face_amends_in_a_euro_vault_gives_its_examples_in_euros() {
     for (size, id) in [DESKTOP, PHONE].into_iter().zip(ids) {
         ui.viewport(size).await;
         ui.open(&format!("/parties/{id}/plan")).await;
-        ui.choose("How", "face to face").await;
+        ui.choose("What", "words").await;
+        ui.choose("How it reaches them", "face to face").await;
         ui.fill(
             "What you mean to say or write",
             "I took money from your purse.",

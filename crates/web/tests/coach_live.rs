@@ -39,7 +39,8 @@ async fn the_plan_form_asks_the_coach_as_the_person_types() {
     let area = &page.body[area_at..area_at + page.body[area_at..].find('>').unwrap()];
     for attr in [
         format!(r#"hx-post="/parties/{id}/coach""#),
-        r#"hx-trigger="input changed delay:400ms, load, change from:#p-method""#.to_string(),
+        // Read again as the person types, and when the way chosen changes.
+        r#"hx-trigger="input changed delay:400ms, load, change from:#p-method"#.to_string(),
         r#"hx-params="script,method,kind""#.to_string(),
         r#"hx-sync="this:replace""#.to_string(),
         format!(r#"data-coach-max="{READ_MAX}""#),
