@@ -435,6 +435,18 @@ impl Vault {
         })
     }
 
+    /// One try of a secret as the unlock counter sees it, without the secret: marked under
+    /// way, then ended right (the count cleared) or wrong (counted, and flushed to the disk).
+    pub fn unlock_counter_for_benchmarks(path: &Path, right: bool) -> Result<(), VaultError> {
+        let charged = throttle::begin(path, throttle::now_secs(), false)?;
+        charged.finish(if right {
+            throttle::Outcome::Right
+        } else {
+            throttle::Outcome::Wrong
+        });
+        Ok(())
+    }
+
     /// Opens a vault directly with its data key, skipping the passphrase derivation.
     pub fn open_with_data_key_for_benchmarks(
         path: &Path,

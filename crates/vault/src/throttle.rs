@@ -64,6 +64,9 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// The length of every counter file written: room for the largest numbers.
+const RENDERED_LEN: usize = 160;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct State {
     failures: u32,
@@ -108,11 +111,19 @@ impl State {
         })
     }
 
+    /// Always [`RENDERED_LEN`] bytes (the lines, then spaces up to a last line end), so a
+    /// rewrite overwrites the file in place and never truncates it to nothing first: on ext4 a
+    /// file emptied and written again is flushed to the disk when closed, which would put a disk
+    /// wait into every unlock. `parse` reads the lines and ignores the padding.
     fn render(self) -> String {
-        format!(
+        let mut text = format!(
             "{HEADER}\nfailures {}\nlast {}\npending {}\nsince {}\n",
             self.failures, self.last, self.pending, self.pending_since
-        )
+        );
+        let pad = RENDERED_LEN.saturating_sub(text.len() + 1);
+        text.extend(std::iter::repeat_n(' ', pad));
+        text.push('\n');
+        text
     }
 
     /// Brings the state to `now`: a clock set back never makes a wait last for ever, and tries
@@ -194,9 +205,15 @@ fn update<T>(
     let before = state;
     let out = change(&mut state);
     if state != before || text.is_empty() {
+        let rendered = state.render();
+        let len = rendered.len() as u64;
         file.seek(SeekFrom::Start(0))?;
-        file.set_len(0)?;
-        file.write_all(state.render().as_bytes())?;
+        file.write_all(rendered.as_bytes())?;
+        // Only a counter from an earlier version (or damaged) differs in length; what follows
+        // the rendered lines would be ignored by `parse` even if a kill came before this.
+        if file.metadata()?.len() != len {
+            file.set_len(len)?;
+        }
         if durability == Durability::Flushed {
             file.sync_data()?;
         }
@@ -308,6 +325,32 @@ mod tests {
     }
 
     #[test]
+    fn every_counter_written_has_one_length_and_reads_back() {
+        for state in [
+            State::default(),
+            State {
+                failures: u32::MAX,
+                last: u64::MAX,
+                pending: u32::MAX,
+                pending_since: u64::MAX,
+            },
+            State {
+                failures: 4,
+                last: 1_800_000_000,
+                pending: 1,
+                pending_since: 1_800_000_001,
+            },
+        ] {
+            let text = state.render();
+            assert_eq!(text.len(), RENDERED_LEN, "{text:?}");
+            assert_eq!(State::parse(&text), state);
+        }
+        // A counter written before the padding still reads.
+        let old = format!("{HEADER}\nfailures 2\nlast 5\npending 0\nsince 0\n");
+        assert_eq!(State::parse(&old).failures, 2);
+    }
+
+    #[test]
     fn the_waits_double_after_the_free_tries_and_stop_at_a_minute() {
         let waits: Vec<u64> = (0..12).map(wait_after).collect();
         assert_eq!(waits, [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
@@ -413,10 +456,12 @@ mod tests {
         ));
         assert_eq!(wait_of(guarded(&vault, 5, false, wrong)), Some(2));
         let text = fs::read_to_string(unlock_path(&vault)).unwrap();
-        assert_eq!(
-            text,
-            "amends-unlock 1\nfailures 4\nlast 5\npending 0\nsince 5\n"
+        assert!(
+            text.starts_with("amends-unlock 1\nfailures 4\nlast 5\npending 0\nsince 5\n"),
+            "{text:?}"
         );
+        assert_eq!(text.len(), RENDERED_LEN);
+        assert!(text.ends_with(" \n") && !text.contains("garbage"), "{text:?}");
     }
 
     #[cfg(unix)]
