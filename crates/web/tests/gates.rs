@@ -660,9 +660,17 @@ async fn lifting_a_court_order_takes_a_reason_and_a_confirmation() {
 async fn a_deferral_is_looked_at_again_within_a_year() {
     let s = start().await;
     let id = s.add_person_with_harm("Kit Marsh", HARM).await;
-    let page = s.get(&format!("/parties/{id}")).await;
-    let latest = amends_core::rules::latest_review(jiff::Zoned::now().date()).to_string();
-    assert!(page.body.contains(&format!(r#"max="{latest}""#)));
+    // The date field names the furthest day allowed as its example.
+    let page = s.get(&format!("/parties/{id}/plan")).await;
+    let latest = amends_core::rules::latest_review(jiff::Zoned::now().date());
+    assert!(
+        page.body.contains(&format!(
+            r#"id="d-review-hint">Day, month and year, e.g. {}<"#,
+            latest.strftime("%-d %B %Y")
+        )),
+        "{}",
+        page.body
+    );
 
     let r = s
         .post(
