@@ -826,8 +826,12 @@ pub struct CheckinArgs {
     #[arg(long, group = "how")]
     pub missed: bool,
     /// When [default: today]
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", conflicts_with = "period")]
     pub on: Option<String>,
+    /// Answer a period missed before, by its date (as `amends due` lists it); each missed
+    /// period is answered on its own
+    #[arg(long = "for", id = "period", value_name = "DATE")]
+    pub period: Option<String>,
     /// Anything worth keeping about it
     #[arg(long, default_value = "")]
     pub note: String,

@@ -114,6 +114,92 @@ fn date(field: &str, text: &str, now: &Now) -> Result<Date> {
     amends_core::dates::read(text, now.today).map_err(|p| invalid(field, p.to_string()))
 }
 
+/// `amends checkin ID`: today's period, or with `--for DATE` a period missed before (each
+/// answered on its own, recorded on the day its period began). Says plainly which periods are
+/// still to answer, so an answer today is never taken for the weeks before.
+fn checkin_cmd(cli: &Cli, a: &crate::args::CheckinArgs, now: &Now) -> Result<()> {
+    use amends_core::due::{open_checkins, period_of, period_words};
+    let mut vault = open(cli)?;
+    let language = vault.settings()?.language;
+    let living = |vault: &amends_vault::Vault| -> Result<Option<amends_core::model::Commitment>> {
+        Ok(vault
+            .records()?
+            .into_iter()
+            .flat_map(|r| r.commitments)
+            .find(|c| c.id == a.commitment))
+    };
+    let every = |c: &amends_core::model::Commitment| match &c.kind {
+        CommitmentKind::Living { every, .. } => Some(*every),
+        _ => None,
+    };
+    let on = match &a.period {
+        Some(text) => {
+            let wanted = date("for", text, now)?;
+            let c = living(&vault)?;
+            let open = c
+                .as_ref()
+                .map(|c| open_checkins(c, now.today))
+                .unwrap_or_default();
+            // The date of a period, or any day inside one still open.
+            let period = c
+                .as_ref()
+                .and_then(|c| period_of(c, wanted))
+                .filter(|p| open.contains(p));
+            match (period, c.as_ref().and_then(every)) {
+                (Some(p), _) => p,
+                (None, Some(every)) if !open.is_empty() => {
+                    let list: Vec<String> = open
+                        .iter()
+                        .map(|d| format!("{} (--for {d})", period_words(every, *d, language)))
+                        .collect();
+                    return Err(invalid(
+                        "for",
+                        format!(
+                            "is not a check-in still to answer; those still open are {}",
+                            list.join(", ")
+                        ),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(invalid(
+                        "for",
+                        "every check-in of this living amends so far is answered; leave out --for to record today's",
+                    ));
+                }
+                // Not a living amends: the vault says so.
+                (None, None) => now.today,
+            }
+        }
+        None => date_or_today("date", a.on.as_deref(), now)?,
+    };
+    vault.check_in(a.commitment, a.kept, on, &a.note, now)?;
+    let c = living(&vault)?;
+    let said = if a.kept { "kept" } else { "missed" };
+    match c.as_ref().and_then(|c| every(c).map(|e| (c, e))) {
+        Some((c, every)) => {
+            println!(
+                "Check-in recorded for {}: {said}.",
+                period_words(every, period_of(c, on).unwrap_or(on), language)
+            );
+            let open: Vec<_> = open_checkins(c, now.today)
+                .into_iter()
+                .filter(|d| *d < now.today)
+                .collect();
+            if !open.is_empty() {
+                println!(
+                    "Still to answer, each on its own (oldest first, with `amends checkin {} --for DATE --kept|--missed`):",
+                    a.commitment
+                );
+                for d in open {
+                    println!("  {} (--for {d})", period_words(every, d, language));
+                }
+            }
+        }
+        None => println!("Check-in recorded: {said}."),
+    }
+    Ok(())
+}
+
 fn date_or_today(field: &str, text: Option<&str>, now: &Now) -> Result<Date> {
     match text {
         Some(t) => date(field, t, now),
@@ -410,7 +496,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(p) => vec![vault.record(vault.resolve(&party_ref(p))?)?],
                 None => vault.records()?,
             };
-            let views: Vec<_> = records.iter().flat_map(views::commitment_views).collect();
+            let language = vault.settings()?.language;
+            let views: Vec<_> = records
+                .iter()
+                .flat_map(|r| views::commitment_views(r, language))
+                .collect();
             if a.json {
                 return print_json(&views);
             }
@@ -442,16 +532,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Checkin(a) => {
-            let on = date_or_today("date", a.on.as_deref(), &now)?;
-            let mut vault = open(&cli)?;
-            vault.check_in(a.commitment, a.kept, on, &a.note, &now)?;
-            println!(
-                "Check-in recorded: {}.",
-                if a.kept { "kept" } else { "missed" }
-            );
-            Ok(())
-        }
+        Command::Checkin(a) => checkin_cmd(&cli, a, &now),
         Command::Correct(c) => correct_cmd(&cli, c, &now),
         Command::Close(a) => {
             let how = core(Closure::parse(&a.how))?;
@@ -507,7 +588,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 })
                 .collect();
             let reviews = vault.reviews_for(id)?;
-            let detail = views::party_detail(&record, &stage, edits, &reviews);
+            let language = vault.settings()?.language;
+            let detail = views::party_detail(&record, &stage, edits, &reviews, language);
             if a.json {
                 print_json(&detail)
             } else {
@@ -527,6 +609,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 &summary,
                 &steps::wording_in(settings.fellowship, settings.language),
                 due_now,
+                settings.language,
             );
             if a.json {
                 print_json(&view)
@@ -539,15 +622,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Err(invalid("within", "must be zero or more days"));
             }
             let vault = open(&cli)?;
+            let language = vault.settings()?.language;
             let records = vault.records()?;
             let horizon = now
                 .today
                 .checked_add(Span::new().days(a.within.min(36_500)))
                 .unwrap_or(now.today);
-            let items: Vec<_> = due(&records, &now)
+            let items: Vec<_> = amends_core::due::due_in(&records, &now, language)
                 .iter()
                 .filter(|d| d.on <= horizon)
-                .map(views::due_view)
+                .map(|d| views::due_view(d, language))
                 .collect();
             if a.json {
                 print_json(&items)

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use amends_core::dates;
 use amends_core::due::DueItem;
-use amends_core::model::{CommitmentKind, PartyRecord, Plan};
+use amends_core::model::{CommitmentKind, Language, PartyRecord, Plan};
 use amends_core::rules::{Verdict, verdict};
 use amends_core::stage::{StageInfo, readiness_gaps};
 use amends_core::summary::Summary;
@@ -27,11 +27,13 @@ pub struct MoneyView {
     pub display: String,
 }
 
-pub fn money(m: Money) -> MoneyView {
+/// An amount for JSON: `minor` and `currency` for machines, `display` as people read it in
+/// the vault's language (`1.250,50 EUR` in Spanish), as the text output and the web app say it.
+pub fn money(m: Money, language: Language) -> MoneyView {
     MoneyView {
         minor: m.minor,
         currency: m.currency.code(),
-        display: m.to_string(),
+        display: m.show(language),
     }
 }
 
@@ -258,7 +260,8 @@ pub struct CheckInView {
     pub note: String,
 }
 
-pub fn commitment_views(r: &PartyRecord) -> Vec<CommitmentView> {
+pub fn commitment_views(r: &PartyRecord, language: Language) -> Vec<CommitmentView> {
+    let money = |m: Money| money(m, language);
     r.commitments
         .iter()
         .map(|c| {
@@ -628,6 +631,7 @@ pub fn party_detail(
     s: &StageInfo,
     edits: Vec<EditView>,
     reviews: &[ReceivedReview],
+    language: Language,
 ) -> PartyDetail {
     let v = verdict(r);
     let active_deferral = r.active_deferral().map(|d| d.id);
@@ -665,7 +669,7 @@ pub fn party_detail(
                 effect: h.effect.clone(),
                 kinds: h.kinds.iter().map(|k| k.code()).collect(),
                 when: h.when.clone(),
-                owed: h.owed.map(money),
+                owed: h.owed.map(|m| money(m, language)),
                 property: h.property.clone(),
                 third_parties: h.third_parties.clone(),
                 source: h.source.code(),
@@ -757,7 +761,7 @@ pub fn party_detail(
                 notes: a.notes.clone(),
             })
             .collect(),
-        commitments: commitment_views(r),
+        commitments: commitment_views(r, language),
         edits,
         reviews: review_views(r, reviews),
     }
@@ -986,6 +990,7 @@ pub fn status_view(
     s: &Summary,
     wording: &amends_core::steps::StepWording,
     due_now: usize,
+    language: Language,
 ) -> StatusView {
     StatusView {
         fellowship: wording.fellowship.code(),
@@ -999,7 +1004,11 @@ pub fn status_view(
             .iter()
             .map(|(k, v)| (k.map_or("unasked", |w| w.code()), *v))
             .collect(),
-        outstanding: s.outstanding.iter().map(|m| money(*m)).collect(),
+        outstanding: s
+            .outstanding
+            .iter()
+            .map(|m| money(*m, language))
+            .collect(),
         checkins_kept: s.checkins_kept,
         checkins_missed: s.checkins_missed,
         due_now,
@@ -1066,9 +1075,12 @@ pub struct DueView {
     pub what: String,
     pub commitment_id: Option<i64>,
     pub amount: Option<MoneyView>,
+    /// For a check-in: the period it answers (ISO), for `amends checkin ID --for DATE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
 }
 
-pub fn due_view(d: &DueItem) -> DueView {
+pub fn due_view(d: &DueItem, language: Language) -> DueView {
     DueView {
         party_id: d.party_id,
         party: d.party.clone(),
@@ -1077,7 +1089,8 @@ pub fn due_view(d: &DueItem) -> DueView {
         overdue: d.overdue,
         what: d.what.clone(),
         commitment_id: d.commitment_id,
-        amount: d.amount.map(money),
+        amount: d.amount.map(|m| money(m, language)),
+        period: d.period.map(|p| p.to_string()),
     }
 }
 

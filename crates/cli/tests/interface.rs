@@ -570,7 +570,7 @@ fn export_goes_to_stdout_or_a_file_and_import_reads_a_file() {
     let raw = v.ok(&["export", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&raw).expect("JSON on stdout");
     assert_eq!(doc["format"], "amends-export");
-    assert_eq!(doc["version"], 2);
+    assert_eq!(doc["version"], 3);
     assert!(doc["exported_at"].as_str().is_some());
     assert_eq!(doc["settings"]["currency"], "GBP");
     assert_eq!(doc["parties"][0]["name"], "Aunt Zelda");

@@ -244,3 +244,114 @@ fn a_correction_is_not_a_way_around_the_rules() {
     let c = v.json(&["commitments", "Frank", "--json"]);
     assert_eq!(c[1]["checkins"].as_array().map_or(0, Vec::len), 0);
 }
+
+#[test]
+fn three_missed_weekly_check_ins_are_answered_one_by_one() {
+    let v = Vault::init();
+    v.open_party_with_harm("Frank", "Missed every Sunday dinner");
+    v.ok(&[
+        "commit",
+        "living",
+        "Frank",
+        "--behaviour",
+        "Sunday dinners",
+        "--every",
+        "weekly",
+        "--starting",
+        &days_from_today(-22),
+    ]);
+    let (w0, w1, w2) = (
+        days_from_today(-22),
+        days_from_today(-15),
+        days_from_today(-8),
+    );
+    // The week from yesterday is this week; the three before it were missed.
+    let this_week = days_from_today(-1);
+    let open = |v: &Vault| -> Vec<String> {
+        v.json(&["due", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"] == "check-in" && d["overdue"] == true)
+            .map(|d| d["period"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        open(&v),
+        vec![w0.clone(), w1.clone(), w2.clone(), this_week.clone()]
+    );
+    let due = v.ok(&["due"]);
+    assert!(
+        due.matches("check-in for the week from").count() >= 4,
+        "each week is its own line: {due}"
+    );
+
+    // Kept it up today answers this week only, and says which are still to answer.
+    let out = v.ok(&["checkin", "1", "--kept"]);
+    assert!(out.contains("Still to answer"), "{out}");
+    assert!(out.contains(&format!("--for {w0}")), "{out}");
+    assert_eq!(open(&v), vec![w0.clone(), w1.clone(), w2.clone()]);
+
+    // Each answered on its own, with its own note; a week answered is not asked twice.
+    v.ok(&[
+        "checkin",
+        "1",
+        "--for",
+        &w0,
+        "--missed",
+        "--note",
+        "I was ill",
+    ]);
+    assert_eq!(open(&v), vec![w1.clone(), w2.clone()]);
+    let err = v.refused(&["checkin", "1", "--for", &w0, "--kept"], 2);
+    assert!(
+        err.contains("not a check-in still to answer") && err.contains(&w1),
+        "{err}"
+    );
+    v.ok(&["checkin", "1", "--for", &w1, "--kept"]);
+    let out = v.ok(&[
+        "checkin",
+        "1",
+        "--for",
+        &w2,
+        "--kept",
+        "--note",
+        "Came early",
+    ]);
+    assert!(!out.contains("Still to answer"), "{out}");
+    assert!(open(&v).is_empty());
+    let c = &v.json(&["commitments", "Frank", "--json"])[0];
+    let notes: Vec<_> = c["checkins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["on"].as_str().unwrap().to_string(),
+                k["kept"].as_bool().unwrap(),
+                k["note"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        notes.contains(&(w0, false, "I was ill".into())),
+        "{notes:?}"
+    );
+    assert!(
+        notes.contains(&(w2, true, "Came early".into())),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn amounts_are_shown_in_the_vault_language_in_text_and_json() {
+    let v = euro_vault();
+    v.ok(&["commit", "restitution", "Frank", "--amount", "1250,50"]);
+    let text = v.ok(&["commitments"]);
+    assert!(text.contains("1.250,50 EUR"), "{text}");
+    let c = &v.json(&["commitments", "--json"])[0];
+    assert_eq!(c["amount"]["display"], "1.250,50 EUR");
+    assert_eq!(c["amount"]["minor"], 125_050, "the machine field stays");
+    let due = v.ok(&["due"]);
+    assert!(due.contains("1.250,50 EUR"), "{due}");
+}

@@ -756,13 +756,17 @@ fn a_bad_currency_or_amount_is_refused() {
             "--did",
             "Shoplifted",
             "--owed",
-            "5.123",
+            "5.1234",
             "--currency",
             "EUR",
         ],
         2,
     );
-    assert!(err.contains("2 decimal places"), "{err}");
+    // (`5.123` is five thousand one hundred and twenty-three: three decimals cannot be euros.)
+    assert!(
+        err.contains("more decimals than the 2 that EUR has"),
+        "{err}"
+    );
     v.refused(
         &[
             "harm",

@@ -232,23 +232,24 @@ fn living_amends_with_check_ins_kept_and_missed() {
     assert!(out.contains("amends checkin 1 --kept"), "{out}");
     assert_eq!(v.stage("Jamie"), "living-amends");
 
-    assert_eq!(
-        v.ok(&["checkin", "1", "--kept", "--on", "2024-01-07"])
-            .trim(),
-        "Check-in recorded: kept."
+    // Each week is answered on its own: the output names the week and those still open.
+    let out = v.ok(&["checkin", "1", "--kept", "--on", "2024-01-07"]);
+    assert!(
+        out.starts_with("Check-in recorded for the week from 7 January 2024: kept."),
+        "{out}"
     );
-    assert_eq!(
-        v.ok(&[
-            "checkin",
-            "1",
-            "--missed",
-            "--on",
-            "2024-01-14",
-            "--note",
-            "worked late"
-        ])
-        .trim(),
-        "Check-in recorded: missed."
+    let out = v.ok(&[
+        "checkin",
+        "1",
+        "--missed",
+        "--on",
+        "2024-01-14",
+        "--note",
+        "worked late",
+    ]);
+    assert!(
+        out.starts_with("Check-in recorded for the week from 14 January 2024: missed."),
+        "{out}"
     );
     v.ok(&["checkin", "1", "--kept"]);
     assert_eq!(v.stage("Jamie"), "living-amends");
@@ -284,11 +285,17 @@ fn living_amends_with_check_ins_kept_and_missed() {
             .contains("Living amends check-ins: 2 kept, 1 missed.")
     );
 
-    // The next check-in is a week after the last one.
+    // Each week since is its own check-in to answer (the latest twelve, not this week's,
+    // which today's answered), then the next week.
     let items = due(&v, "30");
     let checkins = due_of_kind(&items, "check-in");
-    assert_eq!(checkins.len(), 1);
-    assert_eq!(checkins[0]["on"], days_from_today(7));
+    assert_eq!(checkins.len(), 12);
+    assert!(
+        checkins[..11].iter().all(|c| c["overdue"] == true),
+        "{checkins:?}"
+    );
+    assert_eq!(checkins[11]["overdue"], false);
+    assert!(checkins[11]["on"].as_str().unwrap() > today().as_str());
     assert_eq!(checkins[0]["commitment_id"], 1);
     assert!(
         checkins[0]["what"]

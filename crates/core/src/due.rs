@@ -111,10 +111,33 @@ pub fn next_checkin(c: &Commitment, today: Date) -> Option<Date> {
     }
 }
 
+/// The period of a living amends a day falls in, by the date it began (a day before the
+/// start: the first period).
+pub fn period_of(c: &Commitment, on: Date) -> Option<Date> {
+    let CommitmentKind::Living {
+        every, starting, ..
+    } = &c.kind
+    else {
+        return None;
+    };
+    let mut last = *starting;
+    for n in 1..=10_000 {
+        let d = advance(*starting, *every, n);
+        if d > on || d == last {
+            break;
+        }
+        last = d;
+    }
+    Some(last)
+}
+
 /// The latest period of a living amends begun on or before `today`, if one has.
 pub fn latest_begun(c: &Commitment, today: Date) -> Option<Date> {
     let next = next_checkin(c, today)?;
-    let CommitmentKind::Living { every, starting, .. } = &c.kind else {
+    let CommitmentKind::Living {
+        every, starting, ..
+    } = &c.kind
+    else {
         return None;
     };
     (next > *starting).then(|| {
