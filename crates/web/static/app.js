@@ -51,8 +51,14 @@
         if (after) { after.insertAdjacentElement("afterend", flashes[i]); } else { target.insertAdjacentElement("afterbegin", flashes[i]); }
       }
     }
-    flashes[0].setAttribute("tabindex", "-1");
-    flashes[0].focus();
+    var message = flashes[0];
+    message.setAttribute("tabindex", "-1");
+    message.focus();
+    // Going to the address's #section clears the focus once the page has loaded (the browser
+    // moves its starting point there): focus the message again after that.
+    window.addEventListener("load", function () {
+      window.setTimeout(function () { message.focus(); }, 0);
+    });
   }
 
   // On a phone the Quick exit button floats at the bottom of the screen: a field that gets

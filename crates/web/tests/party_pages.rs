@@ -44,11 +44,14 @@ async fn a_party_is_added_with_its_first_harm() {
     assert_eq!(h.owed.map(|m| m.minor), Some(12050));
     assert_eq!(h.kinds.len(), 2);
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.title(), "A person on your list · Amends");
     assert!(!page.title().contains("Jess"));
-    assert!(page.body.contains("<h1 id=\"party-name\">Jess Marlow</h1>"));
+    assert!(
+        page.body
+            .contains("<h1 id=\"party-name\"><bdi>Jess Marlow</bdi></h1>")
+    );
     assert!(page.body.contains("Added to your list, with the harm."));
     assert!(
         page.body
@@ -58,7 +61,7 @@ async fn a_party_is_added_with_its_first_harm() {
     assert!(page.body.contains("What is still needed"));
     assert!(page.body.contains("there is no plan yet"));
     // The flash is shown once.
-    let again = s.get(&format!("/parties/{id}")).await;
+    let again = s.whole(id).await;
     assert!(!again.body.contains("Added to your list, with the harm."));
     // The timeline has the party and the harm, with dates.
     assert!(again.body.contains("Added to your list</span>"));
@@ -71,7 +74,7 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     let id = s.add_person_with_harm("Jess Marlow", HARM).await;
     s.answer_safety(id, &["court-order"]).await;
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains("No contact of any kind."));
     assert!(page.body.contains("A court order is in place between you."));
     // The plan form offers only the ways that do not reach them.
@@ -113,7 +116,7 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     assert_eq!(r.title(), "A person on your list · Amends");
     // Nothing was saved.
     assert!(s.record(id).plan.is_none());
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains("No plan yet."));
 
     // A way that does not reach them is accepted.
@@ -130,7 +133,7 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location, format!("/parties/{id}#plan"));
+    assert_eq!(r.location, format!("/parties/{id}/plan#plan"));
     assert_eq!(
         s.record(id).plan.map(|p| p.method),
         Some(Method::UnsentLetter)
@@ -159,7 +162,7 @@ async fn changing_the_plan_keeps_what_was_not_changed() {
     assert_eq!(plan.script, "Dear Sam,\nI was wrong.");
 
     // The form as the page fills it, with only the place changed.
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     let version = plan.updated.to_string();
     assert!(
         page.body
@@ -199,7 +202,7 @@ async fn changing_the_plan_keeps_what_was_not_changed() {
     assert!(r.body.contains("changed in another window"));
     assert_eq!(s.record(id).plan.map(|p| p.method), Some(Method::Letter));
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains("Earlier plans"));
 }
 
@@ -276,7 +279,7 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
 
     let r = s.post(&format!("/parties/{id}/attempt"), &attempt).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location, format!("/parties/{id}#attempts"));
+    assert_eq!(r.location, format!("/parties/{id}/attempt#attempts"));
     let rec = s.record(id);
     assert_eq!(rec.attempts.len(), 1);
     assert_eq!(rec.attempts[0].outcome, Outcome::Warm);
@@ -296,7 +299,7 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
             .any(|h| h.did == "I never repaid the deposit.")
     );
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(
         page.body
             .contains("The attempt is recorded: received warmly.")
@@ -359,7 +362,7 @@ async fn commitments_take_payments_and_check_ins() {
         .id;
 
     // The quick forms are on the page, coming back to it.
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains(&format!(
         r#"action="/commitments/{restitution}/pay#commitment-{restitution}""#
     )));
@@ -368,7 +371,7 @@ async fn commitments_take_payments_and_check_ins() {
     )));
     assert!(
         page.body
-            .contains(&format!(r#"name="back" value="/parties/{id}""#))
+            .contains(&format!(r#"name="back" value="/parties/{id}/commitments""#))
     );
     // The next instalment is filled in, ready for one click.
     let quick = &page.body[page
@@ -380,7 +383,7 @@ async fn commitments_take_payments_and_check_ins() {
     let quick = &quick[..quick.find("</form>").unwrap()];
     assert!(quick.contains(r#"value="25.00""#), "{quick}");
 
-    let back = format!("/parties/{id}");
+    let back = format!("/parties/{id}/commitments");
     let r = s
         .post(
             &format!("/commitments/{restitution}/pay"),
@@ -411,14 +414,21 @@ async fn commitments_take_payments_and_check_ins() {
     assert_eq!(checkins.len(), 1);
     assert!(checkins[0].kept);
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(
         page.body
             .contains("Still to repay: <strong>75.00 USD</strong>")
     );
     assert!(page.body.contains("1 of 1 check-ins kept."));
     assert!(page.body.contains("Paid 25.00 USD"));
-    assert!(page.body.contains("Check-in: kept up"));
+    // The check-in is listed once, under Following through, not again in the timeline.
+    assert_eq!(
+        page.body.matches(": kept up</li>").count(),
+        1,
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Check-in: kept up"));
 
     // A living amends closes as "ended", not as "kept": the refusal says so, and nothing changes.
     let r = s
@@ -526,7 +536,7 @@ async fn what_people_type_stays_text() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(
         page.body
             .contains("&#60;script&#62;alert(1)&#60;/script&#62;")
@@ -549,7 +559,7 @@ async fn the_title_is_fixed_words_for_every_kind_and_state() {
     let id = s
         .add_party(&[("name", "Acme Haulage Ltd"), ("kind", "organisation")])
         .await;
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert_eq!(page.title(), "An organisation on your list · Amends");
     // A refused form shows the page again, still without the name in the title.
     let r = s
@@ -612,10 +622,7 @@ async fn amends_to_self_is_refused_while_the_setting_is_off() {
     })
     .await;
     let id = s.add_party(&[("name", "Me"), ("kind", "self")]).await;
-    assert_eq!(
-        s.get(&format!("/parties/{id}")).await.title(),
-        "You, on your own list · Amends"
-    );
+    assert_eq!(s.whole(id).await.title(), "You, on your own list · Amends");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -657,7 +664,7 @@ async fn every_other_change_the_cli_can_make() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(
         page.body
             .contains("Nothing was different from what is recorded")
@@ -764,7 +771,7 @@ async fn every_other_change_the_cli_can_make() {
         ],
     )
     .await);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains("Take it up again now"));
     ok(s.post(&format!("/parties/{id}/resume"), &[]).await);
     assert!(s.record(id).active_deferral().is_none());
@@ -795,7 +802,7 @@ async fn every_other_change_the_cli_can_make() {
         &[("reason", "i-was-harmed"), ("note", "")],
     )
     .await);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     assert!(page.body.contains("Put back on my list"));
     assert!(page.body.contains("set aside"));
     let r = s
@@ -807,7 +814,7 @@ async fn every_other_change_the_cli_can_make() {
     assert!(s.record(id).current_aside().is_none());
 
     // The timeline has it all, newest first.
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     let timeline = &page.body[page.body.find("id=\"timeline\"").unwrap()..];
     let back = timeline.find("Back on the list").unwrap();
     let added = timeline.find("Added to your list").unwrap();
@@ -820,23 +827,25 @@ async fn every_other_change_the_cli_can_make() {
 async fn the_page_prints_as_a_worksheet() {
     let s = start().await;
     let id = s.add_person("Lee").await;
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.whole(id).await;
     // Every form is screen-only (the quick forms are hidden by print.css).
-    let main = &page.body
-        [page.body.find("<article class=\"party\"").unwrap()..page.body.find("</main>").unwrap()];
     let mut forms = 0;
-    for (at, _) in main.match_indices("<form ") {
-        let tag = &main[at..at + main[at..].find('>').unwrap()];
-        assert!(
-            tag.contains("no-print") || tag.contains("quick-action"),
-            "a form that would print: {tag}"
-        );
-        forms += 1;
+    // Each part of the page, from its article to the end of its main.
+    for chunk in page.body.split("<article class=\"party\"").skip(1) {
+        let main = &chunk[..chunk.find("</main>").unwrap()];
+        for (at, _) in main.match_indices("<form ") {
+            let tag = &main[at..at + main[at..].find('>').unwrap()];
+            assert!(
+                tag.contains("no-print") || tag.contains("quick-action"),
+                "a form that would print: {tag}"
+            );
+            forms += 1;
+        }
     }
     assert!(forms > 10);
     // The content stays: the worksheet heading and the sections.
     assert!(page.body.contains("Step 8 and 9 worksheet"));
     assert!(page.body.contains("id=\"timeline\""));
     let css = s.get("/assets/app.css").await;
-    assert!(css.body.contains(".party-toc, .crumbs, .add-form"));
+    assert!(css.body.contains(".party-steps, .crumbs, .add-form"));
 }

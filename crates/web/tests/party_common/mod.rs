@@ -138,6 +138,28 @@ impl Server {
         Self::page(r).await
     }
 
+    /// A party's whole page: the summary and every part of it (each its own address), one
+    /// after the other, with the summary's status.
+    pub async fn whole(&self, id: i64) -> Page {
+        let mut page = self.get(&format!("/parties/{id}")).await;
+        for part in [
+            "harms",
+            "willingness",
+            "safety",
+            "consult",
+            "plan",
+            "attempt",
+            "commitments",
+            "timeline",
+            "edit",
+        ] {
+            let p = self.get(&format!("/parties/{id}/{part}")).await;
+            assert_eq!(p.status, page.status, "/parties/{id}/{part}");
+            page.body.push_str(&p.body);
+        }
+        page
+    }
+
     /// Posts a form as a browser does, with the CSRF field first.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];

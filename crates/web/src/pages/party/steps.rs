@@ -360,6 +360,8 @@ pub fn next_step(
 /// One page of a living amends' check-ins, with links to the newer and older pages.
 #[derive(Default)]
 pub struct Paging {
+    /// How many check-ins there are in all (on every page).
+    pub total: usize,
     /// "Check-ins 11 to 20 of 57", empty when they fit on one page.
     pub range: String,
     pub newer: Option<String>,
@@ -378,6 +380,7 @@ pub fn page_checkins(
             .iter()
             .any(|k| k.id == c.id && matches!(k.kind, CommitmentKind::Living { .. }));
         let total = c.checkins.len();
+        c.checkin_pages.total = total;
         if !living || total <= CHECKINS_PER_PAGE {
             continue;
         }
@@ -397,6 +400,7 @@ pub fn page_checkins(
             )
         };
         c.checkin_pages = Paging {
+            total,
             range: format!("Check-ins {} to {} of {total}, newest first.", from + 1, to),
             newer: (page > 1).then(|| at(page - 1)),
             older: (page < pages).then(|| at(page + 1)),
