@@ -26,9 +26,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::forms::{Fields, FormState};
-use steps::{Part, Want};
 use crate::state::{App, FlashKind, Snapshot};
 use crate::view::{Layout, Nav, page, page_with, see};
+use steps::{Part, Want};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -51,7 +51,11 @@ pub fn routes() -> Routes {
             to_party,
             harms::restore,
         )
-        .get_post("/parties/{id}/willingness", show_part, planning::willingness)
+        .get_post(
+            "/parties/{id}/willingness",
+            show_part,
+            planning::willingness,
+        )
         .get_post("/parties/{id}/safety", show_part, safety::answer)
         .get_post("/parties/{id}/consult", show_part, planning::consult)
         .get_post("/parties/{id}/plan", show_part, planning::plan)
