@@ -13,6 +13,7 @@ mod browser_coach;
 mod browser_dates;
 mod browser_pages;
 mod browser_return;
+mod browser_safety;
 mod coach_live;
 mod dates;
 mod contrast;

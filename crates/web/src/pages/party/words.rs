@@ -95,11 +95,11 @@ const CLI_PHRASES: &[(&str, &str)] = &[
     ),
     (
         " (amends party edit PARTY --kind person)",
-        " (edit the party's kind at the top of its page)",
+        " (change the kind under Details on this page)",
     ),
     (
         " (amends party edit PARTY --kind ...)",
-        " (edit the party's kind at the top of its page)",
+        " (change the kind under Details on this page)",
     ),
     (
         " (amends consult PARTY --with sponsor --approve --advice \"...\")",
