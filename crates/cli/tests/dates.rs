@@ -56,8 +56,14 @@ fn dates_in_words_are_read_and_shown_in_words_while_json_keeps_iso() {
         "{shown}"
     );
     let text = v.ok(&["show", "Tom"]);
-    assert!(text.contains("  2 March 2024 by phone: no answer"), "{text}");
-    assert!(!text.contains("2024-03-02"), "ISO date in the text:\n{text}");
+    assert!(
+        text.contains("  2 March 2024 by phone: no answer"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("2024-03-02"),
+        "ISO date in the text:\n{text}"
+    );
 
     // Spanish, and the month first with a comma, read the same way.
     v.open_party_with_harm("Ana", "Took her savings");
@@ -90,7 +96,10 @@ fn dates_in_words_are_read_and_shown_in_words_while_json_keeps_iso() {
     assert_eq!(consulted, ["2024-03-05", "2024-03-06"]);
     let text = v.ok(&["show", "Ana"]);
     assert!(text.contains("5 March 2024 sponsor"), "{text}");
-    assert!(text.contains("6 March 2024 therapist or counsellor"), "{text}");
+    assert!(
+        text.contains("6 March 2024 therapist or counsellor"),
+        "{text}"
+    );
 }
 
 #[test]

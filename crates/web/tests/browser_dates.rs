@@ -59,10 +59,7 @@ async fn error_beside(ui: &Ui, input_css: &str, error_id: &str) -> bool {
     ui.client
         .execute(
             js,
-            vec![
-                serde_json::json!(input_css),
-                serde_json::json!(error_id),
-            ],
+            vec![serde_json::json!(input_css), serde_json::json!(error_id)],
         )
         .await
         .map(|v| v == serde_json::json!(true))
@@ -74,7 +71,10 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
     let (ui, ids) = Ui::with_vault(|v, now| [ready(v, now, "Robin"), ready(v, now, "Kim")]).await;
     let today = browser_support::now().today;
     let review = today.checked_add(jiff::Span::new().days(30)).unwrap();
-    for ((size, suffix), id) in [(DESKTOP, "desktop"), (PHONE, "phone")].into_iter().zip(ids) {
+    for ((size, suffix), id) in [(DESKTOP, "desktop"), (PHONE, "phone")]
+        .into_iter()
+        .zip(ids)
+    {
         ui.viewport(size).await;
         ui.open(&format!("/parties/{id}/plan")).await;
 
@@ -83,7 +83,9 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
         assert_eq!(field.attr("type").await.unwrap().as_deref(), Some("text"));
         ui.see("Day, month and year, e.g. ").await;
         assert!(
-            ui.read("#p-on-hint").await.starts_with("Day, month and year, e.g. "),
+            ui.read("#p-on-hint")
+                .await
+                .starts_with("Day, month and year, e.g. "),
             "{suffix}: the plan's date has no hint"
         );
 
@@ -94,9 +96,11 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
             "words: owning what you did and offering to set it right",
         )
         .await;
-        plan.choose("How it reaches them", "by letter or post").await;
+        plan.choose("How it reaches them", "by letter or post")
+            .await;
         plan.fill("When (if you know)", "31 June 2099").await;
-        plan.fill("What you mean to say", "I was wrong to take the car.").await;
+        plan.fill("What you mean to say", "I was wrong to take the car.")
+            .await;
         plan.press("Save the plan").await;
         ui.see("June 2099 has 30 days, so there is no 31 June 2099; check the day.")
             .await;
@@ -127,7 +131,9 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
         defer
             .fill("Why now is not the time", "He is in hospital; I will wait.")
             .await;
-        defer.fill("When to look at it again", "31 February 2027").await;
+        defer
+            .fill("When to look at it again", "31 February 2027")
+            .await;
         ui.screenshot(
             std::path::Path::new(&format!("/tmp/amends-dates-typed-{suffix}.png")),
             size,
@@ -136,8 +142,15 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
         defer.press("Put it off").await;
         ui.see("February 2027 has 28 days, so there is no 31 February 2027; check the day.")
             .await;
-        assert_eq!(value_of(&ui, "#d-review").await, "31 February 2027", "{suffix}");
-        assert!(error_beside(&ui, "#d-review", "review_on-error").await, "{suffix}");
+        assert_eq!(
+            value_of(&ui, "#d-review").await,
+            "31 February 2027",
+            "{suffix}"
+        );
+        assert!(
+            error_beside(&ui, "#d-review", "review_on-error").await,
+            "{suffix}"
+        );
         assert_eq!(
             value_of(&ui, "#d-reason").await,
             "He is in hospital; I will wait.",
@@ -156,8 +169,18 @@ async fn date_fields_say_what_they_want_and_never_lose_or_misread_a_date() {
             "{} de {} de {}",
             review.day(),
             [
-                "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-                "septiembre", "octubre", "noviembre", "diciembre",
+                "enero",
+                "febrero",
+                "marzo",
+                "abril",
+                "mayo",
+                "junio",
+                "julio",
+                "agosto",
+                "septiembre",
+                "octubre",
+                "noviembre",
+                "diciembre",
             ][usize::try_from(review.month()).unwrap() - 1],
             review.year()
         );

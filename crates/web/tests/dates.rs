@@ -18,7 +18,9 @@ fn inputs_named(html: &str, name: &str) -> Vec<crate::common::Tag> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn date_fields_are_text_with_a_hint_and_no_browser_date_picker() {
     let s = start().await;
-    let id = s.add_person_with_harm("Robin", "Borrowed the car and dented it").await;
+    let id = s
+        .add_person_with_harm("Robin", "Borrowed the car and dented it")
+        .await;
     s.answer_safety(id, &[]).await;
     // A commitment, so the payment form and its date are on the page too.
     let r = s
@@ -39,12 +41,18 @@ async fn date_fields_are_text_with_a_hint_and_no_browser_date_picker() {
         html.push_str(&s.get(&format!("/parties/{id}/{part}")).await.body);
     }
     let html = &html;
-    assert!(!html.contains(r#"type="date""#), "a native date input is left");
+    assert!(
+        !html.contains(r#"type="date""#),
+        "a native date input is left"
+    );
     let mut seen = 0;
     for name in ["on", "review_on", "starting", "due"] {
         for input in inputs_named(html, name) {
             seen += 1;
-            let input_id = input.attr("id").expect("a date input has an id").to_string();
+            let input_id = input
+                .attr("id")
+                .expect("a date input has an id")
+                .to_string();
             assert_eq!(input.attr("type"), Some("text"), "{input_id}");
             assert_eq!(input.attr("autocomplete"), Some("off"), "{input_id}");
             let hint = format!("{input_id}-hint");
@@ -94,7 +102,10 @@ async fn thirty_first_of_february_is_refused_beside_its_field_and_kept() {
     assert_eq!(field.len(), 1);
     assert_eq!(field[0].attr("value"), Some("31 February 2027"));
     assert_eq!(field[0].attr("aria-invalid"), Some("true"));
-    assert!(r.body.contains(">He is in hospital; I will wait.</textarea>"));
+    assert!(
+        r.body
+            .contains(">He is in hospital; I will wait.</textarea>")
+    );
     assert!(s.record(id).deferrals.is_empty());
 
     // A numeric date that reads two ways is asked about, in words.
@@ -150,8 +161,14 @@ async fn an_optional_date_typed_wrong_is_not_dropped() {
         "{}",
         r.body
     );
-    assert!(r.body.contains(">Kim, I am sorry I was not there.</textarea>"));
-    assert!(s.record(id).plan.is_none(), "the plan was saved without its date");
+    assert!(
+        r.body
+            .contains(">Kim, I am sorry I was not there.</textarea>")
+    );
+    assert!(
+        s.record(id).plan.is_none(),
+        "the plan was saved without its date"
+    );
 
     // Left empty it is simply no date.
     let r = s
@@ -173,9 +190,14 @@ async fn an_optional_date_typed_wrong_is_not_dropped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dates_in_words_in_either_language_are_read_and_shown_in_words() {
     let s = start().await;
-    let id = s.add_person_with_harm("Lu", "Shouted at her in the street").await;
+    let id = s
+        .add_person_with_harm("Lu", "Shouted at her in the street")
+        .await;
     s.answer_safety(id, &[]).await;
-    for (typed, with) in [("5 de marzo de 2024", "sponsor"), ("March 6, 2024", "therapist")] {
+    for (typed, with) in [
+        ("5 de marzo de 2024", "sponsor"),
+        ("March 6, 2024", "therapist"),
+    ] {
         let r = s
             .post(
                 &format!("/parties/{id}/consult"),
