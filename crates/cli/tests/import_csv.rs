@@ -396,6 +396,52 @@ fn a_json_file_that_is_not_text_is_refused_plainly() {
     assert_eq!(v.party_list().len(), 0);
 }
 
+/// A name with a hidden character that turns the direction of the text ("Mum" + U+202E +
+/// "gnp.exe" shows as "Mumexe.png") is refused on every way in: typed, renamed, in a
+/// spreadsheet, in a JSON export; the character is named, never the name.
+#[test]
+fn a_name_that_would_show_as_something_else_is_refused_on_every_way_in() {
+    let spoof = "Mum\u{202E}gnp.exe";
+    let v = Vault::init();
+    let err = v.fails(&["party", "add", spoof], 2);
+    assert!(
+        err.contains("U+202E") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert!(!err.contains("gnp"), "{err}");
+    v.ok(&["party", "add", "Mum"]);
+    let err = v.fails(&["party", "edit", "Mum", "--name", spoof], 2);
+    assert!(err.contains("U+202E"), "{err}");
+    let err = v.fails(&["capture", "Dad\u{2066}x", "--did", "snapped"], 2);
+    assert!(err.contains("U+2066"), "{err}");
+
+    let file = write(
+        &v,
+        "list.csv",
+        format!("Name,What I did\n{spoof},lied\n").as_bytes(),
+    );
+    let err = v.fails(&["import", &file], 2);
+    assert!(
+        err.contains("line 2") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert!(!err.contains("gnp"), "{err}");
+    assert_eq!(common::names(&v.party_list()), ["Mum"]);
+
+    let exported = v.file("whole.json");
+    v.ok(&["export", "--output", &exported.to_string_lossy()]);
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    doc["parties"][0]["name"] = Value::String(spoof.to_string());
+    let file = write(&v, "export.json", doc.to_string().as_bytes());
+    let empty = Vault::init();
+    let err = empty.fails(&["import", &file], 2);
+    assert!(
+        err.contains("parties[0].name") && err.contains("U+202E"),
+        "{err}"
+    );
+    assert!(empty.party_list().is_empty());
+}
+
 #[test]
 fn encodings_from_excel_on_windows() {
     let v = Vault::init_with(&["--currency", "EUR"]);
