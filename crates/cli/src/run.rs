@@ -5,16 +5,16 @@ use std::path::{Path, PathBuf};
 
 use amends_core::due::due;
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource, Language,
-    Outcome, PartyKind, SafetyAnswers, Settings, Willingness,
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Fellowship, HarmKind, HarmSource,
+    Language, Outcome, PartyKind, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::verdict;
 use amends_core::stage::{Stage, derive};
 use amends_core::summary::summarise;
 use amends_core::{Currency, Invalid, Money, Now, steps};
 use amends_vault::{
-    AttemptInput, CheckInFix, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit, PartyRef,
-    PaymentFix, PlanChange, Vault, VaultError,
+    AttemptInput, CheckInFix, CommitmentInput, ConsultInput, HarmEdit, HarmInput, PartyEdit,
+    PartyRef, PaymentFix, PlanChange, Vault, VaultError,
 };
 use anyhow::{Context, Result};
 use clap::CommandFactory;
@@ -1198,10 +1198,7 @@ fn correct_cmd(cli: &Cli, c: &CorrectCmd, now: &Now) -> Result<()> {
                     balance.left.show(language)
                 );
             } else {
-                println!(
-                    "Payment {done}. Balance: {}.",
-                    balance.left.show(language)
-                );
+                println!("Payment {done}. Balance: {}.", balance.left.show(language));
             }
             Ok(())
         }

@@ -147,7 +147,12 @@ pub fn questions_text(r: &amends_core::model::PartyRecord, full: bool) -> String
     use amends_core::questions::{Standing, account};
     let acc = account(r);
     let mut out = String::new();
-    let _ = writeln!(out, "Questions for {} ({}):", r.party.name, r.party.kind.label());
+    let _ = writeln!(
+        out,
+        "Questions for {} ({}):",
+        r.party.name,
+        r.party.kind.label()
+    );
     for q in &acc.questions {
         if !full && q.asked() && q.answer.is_some() {
             continue;
@@ -885,8 +890,7 @@ pub fn party_detail_text(
             out,
             "  {}{}{}",
             p.way().label(),
-            p.on
-                .map(|d| format!(" on {}", dates::words(d)))
+            p.on.map(|d| format!(" on {}", dates::words(d)))
                 .unwrap_or_default(),
             if p.place.is_empty() {
                 String::new()
@@ -1004,11 +1008,7 @@ pub fn status_view(
             .iter()
             .map(|(k, v)| (k.map_or("unasked", |w| w.code()), *v))
             .collect(),
-        outstanding: s
-            .outstanding
-            .iter()
-            .map(|m| money(*m, language))
-            .collect(),
+        outstanding: s.outstanding.iter().map(|m| money(*m, language)).collect(),
         checkins_kept: s.checkins_kept,
         checkins_missed: s.checkins_missed,
         due_now,

@@ -1103,7 +1103,7 @@ fn check_way(
         if kind != method.kind() {
             return Err(problem(
                 &format!("{at}.kind"),
-                &format!(
+                format!(
                     "does not agree with the method: {} is {}",
                     method.code(),
                     method.kind().code()
@@ -1121,7 +1121,7 @@ fn check_way(
         .transpose()?;
     amends_core::model::Way { method, channel }
         .check()
-        .map_err(|e| problem(&format!("{at}.channel"), &e.message))
+        .map_err(|e| problem(&format!("{at}.channel"), e.message))
 }
 
 /// Checks a parsed document's values (codes, dates, amounts, text limits, the core's rules) as

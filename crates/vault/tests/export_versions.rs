@@ -296,11 +296,19 @@ fn a_version_2_file_imports_with_its_methods_read_as_how_and_what() {
     v.import_json(&json).unwrap();
     for r in v.records().unwrap() {
         if r.safety.is_some() {
-            assert!(amends_core::rules::verdict(&r).missing.is_empty(), "{}", r.party.name);
+            assert!(
+                amends_core::rules::verdict(&r).missing.is_empty(),
+                "{}",
+                r.party.name
+            );
         }
     }
     // And today's export goes round again unchanged.
-    let twice = again(&dir, "v2-again.amends", &serde_json::to_string(&doc).unwrap());
+    let twice = again(
+        &dir,
+        "v2-again.amends",
+        &serde_json::to_string(&doc).unwrap(),
+    );
     assert_eq!(twice, doc);
 }
 
@@ -312,5 +320,8 @@ fn a_version_2_file_with_a_field_of_version_3_is_refused() {
     raw["parties"][0]["attempts"][0]["channel"] = Value::from("face-to-face");
     let mut v = fresh(&dir, "v.amends");
     let err = v.import_json(&raw.to_string()).unwrap_err().to_string();
-    assert!(err.contains("attempts[0].channel") && err.contains("version 3"), "{err}");
+    assert!(
+        err.contains("attempts[0].channel") && err.contains("version 3"),
+        "{err}"
+    );
 }

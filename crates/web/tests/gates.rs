@@ -750,23 +750,39 @@ async fn a_payment_on_a_settled_restitution_says_so_in_its_card() {
 async fn the_safety_form_asks_only_what_applies_to_the_kind_and_shows_what_is_known() {
     let s = start().await;
     let org = s
-        .add_party(&[("name", "Acme Hardware"), ("kind", "organisation"), ("did", HARM)])
+        .add_party(&[
+            ("name", "Acme Hardware"),
+            ("kind", "organisation"),
+            ("did", HARM),
+        ])
         .await;
     let page = s.get(&format!("/parties/{org}/safety")).await;
-    assert!(page.body.contains(r#"name="court-order""#), "the court order is asked");
+    assert!(
+        page.body.contains(r#"name="court-order""#),
+        "the court order is asked"
+    );
     assert!(page.body.contains(r#"name="unreachable""#));
     for never in ["child", "family", "deceased", "affair"] {
-        assert!(!page.body.contains(&format!(r#"name="{never}""#)), "{never} asked of an organisation");
+        assert!(
+            !page.body.contains(&format!(r#"name="{never}""#)),
+            "{never} asked of an organisation"
+        );
     }
     assert!(page.body.contains("Not asked of an organisation"));
     assert!(page.body.contains("an organisation is not a child"));
-    assert!(page.body.contains("Why it matters: A court order means no contact of any kind"));
+    assert!(
+        page.body
+            .contains("Why it matters: A court order means no contact of any kind")
+    );
 
     let dead = s
         .add_party(&[("name", "Mrs Alvarez"), ("kind", "deceased"), ("did", HARM)])
         .await;
     let page = s.get(&format!("/parties/{dead}/safety")).await;
-    assert!(!page.body.contains(r#"name="deceased""#), "have they died? is not asked");
+    assert!(
+        !page.body.contains(r#"name="deceased""#),
+        "have they died? is not asked"
+    );
     assert!(!page.body.contains(r#"name="unreachable""#));
     assert!(page.body.contains("Already known"));
     assert!(page.body.contains("recorded as someone who has died"));
@@ -774,7 +790,10 @@ async fn the_safety_form_asks_only_what_applies_to_the_kind_and_shows_what_is_kn
     // A "yes" to a question that is not asked, sent by hand, is not read: nothing is kept.
     s.answer_safety(org, &[]).await;
     let r = s
-        .post(&format!("/parties/{org}/safety"), &[("court-order", "no"), ("child", "yes")])
+        .post(
+            &format!("/parties/{org}/safety"),
+            &[("court-order", "no"), ("child", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "not asked: not read");
     assert!(!s.record(org).safety.unwrap().answers.child);
@@ -786,13 +805,22 @@ async fn the_safety_form_asks_only_what_applies_to_the_kind_and_shows_what_is_kn
 async fn a_kind_changed_is_asked_again_and_nothing_reaches_them_until_it_is_answered() {
     let s = start().await;
     let id = s
-        .add_party(&[("name", "Dale Brennan"), ("kind", "organisation"), ("did", HARM)])
+        .add_party(&[
+            ("name", "Dale Brennan"),
+            ("kind", "organisation"),
+            ("did", HARM),
+        ])
         .await;
     s.answer_safety(id, &[]).await;
     let r = s
         .post(
             &format!("/parties/{id}/edit"),
-            &[("name", "Dale Brennan"), ("kind", "person"), ("relationship", ""), ("notes", "")],
+            &[
+                ("name", "Dale Brennan"),
+                ("kind", "person"),
+                ("relationship", ""),
+                ("notes", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -812,7 +840,10 @@ async fn a_kind_changed_is_asked_again_and_nothing_reaches_them_until_it_is_answ
     assert!(s.record(id).attempts.is_empty());
 
     let page = s.get(&format!("/parties/{id}/safety")).await;
-    assert!(page.body.contains("new questions apply"), "the form says so");
+    assert!(
+        page.body.contains("new questions apply"),
+        "the form says so"
+    );
     assert!(page.body.contains(r#"name="child""#));
     // Left open, a new question must be answered.
     let r = s
@@ -854,7 +885,12 @@ async fn a_restitution_paid_face_to_face_under_an_approved_plan_is_recorded() {
     let r = s
         .post(
             &format!("/parties/{id}/consult"),
-            &[("with", "sponsor"), ("on", on.as_str()), ("advice", "Go and pay it."), ("approved", "yes")],
+            &[
+                ("with", "sponsor"),
+                ("on", on.as_str()),
+                ("advice", "Go and pay it."),
+                ("approved", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -884,8 +920,16 @@ async fn a_restitution_paid_face_to_face_under_an_approved_plan_is_recorded() {
     refused(&r, "R4");
     assert!(s.record(other).attempts.is_empty());
     // A living amends has no channel.
-    let bad = [("on", on.as_str()), ("kind", "living"), ("method", "phone"), ("outcome", "done")];
+    let bad = [
+        ("on", on.as_str()),
+        ("kind", "living"),
+        ("method", "phone"),
+        ("outcome", "done"),
+    ];
     let r = s.post(&format!("/parties/{other}/attempt"), &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("reaches no one, so it goes through no channel"));
+    assert!(
+        r.body
+            .contains("reaches no one, so it goes through no channel")
+    );
 }
