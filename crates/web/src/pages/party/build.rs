@@ -1329,7 +1329,11 @@ pub fn page(
         }
         None => FormState::default(),
     });
-    let plan_kinds = kinds(&v, plan_form.value("kind"), r.plan.as_ref().map(|p| p.way()));
+    let plan_kinds = kinds(
+        &v,
+        plan_form.value("kind"),
+        r.plan.as_ref().map(|p| p.way()),
+    );
     let plan_methods = channels(&v, plan_form.value("method"));
 
     let (consent, _) = pick(&mut failed, Key::Consent, || prefilled(&[("on", &today)]));
@@ -1351,7 +1355,10 @@ pub fn page(
             ("on", &today),
             (
                 "kind",
-                r.plan.as_ref().map(|p| p.method.kind().code()).unwrap_or(""),
+                r.plan
+                    .as_ref()
+                    .map(|p| p.method.kind().code())
+                    .unwrap_or(""),
             ),
             (
                 "method",
