@@ -441,7 +441,7 @@ fn a_backup_of_an_older_schema_is_brought_up_to_date_as_opening_does() {
     let image = unsealed(&bytes, BACKUP_PASS);
     let v5 = changed_image(
         &image,
-        "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen;
+        "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen; ALTER TABLE safety_answers DROP COLUMN asked; ALTER TABLE plans DROP COLUMN channel; ALTER TABLE attempts DROP COLUMN channel; DROP TABLE follow_changes;
              DROP TABLE backup_settings; DROP TABLE calendar_settings;
          UPDATE amends_backup SET schema_version = 5; PRAGMA user_version = 5;",
     );
@@ -460,6 +460,14 @@ fn a_backup_of_an_older_schema_is_brought_up_to_date_as_opening_does() {
     // held before was accepted under the gates of its time.
     assert!(after.gates_since.is_some());
     after.gates_since = None;
+    // A schema-5 vault kept no list of the questions asked: its answers count as all twelve.
+    let mut before: amends_vault::export::ExportDoc = serde_json::from_str(&before).unwrap();
+    for p in &mut before.parties {
+        for s in &mut p.safety {
+            assert!(s.asked.take().is_some());
+        }
+    }
+    let before = serde_json::to_string(&before).unwrap();
     assert_eq!(serde_json::to_string(&after).unwrap(), before);
     // As opening an old vault does, the restored copy as it was before migrating is kept.
     assert!(v.migration_backup().is_some());

@@ -252,7 +252,7 @@ fn a_vault_of_the_fourth_format_gains_the_outbox_and_keeps_its_sharing() {
         conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
             .unwrap();
         conn.execute_batch(
-            "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen;
+            "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen; ALTER TABLE safety_answers DROP COLUMN asked; ALTER TABLE plans DROP COLUMN channel; ALTER TABLE attempts DROP COLUMN channel; DROP TABLE follow_changes;
              DROP TABLE backup_settings; DROP TABLE calendar_settings;
              DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay; PRAGMA user_version = 4;",
         )

@@ -764,7 +764,7 @@ fn a_vault_of_the_third_format_is_brought_up_to_date() {
         conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
             .unwrap();
         conn.execute_batch(
-            "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen;
+            "ALTER TABLE commitments DROP COLUMN reach; ALTER TABLE payments DROP COLUMN via; ALTER TABLE payments DROP COLUMN recorded; ALTER TABLE checkins DROP COLUMN recorded; ALTER TABLE safety_answers DROP COLUMN reason; ALTER TABLE review_notes DROP COLUMN safety_seen; ALTER TABLE safety_answers DROP COLUMN asked; ALTER TABLE plans DROP COLUMN channel; ALTER TABLE attempts DROP COLUMN channel; DROP TABLE follow_changes;
              DROP TABLE backup_settings; DROP TABLE calendar_settings;
              DROP TABLE outbox; ALTER TABLE settings DROP COLUMN relay;
              DROP TABLE reviews_received; DROP TABLE review_notes; DROP TABLE supported;
