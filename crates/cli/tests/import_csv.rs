@@ -414,6 +414,25 @@ fn a_name_that_would_show_as_something_else_is_refused_on_every_way_in() {
     assert!(err.contains("U+202E"), "{err}");
     let err = v.fails(&["capture", "Dad\u{2066}x", "--did", "snapped"], 2);
     assert!(err.contains("U+2066"), "{err}");
+    // Someone else involved is asked for consent by name (R1): their name is held to the same.
+    let err = v.fails(
+        &[
+            "harm",
+            "add",
+            "Mum",
+            "--did",
+            "lied",
+            "--kind",
+            "trust",
+            "--third-party",
+            spoof,
+        ],
+        2,
+    );
+    assert!(
+        err.contains("third parties") && err.contains("U+202E"),
+        "{err}"
+    );
 
     let file = write(
         &v,

@@ -51,6 +51,22 @@ pub fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Refuses a name (of a party, or of someone else involved) holding a character that turns the
+/// direction of the text after it, naming the character, never the name.
+pub fn no_direction_control(field: &'static str, value: &str) -> Result<(), Invalid> {
+    match value.chars().find(|c| is_direction_control(*c)) {
+        Some(c) => Err(Invalid::new(
+            field,
+            format!(
+                "contains a hidden character (U+{:04X}) that turns the direction of the text, \
+                 so the name would show as something else; type it again without it",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A name: required, one line, at most `NAME_MAX` characters, with no hidden character that
 /// turns the direction of the text (a name would then read as something else).
 pub fn name(value: &str) -> Result<String, Invalid> {
@@ -58,16 +74,7 @@ pub fn name(value: &str) -> Result<String, Invalid> {
     if v.contains(['\n', '\r']) {
         return Err(Invalid::new("name", "must be on one line"));
     }
-    if let Some(c) = v.chars().find(|c| is_direction_control(*c)) {
-        return Err(Invalid::new(
-            "name",
-            format!(
-                "contains a hidden character (U+{:04X}) that turns the direction of the text, \
-                 so the name would show as something else; type it again without it",
-                u32::from(c)
-            ),
-        ));
-    }
+    no_direction_control("name", &v)?;
     if v.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(
             "name",

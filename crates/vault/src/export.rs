@@ -1266,7 +1266,9 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                 check_code(&format!("{hp}.kinds[{ki}]"), HarmKind::parse(k))?;
             }
             for (ni, n) in h.third_parties.iter().enumerate() {
-                check_text(&format!("{hp}.third_parties[{ni}]"), n, NAME_MAX, true)?;
+                let at = format!("{hp}.third_parties[{ni}]");
+                check_text(&at, n, NAME_MAX, true)?;
+                text::no_direction_control("text", n).map_err(|e| problem(&at, e.message))?;
             }
             if let Some(m) = &h.owed {
                 check_money(&format!("{hp}.owed"), m)?;

@@ -287,6 +287,8 @@ fn clean_names(names: &[String]) -> Result<Vec<String>, VaultError> {
     let mut out: Vec<String> = Vec::new();
     for n in names {
         let n = text::optional("third parties", n, NAME_MAX)?;
+        // Someone else's name is asked for by name in a consent (R1), which refuses these.
+        text::no_direction_control("third parties", &n)?;
         if !n.is_empty() && !out.iter().any(|m| m.eq_ignore_ascii_case(&n)) {
             out.push(n);
         }

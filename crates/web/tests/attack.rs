@@ -181,6 +181,16 @@ impl Dealer {
         self.used.insert(i);
         self.payloads[i].clone()
     }
+
+    /// A payload for a name: names refuse a character that turns the direction of the text
+    /// (party names, contacts, and the others involved in a harm, whose consent is asked for
+    /// by name; `crates/cli/tests/import_csv.rs` tests the refusal), so those are left out.
+    fn name(&mut self) -> String {
+        self.p()
+            .chars()
+            .filter(|c| !amends_core::text::is_direction_control(*c))
+            .collect()
+    }
 }
 
 /// Posts a form from the page that is open, as its own form would: `_csrf` from the page,
@@ -277,7 +287,7 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
         ui,
         "/parties",
         &[
-            ("name", d.p()),
+            ("name", d.name()),
             ("kind", s("person")),
             ("relationship", d.p()),
             ("notes", d.p()),
@@ -295,7 +305,7 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
         ui,
         &at("/edit"),
         &[
-            ("name", d.p()),
+            ("name", d.name()),
             ("kind", s("person")),
             ("relationship", d.p()),
             ("notes", d.p()),
@@ -311,7 +321,7 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
             ("when", d.p()),
             ("owed", s("")),
             ("property", d.p()),
-            ("third_parties", d.p()),
+            ("third_parties", d.name()),
         ]
     };
     post(ui, &at("/harms"), &harm_fields(d)).await;
@@ -408,7 +418,7 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
         &at("/consult"),
         &[
             ("with", s("sponsor")),
-            ("name", d.p()),
+            ("name", d.name()),
             ("on", s(today)),
             ("advice", d.p()),
             ("approved", s("yes")),
@@ -849,7 +859,7 @@ async fn script_injection_in_every_stored_field_never_runs_or_becomes_markup() {
         &ui,
         "/capture",
         &[
-            ("name", d.p()),
+            ("name", d.name()),
             ("kind", s("person")),
             ("did", d.p()),
             ("kinds", s("time")),
@@ -865,7 +875,7 @@ async fn script_injection_in_every_stored_field_never_runs_or_becomes_markup() {
         "/sharing/contacts",
         &[
             ("code", friend.public().contact_code()),
-            ("name", d.p()),
+            ("name", d.name()),
             ("role", s("sponsor")),
         ],
     )
@@ -894,7 +904,7 @@ async fn script_injection_in_every_stored_field_never_runs_or_becomes_markup() {
     let mut csv = String::from("Name,What I did\n");
     for row in 1..=rows {
         // Numbered, so no name matches one already on the list (the import would ask first).
-        let name = format!("Row {row}: {}", d.p());
+        let name = format!("Row {row}: {}", d.name());
         csv.push_str(&format!("{},{}\n", quote(&name), quote(&d.p())));
     }
     std::fs::write(&sheet, csv).expect("the spreadsheet is written");
