@@ -343,11 +343,17 @@ browser_test! {
         ui.see("No attempt is recorded yet.").await;
         ui.unfold("Record how it went").await;
         let attempt = ui.within("Record how it went");
-        attempt.choose("How", "a letter").await;
+        attempt
+            .choose(
+                "What",
+                "words: owning what you did and offering to set it right",
+            )
+            .await;
+        attempt.choose("How it reached them", "by letter or post").await;
         attempt.choose("How it went", "received warmly").await;
         attempt.fill("How you felt after", "Lighter.").await;
         attempt.press("Record this attempt").await;
-        ui.see("The attempt is recorded: received warmly.").await;
+        ui.see("The attempt is recorded: a letter, received warmly.").await;
         ui.do_not_see("No attempt is recorded yet.").await;
         ui.see("a letter: received warmly").await;
         let r = &records(&ui)[0];

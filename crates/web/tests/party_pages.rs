@@ -302,7 +302,7 @@ async fn an_attempt_is_recorded_and_an_unready_one_is_refused() {
     let page = s.whole(id).await;
     assert!(
         page.body
-            .contains("The attempt is recorded: received warmly.")
+            .contains("The attempt is recorded: a letter, received warmly.")
     );
     assert!(
         page.body
