@@ -232,6 +232,7 @@ mod tests {
         let mut r = record(Some(SafetyAnswers::default()));
         let before = current_safety_fingerprint(&r);
         r.attempts.push(Attempt {
+            channel: None,
             id: 1,
             on: "2026-01-02".parse().unwrap(),
             method: Method::Phone,
