@@ -76,7 +76,7 @@ pub fn read_export(file: &std::path::Path) -> Result<String> {
             std::io::ErrorKind::IsADirectory => "it is a folder; give the export file inside it",
             _ => "it could not be read; check that it is the right file",
         };
-        invalid("file", &format!("{}: {why}", file.display()))
+        invalid("file", format!("{}: {why}", file.display()))
     })?;
     String::from_utf8(bytes).map_err(|_| {
         invalid(
