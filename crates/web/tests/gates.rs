@@ -71,7 +71,7 @@ async fn a_promise_to_them_under_a_court_order_is_refused_and_one_kept_without_c
     let due = in_days(30);
 
     // The form offers only the way without contact, chosen already, and says why.
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/commitments")).await;
     let form = &page.body[page.body.find(r#"id="pr-via""#).expect("the promise's way")..];
     let form = &form[..form.find("</select>").unwrap()];
     assert!(
@@ -129,7 +129,7 @@ async fn a_promise_to_them_under_a_court_order_is_refused_and_one_kept_without_c
     let rec = s.record(id);
     assert_eq!(rec.commitments.len(), 1);
     assert_eq!(rec.commitments[0].reach, Reach::NoContact);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/commitments")).await;
     assert!(page.body.contains("Kept without any contact with them."));
 }
 
@@ -140,7 +140,7 @@ async fn a_restitution_paid_to_them_under_a_court_order_is_refused_and_one_throu
     let id = under_court_order(&s).await;
     let today = today();
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/commitments")).await;
     let form = &page.body[page
         .body
         .find(r#"id="r-via""#)
@@ -180,7 +180,7 @@ async fn a_restitution_paid_to_them_under_a_court_order_is_refused_and_one_throu
     let rec = s.record(id);
     assert_eq!(rec.commitments.len(), 1);
     assert_eq!(rec.commitments[0].reach, Reach::Court);
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/commitments")).await;
     assert!(page.body.contains("Paid through the court."));
 }
 
@@ -206,7 +206,7 @@ async fn a_payment_that_reaches_them_is_refused_and_the_note_stays_in_the_form()
     let cid = s.record(id).commitments[0].id;
 
     // The payment form starts with the restitution's own way.
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/commitments")).await;
     let form = &page.body[page
         .body
         .find(&format!(r#"id="pay-via-{cid}""#))
@@ -599,7 +599,7 @@ async fn lifting_a_court_order_takes_a_reason_and_a_confirmation() {
     let s = start().await;
     let id = under_court_order(&s).await;
 
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/safety")).await;
     assert!(page.body.contains(r#"name="reason""#));
     assert!(page.body.contains("This truly no longer holds"));
 
@@ -647,7 +647,7 @@ async fn lifting_a_court_order_takes_a_reason_and_a_confirmation() {
     let safety = rec.safety.expect("answers");
     assert!(!safety.answers.court_order);
     assert_eq!(safety.reason, "The order ended on 1 March.");
-    let page = s.get(&format!("/parties/{id}")).await;
+    let page = s.get(&format!("/parties/{id}/safety")).await;
     assert!(
         page.body
             .contains("Why an answer was lifted: The order ended on 1 March.")

@@ -77,9 +77,15 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
     let page = s.whole(id).await;
     assert!(page.body.contains("No contact of any kind."));
     assert!(page.body.contains("A court order is in place between you."));
-    // The plan form offers only the ways that do not reach them.
-    assert!(!page.body.contains(r#"<option value="face-to-face""#));
-    assert!(page.body.contains(r#"<option value="unsent-letter""#));
+    // The plan form offers only what does not reach them, and marks each way of reaching them
+    // as not open.
+    let what = &page.body[page.body.find(r#"id="p-kind""#).expect("the plan's What")..];
+    let what = &what[..what.find("</select>").unwrap()];
+    assert!(!what.contains(r#"<option value="words""#), "{what}");
+    assert!(what.contains(r#"<option value="unsent-letter""#), "{what}");
+    let how = &page.body[page.body.find(r#"id="p-method""#).expect("the plan's How")..];
+    let how = &how[..how.find("</select>").unwrap()];
+    assert!(how.contains("face to face (not open now)"), "{how}");
 
     let r = s
         .post(
@@ -101,7 +107,7 @@ async fn a_court_order_refuses_a_direct_plan_and_nothing_is_saved() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("(R4)"));
+    assert!(r.body.contains("(rule R4)"), "{}", r.body);
     assert!(
         r.body.contains(
             "Choose one of: living amends (a lasting change of behaviour); indirect amends"
@@ -422,12 +428,7 @@ async fn commitments_take_payments_and_check_ins() {
     assert!(page.body.contains("1 of 1 check-ins kept."));
     assert!(page.body.contains("Paid 25.00 USD"));
     // The check-in is listed once, under Following through, not again in the timeline.
-    assert_eq!(
-        page.body.matches(": kept up</li>").count(),
-        1,
-        "{}",
-        page.body
-    );
+    assert_eq!(page.body.matches(": kept up\n").count(), 1, "{}", page.body);
     assert!(!page.body.contains("Check-in: kept up"));
 
     // A living amends closes as "ended", not as "kept": the refusal says so, and nothing changes.
