@@ -140,6 +140,7 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
         ));
     }
     let vault = open(cli)?;
+    let language = vault.settings()?.language;
     let records = vault.records()?;
     let party = match &a.party {
         Some(p) => Some(vault.resolve(&PartyRef::parse(p))?),
@@ -151,7 +152,8 @@ pub fn export_cmd(cli: &Cli, a: &ExportArgs, now: &Now) -> Result<()> {
         harm_details: a.harm_details,
         notes: a.notes,
     };
-    let sheet = Sheet::build(&records, now, options);
+    // Worksheets show amounts as people read them; CSV keeps its own machine columns.
+    let sheet = Sheet::build_in(&records, now, options, language);
     let scope = party.map_or(Scope::Worksheet, Scope::Party);
     let note = privacy_note(options);
     let to = a.output.as_deref();

@@ -101,10 +101,18 @@ pub fn next_checkin(c: &Commitment, today: Date) -> Option<Date> {
     else {
         return None;
     };
+    let CommitmentKind::Living { checkins, .. } = &c.kind else {
+        return None;
+    };
+    // A period already answered (a check-in dated ahead) is not due again.
     let mut n = 0;
     loop {
         let d = advance(*starting, *every, n);
-        if d > today || n > 10_000 {
+        let next = advance(*starting, *every, n + 1);
+        let answered = checkins
+            .iter()
+            .any(|k| (n == 0 || k.on >= d) && k.on < next);
+        if (d > today && !answered) || n > 10_000 || next == d {
             return Some(d);
         }
         n += 1;

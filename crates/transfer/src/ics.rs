@@ -141,11 +141,35 @@ pub fn events(records: &[PartyRecord], now: &Now, names: bool, vault: &str) -> V
         .checked_add(jiff::Span::new().days(HORIZON_DAYS))
         .unwrap_or(now.today);
     let mut out = Vec::new();
-    for item in due(records, now) {
+    let items = due(records, now);
+    for (i, item) in items.iter().enumerate() {
+        // Each period of a living amends still to answer is its own event; only the last one
+        // listed repeats on its cadence.
+        let later_period = item.kind == DueKind::CheckIn
+            && items[i + 1..]
+                .iter()
+                .any(|o| o.kind == DueKind::CheckIn && o.commitment_id == item.commitment_id);
+        let living = item.commitment_id.and_then(|id| {
+            records
+                .iter()
+                .flat_map(|r| &r.commitments)
+                .find(|c| c.id == id)
+                .and_then(|c| match &c.kind {
+                    CommitmentKind::Living {
+                        every, behaviour, ..
+                    } => Some((*every, behaviour.as_str())),
+                    _ => None,
+                })
+        });
         let record = records.iter().find(|r| r.party.id == item.party_id);
         let method = record.and_then(|r| r.plan.as_ref()).map(|p| p.method);
         let base = discreet_title(item.kind, method);
-        for (on, key) in occurrences(&item, records, until) {
+        let dates = if later_period {
+            vec![(item.on, item.on.to_string())]
+        } else {
+            occurrences(item, records, until)
+        };
+        for (on, key) in dates {
             let id = match item.kind {
                 DueKind::Payment | DueKind::CheckIn | DueKind::Promise => {
                     item.commitment_id.unwrap_or(item.party_id)
@@ -172,7 +196,14 @@ pub fn events(records: &[PartyRecord], now: &Now, names: bool, vault: &str) -> V
                 on
             };
             let description = if names {
-                let mut d = item.what.clone();
+                let mut d = match (item.kind, living) {
+                    // Said of each occurrence's own period.
+                    (DueKind::CheckIn, Some((every, behaviour))) => format!(
+                        "check-in for {} on living amends: {behaviour}",
+                        amends_core::due::period_words(every, on, amends_core::model::Language::En)
+                    ),
+                    _ => item.what.clone(),
+                };
                 if let Some(first) = d.get(..1) {
                     let upper = first.to_uppercase();
                     d.replace_range(..1, &upper);
@@ -374,7 +405,9 @@ mod tests {
             .unwrap_or_else(|| panic!("{:?}", uids(&named)));
         assert_eq!(
             living.get_description(),
-            Some("Check-in on living amends: call Mary every Sunday.")
+            Some(
+                "Check-in for the week from 10 May 2026 on living amends: call Mary every Sunday."
+            )
         );
         let promise = named
             .iter()

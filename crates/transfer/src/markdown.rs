@@ -145,7 +145,7 @@ fn harms_table(out: &mut String, sheet: &Sheet, p: &PartySheet) {
                     r.push(f.clone().unwrap_or_default());
                 }
             }
-            let mut owed = h.owed.map(|m| m.to_string()).unwrap_or_default();
+            let mut owed = h.owed.map(|m| m.show(sheet.language)).unwrap_or_default();
             if let Some(prop) = h.property.as_deref().filter(|x| !x.is_empty()) {
                 if !owed.is_empty() {
                     owed.push_str("; ");
@@ -280,17 +280,19 @@ fn commitments_table(out: &mut String, sheet: &Sheet, p: &PartySheet) {
             if notes {
                 r.push(c.text.clone().unwrap_or_default());
             }
-            let mut amount = c.amount.map(|m| m.to_string()).unwrap_or_default();
+            let mut amount = c.amount.map(|m| m.show(sheet.language)).unwrap_or_default();
             if let (Some(i), Some(e)) = (c.instalment, c.cadence) {
-                amount.push_str(&format!(", {i} {}", e.label()));
+                amount.push_str(&format!(", {} {}", i.show(sheet.language), e.label()));
             } else if let Some(e) = c.cadence.filter(|_| c.amount.is_none()) {
                 amount = e.label().to_string();
             }
             r.extend([
                 amount,
                 c.started.map(day).unwrap_or_default(),
-                c.paid.map(|m| m.to_string()).unwrap_or_default(),
-                c.balance.map(|m| m.to_string()).unwrap_or_default(),
+                c.paid.map(|m| m.show(sheet.language)).unwrap_or_default(),
+                c.balance
+                    .map(|m| m.show(sheet.language))
+                    .unwrap_or_default(),
                 match (c.kept, c.missed) {
                     (Some(k), Some(m)) => format!("{k} / {m}"),
                     _ => String::new(),
@@ -348,7 +350,7 @@ pub fn write(sheet: &Sheet, scope: Scope) -> String {
                             r.push(p.relationship.clone().unwrap_or_default());
                         }
                         r.extend([willing(p), p.stage.label().to_string(), harm_summary(p)]);
-                        r.push(p.owed());
+                        r.push(p.owed_in(sheet.language));
                         r
                     })
                     .collect();

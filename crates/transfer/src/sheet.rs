@@ -5,8 +5,8 @@
 use amends_core::Now;
 use amends_core::due::due;
 use amends_core::model::{
-    Adviser, Cadence, Closure, Commitment, CommitmentKind, HarmKind, HarmSource, Id, Method,
-    PartyKind, PartyRecord, Willingness,
+    Adviser, Cadence, Closure, Commitment, CommitmentKind, HarmKind, HarmSource, Id, Language,
+    Method, PartyKind, PartyRecord, Willingness,
 };
 use amends_core::money::Money;
 use amends_core::rules::{Contact, Rule, Verdict, approval_for_plan, review_gap, verdict};
@@ -21,6 +21,8 @@ pub struct Sheet {
     /// The day it was made.
     pub made: Date,
     pub options: Options,
+    /// The language amounts are shown in (`Money::show`): the vault's.
+    pub language: Language,
     /// Every party, in the order of the list (set aside ones included; see [`Sheet::on_list`]).
     pub parties: Vec<PartySheet>,
 }
@@ -247,13 +249,28 @@ fn adviser_word(a: Adviser) -> &'static str {
 }
 
 impl Sheet {
-    /// Builds the sheet of `records` as of `now`, with `options` applied.
+    /// Builds the sheet of `records` as of `now`, with `options` applied, amounts in English.
     pub fn build(records: &[PartyRecord], now: &Now, options: Options) -> Sheet {
+        Sheet::build_in(records, now, options, Language::En)
+    }
+
+    /// Builds the sheet with amounts shown in the vault's language's convention (`1.250,50 EUR`
+    /// in Spanish), as the web app and the CLI show them.
+    pub fn build_in(
+        records: &[PartyRecord],
+        now: &Now,
+        options: Options,
+        language: Language,
+    ) -> Sheet {
         let d = Discreet::new(options, records.iter().flat_map(names_of));
-        let parties = records.iter().map(|r| party(r, now, &d)).collect();
+        let parties = records
+            .iter()
+            .map(|r| party(r, now, &d, language))
+            .collect();
         Sheet {
             made: now.today,
             options,
+            language,
             parties,
         }
     }
@@ -338,7 +355,13 @@ fn review_words(r: &PartyRecord, v: &Verdict, d: &Discreet) -> String {
 }
 
 /// A commitment as the sheet shows it.
-fn commitment(c: &Commitment, r: &PartyRecord, now: &Now, d: &Discreet) -> CommitmentSheet {
+fn commitment(
+    c: &Commitment,
+    r: &PartyRecord,
+    now: &Now,
+    d: &Discreet,
+    language: Language,
+) -> CommitmentSheet {
     let next_due = || {
         due(std::slice::from_ref(r), now)
             .into_iter()
@@ -382,13 +405,13 @@ fn commitment(c: &Commitment, r: &PartyRecord, now: &Now, d: &Discreet) -> Commi
                 .fold(0i64, |sum, p| sum.saturating_add(p.amount.minor));
             let paid = Money::new(paid, amount.currency);
             let balance = c.balance();
-            let mut detail = amount.to_string();
+            let mut detail = amount.show(language);
             if let (Some(i), Some(e)) = (instalment, every) {
-                detail.push_str(&format!(", {i} {}", e.label()));
+                detail.push_str(&format!(", {} {}", i.show(language), e.label()));
             }
-            detail.push_str(&format!(", {paid} paid"));
+            detail.push_str(&format!(", {} paid", paid.show(language)));
             if let Some(b) = balance {
-                detail.push_str(&format!(", {b} still to repay"));
+                detail.push_str(&format!(", {} still to repay", b.show(language)));
             }
             if sheet.closed.is_none()
                 && balance.is_some_and(|b| b.minor == 0)
@@ -438,7 +461,7 @@ fn commitment(c: &Commitment, r: &PartyRecord, now: &Now, d: &Discreet) -> Commi
     sheet
 }
 
-fn party(r: &PartyRecord, now: &Now, d: &Discreet) -> PartySheet {
+fn party(r: &PartyRecord, now: &Now, d: &Discreet, language: Language) -> PartySheet {
     let discreet = d.options.discreet;
     let stage = derive(r, now);
     let set_aside = stage.stage == Stage::SetAside;
@@ -573,7 +596,7 @@ fn party(r: &PartyRecord, now: &Now, d: &Discreet) -> PartySheet {
     let commitments = r
         .commitments
         .iter()
-        .map(|c| commitment(c, r, now, d))
+        .map(|c| commitment(c, r, now, d, language))
         .collect();
     let last_attempt = r
         .attempts
@@ -622,8 +645,18 @@ impl PartySheet {
         self.harms.iter().filter(|h| !h.set_aside)
     }
 
-    /// Money owed on the harms still on the list, summed per currency ("120.00 USD").
+    /// Money owed on the harms still on the list, summed per currency ("120.00 USD"), as a
+    /// machine format writes it (CSV).
     pub fn owed(&self) -> String {
+        self.owed_with(Money::to_string)
+    }
+
+    /// The same for people, in the language's convention ("1.250,50 EUR").
+    pub fn owed_in(&self, language: Language) -> String {
+        self.owed_with(|m| m.show(language))
+    }
+
+    fn owed_with(&self, show: impl Fn(&Money) -> String) -> String {
         let mut sums: Vec<Money> = Vec::new();
         for m in self.live_harms().filter_map(|h| h.owed) {
             match sums.iter_mut().find(|s| s.currency == m.currency) {
@@ -631,10 +664,7 @@ impl PartySheet {
                 None => sums.push(m),
             }
         }
-        sums.iter()
-            .map(Money::to_string)
-            .collect::<Vec<_>>()
-            .join(" + ")
+        sums.iter().map(show).collect::<Vec<_>>().join(" + ")
     }
 
     /// The kinds of harm across the harms still on the list, each once.
@@ -729,6 +759,7 @@ pub(crate) mod testdata {
         });
         mary.plan = Some(Plan {
             method: Method::FaceToFace,
+            channel: None,
             script: "Mary, I came to say I was wrong about the car. Dave was not to blame.\n\
                      What can I do to set it right?"
                 .into(),
@@ -803,6 +834,7 @@ pub(crate) mod testdata {
             .push(harm(3, 3, "-took money from the till", &["@someone"]));
         formula.plan = Some(Plan {
             method: Method::Letter,
+            channel: None,
             script: "=1+1".into(),
             on: None,
             place: String::new(),

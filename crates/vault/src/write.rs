@@ -2,8 +2,8 @@
 //! party, asks the core whether the change is allowed, and writes only if it is.
 
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Channel, Closure, CommitmentKind, HarmKind, HarmSource, Id, Method,
-    Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings, Willingness,
+    Adviser, AsideReason, Cadence, Channel, Closure, CommitmentKind, HarmKind, HarmSource, Id,
+    Method, Outcome, PartyKind, PartyRecord, Plan, Reach, SafetyAnswers, Settings, Willingness,
 };
 use amends_core::rules::{self, NewAttempt};
 use amends_core::text::{self, NAME_MAX, SCRIPT_MAX, TEXT_MAX};
@@ -507,12 +507,14 @@ impl Vault {
 
     pub(crate) fn init_settings(&self, settings: &Settings) -> Result<(), VaultError> {
         self.conn.execute(
-            "INSERT INTO settings (id, fellowship, amends_to_self, currency) VALUES (1, ?1, ?2, ?3)
+            "INSERT INTO settings (id, fellowship, amends_to_self, currency, language)
+             VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO NOTHING",
             params![
                 settings.fellowship.code(),
                 b(settings.amends_to_self),
-                settings.currency.code()
+                settings.currency.code(),
+                settings.language.code()
             ],
         )?;
         Ok(())

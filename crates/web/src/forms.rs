@@ -217,6 +217,29 @@ pub fn optional_date(state: &mut FormState, name: &str, label: &str) -> Option<O
     date(state, name, label).map(Some)
 }
 
+/// The hint under an amount field, in the vault's currency and language's convention:
+/// "Such as 120 or 120,50." in a euro vault in Spanish, "Such as 120 or 120.50." in English.
+pub fn amount_hint(currency: amends_core::Currency, language: Language) -> String {
+    let whole = Money::new(120 * 10i64.pow(currency.exponent()), currency);
+    let part = Money::new(
+        whole.minor + 50 * 10i64.pow(currency.exponent().saturating_sub(2)),
+        currency,
+    );
+    if currency.exponent() == 0 {
+        format!("Such as {}.", whole.typed(language))
+    } else {
+        format!(
+            "Such as {} or {}.",
+            whole
+                .typed(language)
+                .split([',', '.'])
+                .next()
+                .unwrap_or("120"),
+            part.typed(language)
+        )
+    }
+}
+
 /// A required amount in the vault's currency, read in its language's convention
 /// (`Money::read`): an entry that reads two ways is asked about beside the field, with both
 /// readings to choose from, and the words typed are kept.

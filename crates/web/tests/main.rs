@@ -18,6 +18,7 @@ mod coach_live;
 mod contrast;
 mod dates;
 mod exports;
+mod follow_fix;
 mod gates;
 mod home_page;
 mod import_csv;

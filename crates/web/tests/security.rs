@@ -780,6 +780,38 @@ const CHANGES: &[Change] = &[
         answer: 303,
     },
     Change {
+        route: "/payments/{id}/correct",
+        path: "/payments/1/correct",
+        fields: &[
+            ("amount", "4"),
+            ("on", "today"),
+            ("reason", "paid 4, not 5"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/checkins/{id}/correct",
+        path: "/checkins/1/correct",
+        fields: &[
+            ("kept", "no"),
+            ("on", "today"),
+            ("reason", "missed it after all"),
+        ],
+        answer: 303,
+    },
+    Change {
+        route: "/payments/{id}/remove",
+        path: "/payments/1/remove",
+        fields: &[("confirm", "yes"), ("reason", "recorded twice")],
+        answer: 303,
+    },
+    Change {
+        route: "/checkins/{id}/remove",
+        path: "/checkins/1/remove",
+        fields: &[("confirm", "yes"), ("reason", "recorded twice")],
+        answer: 303,
+    },
+    Change {
         route: "/capture",
         path: "/capture",
         fields: &[("name", "the bus driver"), ("did", "shouted at him")],
@@ -1669,6 +1701,32 @@ async fn every_change_needs_the_csrf_token_from_this_app() {
                 })
                 .sum();
             assert_eq!(paid, 2, "one payment and one check-in");
+        }
+        if c.route == "/checkins/{id}/remove" {
+            // Corrected, then removed: none left, and the history keeps all four changes.
+            let records = s.app.read(|v| v.records()).unwrap().unwrap();
+            let left: usize = records
+                .iter()
+                .flat_map(|r| &r.commitments)
+                .map(|c| match &c.kind {
+                    CommitmentKind::Restitution { payments, .. } => payments.len(),
+                    CommitmentKind::Living { checkins, .. } => checkins.len(),
+                    CommitmentKind::Promise { .. } => 0,
+                })
+                .sum();
+            assert_eq!(left, 0, "the payment and the check-in removed");
+            let kept: usize = records
+                .iter()
+                .flat_map(|r| &r.commitments)
+                .map(|c| {
+                    s.app
+                        .read(|v| v.follow_changes(c.id))
+                        .unwrap()
+                        .unwrap()
+                        .len()
+                })
+                .sum();
+            assert_eq!(kept, 4, "two corrections and two removals kept");
         }
     }
     // /lock and /exit locked the vault.

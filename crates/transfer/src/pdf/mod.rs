@@ -128,7 +128,7 @@ fn harms(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
                 .map(|k| k.label())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut owed = h.owed.map(|m| m.to_string()).unwrap_or_default();
+            let mut owed = h.owed.map(|m| m.show(sheet.language)).unwrap_or_default();
             if let Some(prop) = h.property.as_deref().filter(|x| !x.is_empty()) {
                 if !owed.is_empty() {
                     owed.push_str("; ");
@@ -218,9 +218,9 @@ fn commitments(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
         .iter()
         .map(|x| {
             let mut first = vec![(x.kind.to_string(), CELL_BOLD)];
-            let mut terms = x.amount.map(|m| m.to_string()).unwrap_or_default();
+            let mut terms = x.amount.map(|m| m.show(sheet.language)).unwrap_or_default();
             if let Some(i) = x.instalment {
-                terms.push_str(&format!(", {i}"));
+                terms.push_str(&format!(", {}", i.show(sheet.language)));
             }
             if let Some(e) = x.cadence {
                 if !terms.is_empty() {
@@ -239,8 +239,12 @@ fn commitments(c: &mut Composer<'_>, sheet: &Sheet, p: &PartySheet) {
                 r.push(cell(x.text.clone().unwrap_or_default()));
             }
             r.extend([
-                cell(x.paid.map(|m| m.to_string()).unwrap_or_default()),
-                cell(x.balance.map(|m| m.to_string()).unwrap_or_default()),
+                cell(x.paid.map(|m| m.show(sheet.language)).unwrap_or_default()),
+                cell(
+                    x.balance
+                        .map(|m| m.show(sheet.language))
+                        .unwrap_or_default(),
+                ),
                 cell(match (x.kept, x.missed) {
                     (Some(k), Some(m)) => format!("{k} kept, {m} missed"),
                     _ => String::new(),
@@ -440,7 +444,7 @@ fn worksheet(c: &mut Composer<'_>, sheet: &Sheet) {
                     willing_cell,
                     cell(p.stage.label()),
                     harms,
-                    cell(p.owed()),
+                    cell(p.owed_in(sheet.language)),
                 ]
             })
             .collect();

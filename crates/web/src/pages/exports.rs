@@ -209,7 +209,12 @@ pub async fn worksheet(State(app): State<App>, headers: HeaderMap, body: Bytes) 
         f.field_error("paper", "Choose the paper you print on.");
     }
     if let (Some(scope), Some(md), false) = (scope, markdown, f.has_errors()) {
-        let sheet = Sheet::build(&snap.records, &snap.now, options(&f));
+        let sheet = Sheet::build_in(
+            &snap.records,
+            &snap.now,
+            options(&f),
+            snap.settings.language,
+        );
         tracing::info!("a worksheet was downloaded");
         return if md {
             file(

@@ -29,10 +29,12 @@ pub struct Due {
     pub amount_value: Option<String>,
     pub is_payment: bool,
     pub is_checkin: bool,
+    /// For a check-in whose period has begun: that period (ISO), answered on its own.
+    pub period: Option<String>,
 }
 
 impl Due {
-    fn from(d: &DueItem) -> Due {
+    fn from(d: &DueItem, snap: &Snapshot) -> Due {
         Due {
             party_id: d.party_id,
             party: d.party.clone(),
@@ -48,9 +50,13 @@ impl Due {
             overdue: d.overdue,
             what: d.what.clone(),
             commitment_id: d.commitment_id,
-            amount_value: d.amount.map(|m| m.amount_string()),
+            amount_value: d.amount.map(|m| m.typed(snap.settings.language)),
             is_payment: d.kind == DueKind::Payment,
             is_checkin: d.kind == DueKind::CheckIn,
+            period: d
+                .period
+                .filter(|p| *p <= snap.now.today)
+                .map(|p| p.to_string()),
         }
     }
 }
@@ -215,9 +221,9 @@ pub async fn home(State(app): State<App>) -> Response {
     let later = later
         .into_iter()
         .filter(|d| d.on <= week_ahead)
-        .map(Due::from)
+        .map(|d| Due::from(d, &snap))
         .collect();
-    let mut due: Vec<Due> = due.into_iter().map(Due::from).collect();
+    let mut due: Vec<Due> = due.into_iter().map(|d| Due::from(d, &snap)).collect();
     let due_more = if due.len() > DUE_SHOWN {
         due.split_off(DUE_SHOWN)
     } else {
@@ -247,7 +253,11 @@ pub async fn home(State(app): State<App>) -> Response {
         harms: s.harms,
         stages,
         willingness,
-        outstanding: s.outstanding.iter().map(|m| m.to_string()).collect(),
+        outstanding: s
+            .outstanding
+            .iter()
+            .map(|m| m.show(snap.settings.language))
+            .collect(),
         kept: s.checkins_kept,
         missed: s.checkins_missed,
         due,

@@ -1,8 +1,8 @@
 //! What the party page shows, built from the snapshot (and, for histories, the vault).
 
 use amends_core::model::{
-    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Harm, HarmKind, HarmSource, Method,
-    Outcome, PartyKind, PartyRecord, Reach, SafetyAnswers, SetAside, Willingness,
+    Adviser, AsideReason, Cadence, Closure, CommitmentKind, Harm, HarmKind, HarmSource, Language,
+    Method, Outcome, PartyKind, PartyRecord, Reach, SafetyAnswers, SetAside, Willingness,
 };
 use amends_core::rules::{self, SAFETY_QUESTIONS, Verdict};
 use amends_core::stage::readiness_gaps;
@@ -117,7 +117,7 @@ pub struct EditView {
     pub lines: Vec<(&'static str, String)>,
 }
 
-fn edit_lines(previous: &serde_json::Value) -> Vec<(&'static str, String)> {
+fn edit_lines(previous: &serde_json::Value, language: Language) -> Vec<(&'static str, String)> {
     const LABELS: [(&str, &str); 14] = [
         ("name", "Name"),
         ("kind", "Kind"),
@@ -145,7 +145,7 @@ fn edit_lines(previous: &serde_json::Value) -> Vec<(&'static str, String)> {
                     .and_then(serde_json::Value::as_str)
                     .and_then(|c| Currency::parse(c).ok());
                 match (minor, currency) {
-                    (Some(minor), Some(c)) => Money::new(minor, c).to_string(),
+                    (Some(minor), Some(c)) => Money::new(minor, c).show(language),
                     _ => continue,
                 }
             }
@@ -205,8 +205,8 @@ pub struct HarmView {
 }
 
 /// A harm's fields as a form starts with them.
-fn harm_prefill(h: &Harm) -> FormState {
-    let owed = h.owed.map(|m| m.amount_string()).unwrap_or_default();
+fn harm_prefill(h: &Harm, language: Language) -> FormState {
+    let owed = h.owed.map(|m| m.typed(language)).unwrap_or_default();
     let third = h.third_parties.join("\n");
     let sponsor = match h.sponsor_agrees {
         Some(true) => "yes",
@@ -377,9 +377,13 @@ pub struct Quick {
     pub is_checkin: bool,
     pub commitment_id: Option<i64>,
     pub amount_value: Option<String>,
+    /// The period a quick check-in answers; on a party's page, today's (none given).
+    pub period: Option<String>,
 }
 
 pub struct PaymentView {
+    /// Its number, for the Correct and Remove pages.
+    pub id: i64,
     pub on: String,
     pub amount: String,
     pub note: String,
@@ -388,9 +392,17 @@ pub struct PaymentView {
 }
 
 pub struct CheckInView {
+    pub id: i64,
     pub on: String,
     pub kept: bool,
     pub note: String,
+}
+
+/// A period of a living amends still to answer: its date (ISO, for the form) and in words.
+pub struct Period {
+    pub iso: String,
+    pub words: String,
+    pub overdue: bool,
 }
 
 pub struct CommitmentView {
@@ -405,6 +417,12 @@ pub struct CommitmentView {
     pub overdue: bool,
     pub payments: Vec<PaymentView>,
     pub checkins: Vec<CheckInView>,
+    /// Corrections and removals of its payments and check-ins, newest first, in words.
+    pub changes: Vec<String>,
+    /// The periods of a living amends still to answer, each on its own, oldest first.
+    pub periods: Vec<Period>,
+    /// What one period is: "day", "week", "two weeks" or "month".
+    pub period_word: &'static str,
     pub kept: usize,
     pub is_restitution: bool,
     pub is_living: bool,
@@ -443,6 +461,8 @@ pub struct PartyView {
     pub back: String,
     pub today: String,
     pub currency: &'static str,
+    /// "Such as 120 or 120,50." in the vault's currency and language.
+    pub amount_hint: String,
     pub name: String,
     pub kind: &'static str,
     pub relationship: String,
@@ -761,8 +781,10 @@ fn commitment_view(
     snap: &Snapshot,
     v: &Verdict,
     c: &amends_core::model::Commitment,
+    changes: &[amends_vault::FollowChange],
     failed: &mut Option<(Key, FormState)>,
 ) -> CommitmentView {
+    let language = snap.settings.language;
     let today = crate::view::day(snap.now.today);
     let due = snap.due.iter().find(|d| d.commitment_id == Some(c.id));
     let mut details = Vec::new();
@@ -777,7 +799,7 @@ fn commitment_view(
             payments: paid,
         } => {
             if let Some(i) = instalment {
-                details.push(format!("in instalments of {i}"));
+                details.push(format!("in instalments of {}", i.show(language)));
             }
             if let Some(e) = every {
                 details.push(format!("{} from {}", e.label(), day(*starting)));
@@ -789,13 +811,17 @@ fn commitment_view(
             payments = paid
                 .into_iter()
                 .map(|p| PaymentView {
+                    id: p.id,
                     on: day(p.on),
-                    amount: p.amount.to_string(),
+                    amount: p.amount.show(language),
                     note: p.note.clone(),
                     via: p.via.filter(|v| *v != c.reach).map(|v| v.label()),
                 })
                 .collect();
-            (format!("repaying {amount}"), &[Closure::Released])
+            (
+                format!("repaying {}", amount.show(language)),
+                &[Closure::Released],
+            )
         }
         CommitmentKind::Living {
             behaviour,
@@ -813,6 +839,7 @@ fn commitment_view(
             checkins = done
                 .into_iter()
                 .map(|k| CheckInView {
+                    id: k.id,
                     on: day(k.on),
                     kept: k.kept,
                     note: k.note.clone(),
@@ -834,7 +861,7 @@ fn commitment_view(
     };
     let amount_value = due
         .and_then(|d| d.amount)
-        .map(|m| m.amount_string())
+        .map(|m| m.typed(language))
         .unwrap_or_default();
     let (pay_form, pay_open) = pick(failed, Key::Pay(c.id), || {
         prefilled(&[
@@ -876,11 +903,34 @@ fn commitment_view(
         balance: c
             .balance()
             .filter(|_| is_restitution)
-            .map(|b| b.to_string()),
+            .map(|b| b.show(language)),
         next_due: due.filter(|_| open).map(|d| day(d.on)),
         overdue: due.is_some_and(|d| d.overdue) && open,
         payments,
         checkins,
+        changes: change_lines(changes, c, language, snap),
+        periods: match &c.kind {
+            CommitmentKind::Living { every, .. } if open => {
+                amends_core::due::open_checkins(c, snap.now.today)
+                    .into_iter()
+                    .map(|d| Period {
+                        iso: d.to_string(),
+                        words: amends_core::due::period_words(*every, d, Language::En),
+                        overdue: d < snap.now.today,
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        },
+        period_word: match &c.kind {
+            CommitmentKind::Living { every, .. } => match every {
+                Cadence::Daily => "day",
+                Cadence::Weekly => "week",
+                Cadence::Fortnightly => "two weeks",
+                Cadence::Monthly => "month",
+            },
+            _ => "",
+        },
         kept,
         is_restitution,
         is_living,
@@ -889,6 +939,7 @@ fn commitment_view(
             is_checkin: open && is_living,
             commitment_id: Some(c.id),
             amount_value: (!amount_value.is_empty()).then(|| amount_value.clone()),
+            period: None,
         },
         way,
         pay_form,
@@ -902,6 +953,60 @@ fn commitment_view(
         closures,
         close_open,
     }
+}
+
+/// A commitment's corrections and removals in words, newest first: "Payment of 50,00 EUR on
+/// 7 December 2026 corrected on 8 December 2026 (I paid 40, not 50); it said before: ...".
+fn change_lines(
+    changes: &[amends_vault::FollowChange],
+    c: &amends_core::model::Commitment,
+    language: Language,
+    snap: &Snapshot,
+) -> Vec<String> {
+    let currency = match &c.kind {
+        CommitmentKind::Restitution { amount, .. } => Some(amount.currency),
+        _ => None,
+    };
+    changes
+        .iter()
+        .filter(|ch| ch.commitment_id == c.id)
+        .rev()
+        .map(|ch| {
+            let p = &ch.previous;
+            let on =
+                p.on.parse::<jiff::civil::Date>()
+                    .map(day)
+                    .unwrap_or_else(|_| p.on.clone());
+            let was = match (ch.fact, p.amount_minor.zip(currency), p.kept) {
+                (amends_vault::Fact::Payment, Some((minor, cur)), _) => {
+                    format!("{on}: {}", Money::new(minor, cur).show(language))
+                }
+                (_, _, Some(kept)) => {
+                    format!("{on}: {}", if kept { "kept up" } else { "not this time" })
+                }
+                _ => on,
+            };
+            let note = if p.note.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", p.note)
+            };
+            let when = ch
+                .changed_at
+                .parse::<jiff::Timestamp>()
+                .map(|t| day_of(snap, t))
+                .unwrap_or_default();
+            let what = match ch.fact {
+                amends_vault::Fact::Payment => "A payment",
+                amends_vault::Fact::CheckIn => "A check-in",
+            };
+            format!(
+                "{what} {} on {when}, was {was}{note}. Why: {}",
+                if ch.removed { "removed" } else { "corrected" },
+                ch.reason
+            )
+        })
+        .collect()
 }
 
 /// Everything that happened for this party, newest first.
@@ -1064,7 +1169,9 @@ fn timeline(
             Some(c.recorded),
             format!("Commitment made: {}", c.kind_label()),
             match &c.kind {
-                CommitmentKind::Restitution { amount, .. } => format!("repaying {amount}"),
+                CommitmentKind::Restitution { amount, .. } => {
+                    format!("repaying {}", amount.show(snap.settings.language))
+                }
                 CommitmentKind::Living { behaviour, .. } => behaviour.clone(),
                 CommitmentKind::Promise { text, .. } => text.clone(),
             },
@@ -1072,7 +1179,12 @@ fn timeline(
         match &c.kind {
             CommitmentKind::Restitution { payments, .. } => {
                 for p in payments {
-                    push(p.on, None, format!("Paid {}", p.amount), p.note.clone());
+                    push(
+                        p.on,
+                        None,
+                        format!("Paid {}", p.amount.show(snap.settings.language)),
+                        p.note.clone(),
+                    );
                 }
             }
             // Check-ins are listed once, a page at a time, under Following through.
@@ -1106,14 +1218,19 @@ pub fn page(
     let to_self = snap.settings.amends_to_self;
 
     // Histories the snapshot does not hold; a page without them is still a page.
-    let (edits, plans, answers, received) = ctx
+    let (edits, plans, answers, received, changes) = ctx
         .app
         .read(|vault| {
+            let mut changes = Vec::new();
+            for c in &r.commitments {
+                changes.extend(vault.follow_changes(c.id)?);
+            }
             Ok((
                 vault.edits(id)?,
                 vault.plan_history(id)?,
                 vault.safety_history(id)?,
                 vault.reviews_for(id)?,
+                changes,
             ))
         })
         .and_then(Result::ok)
@@ -1153,7 +1270,7 @@ pub fn page(
             .rev()
             .map(|(_, previous, at)| EditView {
                 on: day_of(snap, *at),
-                lines: edit_lines(previous),
+                lines: edit_lines(previous, snap.settings.language),
             })
             .collect()
     };
@@ -1161,7 +1278,9 @@ pub fn page(
     let mut harms = Vec::new();
     let mut harms_aside = Vec::new();
     for h in &r.harms {
-        let (form, open) = pick(&mut failed, Key::HarmEdit(h.id), || harm_prefill(h));
+        let (form, open) = pick(&mut failed, Key::HarmEdit(h.id), || {
+            harm_prefill(h, snap.settings.language)
+        });
         let (aside_form, aside_open) = pick(&mut failed, Key::HarmAside(h.id), FormState::default);
         let view = HarmView {
             id: h.id,
@@ -1177,7 +1296,7 @@ pub fn page(
                 .collect::<Vec<_>>()
                 .join(", "),
             when: h.when.clone(),
-            owed: h.owed.map(|m| m.to_string()),
+            owed: h.owed.map(|m| m.show(snap.settings.language)),
             property: h.property.clone(),
             third_parties: h.third_parties.join(", "),
             source: h.source.label(),
@@ -1387,7 +1506,7 @@ pub fn page(
             .map(|m| m.minor)
             .sum();
         let owed = if owed > 0 {
-            Money::new(owed, snap.settings.currency).amount_string()
+            Money::new(owed, snap.settings.currency).typed(snap.settings.language)
         } else {
             String::new()
         };
@@ -1424,7 +1543,7 @@ pub fn page(
     let mut commitments: Vec<CommitmentView> = r
         .commitments
         .iter()
-        .map(|c| commitment_view(snap, &v, c, &mut failed))
+        .map(|c| commitment_view(snap, &v, c, &changes, &mut failed))
         .collect();
     super::steps::page_checkins(id, &mut commitments, &r.commitments, want);
     let gaps: Vec<String> = if r.current_aside().is_some() {
@@ -1445,6 +1564,7 @@ pub fn page(
         back: super::steps::Part::Follow.href(id),
         today: today.clone(),
         currency: snap.settings.currency.code(),
+        amount_hint: crate::forms::amount_hint(snap.settings.currency, snap.settings.language),
         name: r.party.name.clone(),
         kind: r.party.kind.label(),
         relationship: r.party.relationship.clone(),

@@ -26,6 +26,8 @@ struct NewView {
     kinds: Vec<Opt>,
     harm_kinds: Vec<Opt>,
     currency: &'static str,
+    /// "Such as 120 or 120,50." in the vault's currency and language.
+    amount_hint: String,
     same: Option<SameQuestion>,
 }
 
@@ -36,6 +38,7 @@ fn new_view(app: &App, snap: &Snapshot, mut form: FormState) -> NewView {
         kinds: party_kinds(form.value("kind"), snap.settings.amends_to_self),
         harm_kinds: harm_kinds(&form),
         currency: snap.settings.currency.code(),
+        amount_hint: crate::forms::amount_hint(snap.settings.currency, snap.settings.language),
         form,
         same,
     }
