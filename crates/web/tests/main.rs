@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod browser_coach;
 mod browser_dates;
+mod browser_money;
 mod browser_pages;
 mod browser_return;
 mod browser_safety;

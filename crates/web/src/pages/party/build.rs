@@ -402,6 +402,8 @@ pub struct CheckInView {
 pub struct Period {
     pub iso: String,
     pub words: String,
+    /// The same, as a heading: "The week from 16 November 2026".
+    pub heading: String,
     pub overdue: bool,
 }
 
@@ -855,8 +857,9 @@ fn commitment_view(
     let kept = checkins.iter().filter(|k| k.kept).count();
     let open = c.is_open();
     let closed = match (c.closed, &c.kind) {
-        (Some((how, on)), _) => Some(format!("closed as {} on {}", how.label(), day(on))),
-        (None, CommitmentKind::Restitution { .. }) if !open => Some("paid in full".to_string()),
+        // Written capitalised here: a filter would lower the month's name in the date.
+        (Some((how, on)), _) => Some(format!("Closed as {} on {}", how.label(), day(on))),
+        (None, CommitmentKind::Restitution { .. }) if !open => Some("Paid in full".to_string()),
         _ => None,
     };
     let amount_value = due
@@ -913,10 +916,19 @@ fn commitment_view(
             CommitmentKind::Living { every, .. } if open => {
                 amends_core::due::open_checkins(c, snap.now.today)
                     .into_iter()
-                    .map(|d| Period {
-                        iso: d.to_string(),
-                        words: amends_core::due::period_words(*every, d, Language::En),
-                        overdue: d < snap.now.today,
+                    .map(|d| {
+                        let words = amends_core::due::period_words(*every, d, Language::En);
+                        Period {
+                            iso: d.to_string(),
+                            heading: {
+                                let mut c = words.chars();
+                                c.next()
+                                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                                    .unwrap_or_default()
+                            },
+                            words,
+                            overdue: d < snap.now.today,
+                        }
                     })
                     .collect()
             }
