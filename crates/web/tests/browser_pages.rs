@@ -674,6 +674,40 @@ async fn verify_contact(ui: &Ui, app: &amends_web::App, name: &str) -> i64 {
         .id
 }
 
+/// The words of the elements matching `css` that are cut in two across lines (a break at a
+/// hyphen or a slash is not a cut; text only for screen readers is left out).
+async fn cut_words(ui: &Ui, css: &str) -> Vec<String> {
+    let cut = js(
+        ui,
+        "const out = [];
+         for (const el of document.querySelectorAll(arguments[0])) {
+           const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+           let n;
+           while ((n = walk.nextNode())) {
+             if (n.parentElement.closest('.visually-hidden')) continue;
+             const words = /[^\\s\\-\\/]+/g;
+             let m;
+             while ((m = words.exec(n.data))) {
+               const r = document.createRange();
+               r.setStart(n, m.index);
+               r.setEnd(n, m.index + m[0].length);
+               const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+               if (lines.size > 1) out.push(m[0]);
+             }
+           }
+         }
+         return out;",
+        vec![json!(css)],
+    )
+    .await;
+    cut.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Runs axe on the page shown at both widths (a page that is the answer to a form, which no
 /// address shows again), then goes back to the desktop's.
 async fn check_axe_both(ui: &Ui, what: &str, found: &mut Vec<String>) {
@@ -972,6 +1006,8 @@ browser_test! {
 
         // The sharing pages, from two workbooks that share with each other.
         let (ui, ids) = sharing_workbooks(&mut found).await;
+        // Words of the sharing pages' tables and headings cut in two, and wrong words, by page.
+        let mut misshapen = Vec::new();
         let sharing: BTreeSet<&'static str> = ["/sharing", "/supported"].into_iter().chain(pending.iter().copied()).collect();
         for size in [DESKTOP, PHONE] {
             ui.viewport(size).await;
@@ -983,6 +1019,17 @@ browser_test! {
                 visited += 1;
                 seen.entry(pattern).or_default().insert(size.0);
                 check_axe(&ui, &format!("{path} with sharing at {} px (shown: {})", size.0, ui.path().await), &mut found).await;
+                let cut = cut_words(&ui, "main h1, main h2, main h3, .sharing-log th, .sharing-log td").await;
+                if !cut.is_empty() {
+                    misshapen.push(format!("{path} at {} px: words cut in two: {cut:?}", size.0));
+                }
+                let text = ui.text().await;
+                for wrong in ["your someone", ".."] {
+                    if let Some(at) = text.find(wrong) {
+                        let around: String = text[..at].chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().chain(text[at..].chars().take(10)).collect();
+                        misshapen.push(format!("{path} at {} px reads {wrong:?}: …{around}…", size.0));
+                    }
+                }
             }
         }
         for (name, path) in [
@@ -997,6 +1044,7 @@ browser_test! {
             ui.screenshot(std::path::Path::new(&file), PHONE).await;
         }
         drop(ui);
+        assert!(misshapen.is_empty(), "{}", misshapen.join("\n"));
 
         let widths: BTreeSet<u32> = [DESKTOP.0, PHONE.0].into_iter().collect();
         let unaccounted: Vec<String> = gets
