@@ -910,15 +910,15 @@ browser_test! {
                     CommitmentKind::Promise { .. } => {}
                 }
             }
-            if let Some(Ok(contacts)) = ui.app().read(|v| v.contacts()) {
-                if let Some(c) = contacts.first() {
-                    ids.insert("contact", c.id);
-                }
+            if let Some(Ok(contacts)) = ui.app().read(|v| v.contacts())
+                && let Some(c) = contacts.first()
+            {
+                ids.insert("contact", c.id);
             }
-            if let Some(Ok(people)) = ui.app().read(|v| v.supported()) {
-                if let Some(p) = people.first() {
-                    ids.insert("supported", p.contact.id);
-                }
+            if let Some(Ok(people)) = ui.app().read(|v| v.supported())
+                && let Some(p) = people.first()
+            {
+                ids.insert("supported", p.contact.id);
             }
             for &pattern in &gets {
                 if pattern == "/away" || pattern == "/unlock" || pattern == "/recover" || pattern.starts_with("/setup") {
