@@ -908,8 +908,11 @@ fn import_goes_only_into_an_empty_vault() {
         err.contains("already has 1 parties") || err.contains("already has 1 part"),
         "{err}"
     );
-    let err = v.fails(&["import", v.file("no-such.json").to_str().unwrap()], 1);
-    assert!(err.contains("could not be read"), "{err}");
+    let err = v.fails(&["import", v.file("no-such.json").to_str().unwrap()], 2);
+    assert!(
+        err.contains("no such file") && err.contains("Nothing was changed"),
+        "{err}"
+    );
 }
 
 /// An export of a small vault, as text, to spoil in different ways.
