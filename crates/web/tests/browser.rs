@@ -226,6 +226,9 @@ browser_test! {
         ui.see("Added to your list, with the harm.").await;
         ui.see("Jordan").await;
         ui.see("my old flatmate").await;
+        // The harm is on the harms part, one step away.
+        ui.follow("Harms").await;
+        ui.on_page(&format!("{path}/harms")).await;
         ui.see("Took their car without asking and brought it back dented.").await;
         let records = records(&ui);
         assert_eq!(records.len(), 1);
@@ -272,15 +275,16 @@ browser_test! {
     /// tab) is refused with the reason and what is open instead; nothing is stored.
     fn the_safety_form_refuses_a_direct_plan_under_a_court_order() {
         let (ui, id) = Ui::with_vault(|v, now| party(v, now, "Riley")).await;
-        let page = format!("/parties/{id}");
-        ui.open(&page).await;
+        ui.open(&format!("/parties/{id}")).await;
+        ui.follow("Safety").await;
+        ui.on_page(&format!("/parties/{id}/safety")).await;
         ui.see("The questions are not answered yet.").await;
-        // The same page in a second tab, left open while the questions are answered.
+        // The plan part in a second tab, left open while the questions are answered.
         let first = ui.client.window().await.expect("the first tab");
         let second = ui.client.new_window(true).await.expect("a second tab").handle;
         ui.client.switch_to_window(second.clone()).await.expect("to the second tab");
-        ui.open(&page).await;
-        ui.within("The plan").choose("How", "face to face").await;
+        ui.open(&format!("/parties/{id}/plan")).await;
+        ui.within("The plan").choose("How it reaches them", "face to face").await;
         ui.client.switch_to_window(first).await.expect("back to the first tab");
 
         let safety = ui.within("Safety");
@@ -292,17 +296,28 @@ browser_test! {
         ui.see("No contact of any kind.").await;
         ui.see("A court order is in place between you.").await;
         assert!(records(&ui)[0].safety.as_ref().is_some_and(|s| s.answers.court_order));
-        // This page offers only what is open now.
+        // The plan part, opened now, offers only what is open now: no words, and every way
+        // that reaches them is marked as not open.
+        ui.follow("The plan").await;
+        ui.on_page(&format!("/parties/{id}/plan")).await;
         ui.see("Only the ways that do not reach them are offered").await;
-        let offered = ui
-            .within("The plan")
-            .field("How")
+        let plan = ui.within("The plan");
+        let what = plan.field("What").await.text().await.expect("what the plan makes");
+        assert!(!what.contains("words"), "{what}");
+        assert!(what.contains("an unsent letter"), "{what}");
+        let how = plan
+            .field("How it reaches them")
             .await
             .text()
             .await
-            .expect("the choices of the plan");
-        assert!(!offered.contains("face to face"), "{offered}");
-        assert!(offered.contains("an unsent letter"), "{offered}");
+            .expect("how the plan reaches them");
+        let reaching: Vec<&str> = how
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.contains("does not reach them"))
+            .collect();
+        assert!(reaching.iter().any(|l| l.starts_with("face to face")), "{how}");
+        assert!(reaching.iter().all(|l| l.ends_with("(not open now)")), "{how}");
 
         // The tab opened before still offers face to face; the server says no.
         ui.client.switch_to_window(second).await.expect("to the second tab");
@@ -311,7 +326,9 @@ browser_test! {
             .await;
         ui.see("(rule R4)").await;
         ui.see("Choose one of: living amends").await;
-        ui.see("No contact of any kind.").await;
+        // The plan part comes back with the answers as they are now.
+        ui.see("Only the ways that do not reach them are offered: no contact of any kind.")
+            .await;
         assert!(records(&ui)[0].plan.is_none(), "a refused plan is not stored");
         ui.assert_no_csp_complaints().await;
     }
@@ -340,6 +357,9 @@ browser_test! {
         })
         .await;
         ui.open(&format!("/parties/{id}")).await;
+        // The step navigation leads to the part where the amends is recorded.
+        ui.follow("Making the amends").await;
+        ui.on_page(&format!("/parties/{id}/attempt")).await;
         ui.see("No attempt is recorded yet.").await;
         ui.unfold("Record how it went").await;
         let attempt = ui.within("Record how it went");
@@ -353,6 +373,7 @@ browser_test! {
         attempt.choose("How it went", "received warmly").await;
         attempt.fill("How you felt after", "Lighter.").await;
         attempt.press("Record this attempt").await;
+        ui.on_page(&format!("/parties/{id}/attempt")).await;
         ui.see("The attempt is recorded: a letter, received warmly.").await;
         ui.do_not_see("No attempt is recorded yet.").await;
         ui.see("a letter: received warmly").await;
@@ -389,6 +410,8 @@ browser_test! {
         })
         .await;
         ui.open(&format!("/parties/{id}")).await;
+        ui.follow("The plan").await;
+        ui.on_page(&format!("/parties/{id}/plan")).await;
         // On load: the reading of the saved script.
         ui.see("What the coach notices").await;
         ui.see("Words about them:").await;
@@ -399,7 +422,7 @@ browser_test! {
         ui.see("Conditional or hedged apology").await;
         ui.see("What may be missing").await;
         // The same page (no reload), and nothing saved by the coach.
-        ui.on_page(&format!("/parties/{id}")).await;
+        ui.on_page(&format!("/parties/{id}/plan")).await;
         assert_eq!(
             records(&ui)[0].plan.as_ref().map(|p| p.script.as_str()),
             Some("I took your car without asking.")
@@ -417,10 +440,12 @@ browser_test! {
         })
         .await;
         ui.open(&format!("/parties/{id}")).await;
+        ui.follow("Following through").await;
+        ui.on_page(&format!("/parties/{id}/commitments")).await;
         ui.see("Still to repay: 120.00 USD").await;
         ui.fill("Amount paid", "25").await;
         ui.press("Paid").await;
-        ui.on_page(&format!("/parties/{id}")).await;
+        ui.on_page(&format!("/parties/{id}/commitments")).await;
         ui.see("recorded. Still to repay: 95.00 USD.").await;
         ui.see("Still to repay: 95.00 USD").await;
         assert_eq!(payments(&ui, cid), vec!["25.00 USD".to_string()]);
@@ -460,6 +485,8 @@ browser_test! {
             ];
             if let Some(id) = first {
                 pages.push(("party", format!("/parties/{id}")));
+                pages.push(("party-safety", format!("/parties/{id}/safety")));
+                pages.push(("party-following", format!("/parties/{id}/commitments")));
             }
             for (name, path) in pages {
                 ui.open(&path).await;
@@ -663,7 +690,10 @@ browser_test! {
             .expect("the file input takes the path");
         ui.press("Open it").await;
         ui.see("Sam sent their review").await;
+        // The review is with the talks about the plan, on "Talking it over".
         ui.open(&format!("/parties/{id}")).await;
+        ui.follow("Talking it over").await;
+        ui.on_page(&format!("/parties/{id}/consult")).await;
         ui.see("From your sponsor or supporters").await;
         ui.see("Approved the plan").await;
         ui.see("Clear and kind. Go ahead.").await;
