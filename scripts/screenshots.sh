@@ -4,5 +4,5 @@
 # Needs chromium and chromedriver (./scripts/test.sh installs them when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test -p amends-web --test browser -- --ignored --exact screenshots --nocapture
+cargo test -p amends-web --test integration -- --ignored --exact browser::screenshots --nocapture
 ls -1 docs/screenshots/*.png

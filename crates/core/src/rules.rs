@@ -1526,7 +1526,16 @@ mod merge_tests {
         );
         // On a party with no answers yet, --none records all "no".
         let (next, _) = merge_answers(&record(None), &none).unwrap();
-        assert_eq!(next, Some(SafetyAnswers::default()));
+        let next = next.expect("answers");
+        // Every question a person is asked, recorded as asked.
+        assert_eq!(next.asked.as_ref().map(|a| a.len()), Some(12));
+        assert_eq!(
+            SafetyAnswers {
+                asked: None,
+                ..next
+            },
+            SafetyAnswers::default()
+        );
         // Giving the same answers again changes nothing.
         let same = SafetyChange {
             set: SafetyAnswers {

@@ -294,7 +294,7 @@ Fay,,5,,\n",
     assert_eq!(
         p,
         vec![
-            "line 3, column 3 (“Owed”): is not an amount; write it like 120 or 120.50",
+            "line 3, column 3 (“Owed”): is not an amount in USD; write it in figures, like 12.50",
             "line 4, column 1 (“Name”): is empty; every row needs the name of whom it is about (a row about no one can be deleted)",
             "line 5, column 4 (“Willing”): is not a willingness Amends knows; write now, later, maybe or never (yes and no, in English or Spanish, work too), or leave it empty",
             "line 6, column 5 (“Kind”): is not a kind of party Amends knows; write one of person, organisation, deceased, unreachable, group, self (or leave it empty for a person)",

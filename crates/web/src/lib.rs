@@ -4,7 +4,7 @@
 //! the few interactive parts use htmx and one small script of our own, all compiled into the
 //! binary. See `security` for the locks on the door.
 
-mod assets;
+pub mod assets;
 #[cfg(unix)]
 pub mod channel;
 pub mod demo;

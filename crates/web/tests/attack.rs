@@ -94,6 +94,12 @@ const NOT_TYPED: &[(&str, &str)] = &[
     ("parties[].consultations[].on", "a date (a date field)"),
     ("parties[].consultations[].recorded", "a timestamp"),
     ("parties[].plans[].method", "a code chosen from a list"),
+    ("parties[].plans[].kind", "a code chosen from a list"),
+    ("parties[].plans[].channel", "a code chosen from a list"),
+    (
+        "parties[].safety[].asked[]",
+        "codes of the questions the form asked",
+    ),
     ("parties[].plans[].on", "a date (a date field)"),
     ("parties[].plans[].updated", "a timestamp the app writes"),
     ("parties[].consents[].on", "a date (a date field)"),
@@ -103,10 +109,40 @@ const NOT_TYPED: &[(&str, &str)] = &[
     ("parties[].deferrals[].ended", "a timestamp"),
     ("parties[].attempts[].on", "a date (a date field)"),
     ("parties[].attempts[].method", "a code chosen from a list"),
+    ("parties[].attempts[].kind", "a code chosen from a list"),
+    ("parties[].attempts[].channel", "a code chosen from a list"),
     ("parties[].attempts[].outcome", "a code chosen from a list"),
     ("parties[].attempts[].recorded", "a timestamp"),
     ("parties[].commitments[].kind", "a code chosen from a list"),
     ("parties[].commitments[].amount.currency", "a code"),
+    (
+        "parties[].commitments[].changes[].fact",
+        "a code the app writes",
+    ),
+    (
+        "parties[].commitments[].changes[].change",
+        "a code the app writes",
+    ),
+    (
+        "parties[].commitments[].changes[].at",
+        "a timestamp the app writes",
+    ),
+    (
+        "parties[].commitments[].changes[].previous.on",
+        "a date (a date field)",
+    ),
+    (
+        "parties[].commitments[].changes[].previous.amount.currency",
+        "a code",
+    ),
+    (
+        "parties[].commitments[].changes[].previous.via",
+        "a code chosen from a list",
+    ),
+    (
+        "parties[].commitments[].changes[].previous.recorded",
+        "a timestamp the app writes",
+    ),
     ("parties[].commitments[].instalment.currency", "a code"),
     ("parties[].commitments[].every", "a code chosen from a list"),
     ("parties[].commitments[].starting", "a date (a date field)"),
@@ -522,6 +558,38 @@ async fn seed_party(ui: &Ui, d: &mut Dealer, today: &str, soon: &str) -> i64 {
             _ => {}
         }
     }
+    // A payment corrected and a check-in removed: the reasons are typed, and what they said
+    // before is kept in the history.
+    let (mut paid, mut checked) = (Vec::new(), Vec::new());
+    for r in records(ui).iter().filter(|r| r.party.id == id) {
+        for c in &r.commitments {
+            match &c.kind {
+                CommitmentKind::Restitution { payments, .. } => {
+                    paid.extend(payments.iter().map(|p| p.id))
+                }
+                CommitmentKind::Living { checkins, .. } => {
+                    checked.extend(checkins.iter().map(|c| c.id))
+                }
+                CommitmentKind::Promise { .. } => {}
+            }
+        }
+    }
+    for p in paid {
+        post(
+            ui,
+            &format!("/payments/{p}/correct"),
+            &[
+                ("amount", s("6")),
+                ("on", s(today)),
+                ("note", d.p()),
+                ("reason", d.p()),
+            ],
+        )
+        .await;
+    }
+    for c in checked {
+        post(ui, &format!("/checkins/{c}/remove"), &[("reason", d.p())]).await;
+    }
     post(
         ui,
         &at("/aside"),
@@ -647,9 +715,18 @@ fn string_properties(schema: &Json, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The probe with the app's own scripts, at their versioned addresses, filled in.
+fn probe_script() -> String {
+    let own = json!([
+        amends_web::assets::url("htmx.min.js"),
+        amends_web::assets::url("app.js")
+    ]);
+    PROBE.replace("OWN_SCRIPTS", &own.to_string())
+}
+
 /// What a page holds, read in the browser after it loaded (and its htmx requests finished).
 const PROBE: &str = r#"
-const own = ['/assets/htmx.min.js', '/assets/app.js'];
+const own = OWN_SCRIPTS;
 const scripts = [...document.querySelectorAll('script')]
   .map(s => s.getAttribute('src') || ('inline: ' + s.textContent.slice(0, 60)))
   .filter(s => !own.includes(s));
@@ -693,8 +770,14 @@ document.addEventListener('securitypolicyviolation', e => {
 /// A concrete path for a route pattern: `/parties/{id}` is every party, any other parameter the
 /// first of its kind (party 1, its harm 1, contact 1...).
 fn concrete(pattern: &str, parties: &[i64]) -> Vec<String> {
-    if pattern == "/parties/{id}" {
-        return parties.iter().map(|p| format!("/parties/{p}")).collect();
+    // A party's page and each of its parts, for every party.
+    if let Some(part) = pattern.strip_prefix("/parties/{id}")
+        && !part.contains('{')
+    {
+        return parties
+            .iter()
+            .map(|p| format!("/parties/{p}{part}"))
+            .collect();
     }
     vec![common::first_of_each(pattern)]
 }
@@ -723,7 +806,7 @@ async fn inspect(ui: &Ui, path: &str, payloads: &[String], shown: &mut BTreeSet<
     for _ in 0..50 {
         probe = ui
             .client
-            .execute(PROBE, vec![])
+            .execute(&probe_script(), vec![])
             .await
             .unwrap_or_else(|e| panic!("{path}: the page could not be read: {e}"));
         if probe["busy"] == 0 {
@@ -1020,7 +1103,10 @@ async fn script_injection_in_every_stored_field_never_runs_or_becomes_markup() {
     let control = ui
         .client
         .execute(
-            &format!("return new Promise(r => setTimeout(() => r((() => {{ {PROBE} }})()), 300));"),
+            &format!(
+                "return new Promise(r => setTimeout(() => r((() => {{ {} }})()), 300));",
+                probe_script()
+            ),
             vec![],
         )
         .await

@@ -327,7 +327,7 @@ browser_test! {
         ui.see("(rule R4)").await;
         ui.see("Choose one of: living amends").await;
         // The plan part comes back with the answers as they are now.
-        ui.see("Only the ways that do not reach them are offered: no contact of any kind.")
+        ui.see("each way of reaching them is marked not open now: no contact of any kind.")
             .await;
         assert!(records(&ui)[0].plan.is_none(), "a refused plan is not stored");
         ui.assert_no_csp_complaints().await;

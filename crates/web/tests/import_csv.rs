@@ -185,7 +185,7 @@ async fn bad_cells_are_shown_by_line_and_column_and_nothing_is_stored() {
     assert!(
         preview
             .body
-            .contains("line 3, column 3 (“Owed”): is not an amount; write it like 120 or 120.50"),
+            .contains("line 3, column 3 (“Owed”): is not an amount in USD; write it in figures"),
         "{}",
         preview.body
     );

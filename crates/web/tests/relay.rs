@@ -411,7 +411,8 @@ async fn a_share_a_review_and_a_stop_travel_through_the_relay() {
     let records = a.app.read(|v| v.records()).unwrap().unwrap();
     let rec = records.iter().find(|r| r.party.id == chosen).unwrap();
     assert!(approval_for_plan(rec).is_some(), "the approval counts (R2)");
-    let party = a.get(&format!("/parties/{chosen}")).await;
+    // Reviews received are shown where the plan is talked over.
+    let party = a.get(&format!("/parties/{chosen}/consult")).await;
     assert!(party.body.contains("Kind and clear."));
 
     // A copy of a bundle already opened is skipped: A shares a file, and the same bytes reach

@@ -661,14 +661,15 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
     let records = a.app.read(|v| v.records()).unwrap().unwrap();
     let rec = records.iter().find(|r| r.party.id == chosen).unwrap();
     assert!(approval_for_plan(rec).is_some(), "the approval counts (R2)");
-    let page = a.get(&format!("/parties/{chosen}")).await;
+    // Reviews received are shown where the plan is talked over.
+    let page = a.get(&format!("/parties/{chosen}/consult")).await;
     assert!(page.body.contains("From your sponsor or supporters"));
     assert!(page.body.contains("Approved the plan"));
     assert!(
         page.body
             .contains("counts as the approval of the plan as it is now")
     );
-    let page = a.get(&format!("/parties/{other}")).await;
+    let page = a.get(&format!("/parties/{other}/consult")).await;
     assert!(page.body.contains("Shall we talk about this one?"));
 
     // The safety answers change: as a plan edit does, that un-counts the approval.
@@ -685,7 +686,7 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
         })
         .unwrap()
         .unwrap();
-    let page = a.get(&format!("/parties/{chosen}")).await;
+    let page = a.get(&format!("/parties/{chosen}/consult")).await;
     assert!(
         page.body.contains(
             "This counted, but your safety answers changed after your sponsor reviewed, so it no longer counts."
@@ -711,7 +712,7 @@ async fn a_share_a_review_and_a_stop_travel_between_two_vaults() {
         })
         .unwrap()
         .unwrap();
-    let page = a.get(&format!("/parties/{chosen}")).await;
+    let page = a.get(&format!("/parties/{chosen}/consult")).await;
     assert!(
         page.body
             .contains("The plan changed since; ask for a new look.")
@@ -1001,7 +1002,7 @@ async fn an_approval_given_before_the_safety_answers_changed_is_kept_but_does_no
     let records = a.app.read(|v| v.records()).unwrap().unwrap();
     let rec = records.iter().find(|r| r.party.id == chosen).unwrap();
     assert!(approval_for_plan(rec).is_none());
-    let page = a.get(&format!("/parties/{chosen}")).await;
+    let page = a.get(&format!("/parties/{chosen}/consult")).await;
     assert!(
         page.body
             .contains("your safety answers changed after your sponsor reviewed"),
