@@ -418,7 +418,10 @@ fn attempt_records_method_outcome_date_and_feelings() {
         "--notes",
         "rang twice",
     ]);
-    assert!(out.contains("Attempt recorded: by phone, no answer."), "{out}");
+    assert!(
+        out.contains("Attempt recorded: by phone, no answer."),
+        "{out}"
+    );
     assert!(out.contains("Stage: attempted on 2 March 2024"), "{out}");
     let a = &v.show("Tom")["attempts"][0];
     assert_eq!(a["on"], "2024-03-02");

@@ -181,7 +181,11 @@ fn each_missed_weekly_check_in_is_its_own_item_and_one_answer_clears_one() {
     let items = due(std::slice::from_ref(&r), &now);
     let days: Vec<_> = items.iter().map(|i| i.on).collect();
     assert_eq!(days, vec![on(0), on(7), on(14)], "{items:?}");
-    assert!(items.iter().all(|i| i.overdue && i.kind == DueKind::CheckIn));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.overdue && i.kind == DueKind::CheckIn)
+    );
     assert!(
         items[1].what.contains("the week from")
             && items[1].what.contains(&amends_core::dates::words(on(7))),
@@ -197,7 +201,10 @@ fn each_missed_weekly_check_in_is_its_own_item_and_one_answer_clears_one() {
         .map(|i| i.on)
         .collect();
     assert_eq!(left, vec![on(0), on(7), on(21)]);
-    assert_eq!(open_checkins(&r.commitments[0], now.today), vec![on(0), on(7)]);
+    assert_eq!(
+        open_checkins(&r.commitments[0], now.today),
+        vec![on(0), on(7)]
+    );
 
     // The oldest answered on its own date (not kept, with a note elsewhere), then the other.
     check_in(&mut r.commitments[0], 0, false);

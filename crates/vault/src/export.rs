@@ -450,9 +450,7 @@ impl Vault {
                         legal_decision: a.legal_decision,
                         answered: s.answered.to_string(),
                         reason: s.reason,
-                        asked: a
-                            .asked
-                            .map(|q| q.iter().map(|n| n.to_string()).collect()),
+                        asked: a.asked.map(|q| q.iter().map(|n| n.to_string()).collect()),
                     }
                 })
                 .collect();
@@ -1134,7 +1132,8 @@ pub fn check(doc: &ExportDoc) -> Result<(), VaultError> {
 /// was changed by hand (and a version 1 file is held to fewer gates on import).
 fn check_version_fields(doc: &ExportDoc) -> Result<(), VaultError> {
     if doc.version < 3 {
-        let added = "is a field of version 3 in a file of an earlier version (was it changed by hand?)";
+        let added =
+            "is a field of version 3 in a file of an earlier version (was it changed by hand?)";
         for (pi, p) in doc.parties.iter().enumerate() {
             for (i, s) in p.safety.iter().enumerate() {
                 if s.asked.is_some() {
@@ -1155,7 +1154,10 @@ fn check_version_fields(doc: &ExportDoc) -> Result<(), VaultError> {
             }
             for (i, c) in p.commitments.iter().enumerate() {
                 if !c.changes.is_empty() {
-                    return Err(problem(&format!("parties[{pi}].commitments[{i}].changes"), added));
+                    return Err(problem(
+                        &format!("parties[{pi}].commitments[{i}].changes"),
+                        added,
+                    ));
                 }
             }
         }
@@ -1695,13 +1697,15 @@ fn insert_changes(
 ) -> Result<(), VaultError> {
     for (i, ch) in c.changes.iter().enumerate() {
         let at = format!("commitments[{}].changes[{i}]", c.id);
-        let bad = |what: &str| {
-            VaultError::Import(format!("{at}: {what}. Nothing was imported."))
-        };
+        let bad = |what: &str| VaultError::Import(format!("{at}: {what}. Nothing was imported."));
         let fact = match (ch.fact.as_str(), c.kind.as_str()) {
             ("payment", "restitution") => crate::follow::Fact::Payment,
             ("checkin", "living") => crate::follow::Fact::CheckIn,
-            _ => return Err(bad("`fact` is `payment` on a restitution or `checkin` on a living amends")),
+            _ => {
+                return Err(bad(
+                    "`fact` is `payment` on a restitution or `checkin` on a living amends",
+                ));
+            }
         };
         if ch.change != "fixed" && ch.change != "removed" {
             return Err(bad("`change` is `fixed` or `removed`"));

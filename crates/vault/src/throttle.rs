@@ -461,7 +461,10 @@ mod tests {
             "{text:?}"
         );
         assert_eq!(text.len(), RENDERED_LEN);
-        assert!(text.ends_with(" \n") && !text.contains("garbage"), "{text:?}");
+        assert!(
+            text.ends_with(" \n") && !text.contains("garbage"),
+            "{text:?}"
+        );
     }
 
     #[cfg(unix)]
