@@ -309,7 +309,10 @@ pub(crate) fn not_future(field: &'static str, on: Date, now: &Now) -> Result<(),
     if on > now.today {
         return Err(Invalid::new(
             field,
-            format!("{on} is in the future; record it on or after the day it happens"),
+            format!(
+                "{} is in the future; record it on or after the day it happens",
+                amends_core::dates::words(on)
+            ),
         ));
     }
     Ok(())
@@ -1053,7 +1056,10 @@ impl Vault {
             if let Some(on) = plan.on
                 && on < now.today
             {
-                warnings.push(format!("The planned date {on} is already past."));
+                warnings.push(format!(
+                    "The planned date {} is already past.",
+                    amends_core::dates::words(on)
+                ));
             }
             tx.execute(
                 "INSERT INTO plans (party_id, method, script, on_date, place, updated, channel)
