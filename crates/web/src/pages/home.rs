@@ -216,14 +216,38 @@ pub async fn home(State(app): State<App>) -> Response {
         .today
         .checked_add(jiff::Span::new().days(7))
         .unwrap_or(snap.now.today);
-    let (due, later): (Vec<&DueItem>, Vec<&DueItem>) =
+    let (due_now, later): (Vec<&DueItem>, Vec<&DueItem>) =
         snap.due.iter().partition(|d| d.on <= snap.now.today);
     let later = later
         .into_iter()
         .filter(|d| d.on <= week_ahead)
         .map(|d| Due::from(d, &snap))
         .collect();
-    let mut due: Vec<Due> = due.into_iter().map(|d| Due::from(d, &snap)).collect();
+    // A living amends with several weeks still to answer shows once here, at its oldest open
+    // period (the one its quick answer records); the others are answered one by one on its
+    // page, so the list stays one line per commitment however long it was left.
+    let mut due: Vec<Due> = Vec::new();
+    let mut first_checkin: std::collections::HashMap<i64, (usize, usize)> = Default::default();
+    for d in due_now {
+        if let (DueKind::CheckIn, Some(c)) = (d.kind, d.commitment_id) {
+            if let Some((_, more)) = first_checkin.get_mut(&c) {
+                *more += 1;
+                continue;
+            }
+            first_checkin.insert(c, (due.len(), 0));
+        }
+        due.push(Due::from(d, &snap));
+    }
+    for (at, more) in first_checkin.into_values() {
+        if more > 0 {
+            let d = &mut due[at];
+            d.what = format!(
+                "{} · {more} more {} to answer on its page",
+                d.what,
+                if more == 1 { "period" } else { "periods" }
+            );
+        }
+    }
     let due_more = if due.len() > DUE_SHOWN {
         due.split_off(DUE_SHOWN)
     } else {

@@ -151,14 +151,16 @@ impl Write for LogWriter {
 
 /// Sends every tracing event of this test process, at every level, into a buffer (done once, by
 /// the first server started). The test's own HTTP client is left out: it logs the cookies it
-/// keeps, which is the client's business, not the server's.
+/// keeps, which is the client's business, not the server's. The relay client's HTTP library is
+/// kept at debug: at trace it prints the raw bytes it sends and reads (signatures, nonces and
+/// sealed bundles, random text that now and then spells a short test word such as "ibex").
 pub fn capture_logs() {
     LOGS.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let sink = buf.clone();
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "trace,cookie_store=off,reqwest=off,hyper_util::client=off",
+                "trace,cookie_store=off,reqwest=off,hyper_util::client=off,ureq=debug,ureq_proto=debug",
             ))
             .with_ansi(false)
             .with_writer(move || LogWriter(sink.clone()))
