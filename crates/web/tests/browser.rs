@@ -19,15 +19,6 @@ use browser_support::{DESKTOP, PASSPHRASE, PHONE, Ui};
 use fantoccini::key::Key;
 use relay_support::TestRelay;
 
-/// Tests run on a runtime with a second thread: the app serves while the test drives the browser.
-macro_rules! browser_test {
-    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
-        $(#[$meta])*
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() $body
-    };
-}
-
 browser_test! {
     /// The first run: passphrase with the live strength meter, the recovery key that must be
     /// confirmed, the choices, and the home page.

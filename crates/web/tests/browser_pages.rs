@@ -17,14 +17,6 @@ use browser_support::{DESKTOP, PHONE, Ui};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-macro_rules! browser_test {
-    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
-        $(#[$meta])*
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() $body
-    };
-}
-
 /// axe-core 4.14.1, unchanged from the npm package (browser_support/README.md).
 const AXE: &str = include_str!("browser_support/axe-4.14.1.min.js");
 

@@ -9,14 +9,6 @@ use amends_web::channel::{Role, ask};
 use browser_support::{DESKTOP, PASSPHRASE, PHONE, Ui};
 use serde_json::json;
 
-macro_rules! browser_test {
-    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
-        $(#[$meta])*
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() $body
-    };
-}
-
 /// What a browser keeps when it is closed and opened again: its persistent cookies only
 /// (session cookies go with the browser). Done through DevTools on the same profile.
 async fn close_and_reopen(ui: &Ui) {

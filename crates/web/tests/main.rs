@@ -1,5 +1,6 @@
 //! The crate's integration tests, one module per area, built as one binary.
 
+#[macro_use]
 mod browser_support;
 mod common;
 mod list_common;

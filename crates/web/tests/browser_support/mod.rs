@@ -896,3 +896,13 @@ if (kind === "summary") {
 }
 return null;
 "#;
+
+/// A browser test: on a runtime with a second thread, so the app serves while the test drives
+/// the browser. Every browser test file uses it (`#[macro_use]` in `tests/main.rs`).
+macro_rules! browser_test {
+    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() $body
+    };
+}
