@@ -587,12 +587,7 @@ pub async fn fix_payment(State(app): State<App>, Path(id): Path<String>, body: B
             see(&back_to(&f))
         }
         Some(Err(e)) => {
-            form.vault_error(e, fix_input);
-            for message in form.errors.values_mut() {
-                if let Some(at) = message.find(" (if it began earlier") {
-                    message.truncate(at);
-                }
-            }
+            fix_refused(&mut form, e);
             again(form)
         }
         None => see("/unlock"),
@@ -605,43 +600,80 @@ pub async fn remove_payment(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    remove_fact(app, id, body, Fact::Payment)
+}
+
+/// `POST /checkins/{id}/remove`: with a reason; the period it answered is open again.
+pub async fn remove_checkin(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    remove_fact(app, id, body, Fact::CheckIn)
+}
+
+/// A payment or a check-in removed with a reason (kept in its history), or its page again
+/// (422) with the reason asked for or the vault's refusal beside it.
+fn remove_fact(app: App, id: String, body: Bytes, fact: Fact) -> Response {
     let snap = match open(&app) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Some(f) = find(&snap, Fact::Payment, &id) else {
+    let Some(f) = find(&snap, fact, &id) else {
         return super::party::missing(&app);
     };
     let mut form = FormState::new(Fields::parse(&body));
     let why = reason(&mut form, true);
     if form.has_errors() {
         super::party::words::tidy(&mut form);
-        return page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &fix_view(&app, &snap, &f, true, form),
-        );
+    } else {
+        let language = snap.settings.language;
+        let removed = match fact {
+            Fact::Payment => {
+                let pid = f.payment.map_or(0, |p| p.id);
+                app.write(|v, now| v.remove_payment(pid, &why, now))
+                    .map(|r| {
+                        r.map(|b| {
+                            format!(
+                                "Payment removed; what it said is kept in the history. {}",
+                                balance_words(b, language)
+                            )
+                        })
+                    })
+            }
+            Fact::CheckIn => {
+                let kid = f.checkin.map_or(0, |k| k.id);
+                app.write(|v, now| v.remove_checkin(kid, &why, now)).map(|r| {
+                    r.map(|()| {
+                        "Check-in removed; what it said is kept in the history. Its period is open again, to answer on its own."
+                            .to_string()
+                    })
+                })
+            }
+        };
+        match removed {
+            Some(Ok(words)) => {
+                app.flash(FlashKind::Done, words);
+                return see(&back_to(&f));
+            }
+            Some(Err(e)) => form.vault_error(e, fix_input),
+            None => return see("/unlock"),
+        }
     }
-    let language = snap.settings.language;
-    let pid = f.payment.map_or(0, |p| p.id);
-    match app.write(|v, now| v.remove_payment(pid, &why, now)) {
-        Some(Ok(b)) => {
-            app.flash(
-                FlashKind::Done,
-                format!(
-                    "Payment removed; what it said is kept in the history. {}",
-                    balance_words(b, language)
-                ),
-            );
-            see(&back_to(&f))
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &fix_view(&app, &snap, &f, true, form),
+    )
+}
+
+/// A correction the vault refused: its message beside the field, without the hint meant for
+/// the command line.
+fn fix_refused(form: &mut FormState, e: amends_vault::VaultError) {
+    form.vault_error(e, fix_input);
+    for message in form.errors.values_mut() {
+        if let Some(at) = message.find(" (if it began earlier") {
+            message.truncate(at);
         }
-        Some(Err(e)) => {
-            form.vault_error(e, fix_input);
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &fix_view(&app, &snap, &f, true, form),
-            )
-        }
-        None => see("/unlock"),
     }
 }
 
@@ -696,55 +728,8 @@ pub async fn fix_checkin(State(app): State<App>, Path(id): Path<String>, body: B
             see(&back_to(&f))
         }
         Some(Err(e)) => {
-            form.vault_error(e, fix_input);
-            for message in form.errors.values_mut() {
-                if let Some(at) = message.find(" (if it began earlier") {
-                    message.truncate(at);
-                }
-            }
+            fix_refused(&mut form, e);
             again(form)
-        }
-        None => see("/unlock"),
-    }
-}
-
-/// `POST /checkins/{id}/remove`: with a reason; the period it answered is open again.
-pub async fn remove_checkin(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let snap = match open(&app) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(f) = find(&snap, Fact::CheckIn, &id) else {
-        return super::party::missing(&app);
-    };
-    let mut form = FormState::new(Fields::parse(&body));
-    let why = reason(&mut form, true);
-    if form.has_errors() {
-        super::party::words::tidy(&mut form);
-        return page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &fix_view(&app, &snap, &f, true, form),
-        );
-    }
-    let kid = f.checkin.map_or(0, |k| k.id);
-    match app.write(|v, now| v.remove_checkin(kid, &why, now)) {
-        Some(Ok(())) => {
-            app.flash(
-                FlashKind::Done,
-                "Check-in removed; what it said is kept in the history. Its period is open again, to answer on its own.",
-            );
-            see(&back_to(&f))
-        }
-        Some(Err(e)) => {
-            form.vault_error(e, fix_input);
-            page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &fix_view(&app, &snap, &f, true, form),
-            )
         }
         None => see("/unlock"),
     }
