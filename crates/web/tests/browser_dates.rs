@@ -3,8 +3,7 @@
 //! optional date typed wrong is not dropped, and a date in words is accepted and shown back the
 //! same way.
 
-use amends_core::model::{HarmKind, PartyKind, SafetyAnswers, Willingness};
-use amends_vault::{HarmInput, PartyRef, Vault};
+use amends_vault::Vault;
 use browser_support::{DESKTOP, PHONE, Ui};
 use fantoccini::Locator;
 
@@ -12,25 +11,13 @@ use crate::browser_support;
 
 /// Someone on the list with one harm, willing now, no safety question applying.
 fn ready(v: &mut Vault, now: &amends_core::Now, name: &str) -> i64 {
-    let id = v
-        .add_party(name, PartyKind::Person, "friend", "", now)
-        .expect("a party")
-        .id;
-    v.add_harm(
-        &PartyRef::Id(id),
-        &HarmInput {
-            did: "Borrowed the car and brought it back dented.".into(),
-            kinds: vec![HarmKind::Trust],
-            ..HarmInput::default()
-        },
+    browser_support::willing_with_harm(
+        v,
         now,
+        name,
+        "friend",
+        "Borrowed the car and brought it back dented.",
     )
-    .expect("a harm");
-    v.set_willingness(&PartyRef::Id(id), Willingness::Now, "", now)
-        .expect("willing");
-    v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
-        .expect("no safety question applies");
-    id
 }
 
 /// The value in an input now (what the person sees in it).

@@ -5,9 +5,9 @@
 //! then removed keeps its history and says the debt is owed again, and three missed weekly
 //! check-ins are answered one by one.
 
-use amends_core::model::{Cadence, HarmKind, Language, PartyKind, SafetyAnswers, Willingness};
+use amends_core::model::{Cadence, Language};
 use amends_core::{Currency, Money};
-use amends_vault::{CommitmentInput, HarmInput, NewCommitment, PartyRef, Vault};
+use amends_vault::{CommitmentInput, NewCommitment, PartyRef, Vault};
 use browser_support::{DESKTOP, PHONE, Ui};
 use fantoccini::Locator;
 
@@ -16,24 +16,13 @@ use crate::browser_support;
 /// Someone willing now, no safety question applying, one harm, and a living amends of weekly
 /// dinners begun three weeks ago with no check-in yet.
 fn ready(v: &mut Vault, now: &amends_core::Now, name: &str) -> i64 {
-    let id = v
-        .add_party(name, PartyKind::Person, "brother", "", now)
-        .expect("a party")
-        .id;
-    v.add_harm(
-        &PartyRef::Id(id),
-        &HarmInput {
-            did: "Missed every family dinner for a year.".into(),
-            kinds: vec![HarmKind::Trust],
-            ..HarmInput::default()
-        },
+    let id = browser_support::willing_with_harm(
+        v,
         now,
-    )
-    .expect("a harm");
-    v.set_willingness(&PartyRef::Id(id), Willingness::Now, "", now)
-        .expect("willing");
-    v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
-        .expect("no safety question applies");
+        name,
+        "brother",
+        "Missed every family dinner for a year.",
+    );
     let starting = now
         .today
         .checked_sub(jiff::Span::new().days(21))

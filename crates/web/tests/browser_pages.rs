@@ -9,9 +9,7 @@
 use crate::browser_support;
 
 use amends_core::Now;
-use amends_core::model::{
-    Cadence, CommitmentKind, HarmKind, Method, PartyKind, SafetyAnswers, Willingness,
-};
+use amends_core::model::{Cadence, CommitmentKind, HarmKind, Method, PartyKind};
 use amends_vault::{CommitmentInput, HarmInput, PartyRef, PlanInput, Vault};
 use browser_support::{DESKTOP, PHONE, Ui};
 use serde_json::{Value as Json, json};
@@ -146,25 +144,13 @@ async fn height(ui: &Ui) -> i64 {
 
 /// Someone on the list with a harm, willing now and with the safety questions answered.
 fn party(v: &mut Vault, now: &Now, name: &str) -> i64 {
-    let id = v
-        .add_party(name, PartyKind::Person, "friend", "", now)
-        .expect("a party")
-        .id;
-    v.add_harm(
-        &PartyRef::Id(id),
-        &HarmInput {
-            did: "Missed their wedding and lied about why.".into(),
-            kinds: vec![HarmKind::Trust],
-            ..HarmInput::default()
-        },
+    browser_support::willing_with_harm(
+        v,
         now,
+        name,
+        "friend",
+        "Missed their wedding and lied about why.",
     )
-    .expect("a harm");
-    v.set_willingness(&PartyRef::Id(id), Willingness::Now, "", now)
-        .expect("willing");
-    v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
-        .expect("safety answered");
-    id
 }
 
 /// A living amends kept up weekly for `weeks` weeks, a check-in each week.

@@ -897,6 +897,38 @@ if (kind === "summary") {
 return null;
 "#;
 
+/// Someone on the list (`relationship`) with one harm (`did`), willing now, and no safety
+/// question applying: a party a plan or an amends can be made for.
+pub fn willing_with_harm(
+    v: &mut Vault,
+    now: &Now,
+    name: &str,
+    relationship: &str,
+    did: &str,
+) -> i64 {
+    use amends_core::model::{HarmKind, PartyKind, SafetyAnswers, Willingness};
+    use amends_vault::{HarmInput, PartyRef};
+    let id = v
+        .add_party(name, PartyKind::Person, relationship, "", now)
+        .expect("a party")
+        .id;
+    v.add_harm(
+        &PartyRef::Id(id),
+        &HarmInput {
+            did: did.into(),
+            kinds: vec![HarmKind::Trust],
+            ..HarmInput::default()
+        },
+        now,
+    )
+    .expect("a harm");
+    v.set_willingness(&PartyRef::Id(id), Willingness::Now, "", now)
+        .expect("willing");
+    v.answer_safety(&PartyRef::Id(id), SafetyAnswers::default(), now)
+        .expect("no safety question applies");
+    id
+}
+
 /// A browser test: on a runtime with a second thread, so the app serves while the test drives
 /// the browser. Every browser test file uses it (`#[macro_use]` in `tests/main.rs`).
 macro_rules! browser_test {
