@@ -333,6 +333,15 @@ struct FixView {
     form: FormState,
 }
 
+/// A correction's page again (422), with what was typed and the messages beside their fields.
+fn fix_again(app: &App, snap: &Snapshot, f: &Found<'_>, mut form: FormState) -> Response {
+    super::party::words::tidy(&mut form);
+    page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &fix_view(app, snap, f, false, form),
+    )
+}
+
 fn fix_view(app: &App, snap: &Snapshot, f: &Found<'_>, remove: bool, form: FormState) -> FixView {
     let language = snap.settings.language;
     let (what, id, now_reads, consequence, currency) = match (f.payment, f.checkin) {
@@ -551,14 +560,7 @@ pub async fn fix_payment(State(app): State<App>, Path(id): Path<String>, body: B
     let amount = forms::money(&mut form, "amount", p.amount.currency, language);
     let on = not_ahead(&mut form, &snap, "A payment");
     let why = reason(&mut form, false);
-    let again = |form: FormState| {
-        let mut form = form;
-        super::party::words::tidy(&mut form);
-        page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &fix_view(&app, &snap, &f, false, form),
-        )
-    };
+    let again = |form: FormState| fix_again(&app, &snap, &f, form);
     let (Some(amount), Some(on)) = (amount, on) else {
         return again(form);
     };
@@ -698,14 +700,7 @@ pub async fn fix_checkin(State(app): State<App>, Path(id): Path<String>, body: B
     };
     let on = not_ahead(&mut form, &snap, "A check-in");
     let why = reason(&mut form, false);
-    let again = |form: FormState| {
-        let mut form = form;
-        super::party::words::tidy(&mut form);
-        page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &fix_view(&app, &snap, &f, false, form),
-        )
-    };
+    let again = |form: FormState| fix_again(&app, &snap, &f, form);
     let (Some(kept), Some(on)) = (kept, on) else {
         return again(form);
     };
