@@ -152,7 +152,7 @@ fn json(script: &str, language: Language, r: &Reading) -> serde_json::Value {
             };
             serde_json::json!({
                 "kind": f.kind.code(),
-                "label": f.kind.label(),
+                "label": f.label,
                 "missing": f.kind.is_missing(),
                 "start": start,
                 "end": end,
@@ -167,6 +167,7 @@ fn json(script: &str, language: Language, r: &Reading) -> serde_json::Value {
     serde_json::json!({
         "language": language.code(),
         "fit": r.fit.code(),
+        "fit_label": r.fit_label,
         "note": r.note,
         "read": r.read,
         "total": r.total,
@@ -188,7 +189,7 @@ fn text(script: &str, r: &Reading) {
         println!();
     }
     if let Some(note) = &r.note {
-        println!("For {}: {note}", r.fit.label());
+        println!("For {}: {note}", r.fit_label);
         println!();
     }
     let mut at = Positions::new(script);
@@ -203,17 +204,17 @@ fn text(script: &str, r: &Reading) {
             println!(
                 "Line {line}, column {col}: \"{}\" ({})",
                 &script[span.clone()],
-                f.kind.label()
+                f.label
             );
         } else {
-            println!("{}", f.kind.label());
+            println!("{}", f.label);
         }
         println!("    {}", f.explanation);
         println!("    A better direction: {}", f.direction);
         println!();
     }
     for f in &missing {
-        println!("{}", capitalised(f.kind.label()));
+        println!("{}", capitalised(f.label));
         println!("    {}", f.explanation);
         println!("    Its shape might be: {}", f.direction);
         println!();

@@ -31,6 +31,8 @@ use crate::codes::coded_enum;
 use crate::model::{Language, Method, PartyKind, PartyRecord};
 use crate::money::{Currency, Money};
 
+mod stem;
+
 /// The most the coach reads, in characters: what a saved script can hold.
 pub const READ_MAX: usize = crate::text::SCRIPT_MAX;
 
@@ -45,6 +47,10 @@ coded_enum! {
         PressingForgiveness = "pressing-forgiveness", "pressing for forgiveness";
         Criticism = "criticism", "criticising them";
         Preaching = "preaching", "preaching or programme talk";
+        AboutMe = "about-me", "making it about me";
+        Vague = "vague", "a vague admission in place of the act";
+        Bargaining = "bargaining", "bargaining: a condition on them";
+        EmptyPromise = "empty-promise", "a promise with no behaviour behind it";
         ThirdParty = "third-party", "naming a third party";
         GoBetween = "go-between", "passing the amends through someone else";
         Unanswerable = "unanswerable", "a question they cannot answer";
@@ -189,6 +195,8 @@ impl Context {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub kind: FindingKind,
+    /// What the kind is called, in the language read.
+    pub label: &'static str,
     /// Byte range into the script; `None` for a missing element.
     pub span: Option<Range<usize>>,
     /// One line on why it matters.
@@ -216,6 +224,8 @@ pub struct Reading {
     pub balance: Balance,
     /// The kind of amends the script was read as.
     pub fit: Fit,
+    /// What that kind of amends is called, in the language read.
+    pub fit_label: &'static str,
     /// What this kind of amends asks for, in a few lines; `None` for a direct amends.
     pub note: Option<String>,
     /// Characters read, and characters in the script (more when it is over `READ_MAX`).
@@ -245,6 +255,8 @@ struct RawPatterns {
     contact: RawContact,
     /// What each kind of amends other than a direct one changes, by `Fit` code.
     fits: HashMap<String, RawFit>,
+    /// What each kind of amends is called, by `Fit` code.
+    fit_labels: HashMap<String, String>,
     /// Said when only the start of a script was read: `{read}` and `{max}` characters.
     over: String,
     /// Added when the script's length is known: `{total}` characters.
@@ -299,6 +311,9 @@ struct RawBut {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawKind {
+    /// What the kind is called (required for the general texts, not for a fit's).
+    #[serde(default)]
+    label: Option<String>,
     explanation: String,
     direction: String,
 }
@@ -323,11 +338,37 @@ struct RawBalance {
     even: String,
 }
 
+/// One word of a phrase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Word {
+    /// Any word with this stem: "forgive" stands for "forgiving" and "forgiveness" too.
+    Stem(String),
+    /// Exactly this word, folded: written `=word` (and `@party`) in a phrase.
+    Exact(String),
+}
+
+impl Word {
+    fn matches(&self, t: &Token) -> bool {
+        match self {
+            Word::Stem(s) => t.stem == *s || t.alt.as_ref() == Some(s),
+            Word::Exact(w) => t.norm == *w,
+        }
+    }
+
+    /// The stem a token must have (or a second stem, see `stem`) for this word to match it.
+    fn stem(&self, language: Language) -> String {
+        match self {
+            Word::Stem(s) => s.clone(),
+            Word::Exact(w) => stem::stems(w, language).0,
+        }
+    }
+}
+
 /// One element of a phrase.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Elem {
     /// One of these word sequences.
-    Alt(Vec<Vec<String>>),
+    Alt(Vec<Vec<Word>>),
     /// Up to two words of anything (not a negation).
     Gap,
 }
@@ -340,19 +381,28 @@ struct Rule {
     phrases: Vec<Phrase>,
     except: Vec<Phrase>,
     opening_only: bool,
-    /// The words any phrase of the rule can start with, so most positions are skipped with
-    /// one lookup; `None` when a phrase starts with a gap (then every position is tried).
+    /// The stems any phrase of the rule can start with, so most positions are skipped with
+    /// one or two lookups; `None` when a phrase starts with a gap (then every position is tried).
     firsts: Option<HashSet<String>>,
 }
 
-/// The first words a set of phrases can start with (see `Rule::firsts`).
-fn first_words(phrases: &[Phrase]) -> Option<HashSet<String>> {
+impl Rule {
+    /// Whether a phrase of this rule can start at `t`.
+    fn may_start(&self, t: &Token) -> bool {
+        self.firsts.as_ref().is_none_or(|f| {
+            f.contains(&t.stem) || t.alt.as_ref().is_some_and(|a| f.contains(a))
+        })
+    }
+}
+
+/// The stems a set of phrases can start with (see `Rule::firsts`).
+fn first_words(phrases: &[Phrase], language: Language) -> Option<HashSet<String>> {
     let mut out = HashSet::new();
     for phrase in phrases {
         match phrase.first() {
             Some(Elem::Alt(alts)) => {
                 for alt in alts {
-                    out.insert(alt.first()?.clone());
+                    out.insert(alt.first()?.stem(language));
                 }
             }
             _ => return None,
@@ -384,6 +434,8 @@ struct Patterns {
     but_skip_after: HashSet<String>,
     but_skip_sentence: Vec<Phrase>,
     texts: HashMap<FindingKind, (String, String)>,
+    labels: HashMap<FindingKind, String>,
+    fit_labels: HashMap<Fit, String>,
     rules: Vec<Rule>,
     missing: Vec<Rule>,
     balance: RawBalance,
@@ -414,7 +466,24 @@ fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(fold).collect()
 }
 
-fn parse_phrase(text: &str) -> Result<Phrase, String> {
+/// A phrase's word as it is matched: by its stem, or exactly when written `=word` or `@name`.
+fn phrase_word(word: &str, language: Language) -> Word {
+    if let Some(exact) = word.strip_prefix('=') {
+        Word::Exact(fold(exact))
+    } else if word.starts_with('@') {
+        Word::Exact(fold(word))
+    } else {
+        Word::Stem(stem::stems(word, language).0)
+    }
+}
+
+fn phrase_words(text: &str, language: Language) -> Vec<Word> {
+    text.split_whitespace()
+        .map(|w| phrase_word(w, language))
+        .collect()
+}
+
+fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -422,7 +491,10 @@ fn parse_phrase(text: &str) -> Result<Phrase, String> {
             let close = after
                 .find(')')
                 .ok_or_else(|| format!("unclosed '(' in {text:?}"))?;
-            let alts: Vec<Vec<String>> = after[..close].split('|').map(words).collect();
+            let alts: Vec<Vec<Word>> = after[..close]
+                .split('|')
+                .map(|a| phrase_words(a, language))
+                .collect();
             if alts.iter().any(Vec::is_empty) {
                 return Err(format!("empty alternative in {text:?}"));
             }
@@ -437,7 +509,7 @@ fn parse_phrase(text: &str) -> Result<Phrase, String> {
             if word == "~" {
                 out.push(Elem::Gap);
             } else {
-                out.push(Elem::Alt(vec![vec![fold(word)]]));
+                out.push(Elem::Alt(vec![vec![phrase_word(word, language)]]));
             }
             rest = rest[end..].trim_start();
         }
@@ -490,13 +562,27 @@ fn check_money(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn build(source: &str) -> Result<Patterns, String> {
+fn build(source: &str, language: Language) -> Result<Patterns, String> {
     let raw: RawPatterns = serde_json::from_str(source).map_err(|e| e.to_string())?;
     let texts = parse_texts(&raw.kinds)?;
+    let mut labels = HashMap::new();
     for k in FindingKind::ALL {
         if !texts.contains_key(k) {
             return Err(format!("no explanation for {}", k.code()));
         }
+        let label = raw.kinds[k.code()]
+            .label
+            .clone()
+            .ok_or_else(|| format!("no label for {}", k.code()))?;
+        labels.insert(*k, label);
+    }
+    let mut fit_labels = HashMap::new();
+    for fit in Fit::ALL {
+        let label = raw
+            .fit_labels
+            .get(fit.code())
+            .ok_or_else(|| format!("no label for the fit {}", fit.code()))?;
+        fit_labels.insert(*fit, label.clone());
     }
     let rules = |list: &[RawRule], missing: bool| -> Result<Vec<Rule>, String> {
         list.iter()
@@ -508,16 +594,16 @@ fn build(source: &str) -> Result<Patterns, String> {
                 let phrases: Vec<Phrase> = r
                     .phrases
                     .iter()
-                    .map(|p| parse_phrase(p))
+                    .map(|p| parse_phrase(p, language))
                     .collect::<Result<_, _>>()?;
                 Ok(Rule {
                     kind,
-                    firsts: first_words(&phrases),
+                    firsts: first_words(&phrases, language),
                     phrases,
                     except: r
                         .except
                         .iter()
-                        .map(|p| parse_phrase(p))
+                        .map(|p| parse_phrase(p, language))
                         .collect::<Result<_, _>>()?,
                     opening_only: r.opening_only,
                 })
@@ -551,6 +637,8 @@ fn build(source: &str) -> Result<Patterns, String> {
     }
     Ok(Patterns {
         fits,
+        labels,
+        fit_labels,
         over: raw.over,
         over_total: raw.over_total,
         negations: set(&raw.negations),
@@ -565,7 +653,7 @@ fn build(source: &str) -> Result<Patterns, String> {
             .but
             .skip_sentence
             .iter()
-            .map(|p| parse_phrase(p))
+            .map(|p| parse_phrase(p, language))
             .collect::<Result<_, _>>()?,
         texts,
         rules: rules(&raw.rules, false)?,
@@ -576,17 +664,17 @@ fn build(source: &str) -> Result<Patterns, String> {
                 .contact
                 .phrases
                 .iter()
-                .map(|p| parse_phrase(p))
+                .map(|p| parse_phrase(p, language))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
-                firsts: first_words(&phrases),
+                firsts: first_words(&phrases, language),
                 phrases,
                 except: raw
                     .contact
                     .except
                     .iter()
-                    .map(|p| parse_phrase(p))
+                    .map(|p| parse_phrase(p, language))
                     .collect::<Result<_, _>>()?,
                 opening_only: false,
             }
@@ -596,11 +684,11 @@ fn build(source: &str) -> Result<Patterns, String> {
                 .contact
                 .cancel
                 .iter()
-                .map(|p| parse_phrase(p))
+                .map(|p| parse_phrase(p, language))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
-                firsts: first_words(&phrases),
+                firsts: first_words(&phrases, language),
                 phrases,
                 except: Vec::new(),
                 opening_only: false,
@@ -624,7 +712,7 @@ fn patterns(language: Language) -> &'static Patterns {
         Language::Es => &ES,
     };
     cell.get_or_init(|| {
-        build(source(language)).expect("the coach's patterns are checked by the unit tests")
+        build(source(language), language).expect("the coach's patterns are checked by the unit tests")
     })
 }
 
@@ -637,6 +725,10 @@ struct Token<'a> {
     raw: &'a str,
     /// Folded.
     norm: String,
+    /// Its stem in the language read (see `stem`), and a second one for a Spanish verb with a
+    /// pronoun joined to it.
+    stem: String,
+    alt: Option<String>,
     start: usize,
     end: usize,
     /// Sentences also break at the edges of quotations.
@@ -651,7 +743,9 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-fn tokenize(script: &str) -> Vec<Token<'_>> {
+fn tokenize(script: &str, language: Language) -> Vec<Token<'_>> {
+    // A script says the same words again and again: each is stemmed once.
+    let mut seen: HashMap<&str, (String, Option<String>)> = HashMap::new();
     let mut tokens = Vec::new();
     let mut sentence = 0;
     let mut clause = 0;
@@ -676,9 +770,15 @@ fn tokenize(script: &str) -> Vec<Token<'_>> {
             }
             let end = chars.get(j).map_or(script.len(), |&(b, _)| b);
             let raw = &script[start..end];
+            let (stem, alt) = seen
+                .entry(raw)
+                .or_insert_with(|| stem::stems(raw, language))
+                .clone();
             tokens.push(Token {
                 raw,
                 norm: fold(raw),
+                stem,
+                alt,
                 start,
                 end,
                 sentence,
@@ -757,7 +857,7 @@ fn match_in(
                 && tokens[at..end]
                     .iter()
                     .zip(alt)
-                    .all(|(t, w)| t.norm == *w && t.sentence == sentence);
+                    .all(|(t, w)| w.matches(t) && t.sentence == sentence);
             if here {
                 match_in(tokens, end, rest, negations, sentence)
             } else {
@@ -809,11 +909,7 @@ fn matches(tokens: &[&Token], rule: &Rule, p: &Patterns) -> Vec<Range<usize>> {
         if out.last().is_some_and(|r| r.end > at) {
             continue;
         }
-        if rule
-            .firsts
-            .as_ref()
-            .is_some_and(|f| !f.contains(&tokens[at].norm))
-        {
+        if !rule.may_start(tokens[at]) {
             continue;
         }
         let Some(end) = rule
@@ -926,9 +1022,9 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
 /// Everything is read, quoted words and questions included: under a court order, words in
 /// quotation marks or a question mark at the end still say what would be done.
 pub fn go_between(text: &str) -> Option<Range<usize>> {
-    let all = tokenize(text);
-    let own: Vec<&Token> = all.iter().collect();
     Language::ALL.iter().find_map(|&lang| {
+        let all = tokenize(text, lang);
+        let own: Vec<&Token> = all.iter().collect();
         let p = patterns(lang);
         p.rules
             .iter()
@@ -938,44 +1034,51 @@ pub fn go_between(text: &str) -> Option<Range<usize>> {
     })
 }
 
+/// `text`'s words in `language`, a word of `name` (or one with "'s" after it) read as `@party`
+/// (or `@party's`) and nothing taken as quoted.
+fn with_party<'a>(text: &'a str, name: &[String], language: Language) -> Vec<Token<'a>> {
+    let mut all = tokenize(text, language);
+    for t in &mut all {
+        let stand_in = if name.contains(&t.norm) {
+            Some("@party")
+        } else if t
+            .norm
+            .strip_suffix("'s")
+            .is_some_and(|stem| name.iter().any(|n| n == stem))
+        {
+            Some("@party's")
+        } else {
+            None
+        };
+        if let Some(s) = stand_in {
+            t.norm = s.to_string();
+            t.stem = s.to_string();
+            t.alt = None;
+        }
+        t.quoted = false;
+    }
+    all
+}
+
 /// Where `text` describes the writer reaching `party` directly (visiting, calling, writing to,
 /// meeting, handing them something), read in both languages: the byte range of the first such
 /// place. A word of the party's name, or a pronoun, stands for them.
 pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
-    let all = tokenize(text);
     let name: Vec<String> = words(&party.replace(['.', ',', '(', ')', '"'], " "))
         .into_iter()
         .filter(|w| w.chars().count() >= 2)
         .collect();
-    let own: Vec<Token> = all
+    let read: Vec<(Language, Vec<Token>)> = Language::ALL
         .iter()
-        .map(|t| Token {
-            raw: t.raw,
-            norm: if name.contains(&t.norm) {
-                "@party".to_string()
-            } else if t
-                .norm
-                .strip_suffix("'s")
-                .is_some_and(|stem| name.iter().any(|n| n == stem))
-            {
-                "@party's".to_string()
-            } else {
-                t.norm.clone()
-            },
-            start: t.start,
-            end: t.end,
-            sentence: t.sentence,
-            clause: t.clause,
-            quoted: false,
-            question: t.question,
-        })
+        .map(|&lang| (lang, with_party(text, &name, lang)))
         .collect();
-    let own: Vec<&Token> = own.iter().collect();
     // A sentence that passes something through someone else is read as that, not as contact
-    // ("ask her sister to tell her" is a go-between, whoever "her" is).
+    // ("ask her sister to tell her" is a go-between, whoever "her" is). Both languages' words
+    // break into the same sentences.
     let mut relayed: HashSet<usize> = HashSet::new();
-    for &lang in Language::ALL {
-        let p = patterns(lang);
+    for (lang, tokens) in &read {
+        let own: Vec<&Token> = tokens.iter().collect();
+        let p = patterns(*lang);
         for rule in p.rules.iter().filter(|r| r.kind == FindingKind::GoBetween) {
             relayed.extend(matches(&own, rule, p).iter().map(|r| own[r.start].sentence));
         }
@@ -985,8 +1088,9 @@ pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
                 .map(|r| own[r.start].sentence),
         );
     }
-    Language::ALL.iter().find_map(|&lang| {
-        let p = patterns(lang);
+    read.iter().find_map(|(lang, tokens)| {
+        let own: Vec<&Token> = tokens.iter().collect();
+        let p = patterns(*lang);
         matches(&own, &p.contact, p)
             .into_iter()
             .find(|r| !relayed.contains(&own[r.start].sentence))
@@ -1063,7 +1167,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     };
     let fit = context.fit();
     let fitted = p.fits.get(&fit);
-    let all = tokenize(script);
+    let all = tokenize(script, language);
     let own: Vec<&Token> = all.iter().filter(|t| !t.quoted).collect();
     let finding = |kind: FindingKind, span: Option<Range<usize>>| {
         let (explanation, direction) = fitted
@@ -1071,6 +1175,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             .unwrap_or(&p.texts[&kind]);
         Finding {
             kind,
+            label: p.labels[&kind].as_str(),
             span,
             explanation: explanation.as_str(),
             direction: with_money(direction, context.currency, language),
@@ -1082,11 +1187,18 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     // Words inside or just after a conditional apology: an act or responsibility named there is
     // hedged ("I may have said some things", "if I hurt you"), so it does not count as named.
     let mut hedged = HashSet::new();
+    // Words of a vague admission ("I did a lot of things") or an empty promise ("I will be
+    // better"): they do not name an act or a commitment.
+    let mut blanket = HashSet::new();
+    let mut hollow = HashSet::new();
     let fit_rules = fitted.map(|f| f.rules.as_slice()).unwrap_or(&[]);
     for rule in p.rules.iter().chain(fit_rules) {
         for r in matches(&own, rule, p) {
-            if rule.kind == FindingKind::Conditional {
-                hedged.extend(r.start..r.end + 2);
+            match rule.kind {
+                FindingKind::Conditional => hedged.extend(r.start..r.end + 2),
+                FindingKind::Vague => blanket.extend(r.clone()),
+                FindingKind::EmptyPromise => hollow.extend(r.clone()),
+                _ => {}
             }
             found.push(finding(rule.kind, Some(byte_span(&r))));
         }
@@ -1131,7 +1243,12 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
         );
         for r in matches(&own, rule, p) {
-            if !(hedge_matters && hedged.contains(&r.start)) {
+            let empty = match rule.kind {
+                FindingKind::MissingAct => blanket.contains(&r.start),
+                FindingKind::MissingCommitment => hollow.contains(&r.start),
+                _ => false,
+            };
+            if !(hedge_matters && hedged.contains(&r.start)) && !empty {
                 present.insert(rule.kind);
             }
             if no_reply && asks && own[r.start].question && asked.insert(own[r.start].sentence) {
@@ -1139,6 +1256,18 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             }
         }
     }
+    // A vague admission or an empty promise is pointed at only where the script has nothing
+    // better: no act named, no concrete commitment. Where it is, it says what is missing.
+    found.retain(|f| match f.kind {
+        FindingKind::Vague => !present.contains(&FindingKind::MissingAct),
+        FindingKind::EmptyPromise => !present.contains(&FindingKind::MissingCommitment),
+        _ => true,
+    });
+    let stands_for = |k: FindingKind| match k {
+        FindingKind::MissingAct => Some(FindingKind::Vague),
+        FindingKind::MissingCommitment => Some(FindingKind::EmptyPromise),
+        _ => None,
+    };
     found.sort_by_key(|f| {
         let s = f.span.clone().unwrap_or(0..0);
         (s.start, s.end, f.kind)
@@ -1163,7 +1292,9 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     for rule in &p.missing {
         if !present.contains(&rule.kind)
             && !dropped(rule.kind)
-            && !findings.iter().any(|f| f.kind == rule.kind)
+            && !findings
+                .iter()
+                .any(|f| f.kind == rule.kind || Some(f.kind) == stands_for(rule.kind))
         {
             findings.push(finding(rule.kind, None));
         }
@@ -1195,6 +1326,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             reading: reading.as_str(),
         },
         fit,
+        fit_label: p.fit_labels[&fit].as_str(),
         note: fitted.map(|f| with_money(&f.note, context.currency, language)),
         read,
         total,
@@ -1209,7 +1341,7 @@ mod tests {
     #[test]
     fn every_language_has_valid_patterns() {
         for l in Language::ALL {
-            if let Err(e) = build(source(*l)) {
+            if let Err(e) = build(source(*l), *l) {
                 panic!("{}: {e}", l.code());
             }
         }
@@ -1217,11 +1349,11 @@ mod tests {
 
     #[test]
     fn phrases_parse_alternatives_and_gaps() {
-        let p = parse_phrase("i ~ (took|ran off with) money").unwrap();
+        let p = parse_phrase("i ~ (took|ran off with) money", Language::En).unwrap();
         assert_eq!(p.len(), 4);
         assert_eq!(p[1], Elem::Gap);
-        assert!(parse_phrase("~ sorry").is_err());
-        assert!(parse_phrase("(sorry").is_err());
+        assert!(parse_phrase("~ sorry", Language::En).is_err());
+        assert!(parse_phrase("(sorry", Language::En).is_err());
     }
 
     fn kinds(script: &str) -> Vec<FindingKind> {

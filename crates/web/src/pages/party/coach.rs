@@ -80,9 +80,14 @@ fn capitalised(label: &str) -> String {
 }
 
 fn shown(script: &str, f: &Finding) -> Shown {
-    let label = f.kind.label();
+    // A missing element is shown under its own heading, so its label's "missing: " (or the
+    // language's word for it) is left off.
+    let label = match f.label.split_once(": ") {
+        Some((_, rest)) if f.kind.is_missing() => rest,
+        _ => f.label,
+    };
     Shown {
-        label: capitalised(label.strip_prefix("missing: ").unwrap_or(label)),
+        label: capitalised(label),
         quoted: f
             .span
             .as_ref()
@@ -167,7 +172,7 @@ pub async fn coach(State(app): State<App>, Path(id): Path<String>, body: Body) -
         StatusCode::OK,
         Panel::Read {
             over,
-            fit: reading.fit.label(),
+            fit: reading.fit_label,
             note: reading.note.clone(),
             more_present: present.len().saturating_sub(SHOWN),
             present: present
