@@ -246,6 +246,8 @@ struct RawPatterns {
     first_person: Vec<String>,
     second_person: Vec<String>,
     but: RawBut,
+    /// How an act done by the writer shows in the language's grammar (see `Acts`).
+    acts: RawActs,
     kinds: HashMap<String, RawKind>,
     rules: Vec<RawRule>,
     missing: Vec<RawRule>,
@@ -296,6 +298,30 @@ struct RawContact {
     /// court, asked about with a sponsor, thought about, never sent.
     #[serde(default)]
     cancel: Vec<String>,
+}
+
+/// How a script names something the writer did, beyond the verbs a rule can list: a verb in the
+/// past with the writer as its subject ("I ghosted you", "te robé", "le he mentido").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActs {
+    /// Words for "I"; a past verb must follow one within `within` words of the same clause.
+    /// Empty for a language that leaves the subject out (the verb's ending says who).
+    subjects: Vec<String>,
+    within: usize,
+    /// Endings of a verb in the past (as written, lowercased, accents kept), and the fewest
+    /// letters such a word has.
+    endings: Vec<String>,
+    min_letters: usize,
+    /// Past forms without such an ending.
+    irregular: Vec<String>,
+    /// Words with such an ending that do not name an act (feelings, wishes, thoughts).
+    not: Vec<String>,
+    /// Words that make the next one a state rather than an act ("I was ashamed").
+    states: Vec<String>,
+    /// Auxiliaries of a perfect ("he", "había") and the endings of the participle after them.
+    auxiliaries: Vec<String>,
+    participles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,6 +459,7 @@ struct Patterns {
     but_skip_before: HashSet<String>,
     but_skip_after: HashSet<String>,
     but_skip_sentence: Vec<Phrase>,
+    acts: Acts,
     texts: HashMap<FindingKind, (String, String)>,
     labels: HashMap<FindingKind, String>,
     fit_labels: HashMap<Fit, String>,
@@ -649,6 +676,17 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
         admissions: set(&raw.but.admissions),
         but_skip_before: set(&raw.but.skip_before),
         but_skip_after: set(&raw.but.skip_after),
+        acts: Acts {
+            subjects: set(&raw.acts.subjects),
+            within: raw.acts.within,
+            endings: raw.acts.endings.clone(),
+            min_letters: raw.acts.min_letters,
+            irregular: raw.acts.irregular.iter().map(|w| w.to_lowercase()).collect(),
+            not: raw.acts.not.iter().map(|w| w.to_lowercase()).collect(),
+            states: set(&raw.acts.states),
+            auxiliaries: set(&raw.acts.auxiliaries),
+            participles: raw.acts.participles.clone(),
+        },
         but_skip_sentence: raw
             .but
             .skip_sentence
@@ -944,6 +982,60 @@ fn opening_end(tokens: &[&Token]) -> usize {
         }
     }
     usize::MAX
+}
+
+/// See `RawActs`. Words compared as written, lowercased, accents kept.
+#[derive(Debug)]
+struct Acts {
+    subjects: HashSet<String>,
+    within: usize,
+    endings: Vec<String>,
+    min_letters: usize,
+    irregular: HashSet<String>,
+    not: HashSet<String>,
+    states: HashSet<String>,
+    auxiliaries: HashSet<String>,
+    participles: Vec<String>,
+}
+
+impl Acts {
+    fn past(&self, lower: &str, endings: &[String]) -> bool {
+        !self.not.contains(lower)
+            && (self.irregular.contains(lower)
+                || (lower.chars().count() >= self.min_letters
+                    && endings.iter().any(|e| lower.ends_with(e.as_str()))))
+    }
+
+    /// Where the writer names something they did: token ranges from the subject (or the verb)
+    /// to the verb.
+    fn find(&self, tokens: &[&Token]) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            let lower = t.raw.to_lowercase().replace('’', "'");
+            let same = |k: usize| tokens[k].clause == t.clause && tokens[k].sentence == t.sentence;
+            if i > 0 && same(i - 1) && self.states.contains(&tokens[i - 1].norm) {
+                continue;
+            }
+            let perfect = (1..=2).any(|back| {
+                i >= back && same(i - back) && self.auxiliaries.contains(&tokens[i - back].norm)
+            }) && self.past(&lower, &self.participles);
+            if !perfect && !self.past(&lower, &self.endings) {
+                continue;
+            }
+            if self.subjects.is_empty() {
+                out.push(i..i + 1);
+                continue;
+            }
+            let from = i.saturating_sub(self.within);
+            if let Some(s) = (from..i)
+                .rev()
+                .find(|&k| same(k) && self.subjects.contains(&tokens[k].norm))
+            {
+                out.push(s..i + 1);
+            }
+        }
+        out
+    }
 }
 
 /// "But" after an admission in the same sentence: the rest of the sentence takes it back. One
@@ -1242,7 +1334,11 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             rule.kind,
             FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
         );
-        for r in matches(&own, rule, p) {
+        let mut places = matches(&own, rule, p);
+        if rule.kind == FindingKind::MissingAct {
+            places.extend(p.acts.find(&own));
+        }
+        for r in places {
             let empty = match rule.kind {
                 FindingKind::MissingAct => blanket.contains(&r.start),
                 FindingKind::MissingCommitment => hollow.contains(&r.start),
