@@ -1288,7 +1288,15 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
         for r in matches(&own, rule, p) {
             match rule.kind {
                 FindingKind::Conditional => hedged.extend(r.start..r.end + 2),
-                FindingKind::Vague => blanket.extend(r.clone()),
+                // The rest of the clause belongs to it ("sorry for everything I put you
+                // through" names no act).
+                FindingKind::Vague => {
+                    let clause = own[r.start].clause;
+                    let end = (r.end..own.len())
+                        .find(|&k| own[k].clause != clause)
+                        .unwrap_or(own.len());
+                    blanket.extend(r.start..end);
+                }
                 FindingKind::EmptyPromise => hollow.extend(r.clone()),
                 _ => {}
             }
