@@ -518,15 +518,21 @@ fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
             let close = after
                 .find(')')
                 .ok_or_else(|| format!("unclosed '(' in {text:?}"))?;
-            let alts: Vec<Vec<Word>> = after[..close]
+            let mut alts: Vec<Vec<Word>> = after[..close]
                 .split('|')
                 .map(|a| phrase_words(a, language))
                 .collect();
             if alts.iter().any(Vec::is_empty) {
                 return Err(format!("empty alternative in {text:?}"));
             }
+            // `(a|b)?`: the group may also be left out.
+            let mut next = &after[close + 1..];
+            if let Some(optional) = next.strip_prefix('?') {
+                alts.push(Vec::new());
+                next = optional;
+            }
             out.push(Elem::Alt(alts));
-            rest = after[close + 1..].trim_start();
+            rest = next.trim_start();
         } else {
             let end = rest.find([' ', '(']).unwrap_or(rest.len());
             let word = &rest[..end];
@@ -541,9 +547,13 @@ fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
             rest = rest[end..].trim_start();
         }
     }
-    match (out.first(), out.last()) {
-        (Some(Elem::Alt(_)), Some(Elem::Alt(_))) => Ok(out),
-        _ => Err(format!("a phrase must start and end with words: {text:?}")),
+    // A phrase starts and ends with words it must find, so a match always has a first and a
+    // last word (the span) and the rule's first words can be looked up.
+    let required = |e: Option<&Elem>| matches!(e, Some(Elem::Alt(alts)) if alts.iter().all(|a| !a.is_empty()));
+    if required(out.first()) && required(out.last()) {
+        Ok(out)
+    } else {
+        Err(format!("a phrase must start and end with words: {text:?}"))
     }
 }
 
@@ -1458,6 +1468,10 @@ mod tests {
         assert_eq!(p[1], Elem::Gap);
         assert!(parse_phrase("~ sorry", Language::En).is_err());
         assert!(parse_phrase("(sorry", Language::En).is_err());
+        let p = parse_phrase("if (i|you)? did", Language::En).unwrap();
+        assert_eq!(p.len(), 3);
+        assert!(parse_phrase("(if)? sorry", Language::En).is_err());
+        assert!(parse_phrase("sorry (if)?", Language::En).is_err());
     }
 
     fn kinds(script: &str) -> Vec<FindingKind> {
