@@ -322,6 +322,11 @@ struct RawActs {
     /// Auxiliaries of a perfect ("he", "había") and the endings of the participle after them.
     auxiliaries: Vec<String>,
     participles: Vec<String>,
+    /// An apology for a verb names its act: "sorry for benching you", "perdón por gritarte".
+    /// The apology's words, the word before the verb, and the verb's endings.
+    apologies: Vec<String>,
+    apology_links: Vec<String>,
+    apology_verbs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -371,6 +376,8 @@ enum Word {
     Stem(String),
     /// Exactly this word, folded: written `=word` (and `@party`) in a phrase.
     Exact(String),
+    /// A number ("50", "5th", "1.800"): written `#`.
+    Number,
 }
 
 impl Word {
@@ -378,6 +385,7 @@ impl Word {
         match self {
             Word::Stem(s) => t.stem == *s || t.alt.as_ref() == Some(s),
             Word::Exact(w) => t.norm == *w,
+            Word::Number => t.raw.starts_with(|c: char| c.is_ascii_digit()),
         }
     }
 
@@ -386,6 +394,7 @@ impl Word {
         match self {
             Word::Stem(s) => s.clone(),
             Word::Exact(w) => stem::stems(w, language).0,
+            Word::Number => String::new(),
         }
     }
 }
@@ -428,7 +437,11 @@ fn first_words(phrases: &[Phrase], language: Language) -> Option<HashSet<String>
         match phrase.first() {
             Some(Elem::Alt(alts)) => {
                 for alt in alts {
-                    out.insert(alt.first()?.stem(language));
+                    match alt.first()? {
+                        // A number's stem is itself: any position may start the phrase.
+                        Word::Number => return None,
+                        w => out.insert(w.stem(language)),
+                    };
                 }
             }
             _ => return None,
@@ -495,7 +508,9 @@ fn words(text: &str) -> Vec<String> {
 
 /// A phrase's word as it is matched: by its stem, or exactly when written `=word` or `@name`.
 fn phrase_word(word: &str, language: Language) -> Word {
-    if let Some(exact) = word.strip_prefix('=') {
+    if word == "#" {
+        Word::Number
+    } else if let Some(exact) = word.strip_prefix('=') {
         Word::Exact(fold(exact))
     } else if word.starts_with('@') {
         Word::Exact(fold(word))
@@ -696,6 +711,9 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             states: set(&raw.acts.states),
             auxiliaries: set(&raw.acts.auxiliaries),
             participles: raw.acts.participles.clone(),
+            apologies: set(&raw.acts.apologies),
+            apology_links: set(&raw.acts.apology_links),
+            apology_verbs: raw.acts.apology_verbs.clone(),
         },
         but_skip_sentence: raw
             .but
@@ -1006,6 +1024,9 @@ struct Acts {
     states: HashSet<String>,
     auxiliaries: HashSet<String>,
     participles: Vec<String>,
+    apologies: HashSet<String>,
+    apology_links: HashSet<String>,
+    apology_verbs: Vec<String>,
 }
 
 impl Acts {
@@ -1017,12 +1038,26 @@ impl Acts {
     }
 
     /// Where the writer names something they did: token ranges from the subject (or the verb)
-    /// to the verb.
+    /// to the verb. A question names nothing done ("what else did I break?").
     fn find(&self, tokens: &[&Token]) -> Vec<Range<usize>> {
         let mut out = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
+            if t.question {
+                continue;
+            }
             let lower = t.raw.to_lowercase().replace('’', "'");
             let same = |k: usize| tokens[k].clause == t.clause && tokens[k].sentence == t.sentence;
+            let apology = i >= 2
+                && same(i - 1)
+                && self.apology_links.contains(&tokens[i - 1].norm)
+                && (2..=4).any(|back| {
+                    i >= back && same(i - back) && self.apologies.contains(&tokens[i - back].norm)
+                })
+                && self.past(&lower, &self.apology_verbs);
+            if apology {
+                out.push(i - 1..i + 1);
+                continue;
+            }
             if i > 0 && same(i - 1) && self.states.contains(&tokens[i - 1].norm) {
                 continue;
             }
@@ -1307,7 +1342,15 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
                         .unwrap_or(own.len());
                     blanket.extend(r.start..end);
                 }
-                FindingKind::EmptyPromise => hollow.extend(r.clone()),
+                // So do the words before it in its clause ("from today I will be better").
+                FindingKind::EmptyPromise => {
+                    let clause = own[r.start].clause;
+                    let start = (0..r.start)
+                        .rev()
+                        .find(|&k| own[k].clause != clause)
+                        .map_or(0, |k| k + 1);
+                    hollow.extend(start..r.end);
+                }
                 _ => {}
             }
             found.push(finding(rule.kind, Some(byte_span(&r))));
@@ -1341,6 +1384,18 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     // finding of its own.
     let no_reply = fitted.is_some_and(|f| f.no_reply);
     let mut present: HashSet<FindingKind> = HashSet::new();
+    let asking: HashSet<usize> = p
+        .missing
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
+            )
+        })
+        .flat_map(|r| matches(&own, r, p))
+        .flatten()
+        .collect();
     // One such finding per question.
     let mut asked: HashSet<usize> = HashSet::new();
     for rule in &p.missing {
@@ -1354,7 +1409,14 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
         );
         let mut places = matches(&own, rule, p);
         if rule.kind == FindingKind::MissingAct {
-            places.extend(p.acts.find(&own));
+            // Words that ask about other harm or setting it right name no act ("is there other
+            // harm I caused?").
+            places.extend(
+                p.acts
+                    .find(&own)
+                    .into_iter()
+                    .filter(|r| !r.clone().any(|k| asking.contains(&k))),
+            );
         }
         for r in places {
             let empty = match rule.kind {
