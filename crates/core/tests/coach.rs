@@ -79,6 +79,8 @@ fn training() -> Vec<(Language, Case)> {
         (Language::Es, include_str!("coach_corpus/train/methods_es.json")),
         (Language::En, include_str!("coach_corpus/train/en_more.json")),
         (Language::Es, include_str!("coach_corpus/train/es_more.json")),
+        (Language::En, include_str!("coach_corpus/train/en_third.json")),
+        (Language::Es, include_str!("coach_corpus/train/es_third.json")),
     ])
 }
 
