@@ -1425,6 +1425,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
                 _ => false,
             };
             if !(hedge_matters && hedged.contains(&r.start)) && !empty {
+                if std::env::var("COACH_DEBUG").is_ok() { eprintln!("PRESENT {:?} {:?}", rule.kind, own[r.clone()].iter().map(|t| t.raw).collect::<Vec<_>>()); }
                 present.insert(rule.kind);
             }
             if no_reply && asks && own[r.start].question && asked.insert(own[r.start].sentence) {
