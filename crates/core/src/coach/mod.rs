@@ -507,25 +507,37 @@ fn words(text: &str) -> Vec<String> {
 }
 
 /// A phrase's word as it is matched: by its stem, or exactly when written `=word` or `@name`.
-fn phrase_word(word: &str, language: Language) -> Word {
+/// How a phrase's words are matched: by their stems, or each exactly as written (the readers the
+/// rules use, whose phrases list every form they mean; see `go_between` and `reaches`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Forms {
+    Stems,
+    Exact,
+}
+
+fn phrase_word(word: &str, language: Language, forms: Forms) -> Word {
     if word == "#" {
         Word::Number
     } else if let Some(exact) = word.strip_prefix('=') {
         Word::Exact(fold(exact))
-    } else if word.starts_with('@') {
+    } else if word.starts_with('@') || forms == Forms::Exact {
         Word::Exact(fold(word))
     } else {
         Word::Stem(stem::stems(word, language).0)
     }
 }
 
-fn phrase_words(text: &str, language: Language) -> Vec<Word> {
+fn phrase_words(text: &str, language: Language, forms: Forms) -> Vec<Word> {
     text.split_whitespace()
-        .map(|w| phrase_word(w, language))
+        .map(|w| phrase_word(w, language, forms))
         .collect()
 }
 
 fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
+    parse_phrase_as(text, language, Forms::Stems)
+}
+
+fn parse_phrase_as(text: &str, language: Language, forms: Forms) -> Result<Phrase, String> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -535,7 +547,7 @@ fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
                 .ok_or_else(|| format!("unclosed '(' in {text:?}"))?;
             let mut alts: Vec<Vec<Word>> = after[..close]
                 .split('|')
-                .map(|a| phrase_words(a, language))
+                .map(|a| phrase_words(a, language, forms))
                 .collect();
             if alts.iter().any(Vec::is_empty) {
                 return Err(format!("empty alternative in {text:?}"));
@@ -557,7 +569,7 @@ fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
             if word == "~" {
                 out.push(Elem::Gap);
             } else {
-                out.push(Elem::Alt(vec![vec![phrase_word(word, language)]]));
+                out.push(Elem::Alt(vec![vec![phrase_word(word, language, forms)]]));
             }
             rest = rest[end..].trim_start();
         }
@@ -643,10 +655,17 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 if kind.is_missing() != missing || kind.is_derived() {
                     return Err(format!("{} is not allowed here", r.kind));
                 }
+                // The rules read go-betweens too (`go_between`), from phrases that list every
+                // form they mean.
+                let forms = if kind == FindingKind::GoBetween {
+                    Forms::Exact
+                } else {
+                    Forms::Stems
+                };
                 let phrases: Vec<Phrase> = r
                     .phrases
                     .iter()
-                    .map(|p| parse_phrase(p, language))
+                    .map(|p| parse_phrase_as(p, language, forms))
                     .collect::<Result<_, _>>()?;
                 Ok(Rule {
                     kind,
@@ -655,7 +674,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                     except: r
                         .except
                         .iter()
-                        .map(|p| parse_phrase(p, language))
+                        .map(|p| parse_phrase_as(p, language, forms))
                         .collect::<Result<_, _>>()?,
                     opening_only: r.opening_only,
                 })
@@ -730,7 +749,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 .contact
                 .phrases
                 .iter()
-                .map(|p| parse_phrase(p, language))
+                .map(|p| parse_phrase_as(p, language, Forms::Exact))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
@@ -740,7 +759,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                     .contact
                     .except
                     .iter()
-                    .map(|p| parse_phrase(p, language))
+                    .map(|p| parse_phrase_as(p, language, Forms::Exact))
                     .collect::<Result<_, _>>()?,
                 opening_only: false,
             }
@@ -750,7 +769,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 .contact
                 .cancel
                 .iter()
-                .map(|p| parse_phrase(p, language))
+                .map(|p| parse_phrase_as(p, language, Forms::Exact))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
@@ -1108,9 +1127,14 @@ fn but_findings(tokens: &[&Token], p: &Patterns) -> Vec<Range<usize>> {
         }
         if p.but_words.contains(&t.norm) {
             let same = |k: usize| tokens.get(k).filter(|b| b.sentence == t.sentence);
+            // What follows may be one word ("also") or two ("I wanted", "no excuse").
+            let two = same(i + 1)
+                .zip(same(i + 2))
+                .is_some_and(|(a, b)| p.but_skip_after.contains(&format!("{} {}", a.norm, b.norm)));
             let skipped = (i > 0
                 && same(i - 1).is_some_and(|b| p.but_skip_before.contains(&b.norm)))
                 || same(i + 1).is_some_and(|a| p.but_skip_after.contains(&a.norm))
+                || two
                 || skip_end <= i;
             if admitted && !skipped {
                 out.push(i..last[i] + 1);
@@ -1133,7 +1157,9 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
     let mut capitalised: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, t) in all.iter().enumerate() {
         if t.raw.chars().next().is_some_and(char::is_uppercase) {
-            capitalised.entry(t.norm.as_str()).or_default().push(i);
+            // "Derek's car" names Derek.
+            let word = t.norm.strip_suffix("'s").unwrap_or(&t.norm);
+            capitalised.entry(word).or_default().push(i);
         }
     }
     let mut out = Vec::new();
@@ -1144,7 +1170,8 @@ fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
         };
         for &at in capitalised.get(first.as_str()).into_iter().flatten() {
             let end = at + want.len();
-            if end <= all.len() && all[at..end].iter().zip(&want).all(|(t, w)| t.norm == *w) {
+            let same = |t: &Token, w: &String| t.norm == *w || t.norm.strip_suffix("'s") == Some(w);
+            if end <= all.len() && all[at..end].iter().zip(&want).all(|(t, w)| same(t, w)) {
                 out.push(all[at].start..all[end - 1].end);
             }
         }
@@ -1425,7 +1452,6 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
                 _ => false,
             };
             if !(hedge_matters && hedged.contains(&r.start)) && !empty {
-                if std::env::var("COACH_DEBUG").is_ok() { eprintln!("PRESENT {:?} {:?}", rule.kind, own[r.clone()].iter().map(|t| t.raw).collect::<Vec<_>>()); }
                 present.insert(rule.kind);
             }
             if no_reply && asks && own[r.start].question && asked.insert(own[r.start].sentence) {
