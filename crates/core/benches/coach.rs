@@ -48,6 +48,28 @@ fn script(words: usize, language: Language) -> String {
     out
 }
 
+/// About `words` words of real scripts from the corpus, one after another: the variety of a
+/// person's own words (few repeats, so each word is stemmed once), rather than ten sentences again.
+fn corpus(words: usize, language: Language) -> String {
+    let source = match language {
+        Language::En => include_str!("../tests/coach_corpus/train/en_third.json"),
+        Language::Es => include_str!("../tests/coach_corpus/train/es_third.json"),
+    };
+    let cases: Vec<serde_json::Value> = serde_json::from_str(source).expect("the corpus parses");
+    let mut out = String::new();
+    let mut n = 0;
+    for case in cases.iter().cycle() {
+        if n >= words {
+            break;
+        }
+        let text = case["script"].as_str().expect("a script");
+        n += text.split_whitespace().count();
+        out.push_str(text);
+        out.push('\n');
+    }
+    out
+}
+
 fn context() -> Context {
     Context {
         involved: vec!["Priya".into()],
@@ -61,6 +83,12 @@ fn bench(c: &mut Criterion) {
     for (name, language) in [("en", Language::En), ("es", Language::Es)] {
         let text = script(1_000, language);
         c.bench_function(&format!("coach_1000_words_{name}"), |b| {
+            b.iter(|| coach(black_box(&text), language, black_box(&ctx)))
+        });
+    }
+    for (name, language) in [("en", Language::En), ("es", Language::Es)] {
+        let text = corpus(1_000, language);
+        c.bench_function(&format!("coach_1000_words_of_scripts_{name}"), |b| {
             b.iter(|| coach(black_box(&text), language, black_box(&ctx)))
         });
     }

@@ -75,12 +75,30 @@ fn training() -> Vec<(Language, Case)> {
     load(&[
         (Language::En, include_str!("coach_corpus/train/en.json")),
         (Language::Es, include_str!("coach_corpus/train/es.json")),
-        (Language::En, include_str!("coach_corpus/train/methods_en.json")),
-        (Language::Es, include_str!("coach_corpus/train/methods_es.json")),
-        (Language::En, include_str!("coach_corpus/train/en_more.json")),
-        (Language::Es, include_str!("coach_corpus/train/es_more.json")),
-        (Language::En, include_str!("coach_corpus/train/en_third.json")),
-        (Language::Es, include_str!("coach_corpus/train/es_third.json")),
+        (
+            Language::En,
+            include_str!("coach_corpus/train/methods_en.json"),
+        ),
+        (
+            Language::Es,
+            include_str!("coach_corpus/train/methods_es.json"),
+        ),
+        (
+            Language::En,
+            include_str!("coach_corpus/train/en_more.json"),
+        ),
+        (
+            Language::Es,
+            include_str!("coach_corpus/train/es_more.json"),
+        ),
+        (
+            Language::En,
+            include_str!("coach_corpus/train/en_third.json"),
+        ),
+        (
+            Language::Es,
+            include_str!("coach_corpus/train/es_third.json"),
+        ),
     ])
 }
 
@@ -192,7 +210,10 @@ fn assert_scores(name: &str, cases: &[(Language, Case)]) {
             language.code(),
             part.len()
         );
-        println!("  {:<24} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall");
+        println!(
+            "  {:<24} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            "kind", "tp", "fp", "fn", "precision", "recall"
+        );
         for (kind, c) in &per_kind {
             println!(
                 "  {kind:<24} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",

@@ -21,7 +21,10 @@
 //! It reads at most what a script can hold (`READ_MAX`, the limit of a saved script), and every
 //! step is linear in the length of what it reads. Deterministic and without IO.
 
-use std::collections::{HashMap, HashSet};
+// The coach looks words up many times per reading, so with a fast hash. Its keys are the
+// patterns' words and the person's own script, read on their own machine.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -369,32 +372,90 @@ struct RawBalance {
     even: String,
 }
 
+/// Every word the patterns of a language name, as a number: a script's words are looked up once
+/// each and then compared as numbers.
+#[derive(Debug, Default)]
+struct Vocab {
+    ids: HashMap<String, u32>,
+}
+
+/// The number of a word no pattern names.
+const UNNAMED: u32 = u32::MAX;
+
+impl Vocab {
+    fn intern(&mut self, word: String) -> u32 {
+        let next = u32::try_from(self.ids.len()).expect("fewer than 4 billion pattern words");
+        *self.ids.entry(word).or_insert(next)
+    }
+
+    fn get(&self, word: &str) -> u32 {
+        self.ids.get(word).copied().unwrap_or(UNNAMED)
+    }
+}
+
 /// One word of a phrase.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Word {
     /// Any word with this stem: "forgive" stands for "forgiving" and "forgiveness" too.
-    Stem(String),
+    Stem(u32),
     /// Exactly this word, folded: written `=word` (and `@party`) in a phrase.
-    Exact(String),
+    Exact(u32),
     /// A number ("50", "5th", "1.800"): written `#`.
     Number,
 }
 
 impl Word {
     fn matches(&self, t: &Token) -> bool {
-        match self {
-            Word::Stem(s) => t.stem == *s || t.alt.as_ref() == Some(s),
-            Word::Exact(w) => t.norm == *w,
+        match *self {
+            Word::Stem(s) => t.stem == s || t.alt == s,
+            Word::Exact(w) => t.norm_id == w,
             Word::Number => t.raw.starts_with(|c: char| c.is_ascii_digit()),
         }
     }
+}
 
-    /// The stem a token must have (or a second stem, see `stem`) for this word to match it.
-    fn stem(&self, language: Language) -> String {
-        match self {
-            Word::Stem(s) => s.clone(),
-            Word::Exact(w) => stem::stems(w, language).0,
-            Word::Number => String::new(),
+/// Alternatives of a phrase: one of these word sequences (an empty one when the group may be
+/// left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Group {
+    alts: Vec<Vec<Word>>,
+    /// For a long list, the numbers of the words its sequences start with, so that a word none
+    /// starts with is passed over in one or three lookups rather than a hundred comparisons.
+    firsts: Option<HashSet<u32>>,
+    numbers: bool,
+}
+
+/// Lists shorter than this are compared one by one.
+const LOOKED_UP: usize = 6;
+
+impl Group {
+    fn new(alts: Vec<Vec<Word>>) -> Group {
+        let numbers = alts.iter().any(|a| a.first() == Some(&Word::Number));
+        let firsts = (alts.len() >= LOOKED_UP).then(|| {
+            alts.iter()
+                .filter_map(|a| match a.first() {
+                    Some(Word::Stem(w) | Word::Exact(w)) => Some(*w),
+                    _ => None,
+                })
+                .collect()
+        });
+        Group {
+            alts,
+            firsts,
+            numbers,
+        }
+    }
+
+    /// Whether some sequence may start at `t` (always, for a short list).
+    fn may_start(&self, t: &Token) -> bool {
+        match &self.firsts {
+            None => true,
+            Some(f) => {
+                f.contains(&t.stem)
+                    || f.contains(&t.alt)
+                    || f.contains(&t.norm_id)
+                    || (self.numbers && t.raw.starts_with(|c: char| c.is_ascii_digit()))
+            }
         }
     }
 }
@@ -403,7 +464,7 @@ impl Word {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Elem {
     /// One of these word sequences.
-    Alt(Vec<Vec<Word>>),
+    Alt(Group),
     /// Up to two words of anything (not a negation).
     Gap,
 }
@@ -416,38 +477,91 @@ struct Rule {
     phrases: Vec<Phrase>,
     except: Vec<Phrase>,
     opening_only: bool,
-    /// The stems any phrase of the rule can start with, so most positions are skipped with
-    /// one or two lookups; `None` when a phrase starts with a gap (then every position is tried).
-    firsts: Option<HashSet<String>>,
+    /// Which phrases can start at a word, so that at each word only those are tried.
+    firsts: Starts,
 }
 
-impl Rule {
-    /// Whether a phrase of this rule can start at `t`.
-    fn may_start(&self, t: &Token) -> bool {
-        self.firsts.as_ref().is_none_or(|f| {
-            f.contains(&t.stem) || t.alt.as_ref().is_some_and(|a| f.contains(a))
-        })
-    }
+/// The phrases of a rule by the stem of a word they can start with, in the rule's order, and
+/// those that start with a number.
+#[derive(Debug, Default)]
+struct Starts {
+    /// By the number of a stem (for a word matched by its stem) or of a word (matched exactly).
+    by_word: HashMap<u32, Vec<usize>>,
+    numbers: Vec<usize>,
+    /// Per phrase, the words its second word can be, where every way of starting it is one word
+    /// and its second element is a word that must be there: most tries end with a lookup.
+    seconds: Vec<Option<HashSet<u32>>>,
 }
 
-/// The stems a set of phrases can start with (see `Rule::firsts`).
-fn first_words(phrases: &[Phrase], language: Language) -> Option<HashSet<String>> {
-    let mut out = HashSet::new();
-    for phrase in phrases {
-        match phrase.first() {
-            Some(Elem::Alt(alts)) => {
-                for alt in alts {
-                    match alt.first()? {
-                        // A number's stem is itself: any position may start the phrase.
-                        Word::Number => return None,
-                        w => out.insert(w.stem(language)),
-                    };
-                }
+impl Starts {
+    /// The phrases that can start at `t`: up to four lists, each in the rule's order (a phrase
+    /// may be in more than one).
+    fn at<'a>(&'a self, t: &Token) -> [&'a [usize]; 4] {
+        let of = |w: u32| {
+            if w == UNNAMED {
+                &[][..]
+            } else {
+                self.by_word.get(&w).map_or(&[][..], Vec::as_slice)
             }
-            _ => return None,
+        };
+        let number = t.raw.starts_with(|c: char| c.is_ascii_digit());
+        [
+            of(t.stem),
+            of(t.alt),
+            of(t.norm_id),
+            if number { &self.numbers } else { &[] },
+        ]
+    }
+
+    /// Whether phrase `i` could go on at `next` (the word after its first).
+    fn second_fits(&self, i: usize, next: Option<&Token>, sentence: usize) -> bool {
+        match self.seconds.get(i).and_then(Option::as_ref) {
+            None => true,
+            Some(words) => next.is_some_and(|t| {
+                t.sentence == sentence
+                    && (words.contains(&t.stem)
+                        || words.contains(&t.alt)
+                        || words.contains(&t.norm_id))
+            }),
         }
     }
-    Some(out)
+}
+
+/// Indexes phrases by the words they can start with (see `Rule::firsts`). Every phrase starts
+/// with words (`parse_phrase` sees to it).
+fn first_words(phrases: &[Phrase]) -> Starts {
+    let mut out = Starts::default();
+    for (i, phrase) in phrases.iter().enumerate() {
+        let Some(Elem::Alt(group)) = phrase.first() else {
+            out.seconds.push(None);
+            continue;
+        };
+        let one_word = group.alts.iter().all(|a| a.len() == 1);
+        let second = match phrase.get(1) {
+            Some(Elem::Alt(next)) if one_word => next
+                .alts
+                .iter()
+                .map(|a| match a.first() {
+                    Some(Word::Stem(w) | Word::Exact(w)) => Some(*w),
+                    // A number, or a group that may be left out: no pruning.
+                    _ => None,
+                })
+                .collect::<Option<HashSet<u32>>>(),
+            _ => None,
+        };
+        out.seconds.push(second);
+        for alt in &group.alts {
+            let list = match alt.first() {
+                Some(Word::Number) => &mut out.numbers,
+                Some(Word::Stem(w) | Word::Exact(w)) => out.by_word.entry(*w).or_default(),
+                None => continue,
+            };
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
+    out
 }
 
 /// A kind of amends' changes to the reading (see `RawFit`).
@@ -484,6 +598,8 @@ struct Patterns {
     fits: HashMap<Fit, FitData>,
     over: String,
     over_total: String,
+    /// The number of every word the phrases name (see `Vocab`).
+    vocab: Vocab,
 }
 
 /// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
@@ -515,29 +631,35 @@ enum Forms {
     Exact,
 }
 
-fn phrase_word(word: &str, language: Language, forms: Forms) -> Word {
+fn phrase_word(word: &str, language: Language, forms: Forms, vocab: &mut Vocab) -> Word {
     if word == "#" {
         Word::Number
     } else if let Some(exact) = word.strip_prefix('=') {
-        Word::Exact(fold(exact))
+        Word::Exact(vocab.intern(fold(exact)))
     } else if word.starts_with('@') || forms == Forms::Exact {
-        Word::Exact(fold(word))
+        Word::Exact(vocab.intern(fold(word)))
     } else {
-        Word::Stem(stem::stems(word, language).0)
+        Word::Stem(vocab.intern(stem::stems(word, language).0))
     }
 }
 
-fn phrase_words(text: &str, language: Language, forms: Forms) -> Vec<Word> {
+fn phrase_words(text: &str, language: Language, forms: Forms, vocab: &mut Vocab) -> Vec<Word> {
     text.split_whitespace()
-        .map(|w| phrase_word(w, language, forms))
+        .map(|w| phrase_word(w, language, forms, vocab))
         .collect()
 }
 
+#[cfg(test)]
 fn parse_phrase(text: &str, language: Language) -> Result<Phrase, String> {
-    parse_phrase_as(text, language, Forms::Stems)
+    parse_phrase_as(text, language, Forms::Stems, &mut Vocab::default())
 }
 
-fn parse_phrase_as(text: &str, language: Language, forms: Forms) -> Result<Phrase, String> {
+fn parse_phrase_as(
+    text: &str,
+    language: Language,
+    forms: Forms,
+    vocab: &mut Vocab,
+) -> Result<Phrase, String> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -547,7 +669,7 @@ fn parse_phrase_as(text: &str, language: Language, forms: Forms) -> Result<Phras
                 .ok_or_else(|| format!("unclosed '(' in {text:?}"))?;
             let mut alts: Vec<Vec<Word>> = after[..close]
                 .split('|')
-                .map(|a| phrase_words(a, language, forms))
+                .map(|a| phrase_words(a, language, forms, vocab))
                 .collect();
             if alts.iter().any(Vec::is_empty) {
                 return Err(format!("empty alternative in {text:?}"));
@@ -558,7 +680,7 @@ fn parse_phrase_as(text: &str, language: Language, forms: Forms) -> Result<Phras
                 alts.push(Vec::new());
                 next = optional;
             }
-            out.push(Elem::Alt(alts));
+            out.push(Elem::Alt(Group::new(alts)));
             rest = next.trim_start();
         } else {
             let end = rest.find([' ', '(']).unwrap_or(rest.len());
@@ -569,14 +691,17 @@ fn parse_phrase_as(text: &str, language: Language, forms: Forms) -> Result<Phras
             if word == "~" {
                 out.push(Elem::Gap);
             } else {
-                out.push(Elem::Alt(vec![vec![phrase_word(word, language, forms)]]));
+                out.push(Elem::Alt(Group::new(vec![vec![phrase_word(
+                    word, language, forms, vocab,
+                )]])));
             }
             rest = rest[end..].trim_start();
         }
     }
     // A phrase starts and ends with words it must find, so a match always has a first and a
     // last word (the span) and the rule's first words can be looked up.
-    let required = |e: Option<&Elem>| matches!(e, Some(Elem::Alt(alts)) if alts.iter().all(|a| !a.is_empty()));
+    let required =
+        |e: Option<&Elem>| matches!(e, Some(Elem::Alt(g)) if g.alts.iter().all(|a| !a.is_empty()));
     if required(out.first()) && required(out.last()) {
         Ok(out)
     } else {
@@ -599,7 +724,7 @@ fn set(list: &[String]) -> HashSet<String> {
 fn parse_texts(
     raw: &HashMap<String, RawKind>,
 ) -> Result<HashMap<FindingKind, (String, String)>, String> {
-    let mut texts = HashMap::new();
+    let mut texts = HashMap::default();
     for (code, k) in raw {
         check_money(&k.direction)?;
         texts.insert(
@@ -629,7 +754,7 @@ fn check_money(text: &str) -> Result<(), String> {
 fn build(source: &str, language: Language) -> Result<Patterns, String> {
     let raw: RawPatterns = serde_json::from_str(source).map_err(|e| e.to_string())?;
     let texts = parse_texts(&raw.kinds)?;
-    let mut labels = HashMap::new();
+    let mut labels = HashMap::default();
     for k in FindingKind::ALL {
         if !texts.contains_key(k) {
             return Err(format!("no explanation for {}", k.code()));
@@ -640,7 +765,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             .ok_or_else(|| format!("no label for {}", k.code()))?;
         labels.insert(*k, label);
     }
-    let mut fit_labels = HashMap::new();
+    let mut fit_labels = HashMap::default();
     for fit in Fit::ALL {
         let label = raw
             .fit_labels
@@ -648,6 +773,11 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             .ok_or_else(|| format!("no label for the fit {}", fit.code()))?;
         fit_labels.insert(*fit, label.clone());
     }
+    // Every phrase word gets its number here; the script's words are looked up in it.
+    let vocab = RefCell::new(Vocab::default());
+    let phrase = |text: &String, forms: Forms| {
+        parse_phrase_as(text, language, forms, &mut vocab.borrow_mut())
+    };
     let rules = |list: &[RawRule], missing: bool| -> Result<Vec<Rule>, String> {
         list.iter()
             .map(|r| {
@@ -665,23 +795,23 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 let phrases: Vec<Phrase> = r
                     .phrases
                     .iter()
-                    .map(|p| parse_phrase_as(p, language, forms))
+                    .map(|p| phrase(p, forms))
                     .collect::<Result<_, _>>()?;
                 Ok(Rule {
                     kind,
-                    firsts: first_words(&phrases, language),
+                    firsts: first_words(&phrases),
                     phrases,
                     except: r
                         .except
                         .iter()
-                        .map(|p| parse_phrase_as(p, language, forms))
+                        .map(|p| phrase(p, forms))
                         .collect::<Result<_, _>>()?,
                     opening_only: r.opening_only,
                 })
             })
             .collect()
     };
-    let mut fits = HashMap::new();
+    let mut fits = HashMap::default();
     for (code, f) in &raw.fits {
         let fit = Fit::parse(code).map_err(|_| format!("unknown fit {code:?}"))?;
         check_money(&f.note)?;
@@ -725,7 +855,12 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             within: raw.acts.within,
             endings: raw.acts.endings.clone(),
             min_letters: raw.acts.min_letters,
-            irregular: raw.acts.irregular.iter().map(|w| w.to_lowercase()).collect(),
+            irregular: raw
+                .acts
+                .irregular
+                .iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
             not: raw.acts.not.iter().map(|w| w.to_lowercase()).collect(),
             states: set(&raw.acts.states),
             auxiliaries: set(&raw.acts.auxiliaries),
@@ -738,7 +873,7 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             .but
             .skip_sentence
             .iter()
-            .map(|p| parse_phrase(p, language))
+            .map(|p| phrase(p, Forms::Stems))
             .collect::<Result<_, _>>()?,
         texts,
         rules: rules(&raw.rules, false)?,
@@ -749,17 +884,17 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 .contact
                 .phrases
                 .iter()
-                .map(|p| parse_phrase_as(p, language, Forms::Exact))
+                .map(|p| phrase(p, Forms::Exact))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
-                firsts: first_words(&phrases, language),
+                firsts: first_words(&phrases),
                 phrases,
                 except: raw
                     .contact
                     .except
                     .iter()
-                    .map(|p| parse_phrase_as(p, language, Forms::Exact))
+                    .map(|p| phrase(p, Forms::Exact))
                     .collect::<Result<_, _>>()?,
                 opening_only: false,
             }
@@ -769,16 +904,17 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
                 .contact
                 .cancel
                 .iter()
-                .map(|p| parse_phrase_as(p, language, Forms::Exact))
+                .map(|p| phrase(p, Forms::Exact))
                 .collect::<Result<_, _>>()?;
             Rule {
                 kind: FindingKind::GoBetween,
-                firsts: first_words(&phrases, language),
+                firsts: first_words(&phrases),
                 phrases,
                 except: Vec::new(),
                 opening_only: false,
             }
         },
+        vocab: vocab.into_inner(),
     })
 }
 
@@ -797,7 +933,8 @@ fn patterns(language: Language) -> &'static Patterns {
         Language::Es => &ES,
     };
     cell.get_or_init(|| {
-        build(source(language), language).expect("the coach's patterns are checked by the unit tests")
+        build(source(language), language)
+            .expect("the coach's patterns are checked by the unit tests")
     })
 }
 
@@ -810,10 +947,12 @@ struct Token<'a> {
     raw: &'a str,
     /// Folded.
     norm: String,
-    /// Its stem in the language read (see `stem`), and a second one for a Spanish verb with a
-    /// pronoun joined to it.
-    stem: String,
-    alt: Option<String>,
+    /// The numbers (see `Vocab`) of the word itself, of its stem in the language read (see
+    /// `stem`), and of a second stem for a Spanish verb with a pronoun joined to it; `UNNAMED`
+    /// where no pattern names it.
+    norm_id: u32,
+    stem: u32,
+    alt: u32,
     start: usize,
     end: usize,
     /// Sentences also break at the edges of quotations.
@@ -829,8 +968,9 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn tokenize(script: &str, language: Language) -> Vec<Token<'_>> {
-    // A script says the same words again and again: each is stemmed once.
-    let mut seen: HashMap<&str, (String, Option<String>)> = HashMap::new();
+    let vocab = &patterns(language).vocab;
+    // A script says the same words again and again: each is stemmed and looked up once.
+    let mut seen: HashMap<&str, (u32, u32)> = HashMap::default();
     let mut tokens = Vec::new();
     let mut sentence = 0;
     let mut clause = 0;
@@ -855,13 +995,15 @@ fn tokenize(script: &str, language: Language) -> Vec<Token<'_>> {
             }
             let end = chars.get(j).map_or(script.len(), |&(b, _)| b);
             let raw = &script[start..end];
-            let (stem, alt) = seen
-                .entry(raw)
-                .or_insert_with(|| stem::stems(raw, language))
-                .clone();
+            let (stem, alt) = *seen.entry(raw).or_insert_with(|| {
+                let (stem, alt) = stem::stems(raw, language);
+                (vocab.get(&stem), alt.map_or(UNNAMED, |a| vocab.get(&a)))
+            });
+            let norm = fold(raw);
             tokens.push(Token {
                 raw,
-                norm: fold(raw),
+                norm_id: vocab.get(&norm),
+                norm,
                 stem,
                 alt,
                 start,
@@ -936,19 +1078,26 @@ fn match_in(
         return Some(at);
     };
     match first {
-        Elem::Alt(alts) => alts.iter().find_map(|alt| {
-            let end = at + alt.len();
-            let here = end <= tokens.len()
-                && tokens[at..end]
-                    .iter()
-                    .zip(alt)
-                    .all(|(t, w)| w.matches(t) && t.sentence == sentence);
-            if here {
-                match_in(tokens, end, rest, negations, sentence)
-            } else {
-                None
-            }
-        }),
+        Elem::Alt(group) => {
+            // A word no sequence starts with leaves only the empty one, if the group has it.
+            let possible = tokens.get(at).is_some_and(|t| group.may_start(t));
+            group.alts.iter().find_map(|alt| {
+                if !possible && !alt.is_empty() {
+                    return None;
+                }
+                let end = at + alt.len();
+                let here = end <= tokens.len()
+                    && tokens[at..end]
+                        .iter()
+                        .zip(alt)
+                        .all(|(t, w)| w.matches(t) && t.sentence == sentence);
+                if here {
+                    match_in(tokens, end, rest, negations, sentence)
+                } else {
+                    None
+                }
+            })
+        }
         Elem::Gap => {
             for skip in 0..=2 {
                 let end = at + skip;
@@ -994,14 +1143,24 @@ fn matches(tokens: &[&Token], rule: &Rule, p: &Patterns) -> Vec<Range<usize>> {
         if out.last().is_some_and(|r| r.end > at) {
             continue;
         }
-        if !rule.may_start(tokens[at]) {
-            continue;
+        // The first phrase in the rule's order that matches here.
+        let mut best: Option<(usize, usize)> = None;
+        for list in rule.firsts.at(tokens[at]) {
+            for &i in list {
+                if best.is_some_and(|(b, _)| b <= i) {
+                    break;
+                }
+                let next = tokens.get(at + 1).copied();
+                if !rule.firsts.second_fits(i, next, tokens[at].sentence) {
+                    continue;
+                }
+                if let Some(end) = match_at(tokens, at, &rule.phrases[i], &p.negations) {
+                    best = Some((i, end));
+                    break;
+                }
+            }
         }
-        let Some(end) = rule
-            .phrases
-            .iter()
-            .find_map(|ph| match_at(tokens, at, ph, &p.negations))
-        else {
+        let Some((_, end)) = best else {
             continue;
         };
         if negated(tokens, at, p)
@@ -1064,7 +1223,13 @@ impl Acts {
             if t.question {
                 continue;
             }
-            let lower = t.raw.to_lowercase().replace('’', "'");
+            // As written, lowercased (most words already are).
+            let lower: std::borrow::Cow<str> =
+                if t.raw.chars().any(|c| c.is_uppercase() || c == '’') {
+                    t.raw.to_lowercase().replace('’', "'").into()
+                } else {
+                    t.raw.into()
+                };
             let same = |k: usize| tokens[k].clause == t.clause && tokens[k].sentence == t.sentence;
             let apology = i >= 2
                 && same(i - 1)
@@ -1154,7 +1319,7 @@ fn but_findings(tokens: &[&Token], p: &Patterns) -> Vec<Range<usize>> {
 
 fn name_findings(all: &[Token], names: &[String]) -> Vec<Range<usize>> {
     // Where each capitalised word is, so each name costs a lookup rather than a pass.
-    let mut capitalised: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut capitalised: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, t) in all.iter().enumerate() {
         if t.raw.chars().next().is_some_and(char::is_uppercase) {
             // "Derek's car" names Derek.
@@ -1216,8 +1381,10 @@ fn with_party<'a>(text: &'a str, name: &[String], language: Language) -> Vec<Tok
         };
         if let Some(s) = stand_in {
             t.norm = s.to_string();
-            t.stem = s.to_string();
-            t.alt = None;
+            let id = patterns(language).vocab.get(s);
+            t.norm_id = id;
+            t.stem = id;
+            t.alt = UNNAMED;
         }
         t.quoted = false;
     }
@@ -1239,7 +1406,7 @@ pub fn reaches(text: &str, party: &str) -> Option<Range<usize>> {
     // A sentence that passes something through someone else is read as that, not as contact
     // ("ask her sister to tell her" is a go-between, whoever "her" is). Both languages' words
     // break into the same sentences.
-    let mut relayed: HashSet<usize> = HashSet::new();
+    let mut relayed: HashSet<usize> = HashSet::default();
     for (lang, tokens) in &read {
         let own: Vec<&Token> = tokens.iter().collect();
         let p = patterns(*lang);
@@ -1350,11 +1517,11 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     let mut found: Vec<Finding> = Vec::new();
     // Words inside or just after a conditional apology: an act or responsibility named there is
     // hedged ("I may have said some things", "if I hurt you"), so it does not count as named.
-    let mut hedged = HashSet::new();
+    let mut hedged = HashSet::default();
     // Words of a vague admission ("I did a lot of things") or an empty promise ("I will be
     // better"): they do not name an act or a commitment.
-    let mut blanket = HashSet::new();
-    let mut hollow = HashSet::new();
+    let mut blanket = HashSet::default();
+    let mut hollow = HashSet::default();
     let fit_rules = fitted.map(|f| f.rules.as_slice()).unwrap_or(&[]);
     for rule in p.rules.iter().chain(fit_rules) {
         for r in matches(&own, rule, p) {
@@ -1410,7 +1577,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     // Where each missing element is present; where no reply can come, a question to them is a
     // finding of its own.
     let no_reply = fitted.is_some_and(|f| f.no_reply);
-    let mut present: HashSet<FindingKind> = HashSet::new();
+    let mut present: HashSet<FindingKind> = HashSet::default();
     let asking: HashSet<usize> = p
         .missing
         .iter()
@@ -1424,7 +1591,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
         .flatten()
         .collect();
     // One such finding per question.
-    let mut asked: HashSet<usize> = HashSet::new();
+    let mut asked: HashSet<usize> = HashSet::default();
     for rule in &p.missing {
         let hedge_matters = matches!(
             rule.kind,
@@ -1479,7 +1646,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     // order of start, a span overlaps an earlier one of its kind when it starts before the
     // furthest end kept so far.
     let mut findings: Vec<Finding> = Vec::new();
-    let mut reach: HashMap<FindingKind, usize> = HashMap::new();
+    let mut reach: HashMap<FindingKind, usize> = HashMap::default();
     for f in found {
         let Some(span) = f.span.clone() else {
             continue;

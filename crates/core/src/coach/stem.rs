@@ -66,7 +66,13 @@ mod tests {
         for w in ["forgiving", "forgiveness", "Forgive"] {
             assert_eq!(one(w, Language::En), one("forgive", Language::En), "{w}");
         }
-        for w in ["perdonar", "perdonarías", "perdones", "perdonarme", "Perdón"] {
+        for w in [
+            "perdonar",
+            "perdonarías",
+            "perdones",
+            "perdonarme",
+            "Perdón",
+        ] {
             assert_eq!(one(w, Language::Es), one("perdona", Language::Es), "{w}");
         }
     }
@@ -75,7 +81,11 @@ mod tests {
     fn a_pronoun_joined_to_a_spanish_verb_gives_a_second_stem() {
         let base = one("perdona", Language::Es);
         for w in ["perdóname", "perdoname", "perdónanos"] {
-            assert_eq!(stems(w, Language::Es).1.as_deref(), Some(base.as_str()), "{w}");
+            assert_eq!(
+                stems(w, Language::Es).1.as_deref(),
+                Some(base.as_str()),
+                "{w}"
+            );
         }
         assert_eq!(
             stems("discúlpame", Language::Es).1,
