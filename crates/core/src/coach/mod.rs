@@ -527,6 +527,53 @@ impl Starts {
     }
 }
 
+/// Every phrase of the general rules and of the missing elements (in that order, numbered
+/// together) by the words it can start with, so that one pass over a script tries each word once
+/// against all of them (see `matches_all`).
+#[derive(Debug, Default)]
+struct Index {
+    by_word: HashMap<u32, Vec<(u32, u32)>>,
+    numbers: Vec<(u32, u32)>,
+}
+
+impl Index {
+    fn new(rules: &[&Rule]) -> Index {
+        let mut out = Index::default();
+        for (r, rule) in rules.iter().enumerate() {
+            let r = u32::try_from(r).expect("few rules");
+            for (w, list) in &rule.firsts.by_word {
+                out.by_word
+                    .entry(*w)
+                    .or_default()
+                    .extend(list.iter().map(|&i| (r, i as u32)));
+            }
+            out.numbers
+                .extend(rule.firsts.numbers.iter().map(|&i| (r, i as u32)));
+        }
+        for list in out.by_word.values_mut() {
+            list.sort_unstable();
+        }
+        out
+    }
+
+    fn at<'a>(&'a self, t: &Token) -> [&'a [(u32, u32)]; 4] {
+        let of = |w: u32| {
+            if w == UNNAMED {
+                &[][..]
+            } else {
+                self.by_word.get(&w).map_or(&[][..], Vec::as_slice)
+            }
+        };
+        let number = t.raw.starts_with(|c: char| c.is_ascii_digit());
+        [
+            of(t.stem),
+            of(t.alt),
+            of(t.norm_id),
+            if number { &self.numbers } else { &[] },
+        ]
+    }
+}
+
 /// Indexes phrases by the words they can start with (see `Rule::firsts`). Every phrase starts
 /// with words (`parse_phrase` sees to it).
 fn first_words(phrases: &[Phrase]) -> Starts {
@@ -600,6 +647,8 @@ struct Patterns {
     over_total: String,
     /// The number of every word the phrases name (see `Vocab`).
     vocab: Vocab,
+    /// The general rules' and missing elements' phrases by their first words.
+    index: Index,
 }
 
 /// Lowercases and folds the accents Spanish writers often leave out; `’` becomes `'`.
@@ -915,6 +964,12 @@ fn build(source: &str, language: Language) -> Result<Patterns, String> {
             }
         },
         vocab: vocab.into_inner(),
+        index: Index::default(),
+    })
+    .map(|mut p| {
+        let all: Vec<&Rule> = p.rules.iter().chain(&p.missing).collect();
+        p.index = Index::new(&all);
+        p
     })
 }
 
@@ -1172,6 +1227,53 @@ fn matches(tokens: &[&Token], rule: &Rule, p: &Patterns) -> Vec<Range<usize>> {
             continue;
         }
         out.push(at..end);
+    }
+    out
+}
+
+/// Every place each general rule and each missing element matches (as `matches` finds them,
+/// rule by rule), in one pass: the rules' results first, then the missing elements'.
+fn matches_all(tokens: &[&Token], p: &Patterns) -> Vec<Vec<Range<usize>>> {
+    let rules: Vec<&Rule> = p.rules.iter().chain(&p.missing).collect();
+    let mut out: Vec<Vec<Range<usize>>> = vec![Vec::new(); rules.len()];
+    let opening = opening_end(tokens);
+    // Per rule, the first phrase in its order that matches at this word, and where it ends.
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; rules.len()];
+    let mut touched: Vec<usize> = Vec::new();
+    for at in 0..tokens.len() {
+        let t = tokens[at];
+        let next = tokens.get(at + 1).copied();
+        for list in p.index.at(t) {
+            for &(r, i) in list {
+                let (r, i) = (r as usize, i as usize);
+                let rule = rules[r];
+                if (rule.opening_only && t.sentence >= opening)
+                    || out[r].last().is_some_and(|m| m.end > at)
+                    || best[r].is_some_and(|(b, _)| b <= i)
+                    || !rule.firsts.second_fits(i, next, t.sentence)
+                {
+                    continue;
+                }
+                if let Some(end) = match_at(tokens, at, &rule.phrases[i], &p.negations) {
+                    if best[r].is_none() {
+                        touched.push(r);
+                    }
+                    best[r] = Some((i, end));
+                }
+            }
+        }
+        for r in touched.drain(..) {
+            let Some((_, end)) = best[r].take() else {
+                continue;
+            };
+            let excepted = rules[r]
+                .except
+                .iter()
+                .any(|ph| match_at(tokens, at, ph, &p.negations).is_some());
+            if !negated(tokens, at, p) && !excepted {
+                out[r].push(at..end);
+            }
+        }
     }
     out
 }
@@ -1523,8 +1625,15 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     let mut blanket = HashSet::default();
     let mut hollow = HashSet::default();
     let fit_rules = fitted.map(|f| f.rules.as_slice()).unwrap_or(&[]);
-    for rule in p.rules.iter().chain(fit_rules) {
-        for r in matches(&own, rule, p) {
+    let mut rule_places = matches_all(&own, p);
+    let missing_places = rule_places.split_off(p.rules.len());
+    let places = p
+        .rules
+        .iter()
+        .zip(rule_places)
+        .chain(fit_rules.iter().map(|rule| (rule, matches(&own, rule, p))));
+    for (rule, found_here) in places {
+        for r in found_here {
             match rule.kind {
                 FindingKind::Conditional => hedged.extend(r.start..r.end + 2),
                 // The rest of the clause belongs to it ("sorry for everything I put you
@@ -1581,18 +1690,18 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
     let asking: HashSet<usize> = p
         .missing
         .iter()
-        .filter(|r| {
+        .zip(&missing_places)
+        .filter(|(r, _)| {
             matches!(
                 r.kind,
                 FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
             )
         })
-        .flat_map(|r| matches(&own, r, p))
-        .flatten()
+        .flat_map(|(_, places)| places.iter().cloned().flatten())
         .collect();
     // One such finding per question.
     let mut asked: HashSet<usize> = HashSet::default();
-    for rule in &p.missing {
+    for (rule, found_here) in p.missing.iter().zip(missing_places) {
         let hedge_matters = matches!(
             rule.kind,
             FindingKind::MissingAct | FindingKind::MissingResponsibility
@@ -1601,7 +1710,7 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
             rule.kind,
             FindingKind::MissingOtherHarm | FindingKind::MissingSetRight
         );
-        let mut places = matches(&own, rule, p);
+        let mut places = found_here;
         if rule.kind == FindingKind::MissingAct {
             // Words that ask about other harm or setting it right name no act ("is there other
             // harm I caused?").
