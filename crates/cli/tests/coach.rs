@@ -221,3 +221,93 @@ fn an_over_long_file_is_read_to_what_a_script_holds_and_says_so() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+/// The kinds of the whole literature, in both languages, each with its words, and in the
+/// language of the script.
+#[test]
+fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_are_pointed_at_in_each_language()
+{
+    let v = Vault::uninit();
+    let kinds_of = |j: &serde_json::Value| -> Vec<String> {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let quoted = |j: &serde_json::Value, kind: &str| -> String {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .map(|f| f["text"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+
+    // A blanket admission stands where the act should be, and a promise with nothing behind
+    // it where the commitment should be: each is pointed at in its own words, and the missing
+    // act and commitment are not counted twice.
+    let f = write(
+        &v,
+        "vague.txt",
+        "Sorry for everything back then. My life has completely turned around and honestly I \
+         feel amazing. I'm a changed man, it won't happen again.\n",
+    );
+    let j = v.json(&["coach", "--file", &f, "--json"]);
+    let k = kinds_of(&j);
+    for want in ["vague", "about-me", "empty-promise"] {
+        assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+    }
+    assert!(!k.contains(&"missing-act".to_string()), "{k:?}");
+    assert!(!k.contains(&"missing-commitment".to_string()), "{k:?}");
+    assert_eq!(quoted(&j, "vague"), "Sorry for everything");
+    let text = v.ok(&["coach", "--file", &f]);
+    assert!(text.contains("(a vague admission in place of the act)"), "{text}");
+    assert!(text.contains("(a promise with no behaviour behind it)"), "{text}");
+
+    // A condition on them for what the writer will do.
+    let f = write(
+        &v,
+        "deal.txt",
+        "I took your car and crashed it. That was on me. I'll pay for the repairs as soon as \
+         you drop the charges.\n",
+    );
+    let j = v.json(&["coach", "--file", &f, "--json"]);
+    assert!(kinds_of(&j).contains(&"bargaining".to_string()), "{j}");
+    assert!(quoted(&j, "bargaining").starts_with("as soon as you drop"), "{j}");
+
+    // The same in Spanish, in the words Spanish speakers use (voseo too), with Spanish labels.
+    let f = write(
+        &v,
+        "vaga.txt",
+        "Perdóname por todo lo de estos años. No sabés lo que he sufrido, no duermo. Ya cambié, \
+         te prometo que no volverá a pasar.\n",
+    );
+    let j = v.json(&["coach", "--file", &f, "--language", "es", "--json"]);
+    let k = kinds_of(&j);
+    for want in ["vague", "about-me", "empty-promise"] {
+        assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+    }
+    let labels: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"hacerlo sobre mí"), "{labels:?}");
+    assert!(
+        labels.contains(&"una promesa sin un comportamiento detrás"),
+        "{labels:?}"
+    );
+    let f = write(
+        &v,
+        "trato.txt",
+        "Te choqué el auto y te mentí. Fue culpa mía. Te pago el arreglo en cuanto me devuelvas \
+         las llaves.\n",
+    );
+    let j = v.json(&["coach", "--file", &f, "--language", "es", "--json"]);
+    assert!(kinds_of(&j).contains(&"bargaining".to_string()), "{j}");
+    assert_eq!(j["fit_label"], "una reparación directa");
+}
