@@ -339,3 +339,56 @@ fn grouped(n: usize) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_show_in_the_panel() {
+    let s = start().await;
+    let id = s.add_person("Sam").await;
+    let script = "Sorry for everything back then. Honestly it's been the hardest year of my life. \
+                  I'm a changed man, you'll see.";
+    let (status, body) = coach(&s, id, script).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for (label, quoted) in [
+        (
+            "A vague admission in place of the act",
+            "Sorry for everything",
+        ),
+        ("Making it about me", "hardest year of my life"),
+        ("A promise with no behaviour behind it", "I'm a changed"),
+    ] {
+        assert!(body.contains(label), "{label}: {body}");
+        assert!(
+            body.contains(&format!(r#"<q class="coach-quote">{}"#, quoted.replace('\'', "&#39;")))
+                || body.contains(&format!(r#"<q class="coach-quote">{quoted}"#)),
+            "{quoted}: {body}"
+        );
+    }
+    // The vague admission stands where the act would be: it is not also said to be missing.
+    assert!(!body.contains("A specific act in the first person"), "{body}");
+
+    let script = "I crashed your car, and that was on me. I'll pay for the repairs as soon as you \
+                  drop the charges.";
+    let (_, body) = coach(&s, id, script).await;
+    assert!(body.contains("Bargaining: a condition on them"), "{body}");
+}
+
+#[tokio::test]
+async fn a_spanish_vault_hears_the_coach_in_spanish() {
+    let s = start_with(Settings {
+        language: amends_core::model::Language::Es,
+        ..Settings::default()
+    })
+    .await;
+    let id = s.add_person("Sam").await;
+    let script = "Perdóname por todo lo de estos años. No sabés lo que he sufrido. Ya cambié.";
+    let (status, body) = coach(&s, id, script).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for label in [
+        "Una admisión vaga en lugar del acto",
+        "Hacerlo sobre mí",
+        "Una promesa sin un comportamiento detrás",
+    ] {
+        assert!(body.contains(label), "{label}: {body}");
+    }
+    assert!(body.contains("Falta: ") || !body.contains("Missing: "), "{body}");
+}
