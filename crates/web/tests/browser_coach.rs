@@ -203,3 +203,42 @@ async fn an_over_long_paste_is_answered_quickly_with_the_clear_word_and_the_page
     }
     ui.assert_no_csp_complaints().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vague_admissions_empty_promises_and_making_it_about_me_are_pointed_at_as_you_type() {
+    let (ui, ids) = Ui::with_vault(|v, now| {
+        [
+            party(v, now, "Jo", PartyKind::Person, SafetyAnswers::default()),
+            party(v, now, "Sam", PartyKind::Person, SafetyAnswers::default()),
+        ]
+    })
+    .await;
+    let script = "Sorry for everything back then. Honestly it has been the hardest year of my life, \
+                  I can barely sleep. I'll pay you back once you drop the charges. I'm a changed \
+                  man, you'll see.";
+    for ((size, suffix), id) in [(DESKTOP, "desktop"), (PHONE, "phone")]
+        .into_iter()
+        .zip(ids)
+    {
+        ui.viewport(size).await;
+        ui.open(&format!("/parties/{id}/plan")).await;
+        ui.fill("What you mean to say or write", script).await;
+        ui.see("A vague admission in place of the act").await;
+        let said = panel(&ui, id).await;
+        for label in ["Making it about me", "Bargaining: a condition on them"] {
+            assert!(said.contains(label), "{label}: {said}");
+        }
+        // The offer to pay is a commitment, so the promise is not called empty; the act is not
+        // said to be missing beside the vague admission that stands in its place.
+        assert!(
+            !said.contains("A specific act in the first person"),
+            "{said}"
+        );
+        ui.screenshot(
+            &std::env::temp_dir().join(format!("amends-coach-kinds-{suffix}.png")),
+            size,
+        )
+        .await;
+    }
+    ui.assert_no_csp_complaints().await;
+}

@@ -1,8 +1,10 @@
 //! The script coach: reads a draft amends script or letter and points, gently and precisely, at
 //! what would undermine it (a conditional apology, blame, excuses, minimising, the passive,
-//! pressing for forgiveness, criticism, preaching, naming a third party) and at what is missing
-//! (a specific act, plain responsibility, asking about other harm, asking what would set it
-//! right, a concrete commitment). It never rewrites the person's words; it points and explains.
+//! pressing for forgiveness, criticism, preaching, making it about me, a go-between, a vague
+//! admission, bargaining, an empty promise, naming a third party) and at what is missing (a
+//! specific act, plain responsibility, asking about other harm, asking what would set it right, a
+//! concrete commitment). It never rewrites the person's words; it points and explains, in the
+//! language of the script.
 //!
 //! What it asks for fits the amends (`Fit`, from the plan's method and what is known about the
 //! party): an unsent letter or a letter to someone who has died has no question to ask and no
@@ -11,12 +13,15 @@
 //! in their own way. Examples that name money name it in the vault's currency and language.
 //!
 //! The rules are data, one file per language (`en.json`, `es.json`): phrases written as
-//! lowercased word sequences, matched on word boundaries after folding case and Spanish accents.
-//! A phrase may use `(a|b c)` for alternatives (each one or more words) and `~` for a gap of up
-//! to two words. No regular expressions: every finding can be explained by the phrase that
-//! matched. Quoted speech ("…", “…”, «…») is not the writer's own voice and is not read for
-//! patterns; a negation a few words before a phrase in the same clause ("I won't make excuses")
-//! turns it off.
+//! lowercased word sequences, matched on word boundaries after folding case and Spanish accents,
+//! each word by its Snowball stem (`stem`) so that one pattern covers every form of it, or
+//! exactly when written `=word`. A phrase may use `(a|b c)` for alternatives (each one or more
+//! words), `(a|b)?` for a group that may be left out, `~` for a gap of up to two words and `#`
+//! for a number. No regular expressions: every finding can be explained by the phrase that
+//! matched. An act is also found by its grammar (`acts`: a past verb with "I" as its subject, a
+//! Spanish preterite or perfect, an apology for a verb). Quoted speech ("…", “…”, «…») is not the
+//! writer's own voice and is not read for patterns; a negation a few words before a phrase in the
+//! same clause ("I won't make excuses") turns it off.
 //!
 //! It reads at most what a script can hold (`READ_MAX`, the limit of a saved script), and every
 //! step is linear in the length of what it reads. Deterministic and without IO.
