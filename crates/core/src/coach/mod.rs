@@ -1732,7 +1732,8 @@ pub fn coach(script: &str, language: Language, context: &Context) -> Reading {
                 FindingKind::MissingCommitment => hollow.contains(&r.start),
                 _ => false,
             };
-            if !(hedge_matters && hedged.contains(&r.start)) && !empty {
+            let hedged_here = hedge_matters && hedged.contains(&r.start);
+            if !hedged_here && !empty {
                 present.insert(rule.kind);
             }
             if no_reply && asks && own[r.start].question && asked.insert(own[r.start].sentence) {
