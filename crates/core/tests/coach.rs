@@ -110,6 +110,8 @@ fn frozen() -> Vec<(Language, Case)> {
         (Language::En, include_str!("coach_corpus/test/en_b.json")),
         (Language::Es, include_str!("coach_corpus/test/es_a.json")),
         (Language::Es, include_str!("coach_corpus/test/es_b.json")),
+        (Language::En, include_str!("coach_corpus/test/en_c.json")),
+        (Language::Es, include_str!("coach_corpus/test/es_c.json")),
     ])
 }
 
@@ -265,6 +267,13 @@ fn coach_precision_and_recall_on_the_frozen_part() {
     for (_, c) in &cases {
         assert!(!training_ids.contains(&c.id), "{} is in both parts", c.id);
     }
+    // The frozen part is at least 40% of the corpus.
+    assert!(
+        cases.len() * 10 >= (cases.len() + training_ids.len()) * 4,
+        "the frozen part is {} of {} scripts",
+        cases.len(),
+        cases.len() + training_ids.len()
+    );
     // Every kind the coach finds by its phrases is in the frozen part, in both languages.
     for language in Language::ALL {
         let seen: BTreeSet<&str> = cases
