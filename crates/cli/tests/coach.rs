@@ -226,7 +226,7 @@ fn an_over_long_file_is_read_to_what_a_script_holds_and_says_so() {
 /// language of the script.
 #[test]
 fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_are_pointed_at_in_each_language()
-{
+ {
     let v = Vault::uninit();
     let kinds_of = |j: &serde_json::Value| -> Vec<String> {
         j["findings"]
@@ -264,8 +264,14 @@ fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_are_pointed
     assert!(!k.contains(&"missing-commitment".to_string()), "{k:?}");
     assert_eq!(quoted(&j, "vague"), "Sorry for everything");
     let text = v.ok(&["coach", "--file", &f]);
-    assert!(text.contains("(a vague admission in place of the act)"), "{text}");
-    assert!(text.contains("(a promise with no behaviour behind it)"), "{text}");
+    assert!(
+        text.contains("(a vague admission in place of the act)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(a promise with no behaviour behind it)"),
+        "{text}"
+    );
 
     // A condition on them for what the writer will do.
     let f = write(
@@ -276,7 +282,10 @@ fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_are_pointed
     );
     let j = v.json(&["coach", "--file", &f, "--json"]);
     assert!(kinds_of(&j).contains(&"bargaining".to_string()), "{j}");
-    assert!(quoted(&j, "bargaining").starts_with("as soon as you drop"), "{j}");
+    assert!(
+        quoted(&j, "bargaining").starts_with("as soon as you drop"),
+        "{j}"
+    );
 
     // The same in Spanish, in the words Spanish speakers use (voseo too), with Spanish labels.
     let f = write(

@@ -358,13 +358,18 @@ async fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_show_
     ] {
         assert!(body.contains(label), "{label}: {body}");
         assert!(
-            body.contains(&format!(r#"<q class="coach-quote">{}"#, quoted.replace('\'', "&#39;")))
-                || body.contains(&format!(r#"<q class="coach-quote">{quoted}"#)),
+            body.contains(&format!(
+                r#"<q class="coach-quote">{}"#,
+                quoted.replace('\'', "&#39;")
+            )) || body.contains(&format!(r#"<q class="coach-quote">{quoted}"#)),
             "{quoted}: {body}"
         );
     }
     // The vague admission stands where the act would be: it is not also said to be missing.
-    assert!(!body.contains("A specific act in the first person"), "{body}");
+    assert!(
+        !body.contains("A specific act in the first person"),
+        "{body}"
+    );
 
     let script = "I crashed your car, and that was on me. I'll pay for the repairs as soon as you \
                   drop the charges.";
@@ -390,5 +395,8 @@ async fn a_spanish_vault_hears_the_coach_in_spanish() {
     ] {
         assert!(body.contains(label), "{label}: {body}");
     }
-    assert!(body.contains("Falta: ") || !body.contains("Missing: "), "{body}");
+    assert!(
+        body.contains("Falta: ") || !body.contains("Missing: "),
+        "{body}"
+    );
 }
