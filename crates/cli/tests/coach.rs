@@ -225,8 +225,7 @@ fn an_over_long_file_is_read_to_what_a_script_holds_and_says_so() {
 /// The kinds of the whole literature, in both languages, each with its words, and in the
 /// language of the script.
 #[test]
-fn vague_admissions_empty_promises_bargaining_and_making_it_about_me_are_pointed_at_in_each_language()
- {
+fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
     let v = Vault::uninit();
     let kinds_of = |j: &serde_json::Value| -> Vec<String> {
         j["findings"]
