@@ -9,13 +9,13 @@
 use std::path::Path;
 
 use amends_core::Now;
+use amends_vault::Vault;
 use amends_vault::backup::{self, AutoBackup, BackupError, KEEP_DEFAULT, KEEP_RANGE, open_backup};
-use amends_vault::{Vault, VaultError};
 use anyhow::{Context, Result, anyhow};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{BackupArgs, BackupAutoArgs, BackupCmd, BackupPassArgs, Cli, RestoreArgs};
-use crate::run::{invalid, open, print_json, vault_path};
+use crate::run::{invalid, new_vault_place, open, print_json};
 use crate::secrets;
 use crate::share::{persist_out, prepare_out, when};
 
@@ -240,11 +240,8 @@ fn run_due(vault: &mut Vault, json: bool, now: &Now) -> Result<()> {
 }
 
 pub fn restore_cmd(cli: &Cli, a: &RestoreArgs, now: &Now) -> Result<()> {
-    let path = vault_path(cli)?;
     // Refused before anything is asked: restoring never touches an existing vault.
-    if path.exists() || amends_vault::keyfile_path(&path).exists() {
-        return Err(VaultError::AlreadyExists { path }.into());
-    }
+    let path = new_vault_place(cli)?;
     let bytes = read_backup(&a.file)?;
     let backup_pass = match (&a.pass.backup_passphrase_file, std::env::var(ENV)) {
         (Some(f), _) => secrets::new_passphrase(Some(f), ENV, "Backup passphrase")?,
@@ -253,15 +250,10 @@ pub fn restore_cmd(cli: &Cli, a: &RestoreArgs, now: &Now) -> Result<()> {
     };
     // The backup is opened and checked before the new vault's passphrase is asked for.
     let opened = open_backup(&bytes, &backup_pass).map_err(bk)?;
-    let pass = match (&cli.passphrase_file, std::env::var("AMENDS_PASSPHRASE")) {
-        (Some(f), _) => secrets::new_passphrase(Some(f), "AMENDS_PASSPHRASE", "Passphrase")?,
-        (None, Ok(_)) => secrets::passphrase(None)?,
-        (None, Err(_)) => secrets::new_passphrase(
-            None,
-            "AMENDS_PASSPHRASE",
-            "Choose a passphrase for the new vault",
-        )?,
-    };
+    let pass = secrets::new_vault_passphrase(
+        cli.passphrase_file.as_deref(),
+        "Choose a passphrase for the new vault",
+    )?;
     let restored = opened.restore(&path, &pass).map_err(bk)?;
     let key = restored.recovery_key.expose_secret();
     let info = &restored.info;

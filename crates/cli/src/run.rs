@@ -46,6 +46,16 @@ pub(crate) fn vault_path(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
+/// Where a new vault is to be made (`init`, `restore`): refused before anything is asked when a
+/// vault, or the key file of one, is already there. Nothing is ever made over either.
+pub(crate) fn new_vault_place(cli: &Cli) -> Result<PathBuf> {
+    let path = vault_path(cli)?;
+    if path.exists() || amends_vault::keyfile_path(&path).exists() {
+        return Err(VaultError::AlreadyExists { path }.into());
+    }
+    Ok(path)
+}
+
 pub(crate) fn open(cli: &Cli) -> Result<Vault> {
     let path = vault_path(cli)?;
     if !path.is_file() {
@@ -725,17 +735,9 @@ fn init(cli: &Cli, a: &InitArgs, now: &Now) -> Result<()> {
         currency: core(Currency::parse(&a.currency))?,
         ..Settings::default()
     };
-    let path = vault_path(cli)?;
-    if path.exists() {
-        return Err(VaultError::AlreadyExists { path }.into());
-    }
-    let pass = match (&cli.passphrase_file, std::env::var("AMENDS_PASSPHRASE")) {
-        (Some(f), _) => secrets::new_passphrase(Some(f), "AMENDS_PASSPHRASE", "Passphrase")?,
-        (None, Ok(_)) => secrets::passphrase(None)?,
-        (None, Err(_)) => {
-            secrets::new_passphrase(None, "AMENDS_PASSPHRASE", "Choose a passphrase")?
-        }
-    };
+    let path = new_vault_place(cli)?;
+    let pass =
+        secrets::new_vault_passphrase(cli.passphrase_file.as_deref(), "Choose a passphrase")?;
     let mut created = Vault::create(&path, &pass, &settings)?;
     // The sharing identity is made now, so the contact code is ready when it is first asked for.
     crate::share::sh(amends_share::identity(&mut created.vault, now))?;

@@ -62,6 +62,16 @@ pub fn new_passphrase(file: Option<&Path>, env: &str, label: &str) -> Result<Sec
 }
 
 /// A passphrase chosen before (a backup's, say), asked for once when typed.
+/// The passphrase of a new vault (`init`, `restore`): from the file, else from
+/// `AMENDS_PASSPHRASE` (for scripts), else chosen at the terminal, typed twice, asked as `label`.
+pub fn new_vault_passphrase(file: Option<&Path>, label: &str) -> Result<SecretString> {
+    match (file, std::env::var("AMENDS_PASSPHRASE")) {
+        (Some(f), _) => new_passphrase(Some(f), "AMENDS_PASSPHRASE", "Passphrase"),
+        (None, Ok(_)) => passphrase(None),
+        (None, Err(_)) => new_passphrase(None, "AMENDS_PASSPHRASE", label),
+    }
+}
+
 pub fn existing(file: Option<&Path>, env: &str, label: &str) -> Result<SecretString> {
     if let Some(f) = file {
         return from_file(f, "passphrase");

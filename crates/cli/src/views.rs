@@ -304,9 +304,8 @@ pub fn commitment_views(r: &PartyRecord, language: Language) -> Vec<CommitmentVi
                     starting,
                     payments,
                 } => {
-                    let paid: i64 = payments.iter().map(|p| p.amount.minor).sum();
                     v.amount = Some(money(*amount));
-                    v.paid = Some(money(Money::new(paid, amount.currency)));
+                    v.paid = c.paid().map(money);
                     v.balance = c.balance().map(money);
                     v.instalment = instalment.map(money);
                     v.every = every.map(|e| e.code());

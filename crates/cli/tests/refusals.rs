@@ -48,6 +48,32 @@ fn a_wrong_passphrase_is_refused_and_touches_nothing() {
     v.ok(&["status"]);
 }
 
+/// A key file left where a vault was (the vault moved, or lost) is never made over: `init` and
+/// `restore` both refuse before a passphrase is asked for, and the key file is as it was.
+#[test]
+fn a_new_vault_is_never_made_over_a_key_file_left_behind() {
+    let v = Vault::init();
+    let keys = amends_vault::keyfile_path(&v.path);
+    let moved = v.dir.path().join("moved.amends");
+    std::fs::rename(&v.path, &moved).unwrap();
+    let before = std::fs::read(&keys).unwrap();
+    for args in [&["init"][..], &["restore", "some-backup.age"][..]] {
+        // No passphrase anywhere: had it been asked for, this would fail for want of a terminal.
+        let out = v
+            .cmd()
+            .env_remove("AMENDS_PASSPHRASE")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert_plain_words(&err);
+        assert!(err.contains("A vault already exists at"), "{args:?}: {err}");
+        assert!(!v.path.exists(), "{args:?}: nothing was made");
+        assert_eq!(std::fs::read(&keys).unwrap(), before, "{args:?}");
+    }
+}
+
 #[test]
 fn init_over_an_existing_vault_is_refused() {
     let v = Vault::init();

@@ -71,7 +71,7 @@ pub fn open_checkins(c: &Commitment, today: Date) -> Vec<Date> {
     let mut begun = Vec::new();
     let mut n = 0;
     loop {
-        let d = advance(*starting, *every, n);
+        let d = every.step(*starting, n);
         if d > today || (n > 0 && begun.last() == Some(&d)) || n > 10_000 {
             break;
         }
@@ -81,7 +81,7 @@ pub fn open_checkins(c: &Commitment, today: Date) -> Vec<Date> {
     let from = begun.len().saturating_sub(OPEN_CHECKINS_LISTED);
     let mut open = Vec::new();
     for (i, d) in begun.iter().enumerate().skip(from) {
-        let next = advance(*starting, *every, i + 1);
+        let next = every.step(*starting, i + 1);
         let answered = checkins
             .iter()
             .any(|k| (i == 0 || k.on >= *d) && k.on < next);
@@ -107,8 +107,8 @@ pub fn next_checkin(c: &Commitment, today: Date) -> Option<Date> {
     // A period already answered (a check-in dated ahead) is not due again.
     let mut n = 0;
     loop {
-        let d = advance(*starting, *every, n);
-        let next = advance(*starting, *every, n + 1);
+        let d = every.step(*starting, n);
+        let next = every.step(*starting, n + 1);
         let answered = checkins
             .iter()
             .any(|k| (n == 0 || k.on >= d) && k.on < next);
@@ -130,7 +130,7 @@ pub fn period_of(c: &Commitment, on: Date) -> Option<Date> {
     };
     let mut last = *starting;
     for n in 1..=10_000 {
-        let d = advance(*starting, *every, n);
+        let d = every.step(*starting, n);
         if d > on || d == last {
             break;
         }
@@ -152,7 +152,7 @@ pub fn latest_begun(c: &Commitment, today: Date) -> Option<Date> {
         let mut n = 0;
         let mut last = *starting;
         loop {
-            let d = advance(*starting, *every, n);
+            let d = every.step(*starting, n);
             if d > today || n > 10_000 {
                 return last;
             }
@@ -175,20 +175,6 @@ pub fn period_words(every: Cadence, on: Date, language: Language) -> String {
         (Language::Es, Cadence::Fortnightly) => format!("las dos semanas desde el {day}"),
         (Language::Es, Cadence::Monthly) => format!("el mes desde el {day}"),
     }
-}
-
-/// The date `n` steps of a cadence after `start`, counted from `start` so that monthly
-/// dates do not drift (31 Jan, 31 Mar, not 31 Jan, 28 Feb, 28 Mar).
-fn advance(start: Date, every: crate::model::Cadence, n: usize) -> Date {
-    use crate::model::Cadence;
-    let n = i64::try_from(n).unwrap_or(i64::MAX).min(10_000);
-    let span = match every {
-        Cadence::Daily => jiff::Span::new().days(n),
-        Cadence::Weekly => jiff::Span::new().weeks(n),
-        Cadence::Fortnightly => jiff::Span::new().weeks(2 * n),
-        Cadence::Monthly => jiff::Span::new().months(n),
-    };
-    start.checked_add(span).unwrap_or(start)
 }
 
 /// Everything with a date that still needs doing, soonest first, amounts in English.
@@ -299,7 +285,7 @@ pub fn due_in(records: &[PartyRecord], now: &Now, language: Language) -> Vec<Due
                         (_, b) => b,
                     };
                     let on = match every {
-                        Some(e) => Some(advance(*starting, *e, payments.len())),
+                        Some(e) => Some(e.step(*starting, payments.len())),
                         None => match payments.iter().map(|p| p.on).max() {
                             None => Some(*starting),
                             // No schedule: ask again a month after the last payment.

@@ -420,13 +420,21 @@ coded_enum! {
 impl Cadence {
     /// The next date after `from` on this cadence.
     pub fn next_after(self, from: Date) -> Date {
+        self.step(from, 1)
+    }
+
+    /// The date `n` steps of this cadence after `start`, counted from `start` so that monthly
+    /// dates do not drift (31 Jan, 31 Mar, not 31 Jan, 28 Feb, 28 Mar). What is due, the
+    /// calendar and the worksheets all count dates so.
+    pub fn step(self, start: Date, n: usize) -> Date {
+        let n = i64::try_from(n).unwrap_or(i64::MAX).min(10_000);
         let span = match self {
-            Cadence::Daily => jiff::Span::new().days(1),
-            Cadence::Weekly => jiff::Span::new().weeks(1),
-            Cadence::Fortnightly => jiff::Span::new().weeks(2),
-            Cadence::Monthly => jiff::Span::new().months(1),
+            Cadence::Daily => jiff::Span::new().days(n),
+            Cadence::Weekly => jiff::Span::new().weeks(n),
+            Cadence::Fortnightly => jiff::Span::new().weeks(2 * n),
+            Cadence::Monthly => jiff::Span::new().months(n),
         };
-        from.checked_add(span).unwrap_or(from)
+        start.checked_add(span).unwrap_or(start)
     }
 }
 
@@ -765,20 +773,27 @@ impl Commitment {
         }
     }
 
-    /// What is left to pay on a restitution (never below zero).
-    pub fn balance(&self) -> Option<Money> {
+    /// What a restitution has paid so far: its payments in its currency, added without ever
+    /// overflowing. The one place this is counted (the views, worksheets and balance use it).
+    pub fn paid(&self) -> Option<Money> {
         match &self.kind {
             CommitmentKind::Restitution {
                 amount, payments, ..
-            } => {
-                let paid = payments
-                    .iter()
-                    .fold(0i64, |sum, p| sum.saturating_add(p.amount.minor));
-                Some(Money::new(
-                    amount.minor.saturating_sub(paid).max(0),
-                    amount.currency,
-                ))
-            }
+            } => Some(Money::total(
+                payments.iter().map(|p| p.amount),
+                amount.currency,
+            )),
+            _ => None,
+        }
+    }
+
+    /// What is left to pay on a restitution (never below zero).
+    pub fn balance(&self) -> Option<Money> {
+        match (&self.kind, self.paid()) {
+            (CommitmentKind::Restitution { amount, .. }, Some(paid)) => Some(Money::new(
+                amount.minor.saturating_sub(paid.minor).max(0),
+                amount.currency,
+            )),
             _ => None,
         }
     }

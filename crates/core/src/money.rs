@@ -92,6 +92,16 @@ impl Money {
         Money { minor, currency }
     }
 
+    /// The sum of the amounts in `currency` (others are left out), added without overflowing:
+    /// at the largest `i64` it stays there.
+    pub fn total(amounts: impl IntoIterator<Item = Money>, currency: Currency) -> Money {
+        let minor = amounts
+            .into_iter()
+            .filter(|m| m.currency == currency)
+            .fold(0i64, |sum, m| sum.saturating_add(m.minor));
+        Money::new(minor, currency)
+    }
+
     /// Reads an amount as typed in a machine format or a test, where no language applies
     /// (the English convention orders the readings of an ambiguous entry). Anything a person
     /// typed goes through [`Money::read`] with the vault's language instead.

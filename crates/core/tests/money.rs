@@ -181,3 +181,23 @@ fn money_ambiguous_entry_says_how_to_write_each_reading() {
         "{words}"
     );
 }
+
+/// What a restitution has paid is counted in one place: only its own currency, and never past
+/// the largest number (the views once added with a plain sum, which could overflow).
+#[test]
+fn a_total_counts_one_currency_and_never_overflows() {
+    let eur = Currency::parse("EUR").unwrap();
+    let usd = Currency::parse("USD").unwrap();
+    let t = Money::total(
+        [
+            Money::new(250, eur),
+            Money::new(100, usd),
+            Money::new(50, eur),
+        ],
+        eur,
+    );
+    assert_eq!(t, Money::new(300, eur));
+    let huge = Money::total([Money::new(i64::MAX - 1, eur), Money::new(10, eur)], eur);
+    assert_eq!(huge.minor, i64::MAX);
+    assert_eq!(Money::total([], eur), Money::new(0, eur));
+}

@@ -23,7 +23,7 @@
 
 use amends_core::Now;
 use amends_core::due::{DueItem, DueKind, due};
-use amends_core::model::{Cadence, CommitmentKind, Method, PartyRecord};
+use amends_core::model::{CommitmentKind, Method, PartyRecord};
 use chrono::{NaiveDate, TimeZone, Utc};
 use icalendar::{Calendar, Component, EventLike, Property};
 use jiff::civil::Date;
@@ -65,19 +65,6 @@ fn discreet_title(kind: DueKind, method: Option<Method>) -> &'static str {
     }
 }
 
-/// The date `n` steps of a cadence after `start`, counted from `start` (as the core counts
-/// payments, so monthly dates do not drift).
-fn advance(start: Date, every: Cadence, n: usize) -> Date {
-    let n = i64::try_from(n).unwrap_or(i64::MAX).min(10_000);
-    let span = match every {
-        Cadence::Daily => jiff::Span::new().days(n),
-        Cadence::Weekly => jiff::Span::new().weeks(n),
-        Cadence::Fortnightly => jiff::Span::new().weeks(2 * n),
-        Cadence::Monthly => jiff::Span::new().months(n),
-    };
-    start.checked_add(span).unwrap_or(start)
-}
-
 /// The dates of a due item: one, or the next occurrences of a recurring commitment, each with
 /// the key that tells it apart in its UID.
 fn occurrences(item: &DueItem, records: &[PartyRecord], until: Date) -> Vec<(Date, String)> {
@@ -107,7 +94,7 @@ fn occurrences(item: &DueItem, records: &[PartyRecord], until: Date) -> Vec<(Dat
             let left = usize::try_from(whole + part).unwrap_or(1);
             for k in 0..left.clamp(1, MAX_OCCURRENCES) {
                 let n = payments.len() + k;
-                let on = advance(*starting, *every, n);
+                let on = every.step(*starting, n);
                 if k > 0 && on > until {
                     break;
                 }

@@ -399,11 +399,7 @@ fn commitment(
             starting,
             payments,
         } => {
-            let paid = payments
-                .iter()
-                .filter(|p| p.amount.currency == amount.currency)
-                .fold(0i64, |sum, p| sum.saturating_add(p.amount.minor));
-            let paid = Money::new(paid, amount.currency);
+            let paid = Money::total(payments.iter().map(|p| p.amount), amount.currency);
             let balance = c.balance();
             let mut detail = amount.show(language);
             if let (Some(i), Some(e)) = (instalment, every) {

@@ -1427,7 +1427,7 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                         check_code(&format!("{cp}.every"), Cadence::parse(e))?;
                     }
                     check_date(&format!("{cp}.starting"), &need("starting", &c.starting)?)?;
-                    let mut paid = 0i64;
+                    let mut paid = Vec::with_capacity(c.payments.len());
                     for (j, pay) in c.payments.iter().enumerate() {
                         let yp = format!("{cp}.payments[{j}]");
                         check_date(&format!("{yp}.on"), &pay.on)?;
@@ -1444,10 +1444,10 @@ fn validate(doc: &ExportDoc) -> Result<Checked, VaultError> {
                                 "must match the commitment's currency",
                             ));
                         }
-                        paid = paid.saturating_add(m.minor);
+                        paid.push(m);
                         check_text(&format!("{yp}.note"), &pay.note, TEXT_MAX, false)?;
                     }
-                    if paid > amount.minor {
+                    if Money::total(paid, amount.currency).minor > amount.minor {
                         return Err(problem(
                             &format!("{cp}.payments"),
                             "add up to more than the amount",
