@@ -414,7 +414,7 @@ impl Word {
         match *self {
             Word::Stem(s) => t.stem == s || t.alt == s,
             Word::Exact(w) => t.norm_id == w,
-            Word::Number => t.raw.starts_with(|c: char| c.is_ascii_digit()),
+            Word::Number => t.is_number(),
         }
     }
 }
@@ -455,12 +455,7 @@ impl Group {
     fn may_start(&self, t: &Token) -> bool {
         match &self.firsts {
             None => true,
-            Some(f) => {
-                f.contains(&t.stem)
-                    || f.contains(&t.alt)
-                    || f.contains(&t.norm_id)
-                    || (self.numbers && t.raw.starts_with(|c: char| c.is_ascii_digit()))
-            }
+            Some(f) => t.named_in(f) || (self.numbers && t.is_number()),
         }
     }
 }
@@ -499,35 +494,16 @@ struct Starts {
 }
 
 impl Starts {
-    /// The phrases that can start at `t`: up to four lists, each in the rule's order (a phrase
-    /// may be in more than one).
+    /// The phrases that can start at `t`, in the rule's order (see `starting_at`).
     fn at<'a>(&'a self, t: &Token) -> [&'a [usize]; 4] {
-        let of = |w: u32| {
-            if w == UNNAMED {
-                &[][..]
-            } else {
-                self.by_word.get(&w).map_or(&[][..], Vec::as_slice)
-            }
-        };
-        let number = t.raw.starts_with(|c: char| c.is_ascii_digit());
-        [
-            of(t.stem),
-            of(t.alt),
-            of(t.norm_id),
-            if number { &self.numbers } else { &[] },
-        ]
+        starting_at(&self.by_word, &self.numbers, t)
     }
 
     /// Whether phrase `i` could go on at `next` (the word after its first).
     fn second_fits(&self, i: usize, next: Option<&Token>, sentence: usize) -> bool {
         match self.seconds.get(i).and_then(Option::as_ref) {
             None => true,
-            Some(words) => next.is_some_and(|t| {
-                t.sentence == sentence
-                    && (words.contains(&t.stem)
-                        || words.contains(&t.alt)
-                        || words.contains(&t.norm_id))
-            }),
+            Some(words) => next.is_some_and(|t| t.sentence == sentence && t.named_in(words)),
         }
     }
 }
@@ -561,21 +537,9 @@ impl Index {
         out
     }
 
+    /// The (rule, phrase) pairs that can start at `t` (see `starting_at`).
     fn at<'a>(&'a self, t: &Token) -> [&'a [(u32, u32)]; 4] {
-        let of = |w: u32| {
-            if w == UNNAMED {
-                &[][..]
-            } else {
-                self.by_word.get(&w).map_or(&[][..], Vec::as_slice)
-            }
-        };
-        let number = t.raw.starts_with(|c: char| c.is_ascii_digit());
-        [
-            of(t.stem),
-            of(t.alt),
-            of(t.norm_id),
-            if number { &self.numbers } else { &[] },
-        ]
+        starting_at(&self.by_word, &self.numbers, t)
     }
 }
 
@@ -1021,6 +985,41 @@ struct Token<'a> {
     quoted: bool,
     /// The sentence ends with a question mark.
     question: bool,
+}
+
+impl Token<'_> {
+    /// A number ("50", "5th", "1.800"): what `#` in a phrase matches.
+    fn is_number(&self) -> bool {
+        self.raw.starts_with(|c: char| c.is_ascii_digit())
+    }
+
+    /// Whether any of the token's numbers (word, stem, second stem) is in `words`.
+    fn named_in(&self, words: &HashSet<u32>) -> bool {
+        words.contains(&self.stem) || words.contains(&self.alt) || words.contains(&self.norm_id)
+    }
+}
+
+/// The phrases (or rules' phrases) that can start at `t`: those listed under its stem, its
+/// second stem and the word itself, and those that start with a number when it is one. Up to
+/// four lists, each in order; an entry may be in more than one.
+fn starting_at<'a, T>(
+    by_word: &'a HashMap<u32, Vec<T>>,
+    numbers: &'a [T],
+    t: &Token,
+) -> [&'a [T]; 4] {
+    let of = |w: u32| {
+        if w == UNNAMED {
+            &[][..]
+        } else {
+            by_word.get(&w).map_or(&[][..], Vec::as_slice)
+        }
+    };
+    [
+        of(t.stem),
+        of(t.alt),
+        of(t.norm_id),
+        if t.is_number() { numbers } else { &[] },
+    ]
 }
 
 fn is_word_char(c: char) -> bool {
