@@ -7,6 +7,16 @@ use common::Vault;
 
 const FLAWED: &str = "Jo, I lied to you about the money. Priya knew. I am sorry if that hurt.\n";
 
+/// One field (`kind`, `label`) of every finding of a `--json` reading.
+fn each<'a>(j: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[field].as_str().unwrap())
+        .collect()
+}
+
 fn write(v: &Vault, name: &str, text: &str) -> String {
     let path = v.dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -31,12 +41,7 @@ fn a_draft_file_is_read_without_a_vault_and_each_finding_points_at_its_words() {
     assert!(!v.path.exists(), "no vault was needed or made");
 
     let j = v.json(&["coach", "--file", &f, "--json"]);
-    let kinds: Vec<&str> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = each(&j, "kind");
     assert!(
         kinds.contains(&"conditional") && kinds.contains(&"pressing-forgiveness"),
         "{kinds:?}"
@@ -108,12 +113,7 @@ fn spanish_scripts_are_read_in_spanish() {
     );
     let j = v.json(&["coach", "--file", &f, "--language", "es", "--json"]);
     assert_eq!(j["language"], "es");
-    let kinds: Vec<&str> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = each(&j, "kind");
     assert!(kinds.contains(&"conditional"), "{kinds:?}");
     assert!(kinds.contains(&"pressing-forgiveness"), "{kinds:?}");
     let err = v.fails(&["coach", "--file", &f, "--language", "fr"], 2);
@@ -140,12 +140,7 @@ fn the_advice_fits_the_method_and_the_party_and_names_the_vault_currency() {
         "--json",
     ]);
     assert_eq!(j["fit"], "unsent", "{j}");
-    let kinds: Vec<&str> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = each(&j, "kind");
     assert!(kinds.contains(&"unanswerable"), "{kinds:?}");
     assert!(!kinds.contains(&"missing-other-harm"), "{kinds:?}");
     assert!(!kinds.contains(&"missing-set-right"), "{kinds:?}");
@@ -227,14 +222,6 @@ fn an_over_long_file_is_read_to_what_a_script_holds_and_says_so() {
 #[test]
 fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
     let v = Vault::uninit();
-    let kinds_of = |j: &serde_json::Value| -> Vec<String> {
-        j["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["kind"].as_str().unwrap().to_string())
-            .collect()
-    };
     let quoted = |j: &serde_json::Value, kind: &str| -> String {
         j["findings"]
             .as_array()
@@ -255,12 +242,12 @@ fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
          feel amazing. I'm a changed man, it won't happen again.\n",
     );
     let j = v.json(&["coach", "--file", &f, "--json"]);
-    let k = kinds_of(&j);
+    let k = each(&j, "kind");
     for want in ["vague", "about-me", "empty-promise"] {
-        assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+        assert!(k.contains(&want), "{want}: {k:?}");
     }
-    assert!(!k.contains(&"missing-act".to_string()), "{k:?}");
-    assert!(!k.contains(&"missing-commitment".to_string()), "{k:?}");
+    assert!(!k.contains(&"missing-act"), "{k:?}");
+    assert!(!k.contains(&"missing-commitment"), "{k:?}");
     assert_eq!(quoted(&j, "vague"), "Sorry for everything");
     let text = v.ok(&["coach", "--file", &f]);
     assert!(
@@ -280,7 +267,7 @@ fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
          you drop the charges.\n",
     );
     let j = v.json(&["coach", "--file", &f, "--json"]);
-    assert!(kinds_of(&j).contains(&"bargaining".to_string()), "{j}");
+    assert!(each(&j, "kind").contains(&"bargaining"), "{j}");
     assert!(
         quoted(&j, "bargaining").starts_with("as soon as you drop"),
         "{j}"
@@ -294,16 +281,11 @@ fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
          te prometo que no volverá a pasar.\n",
     );
     let j = v.json(&["coach", "--file", &f, "--language", "es", "--json"]);
-    let k = kinds_of(&j);
+    let k = each(&j, "kind");
     for want in ["vague", "about-me", "empty-promise"] {
-        assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+        assert!(k.contains(&want), "{want}: {k:?}");
     }
-    let labels: Vec<&str> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["label"].as_str().unwrap())
-        .collect();
+    let labels = each(&j, "label");
     assert!(labels.contains(&"hacerlo sobre mí"), "{labels:?}");
     assert!(
         labels.contains(&"una promesa sin un comportamiento detrás"),
@@ -316,6 +298,6 @@ fn vague_admissions_empty_promises_bargaining_and_about_me_in_each_language() {
          las llaves.\n",
     );
     let j = v.json(&["coach", "--file", &f, "--language", "es", "--json"]);
-    assert!(kinds_of(&j).contains(&"bargaining".to_string()), "{j}");
+    assert!(each(&j, "kind").contains(&"bargaining"), "{j}");
     assert_eq!(j["fit_label"], "una reparación directa");
 }
